@@ -1,0 +1,183 @@
+#include "matbp/convert.hpp"
+
+#include <cmath>
+#include <limits>
+
+namespace matbp {
+
+namespace {
+
+using bmp::mpz_int;
+
+[[noreturn]] void bad(std::string_view text, std::size_t pos, const std::string& why) {
+    std::string shown(text.substr(0, 40));
+    if (text.size() > 40) shown += "…";
+    throw conversion_error("not an exact number: \"" + shown + "\": " + why + " at character " +
+                           std::to_string(pos + 1));
+}
+
+bool is_digit(char c, int base) {
+    if (c >= '0' && c <= '9') return c - '0' < base;
+    if (base == 16) return (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+    return false;
+}
+
+// Reads one or more digits of `base` from text[pos…]; returns them (no sign).
+std::string_view digits(std::string_view text, std::size_t& pos, int base) {
+    std::size_t start = pos;
+    while (pos < text.size() && is_digit(text[pos], base)) ++pos;
+    return text.substr(start, pos - start);
+}
+
+mpz_int integer_of(std::string_view ds, int base) {
+    if (ds.empty()) return 0;
+    mpz_int z;
+    // GMP with an explicit base: no octal reading of leading zeros.
+    mpz_set_str(z.backend().data(), std::string(ds).c_str(), base);
+    return z;
+}
+
+long long exponent_of(std::string_view text, std::size_t& pos, const parse_limits& lim) {
+    bool neg = false;
+    if (pos < text.size() && (text[pos] == '+' || text[pos] == '-')) neg = text[pos++] == '-';
+    std::size_t start = pos;
+    auto ds = digits(text, pos, 10);
+    if (ds.empty()) bad(text, start, "expected exponent digits");
+    long long e = 0;
+    for (char c : ds) {
+        e = e * 10 + (c - '0');
+        if (e > lim.max_abs_exponent) bad(text, start, "exponent beyond the limit of " +
+                                                           std::to_string(lim.max_abs_exponent));
+    }
+    return neg ? -e : e;
+}
+
+exact pow2(long long e) {
+    mpz_int one = 1;
+    if (e >= 0) return exact(mpz_int(one << static_cast<unsigned>(e)));
+    return exact(mpz_int(1), mpz_int(one << static_cast<unsigned>(-e)));
+}
+
+exact pow10(long long e) {
+    mpz_int p = bmp::pow(mpz_int(10), static_cast<unsigned>(e < 0 ? -e : e));
+    return e >= 0 ? exact(p) : exact(mpz_int(1), p);
+}
+
+}  // namespace
+
+exact to_exact(double d) {
+    if (!std::isfinite(d))
+        throw conversion_error(std::string("not a finite double: ") + (std::isnan(d) ? "NaN" : "Inf"));
+    // d = m · 2^(e−53) with m an integer of at most 53 bits.
+    int e = 0;
+    double frac = std::frexp(d, &e);
+    auto m = static_cast<long long>(std::ldexp(frac, 53));  // exact: |frac| < 1, 53 bits
+    return exact(m) * pow2(static_cast<long long>(e) - 53);
+}
+
+exact parse_exact(std::string_view text, const parse_limits& lim) {
+    if (text.empty()) bad(text, 0, "empty text");
+    if (text.size() > lim.max_chars)
+        bad(text, lim.max_chars, "longer than the limit of " + std::to_string(lim.max_chars) +
+                                     " characters");
+    std::size_t pos = 0;
+    bool neg = false;
+    if (text[pos] == '+' || text[pos] == '-') neg = text[pos++] == '-';
+    exact value;
+    if (text.size() - pos >= 2 && text[pos] == '0' && (text[pos + 1] == 'x' || text[pos + 1] == 'X')) {
+        // Hex float: 0x<hex>[.<hex>][p<exp>]
+        pos += 2;
+        std::size_t at = pos;
+        auto ip = digits(text, pos, 16);
+        std::string_view fp;
+        if (pos < text.size() && text[pos] == '.') {
+            ++pos;
+            fp = digits(text, pos, 16);
+        }
+        if (ip.empty() && fp.empty()) bad(text, at, "expected hexadecimal digits");
+        long long p = 0;
+        if (pos < text.size() && (text[pos] == 'p' || text[pos] == 'P')) {
+            ++pos;
+            p = exponent_of(text, pos, lim);
+        }
+        std::string all = std::string(ip) + std::string(fp);
+        value = exact(integer_of(all, 16)) * pow2(p - 4 * static_cast<long long>(fp.size()));
+    } else {
+        std::size_t at = pos;
+        auto ip = digits(text, pos, 10);
+        if (pos < text.size() && text[pos] == '/') {
+            if (ip.empty()) bad(text, at, "expected digits before '/'");
+            ++pos;
+            std::size_t dat = pos;
+            auto dp = digits(text, pos, 10);
+            if (dp.empty()) bad(text, dat, "expected denominator digits");
+            mpz_int den = integer_of(dp, 10);
+            if (den == 0) bad(text, dat, "zero denominator");
+            value = exact(integer_of(ip, 10), den);
+        } else {
+            std::string_view fp;
+            if (pos < text.size() && text[pos] == '.') {
+                ++pos;
+                fp = digits(text, pos, 10);
+            }
+            if (ip.empty() && fp.empty()) bad(text, at, "expected digits");
+            long long e = 0;
+            if (pos < text.size() && (text[pos] == 'e' || text[pos] == 'E')) {
+                ++pos;
+                e = exponent_of(text, pos, lim);
+            }
+            std::string all = std::string(ip) + std::string(fp);
+            value = exact(integer_of(all, 10)) * pow10(e - static_cast<long long>(fp.size()));
+        }
+    }
+    if (pos != text.size()) bad(text, pos, "unexpected character '" + std::string(1, text[pos]) + "'");
+    return neg ? exact(-value) : value;
+}
+
+double to_double(const exact& q) {
+    if (q == 0) return 0.0;
+    const bool neg = q < 0;
+    const mpz_int n = bmp::abs(bmp::numerator(q));
+    const mpz_int d = bmp::denominator(q);
+    // |q| = n/d. Find E with 2^52 ≤ |q|·2^−E < 2^53, clamped below at the subnormal exponent.
+    constexpr long long min_exp = -1074;  // 2^−1074 is the least positive subnormal
+    long long E = static_cast<long long>(bmp::msb(n)) - static_cast<long long>(bmp::msb(d)) - 52;
+    auto scaled = [&](long long e, mpz_int& rem) {
+        // m = floor(n·2^−e / d), rem = n·2^−e − m·d (scaled so everything stays integral)
+        mpz_int num = n, den = d;
+        if (e < 0) num <<= static_cast<unsigned>(-e);
+        else den <<= static_cast<unsigned>(e);
+        mpz_int m = num / den;
+        rem = num - m * den;
+        return std::pair<mpz_int, mpz_int>(m, den);
+    };
+    mpz_int rem;
+    auto [m, den] = scaled(E, rem);
+    const mpz_int two53 = mpz_int(1) << 53;
+    const mpz_int two52 = mpz_int(1) << 52;
+    if (m >= two53) {
+        ++E;
+        std::tie(m, den) = scaled(E, rem);
+    } else if (m < two52) {
+        --E;
+        std::tie(m, den) = scaled(E, rem);
+    }
+    if (E < min_exp) {
+        E = min_exp;
+        std::tie(m, den) = scaled(E, rem);
+    }
+    // Round to nearest, ties to even.
+    const mpz_int twice = rem * 2;
+    if (twice > den || (twice == den && bmp::bit_test(m, 0))) ++m;
+    if (E > std::numeric_limits<double>::max_exponent)  // far beyond: avoid huge ldexp args
+        return neg ? -std::numeric_limits<double>::infinity() : std::numeric_limits<double>::infinity();
+    double r = std::ldexp(static_cast<double>(m.convert_to<unsigned long long>()), static_cast<int>(E));
+    return neg ? -r : r;
+}
+
+std::string to_string(const exact& q) {
+    if (bmp::denominator(q) == 1) return bmp::numerator(q).str();
+    return bmp::numerator(q).str() + "/" + bmp::denominator(q).str();
+}
+
+}  // namespace matbp

@@ -1,0 +1,143 @@
+#pragma once
+// matbp/elementary.hpp — the three maps a layer is built from (D7–D9) and their Jacobians
+// (L7–L9).
+//
+// Statements (spec/calculus.md)
+//   D7  f⃗(z) = (f(z₁), …, f(z_m))ᵀ.
+//   D8  z = W a + b, W ∈ ℝ^{m×n}, a ∈ ℝⁿ, b ∈ ℝ^m.
+//   D9  ℓ(a) = ½ (a − y)ᵀ(a − y).
+//   L7  Df⃗(z) = diag(f′(z₁), …, f′(z_m))  (f differentiable at each zᵢ; at a kink, the D11 value).
+//   L8  L8.W D_W z = aᵀ ⊗ I_m (m × mn);  L8.a D_a z = W;  L8.b D_b z = I_m.
+//   L9  Dℓ(a) = (a − y)ᵀ.
+//
+// Each lemma has a formula function (the right-hand side, used by the proof of T1) and an
+// equation function that also computes the left-hand side by definition (D6).
+//
+// Notation → C++: f⃗ ↦ elementwise, z = Wa + b ↦ affine_potential, ℓ ↦ squared_error,
+// diag(f′(z)) ↦ diag_of_derivative, aᵀ ⊗ I_m ↦ d_potential_d_weights, (a − y)ᵀ ↦ d_squared_error.
+//
+// Usage (tests/elementary_test.cpp, case usage_example_of_elementary_hpp):
+//   auto eq = matbp::jacobian_of_potential_wrt_weights(W, a, b);   // L8.W
+//   matbp::holds_exactly(eq)                                        // DW z by AD == aᵀ ⊗ I
+
+#include "matbp/activation.hpp"
+#include "matbp/contract.hpp"
+#include "matbp/equation.hpp"
+#include "matbp/jacobian.hpp"
+#include "matbp/kron.hpp"
+
+namespace matbp {
+
+/// D7 f⃗(Z), entrywise (Z may have several columns: the batch form).
+template <class F, class M>
+M elementwise(const F& f, const M& Z) {
+    using S = typename M::Scalar;
+    M R(Z.rows(), Z.cols());
+    for (Eigen::Index j = 0; j < Z.cols(); ++j)
+        for (Eigen::Index i = 0; i < Z.rows(); ++i) R(i, j) = apply(f, S(Z(i, j)));
+    return R;
+}
+
+/// D8 z = W a + b.
+/// Requires: W.cols() == a.rows(), W.rows() == b.rows(), a and b are columns.
+template <class S>
+matrix<S> affine_potential(const matrix<S>& W, const matrix<S>& a, const matrix<S>& b) {
+    MATBP_REQUIRE("D8", a.cols() == 1 && b.cols() == 1);
+    MATBP_REQUIRE("D8", W.cols() == a.rows() && W.rows() == b.rows());
+    return matrix<S>(mul(W, a) + b);
+}
+
+/// D9 ℓ(a) = ½ (a − y)ᵀ(a − y), as a 1×1 matrix.
+/// Requires: a and y are columns of one length.
+template <class S>
+matrix<S> squared_error(const matrix<S>& a, const matrix<S>& y) {
+    MATBP_REQUIRE("D9", a.cols() == 1 && y.cols() == 1 && a.rows() == y.rows());
+    const matrix<S> e = a - y;
+    matrix<S> c(1, 1);
+    c(0, 0) = S(mul(e.transpose(), e)(0, 0) / S(2));
+    return c;
+}
+
+/// L7 formula: diag(f′(z₁), …, f′(z_m)).
+/// Requires: z is a column.
+template <scalar T>
+matrix<T> diag_of_derivative(const activation<T>& f, const matrix<T>& z) {
+    MATBP_REQUIRE("L7", z.cols() == 1);
+    colvec<T> d(z.rows());
+    for (Eigen::Index i = 0; i < z.rows(); ++i) d(i) = derivative(f, z(i, 0));
+    return diag<T>(d);
+}
+
+/// L7 Df⃗(z) (by definition) = diag(f′(z)).
+template <scalar T>
+equation<matrix<T>> jacobian_of_elementwise_eq_diag(const activation<T>& f, const matrix<T>& z) {
+    MATBP_REQUIRE("L7", z.cols() == 1);
+    auto fz = [&](const auto& Z) { return elementwise(f, Z); };
+    return {"L7", jacobian_by_definition(fz, z), diag_of_derivative(f, z)};
+}
+
+/// L8.W formula: aᵀ ⊗ I_m.
+/// Requires: a is a column, m ≥ 1.
+template <class T>
+matrix<T> d_potential_d_weights(const matrix<T>& a, Eigen::Index m) {
+    MATBP_REQUIRE("L8.W", a.cols() == 1 && m >= 1);
+    const matrix<T> at = a.transpose();
+    return kron<T>(at, identity<T>(m));
+}
+
+/// L8.W D_W z = aᵀ ⊗ I_m, the left side by definition with W the variable.
+template <class T>
+equation<matrix<T>> jacobian_of_potential_wrt_weights(const matrix<T>& W, const matrix<T>& a,
+                                                      const matrix<T>& b) {
+    MATBP_REQUIRE("L8.W", W.cols() == a.rows() && W.rows() == b.rows() && a.cols() == 1 && b.cols() == 1);
+    auto z_of_W = [&](const auto& V) {
+        using S = typename std::decay_t<decltype(V)>::Scalar;
+        return affine_potential<S>(V, a.template cast<S>(), b.template cast<S>());
+    };
+    return {"L8.W", jacobian_by_definition(z_of_W, W), d_potential_d_weights(a, W.rows())};
+}
+
+/// L8.a D_a z = W.
+template <class T>
+equation<matrix<T>> jacobian_of_potential_wrt_input(const matrix<T>& W, const matrix<T>& a,
+                                                    const matrix<T>& b) {
+    MATBP_REQUIRE("L8.a", W.cols() == a.rows() && W.rows() == b.rows() && a.cols() == 1 && b.cols() == 1);
+    auto z_of_a = [&](const auto& x) {
+        using S = typename std::decay_t<decltype(x)>::Scalar;
+        return affine_potential<S>(W.template cast<S>(), x, b.template cast<S>());
+    };
+    return {"L8.a", jacobian_by_definition(z_of_a, a), W};
+}
+
+/// L8.b D_b z = I_m.
+template <class T>
+equation<matrix<T>> jacobian_of_potential_wrt_bias(const matrix<T>& W, const matrix<T>& a,
+                                                   const matrix<T>& b) {
+    MATBP_REQUIRE("L8.b", W.cols() == a.rows() && W.rows() == b.rows() && a.cols() == 1 && b.cols() == 1);
+    auto z_of_b = [&](const auto& c) {
+        using S = typename std::decay_t<decltype(c)>::Scalar;
+        return affine_potential<S>(W.template cast<S>(), a.template cast<S>(), c);
+    };
+    return {"L8.b", jacobian_by_definition(z_of_b, b), identity<T>(W.rows())};
+}
+
+/// L9 formula: (a − y)ᵀ.
+/// Requires: a and y are columns of one length.
+template <class T>
+matrix<T> d_squared_error(const matrix<T>& a, const matrix<T>& y) {
+    MATBP_REQUIRE("L9", a.cols() == 1 && y.cols() == 1 && a.rows() == y.rows());
+    return (a - y).transpose();
+}
+
+/// L9 Dℓ(a) (by definition) = (a − y)ᵀ.
+template <class T>
+equation<matrix<T>> jacobian_of_squared_error(const matrix<T>& a, const matrix<T>& y) {
+    MATBP_REQUIRE("L9", a.cols() == 1 && y.cols() == 1 && a.rows() == y.rows());
+    auto ell = [&](const auto& x) {
+        using S = typename std::decay_t<decltype(x)>::Scalar;
+        return squared_error<S>(x, y.template cast<S>());
+    };
+    return {"L9", jacobian_by_definition(ell, a), d_squared_error(a, y)};
+}
+
+}  // namespace matbp

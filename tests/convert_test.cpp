@@ -1,0 +1,155 @@
+// Tests for src/matbp/convert.hpp.
+//
+// Test plan
+//   to_exact_is_exact                 to_exact(d) = m·2^e from frexp, checked with exact arithmetic;
+//                                     round trip to_double(to_exact(d)) == d for random bit patterns,
+//                                     subnormals, ±0, DBL_MAX
+//   to_exact_rejects_nan_and_inf      typed conversion_error
+//   to_double_rounds_to_nearest_even  for random rationals: |q − d| ≤ |q − d⁻| and ≤ |q − d⁺|
+//                                     (the neighbouring doubles), ties resolved to even mantissa
+//   to_double_ties_and_range          hand-built ties, overflow to ±Inf, underflow to 0/subnormal
+//   parse_exact_grammar               integers, fractions, decimals, exponents, hex floats
+//   parse_exact_rejects_junk          zero denominators, NaN/Inf spellings, junk, limits
+//   usage_example_of_convert_hpp
+#define BOOST_TEST_MODULE convert
+#include "matbp/convert.hpp"
+
+#include <boost/test/unit_test.hpp>
+#include <rapidcheck/boost_test.h>
+
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+
+using namespace matbp;
+
+namespace {
+exact pow2(int e) {
+    exact r = 1;
+    for (int i = 0; i < std::abs(e); ++i) r *= 2;
+    return e >= 0 ? r : exact(1) / r;
+}
+
+bool throws_conversion(auto f) {
+    try {
+        f();
+    } catch (const conversion_error&) {
+        return true;
+    }
+    return false;
+}
+}  // namespace
+
+RC_BOOST_PROP(to_exact_is_exact, (std::uint64_t bits)) {
+    const double d = std::bit_cast<double>(bits);
+    RC_PRE(std::isfinite(d));
+    const exact q = to_exact(d);
+    // Independent decomposition: d = frac·2^e with frac·2^53 an integer.
+    int e = 0;
+    const double frac = std::frexp(d, &e);
+    const auto m = static_cast<long long>(std::ldexp(frac, 53));
+    RC_ASSERT(q == exact(m) * pow2(e - 53));
+    RC_ASSERT(std::bit_cast<std::uint64_t>(to_double(q)) == (d == 0 ? 0 : bits));
+}
+
+BOOST_AUTO_TEST_CASE(to_exact_edge_values) {
+    const double tiny = std::numeric_limits<double>::denorm_min();
+    BOOST_TEST(to_exact(tiny) == pow2(-1074));
+    BOOST_TEST(to_double(pow2(-1074)) == tiny);
+    BOOST_TEST(to_exact(-0.0) == exact(0));
+    const double big = std::numeric_limits<double>::max();
+    BOOST_TEST(to_exact(big) == (pow2(53) - 1) * pow2(971));
+    BOOST_TEST(to_double(to_exact(big)) == big);
+    BOOST_TEST(to_exact(0.1) == exact(3602879701896397LL) / pow2(55));
+}
+
+BOOST_AUTO_TEST_CASE(to_exact_rejects_nan_and_inf) {
+    BOOST_TEST(throws_conversion([] { to_exact(std::numeric_limits<double>::quiet_NaN()); }));
+    BOOST_TEST(throws_conversion([] { to_exact(std::numeric_limits<double>::infinity()); }));
+    BOOST_TEST(throws_conversion([] { to_exact(-std::numeric_limits<double>::infinity()); }));
+}
+
+RC_BOOST_PROP(to_double_rounds_to_nearest_even, (std::int64_t p, std::int64_t q0, int shift)) {
+    RC_PRE(q0 != 0);
+    const int s = shift % 1200;  // spans subnormals to beyond DBL_MAX
+    const exact q = exact(p, q0) * pow2(s);
+    const double d = to_double(q);
+    if (std::isinf(d)) {
+        // Overflow: q is at least DBL_MAX + half an ulp in magnitude.
+        const exact limit = (pow2(53) - 1) * pow2(971) + pow2(970);
+        RC_ASSERT(bmp::abs(q) >= limit);
+        return;
+    }
+    const double lo = std::nextafter(d, -INFINITY), hi = std::nextafter(d, INFINITY);
+    const exact err = bmp::abs(q - to_exact(d));
+    if (std::isfinite(lo)) RC_ASSERT(err <= bmp::abs(q - to_exact(lo)));
+    if (std::isfinite(hi)) RC_ASSERT(err <= bmp::abs(q - to_exact(hi)));
+    // A tie goes to the neighbour with an even last mantissa bit.
+    const bool tie = (std::isfinite(lo) && err == bmp::abs(q - to_exact(lo))) ||
+                     (std::isfinite(hi) && err == bmp::abs(q - to_exact(hi)));
+    if (tie && err != 0) RC_ASSERT((std::bit_cast<std::uint64_t>(d) & 1u) == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(to_double_ties_and_range) {
+    // 1 + 2^-53 lies halfway between 1 and 1 + 2^-52: ties to even gives 1.
+    BOOST_TEST(to_double(1 + pow2(-53)) == 1.0);
+    // 1 + 3·2^-53 lies halfway between 1+2^-52 (odd) and 1+2^-51 (even): gives 1 + 2^-51.
+    BOOST_TEST(to_double(1 + 3 * pow2(-53)) == 1.0 + std::ldexp(1.0, -51));
+    // Just above the tie rounds up.
+    BOOST_TEST(to_double(1 + pow2(-53) + pow2(-80)) == std::nextafter(1.0, 2.0));
+    // 1/3 as C++ rounds it.
+    BOOST_TEST(to_double(exact(1, 3)) == 1.0 / 3.0);
+    BOOST_TEST(to_double(exact(-1, 3)) == -1.0 / 3.0);
+    BOOST_TEST(std::isinf(to_double(pow2(1024))));
+    BOOST_TEST(to_double(-pow2(1024)) < 0);
+    BOOST_TEST(to_double(pow2(-1076)) == 0.0);                                  // below half of 2^-1074
+    BOOST_TEST(to_double(3 * pow2(-1076)) == std::numeric_limits<double>::denorm_min());
+}
+
+BOOST_AUTO_TEST_CASE(parse_exact_grammar) {
+    BOOST_TEST(parse_exact("-3") == exact(-3));
+    BOOST_TEST(parse_exact("+7") == exact(7));
+    BOOST_TEST(parse_exact("6/4") == exact(3, 2));
+    BOOST_TEST(parse_exact("-1/3") == exact(-1, 3));
+    BOOST_TEST(parse_exact("-0.125") == exact(-1, 8));
+    BOOST_TEST(parse_exact("0.1") == exact(1, 10));
+    BOOST_TEST(parse_exact(".5") == exact(1, 2));
+    BOOST_TEST(parse_exact("5.") == exact(5));
+    BOOST_TEST(parse_exact("1.5e-3") == exact(3, 2000));
+    BOOST_TEST(parse_exact("2E+2") == exact(200));
+    BOOST_TEST(parse_exact("0x1.8p-3") == exact(3, 16));
+    BOOST_TEST(parse_exact("-0X10") == exact(-16));
+    BOOST_TEST(parse_exact("0x.8") == exact(1, 2));
+    BOOST_TEST(parse_exact("007") == exact(7));  // decimal, not octal
+    BOOST_TEST(parse_exact("-0") == exact(0));
+}
+
+BOOST_AUTO_TEST_CASE(parse_exact_rejects_junk) {
+    for (const char* bad : {"", "-", "1/0", "3/-2", "nan", "NaN", "inf", "-Infinity", "1e", "1e+",
+                            "0x", "0xg", "1.2.3", " 1", "1 ", "1/2/3", "/2", "1/", "0x1p", "e5",
+                            "1,5", "½"}) {
+        BOOST_TEST(throws_conversion([&] { parse_exact(bad); }), "accepted \"" << bad << "\"");
+    }
+    try {
+        parse_exact("12/0");
+        BOOST_FAIL("accepted 12/0");
+    } catch (const conversion_error& e) {
+        BOOST_TEST(std::string(e.what()).find("zero denominator at character 4") != std::string::npos);
+    }
+    BOOST_TEST(throws_conversion([] { parse_exact("1e1000000"); }));
+    BOOST_TEST(throws_conversion([] { parse_exact(std::string(200000, '9')); }));
+}
+
+BOOST_AUTO_TEST_CASE(to_string_lowest_terms) {
+    BOOST_TEST(to_string(exact(6) / exact(-4)) == "-3/2");
+    BOOST_TEST(to_string(exact(8, 4)) == "2");
+}
+
+BOOST_AUTO_TEST_CASE(usage_example_of_convert_hpp) {
+    matbp::exact q = matbp::parse_exact("0.1");
+    double d = matbp::to_double(q);
+    matbp::exact e = matbp::to_exact(d);
+    BOOST_TEST(d == 0.1);
+    BOOST_TEST(e == exact(3602879701896397LL, 1) / pow2(55));
+}

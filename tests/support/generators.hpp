@@ -1,0 +1,87 @@
+#pragma once
+// Random exact inputs for property tests: rationals with mixed signs and denominators, and
+// matrices of them. RapidCheck shrinks through the integer pairs, so a counterexample comes out
+// with small shapes, small numerators and denominator 1 where possible.
+
+#include "matbp/scalar.hpp"
+
+#include <rapidcheck.h>
+
+#include <vector>
+
+namespace matbp::testing {
+
+/// p/q with p ∈ [−24, 24], q ∈ [1, 12]; shrinks towards 0 and towards denominator 1.
+inline rc::Gen<exact> gen_exact() {
+    return rc::gen::map(rc::gen::pair(rc::gen::inRange(0, 49), rc::gen::inRange(1, 13)),
+                        [](const std::pair<int, int>& kq) {
+                            // k = 0, 1, 2, 3, … ↦ p = 0, −1, 1, −2, …
+                            const int p = kq.first % 2 ? -(kq.first + 1) / 2 : kq.first / 2;
+                            return exact(p) / exact(kq.second);
+                        });
+}
+
+inline rc::Gen<matrix<exact>> gen_matrix(Eigen::Index rows, Eigen::Index cols) {
+    return rc::gen::map(
+        rc::gen::container<std::vector<exact>>(static_cast<std::size_t>(rows * cols), gen_exact()),
+        [rows, cols](const std::vector<exact>& v) {
+            matrix<exact> M(rows, cols);
+            for (Eigen::Index k = 0; k < rows * cols; ++k) M(k % rows, k / rows) = v[k];
+            return M;
+        });
+}
+
+/// A dimension in 1…6, the range the issue asks the property tests to cover.
+inline Eigen::Index gen_dim() { return *rc::gen::inRange(1, 7); }
+
+/// Entrywise |M|.
+inline matrix<exact> abs_of(const matrix<exact>& M) {
+    return M.unaryExpr([](const exact& x) { return exact(bmp::abs(x)); });
+}
+
+}  // namespace matbp::testing
+
+#include "matbp/activation.hpp"
+
+namespace matbp::testing {
+
+/// A random activation from the exact catalogue (D10): identity, ReLU, leaky ReLU with a random
+/// rational slope, softsign, or a polynomial of degree ≤ 3 with random rational coefficients.
+inline rc::Gen<activation<exact>> gen_activation() {
+    return rc::gen::oneOf(
+        rc::gen::just(activation<exact>(identity_fn{})), rc::gen::just(activation<exact>(relu_fn{})),
+        rc::gen::map(gen_exact(), [](const exact& s) { return activation<exact>(leaky_relu_fn<exact>{s}); }),
+        rc::gen::just(activation<exact>(softsign_fn{})),
+        rc::gen::map(rc::gen::container<std::vector<exact>>(gen_exact()),
+                     [](std::vector<exact> c) {
+                         if (c.size() > 4) c.resize(4);
+                         return activation<exact>(polynomial_fn<exact>{c});
+                     }));
+}
+
+/// A column whose entries are often exactly 0, so kinks (D11) are hit.
+inline rc::Gen<matrix<exact>> gen_column_with_zeros(Eigen::Index m) {
+    return rc::gen::map(rc::gen::container<std::vector<std::pair<bool, exact>>>(
+                            static_cast<std::size_t>(m), rc::gen::pair(rc::gen::arbitrary<bool>(), gen_exact())),
+                        [m](const std::vector<std::pair<bool, exact>>& v) {
+                            matrix<exact> z(m, 1);
+                            for (Eigen::Index i = 0; i < m; ++i) z(i, 0) = v[i].first ? exact(0) : v[i].second;
+                            return z;
+                        });
+}
+
+}  // namespace matbp::testing
+
+namespace matbp {
+/// RapidCheck finds this by argument-dependent lookup (the variant's alternatives live in matbp)
+/// and prints counterexample activations with their parameters.
+inline void showValue(const activation<exact>& f, std::ostream& os) {
+    os << activation_name<exact>(f);
+    if (auto* l = std::get_if<leaky_relu_fn<exact>>(&f)) os << "(" << l->negative_slope << ")";
+    if (auto* p = std::get_if<polynomial_fn<exact>>(&f)) {
+        os << "(";
+        for (const auto& c : p->coefficients) os << c << " ";
+        os << ")";
+    }
+}
+}  // namespace matbp
