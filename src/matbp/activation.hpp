@@ -10,20 +10,20 @@
 //        a point is a kink; over intervals, an enclosure that contains it is a possible kink and
 //        the derivative is the hull of both one-sided values.
 //
-// Notation → C++: f ↦ activation<T> (a std::variant), f(x) ↦ apply(f, x), f′(x) ↦
+// Notation → C++: f ↦ activation<T> (a std::variant), f(x) ↦ evaluate(f, x), f′(x) ↦
 // derivative(f, x), "x is a kink of f" ↦ is_kink(f, x).
 //
 // activation<exact> cannot hold logistic_fn, tanh_fn or softplus_fn: they are not in its variant,
 // so `matbp::activation<matbp::exact> f = matbp::tanh_fn{};` does not compile
 // (tests/compile_fail/transcendental_over_exact.cpp checks this).
 //
-// apply() is generic in the argument type S (the scalar T, or a forward-mode dual number over T
+// evaluate() is generic in the argument type S (the scalar T, or a forward-mode dual number over T
 // for the Jacobians of D6), so the definition-side derivative differentiates these very
 // definitions, never derivative().
 //
 // Usage (tests/activation_test.cpp, case usage_example_of_activation_hpp):
 //   matbp::activation<matbp::exact> f = matbp::leaky_relu_fn<matbp::exact>{matbp::exact(1, 100)};
-//   apply(f, matbp::exact(-3))       // −3/100
+//   evaluate(f, matbp::exact(-3))       // −3/100
 //   derivative(f, matbp::exact(0))   // 1/100, by D11
 //   is_kink(f, matbp::exact(0))      // true
 
@@ -92,6 +92,17 @@ const auto& value_of(const Eigen::AutoDiffScalar<D>& x) {
     return x.value();
 }
 
+/// The constant c shaped like x: for a dual number, derivatives of x's size, all 0. (Eigen's
+/// AutoDiff cannot combine an empty derivative vector with a non-empty expression.)
+template <class S, class C>
+S constant_like(const S&, const C& c) {
+    return S(c);
+}
+template <class D, class C>
+Eigen::AutoDiffScalar<D> constant_like(const Eigen::AutoDiffScalar<D>& x, const C& c) {
+    return Eigen::AutoDiffScalar<D>(c, D::Zero(x.derivatives().size()));
+}
+
 inline interval hull(const interval& a, const interval& b) {
     interval r;
     mpfi_union(r.backend().data(), a.backend().data(), b.backend().data());
@@ -104,63 +115,69 @@ inline bool surely_nonpositive(const interval& x) { return mpfr_sgn(bmp::upper(x
 // ---- D10: values ---------------------------------------------------------------------------
 
 template <class S>
-S apply(const identity_fn&, const S& x) {
+S evaluate(const identity_fn&, const S& x) {
     return x;
 }
 
 template <class S>
-S apply(const relu_fn&, const S& x) {
+S evaluate(const relu_fn&, const S& x) {
     if constexpr (interval_type<S>) {
         if (detail::surely_positive(x)) return x;
         if (detail::surely_nonpositive(x)) return S(0);
         return detail::hull(S(0), x);  // x straddles 0: image is [0, upper]
     } else {
-        return detail::value_of(x) > 0 ? x : S(0);
+        return detail::value_of(x) > 0 ? x : detail::constant_like(x, 0);
     }
 }
 
 template <class T, class S>
-S apply(const leaky_relu_fn<T>& f, const S& x) {
+S evaluate(const leaky_relu_fn<T>& f, const S& x) {
     if constexpr (interval_type<S>) {
         if (detail::surely_positive(x)) return x;
         const S neg = S(f.negative_slope) * x;
         if (detail::surely_nonpositive(x)) return neg;
         return detail::hull(detail::hull(neg, x), S(0));
     } else {
-        return detail::value_of(x) > 0 ? x : S(S(f.negative_slope) * x);
+        return detail::value_of(x) > 0 ? x : S(x * f.negative_slope);
     }
 }
 
 template <class S>
-S apply(const softsign_fn&, const S& x) {
-    using std::abs;
-    return S(x / S(S(1) + S(abs(x))));
+S evaluate(const softsign_fn&, const S& x) {
+    if constexpr (interval_type<S>) {
+        return S(x / S(S(1) + S(bmp::abs(x))));
+    } else {
+        // |x| by cases (Eigen's AutoDiff abs does not compile over mpq_rational).
+        const S ax = detail::value_of(x) < 0 ? S(-x) : x;
+        return S(x / S(detail::constant_like(x, 1) + ax));
+    }
 }
 
 template <class T, class S>
-S apply(const polynomial_fn<T>& f, const S& x) {
-    S r(0);
-    for (auto c = f.coefficients.rbegin(); c != f.coefficients.rend(); ++c) r = S(r * x + S(*c));
+S evaluate(const polynomial_fn<T>& f, const S& x) {
+    S r = detail::constant_like(x, 0);
+    for (auto c = f.coefficients.rbegin(); c != f.coefficients.rend(); ++c)
+        r = S(r * x + detail::constant_like(x, *c));
     return r;
 }
 
 template <class S>
     requires(!exact_field<S>)
-S apply(const logistic_fn&, const S& x) {
+S evaluate(const logistic_fn&, const S& x) {
     using std::exp;
     return S(S(1) / S(S(1) + S(exp(S(-x)))));
 }
 
 template <class S>
     requires(!exact_field<S>)
-S apply(const tanh_fn&, const S& x) {
+S evaluate(const tanh_fn&, const S& x) {
     using std::tanh;
     return S(tanh(x));
 }
 
 template <class S>
     requires(!exact_field<S>)
-S apply(const softplus_fn&, const S& x) {
+S evaluate(const softplus_fn&, const S& x) {
     using std::exp;
     using std::log;
     using std::log1p;
@@ -172,9 +189,9 @@ S apply(const softplus_fn&, const S& x) {
     }
 }
 
-template <scalar T, class S>
-S apply(const activation<T>& f, const S& x) {
-    return std::visit([&](const auto& g) { return apply(g, x); }, f);
+template <class... Fs, class S>
+S evaluate(const std::variant<Fs...>& f, const S& x) {
+    return std::visit([&](const auto& g) { return evaluate(g, x); }, f);
 }
 
 // ---- D10 derivatives, with the D11 convention at kinks -------------------------------------
@@ -223,33 +240,35 @@ T derivative(const polynomial_fn<T>& f, const T& x) {
 template <scalar T>
     requires transcendental_capable<T>
 T derivative(const logistic_fn& f, const T& x) {
-    const T s = apply(f, x);
-    return T(s * T(T(1) - s));
+    // σ′(x) = σ(x)(1 − σ(x)) = σ(x)σ(−x): the second form has no cancellation for large |x|.
+    return T(evaluate(f, x) * evaluate(f, T(-x)));
 }
 
 template <scalar T>
     requires transcendental_capable<T>
-T derivative(const tanh_fn& f, const T& x) {
-    const T t = apply(f, x);
-    return T(T(1) - T(t * t));
+T derivative(const tanh_fn&, const T& x) {
+    // tanh′(x) = 1 − tanh²(x) = 1/cosh²(x): the second form has no cancellation for large |x|.
+    using std::cosh;
+    const T c = cosh(x);
+    return T(T(1) / T(c * c));
 }
 
 template <scalar T>
     requires transcendental_capable<T>
 T derivative(const softplus_fn&, const T& x) {
-    return apply(logistic_fn{}, x);
+    return evaluate(logistic_fn{}, x);
 }
 
-template <scalar T>
-T derivative(const activation<T>& f, const T& x) {
+template <class... Fs, scalar T>
+T derivative(const std::variant<Fs...>& f, const T& x) {
     return std::visit([&](const auto& g) { return derivative<T>(g, x); }, f);
 }
 
 // ---- D11: kinks ---------------------------------------------------------------------------
 
 /// True iff x is (over intervals: may be) a point where f is not differentiable.
-template <scalar T>
-bool is_kink(const activation<T>& f, const T& x) {
+template <class... Fs, scalar T>
+bool is_kink(const std::variant<Fs...>& f, const T& x) {
     const bool piecewise = std::holds_alternative<relu_fn>(f) ||
                            std::holds_alternative<leaky_relu_fn<T>>(f);
     if (!piecewise) return false;

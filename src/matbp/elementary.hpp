@@ -34,7 +34,7 @@ M elementwise(const F& f, const M& Z) {
     using S = typename M::Scalar;
     M R(Z.rows(), Z.cols());
     for (Eigen::Index j = 0; j < Z.cols(); ++j)
-        for (Eigen::Index i = 0; i < Z.rows(); ++i) R(i, j) = apply(f, S(Z(i, j)));
+        for (Eigen::Index i = 0; i < Z.rows(); ++i) R(i, j) = evaluate(f, S(Z(i, j)));
     return R;
 }
 

@@ -52,7 +52,7 @@ inline rc::Gen<activation<exact>> gen_activation() {
         rc::gen::just(activation<exact>(identity_fn{})), rc::gen::just(activation<exact>(relu_fn{})),
         rc::gen::map(gen_exact(), [](const exact& s) { return activation<exact>(leaky_relu_fn<exact>{s}); }),
         rc::gen::just(activation<exact>(softsign_fn{})),
-        rc::gen::map(rc::gen::container<std::vector<exact>>(gen_exact()),
+        rc::gen::map(rc::gen::nonEmpty(rc::gen::container<std::vector<exact>>(gen_exact())),
                      [](std::vector<exact> c) {
                          if (c.size() > 4) c.resize(4);
                          return activation<exact>(polynomial_fn<exact>{c});

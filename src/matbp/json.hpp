@@ -1,0 +1,104 @@
+#pragma once
+// matbp/json.hpp — a strict JSON reader (RFC 8259) and the error type for bad input.
+//
+// The reader is ours so that it can be strict where general-purpose readers are lenient, and so
+// that numbers reach the model reader as the text the user wrote: a number keeps its lexeme and
+// is never converted here (model.cpp decides what the text means, exactly).
+//
+// Rejected: a byte order mark, invalid UTF-8 (overlong forms, surrogates, code points beyond
+// U+10FFFF, truncated sequences), raw control characters in strings, unknown escapes, unpaired
+// surrogate escapes, leading zeros, '+' signs, ".5" and "1.", NaN/Infinity, trailing commas,
+// comments, anything after the top-level value, duplicate keys in one object, and input beyond
+// the limits (nesting depth, total size, length of one string or number).
+//
+// Positions: line and column are 1-based; a column counts code points, not bytes; only "\n" ends
+// a line. A path is written `layers[2].weights[1][3]`; keys that are not identifiers are quoted,
+// `["odd key"]`; the root is "".
+//
+// Usage (tests/json_test.cpp, case usage_example_of_json_hpp):
+//   matbp::json::value v = matbp::json::parse(R"({"a": [1.50, "x"]})");
+//   v.find("a")->items[0].text        // "1.50", the lexeme as written
+//   v.find("a")->items[1].column      // 14
+//   matbp::json::parse("[1,]")        // throws matbp::input_error "1:3: trailing comma before ']'"
+
+#include <cstddef>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace matbp {
+
+/// Bad input (a JSON syntax error, or a document that is valid JSON but not a valid model).
+/// The message is `<where>: <what is wrong>`, where is the JSON path when there is one, else
+/// `line:column`; a file name, when known, comes first: `model.json:3:7: …`, `model.json: layers[0].bias: …`.
+class input_error : public std::runtime_error {
+public:
+    input_error(std::string path, std::size_t line, std::size_t column, std::string reason,
+                std::string file = "");
+    /// JSON path of the offending value; "" for syntax errors and for the root.
+    const std::string& path() const noexcept { return path_; }
+    /// 1-based position of the offending text; 0 when the error is not about a position
+    /// (a file that cannot be read).
+    std::size_t line() const noexcept { return line_; }
+    std::size_t column() const noexcept { return column_; }
+    /// The file the text came from, "" when parsed from memory.
+    const std::string& file() const noexcept { return file_; }
+    /// What is wrong, without the location prefix.
+    const std::string& reason() const noexcept { return reason_; }
+    /// The same error, attributed to `file`.
+    input_error in_file(std::string file) const;
+
+private:
+    std::string path_, reason_, file_;
+    std::size_t line_, column_;
+};
+
+namespace json {
+
+enum class kind { null, boolean, number, string, array, object };
+
+struct member;
+
+/// One JSON value. Only the fields of its kind are used.
+struct value {
+    json::kind kind = json::kind::null;
+    bool boolean = false;
+    std::string text;            ///< number: the lexeme as written; string: the decoded UTF-8
+    std::vector<value> items;    ///< array elements
+    std::vector<member> members; ///< object members, in source order, keys distinct
+    std::size_t line = 0, column = 0;
+
+    /// The member named `key` of an object, or nullptr.
+    const value* find(std::string_view key) const;
+};
+
+struct member {
+    std::string key;
+    json::value value;
+    std::size_t line = 0, column = 0;  ///< position of the key
+};
+
+struct limits {
+    std::size_t max_depth = 64;                ///< arrays and objects nested; at most 10000 (checked)
+    std::size_t max_bytes = std::size_t{256} << 20;  ///< size of the whole text
+    std::size_t max_string = std::size_t{1} << 20;   ///< bytes of one decoded string or one number lexeme
+};
+
+/// The value of a complete JSON text. Throws input_error (syntax errors: path "", line and
+/// column of the offending character; duplicate keys: the path of the second occurrence).
+/// Throws std::invalid_argument if lim.max_depth > 10000, the depth the stack is sized for.
+value parse(std::string_view text, const limits& lim = {});
+
+/// "a number", "an array", "true", "\"abc\"" …: what a message says it got.
+std::string describe(const value& v);
+
+/// Paths for messages: `base.key` (or `base["odd key"]`, or `key` at the root) and `base[i]`.
+std::string member_path(const std::string& base, std::string_view key);
+std::string element_path(const std::string& base, std::size_t index);
+
+/// `s` as a JSON string literal, quotes included.
+std::string quote(std::string_view s);
+
+}  // namespace json
+}  // namespace matbp

@@ -1,0 +1,438 @@
+#include "matbp/model.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <clocale>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <initializer_list>
+#include <memory>
+
+namespace matbp {
+
+bool activation_spec::transcendental() const {
+    return name == "logistic" || name == "tanh" || name == "softplus";
+}
+
+namespace {
+bool same(const matrix<exact>& a, const matrix<exact>& b) {
+    return a.rows() == b.rows() && a.cols() == b.cols() && a == b;
+}
+}  // namespace
+
+bool operator==(const layer_spec& a, const layer_spec& b) {
+    return same(a.weights, b.weights) && same(a.bias, b.bias) && a.activation == b.activation;
+}
+
+bool operator==(const model_spec& a, const model_spec& b) {
+    return a.layers == b.layers && a.loss_kind == b.loss_kind && a.red == b.red &&
+           same(a.inputs, b.inputs) && same(a.targets, b.targets);
+}
+
+namespace {
+
+using json::kind;
+using json::value;
+using json::element_path;
+using json::member_path;
+using Eigen::Index;
+
+constexpr std::string_view activation_names =
+    "identity, relu, leaky_relu, softsign, polynomial, logistic (or sigmoid), tanh, softplus";
+
+/// As read_model builds it: a canonical name, parameters only where the name takes them.
+bool canonical(const activation_spec& a) {
+    static constexpr std::string_view names[] = {"identity", "relu", "leaky_relu", "softsign",
+                                                 "polynomial", "logistic", "tanh", "softplus"};
+    return std::find(std::begin(names), std::end(names), a.name) != std::end(names) &&
+           (a.name == "leaky_relu" || a.negative_slope == 0) &&
+           (a.name == "polynomial" ? !a.coefficients.empty() : a.coefficients.empty());
+}
+
+/// "1 row", "2 rows"; "1 entry", "2 entries".
+std::string count(std::size_t n, const std::string& noun) {
+    if (n == 1) return "1 " + noun;
+    return std::to_string(n) + " " + (noun.ends_with("y") ? noun.substr(0, noun.size() - 1) + "ies" : noun + "s");
+}
+
+[[noreturn]] void fail(const std::string& path, const value& v, const std::string& what) {
+    throw input_error(path, v.line, v.column, what);
+}
+
+void expect(const value& v, kind k, const std::string& path, const std::string& what) {
+    if (v.kind != k) fail(path, v, "expected " + what + ", got " + json::describe(v));
+}
+
+const value& required(const value& obj, const std::string& path, std::string_view key) {
+    if (const value* v = obj.find(key)) return *v;
+    fail(path, obj, "missing " + json::quote(key));
+}
+
+/// Typo protection: a key not in `known` is an error, never silently ignored.
+void only_keys(const value& obj, const std::string& path, std::initializer_list<std::string_view> known,
+               const std::string& context = "") {
+    for (const auto& m : obj.members) {
+        if (std::find(known.begin(), known.end(), m.key) != known.end()) continue;
+        std::string list;
+        for (auto k : known) list += (list.empty() ? "" : ", ") + std::string(k);
+        throw input_error(member_path(path, m.key), m.line, m.column,
+                          "unknown key" + context + "; expected one of: " + list);
+    }
+}
+
+/// The one C locale, so that a caller's setlocale cannot change what "0.5" means.
+locale_t c_locale() {
+    static const locale_t c = [] {
+        const locale_t l = newlocale(LC_ALL_MASK, "C", locale_t{});
+        if (l == locale_t{}) throw std::runtime_error("matbp: newlocale(\"C\") failed");
+        return l;
+    }();
+    return c;
+}
+
+class reader {
+public:
+    explicit reader(const model_limits& lim) : lim_(lim) {}
+
+    model_spec model(const value& doc) {
+        expect(doc, kind::object, "", "a matbp/1 model (a JSON object)");
+        only_keys(doc, "", {"format", "layers", "loss", "reduction", "inputs", "targets", "comment"});
+        const value& format = required(doc, "", "format");
+        if (format.kind != kind::string || format.text != "matbp/1")
+            fail("format", format, "expected \"matbp/1\", got " + json::describe(format));
+        if (const value* c = doc.find("comment")) expect(*c, kind::string, "comment", "a string");
+
+        model_spec m;
+        const value& layers = required(doc, "", "layers");
+        expect(layers, kind::array, "layers", "an array of layers");
+        if (layers.items.empty()) fail("layers", layers, "no layers; a network has at least one");
+        if (layers.items.size() > lim_.max_layers)
+            fail("layers", layers, over(count(layers.items.size(), "layer"), "max_layers", lim_.max_layers));
+        for (std::size_t l = 0; l < layers.items.size(); ++l)
+            m.layers.push_back(layer(layers.items[l], l, l == 0 ? 0 : m.layers.back().weights.rows()));
+
+        if (const value* v = doc.find("loss")) {
+            static const std::pair<std::string_view, loss> kinds[] = {
+                {"squared_error", loss::squared_error}, {"mse", loss::mse},
+                {"softmax_cross_entropy", loss::softmax_cross_entropy}};
+            m.loss_kind = choice(*v, "loss", kinds);
+        }
+        if (const value* v = doc.find("reduction")) {
+            static const std::pair<std::string_view, reduction> kinds[] = {{"mean", reduction::mean},
+                                                                           {"sum", reduction::sum}};
+            m.red = choice(*v, "reduction", kinds);
+        }
+
+        const Index m0 = m.layers.front().weights.cols(), mk = m.layers.back().weights.rows();
+        const value& inputs = required(doc, "", "inputs");
+        const auto& X = rows(inputs, "inputs", "an array of samples");
+        if (X.empty()) fail("inputs", inputs, "no samples; the batch needs at least one");
+        if (X.size() > lim_.max_samples)
+            fail("inputs", inputs, over(count(X.size(), "sample"), "max_samples", lim_.max_samples));
+        m.inputs = read_rows(X, "inputs", m0, "layers[0].weights has " + count(m0, "column"), true);
+
+        const value& targets = required(doc, "", "targets");
+        const auto& Y = rows(targets, "targets", "an array of samples");
+        if (Y.size() != X.size())
+            fail("targets", targets, count(Y.size(), "row") + ", but inputs has " + count(X.size(), "sample"));
+        m.targets = read_rows(Y, "targets", mk, "the last layer has " + count(mk, "unit"), true);
+        return m;
+    }
+
+    std::vector<std::pair<matrix<exact>, matrix<exact>>> gradients(const value& doc, const model_spec& shapes) {
+        expect(doc, kind::object, "", "a JSON object with \"layers\"");
+        const value& layers = required(doc, "", "layers");
+        expect(layers, kind::array, "layers", "an array of layers");
+        if (layers.items.size() != shapes.layers.size())
+            fail("layers", layers, count(layers.items.size(), "entry") + ", but the model has " +
+                                       count(shapes.layers.size(), "layer"));
+        std::vector<std::pair<matrix<exact>, matrix<exact>>> out;
+        for (std::size_t l = 0; l < layers.items.size(); ++l) {
+            const value& L = layers.items[l];
+            const std::string p = element_path("layers", l);
+            expect(L, kind::object, p, "an object with \"weights\" and \"bias\"");
+            only_keys(L, p, {"weights", "bias"});
+            const Index r = shapes.layers[l].weights.rows(), c = shapes.layers[l].weights.cols();
+            const std::string wp = member_path(p, "weights");
+            const value& W = required(L, p, "weights");
+            const auto& Wr = rows(W, wp, "an array of rows");
+            if (Wr.size() != static_cast<std::size_t>(r))
+                fail(wp, W, count(Wr.size(), "row") + ", but the model's " + wp + " has " + count(r, "row"));
+            matrix<exact> gW = read_rows(Wr, wp, c, "the model's " + wp + " has " + count(c, "column"), false);
+            matrix<exact> gb = column(required(L, p, "bias"), member_path(p, "bias"), r,
+                                      "the model's " + member_path(p, "bias") + " has " + count(r, "value"));
+            out.emplace_back(std::move(gW), std::move(gb));
+        }
+        return out;
+    }
+
+private:
+    const model_limits& lim_;
+    std::size_t parameters_ = 0;
+
+    static std::string over(const std::string& what, const char* limit, std::size_t value) {
+        return what + ", over the limit " + limit + " = " + std::to_string(value);
+    }
+
+    template <class T, std::size_t N>
+    static T choice(const value& v, const std::string& path, const std::pair<std::string_view, T> (&kinds)[N]) {
+        std::string list;
+        for (const auto& [name, k] : kinds) {
+            if (v.kind == kind::string && v.text == name) return k;
+            list += (list.empty() ? "" : ", ") + std::string(name);
+        }
+        fail(path, v, "expected one of " + list + "; got " + json::describe(v));
+    }
+
+    /// A JSON number is the double it denotes (strtod rounds correctly), taken exactly; a string is
+    /// an exact rational. `where` builds the path only when there is an error to report.
+    template <class Where>
+    exact number(const value& v, const Where& where) const {
+        if (v.kind == kind::number) {
+            if (v.text.size() > lim_.number.max_chars)
+                fail(where(), v, "a number of " + std::to_string(v.text.size()) +
+                                     " characters, over the limit of " + std::to_string(lim_.number.max_chars));
+            const double d = strtod_l(v.text.c_str(), nullptr, c_locale());
+            if (std::isinf(d))
+                fail(where(), v, json::describe(v) + " is beyond the range of a double; write it as a string for its exact value");
+            return to_exact(d);
+        }
+        if (v.kind == kind::string) {
+            try {
+                return parse_exact(v.text, lim_.number);
+            } catch (const conversion_error& e) {
+                fail(where(), v, e.what());
+            }
+        }
+        fail(where(), v, "expected a number or an exact string, got " + json::describe(v));
+    }
+
+    static const std::vector<value>& rows(const value& v, const std::string& path, const std::string& what) {
+        expect(v, kind::array, path, what);
+        return v.items;
+    }
+
+    /// Each JSON row must be an array of `cols` numbers (`why` says where that count comes from).
+    /// Row i becomes row i of the result, or column i when samples_as_columns. Shapes are checked
+    /// before the matrix is allocated, so its size is bounded by the values the text holds
+    /// (a million empty rows against a wide first layer must not allocate rows × width).
+    matrix<exact> read_rows(const std::vector<value>& rs, const std::string& path, Index cols,
+                            const std::string& why, bool samples_as_columns) const {
+        const auto n = static_cast<Index>(rs.size());
+        for (Index i = 0; i < n; ++i) {
+            const value& row = rs[i];
+            if (row.kind != kind::array)
+                fail(element_path(path, i), row,
+                     "expected an array of " + count(cols, "number") + ", got " + json::describe(row));
+            if (static_cast<Index>(row.items.size()) != cols)
+                fail(element_path(path, i), row, count(row.items.size(), "value") + ", but " + why);
+        }
+        matrix<exact> M = samples_as_columns ? matrix<exact>(cols, n) : matrix<exact>(n, cols);
+        for (Index i = 0; i < n; ++i)
+            for (Index j = 0; j < cols; ++j) {
+                exact q = number(rs[i].items[j], [&] { return element_path(element_path(path, i), j); });
+                (samples_as_columns ? M(j, i) : M(i, j)) = std::move(q);
+            }
+        return M;
+    }
+
+    /// A JSON array of exactly `n` numbers as an n × 1 matrix.
+    matrix<exact> column(const value& v, const std::string& path, Index n, const std::string& why) const {
+        expect(v, kind::array, path, "an array of " + count(n, "number"));
+        if (static_cast<Index>(v.items.size()) != n) fail(path, v, count(v.items.size(), "value") + ", but " + why);
+        matrix<exact> b(n, 1);
+        for (Index i = 0; i < n; ++i) b(i, 0) = number(v.items[i], [&] { return element_path(path, i); });
+        return b;
+    }
+
+    void count_parameters(std::size_t more, const std::string& path, const value& v) {
+        parameters_ += more;
+        if (parameters_ > lim_.max_parameters)
+            fail(path, v, over("the parameters so far number " + std::to_string(parameters_), "max_parameters",
+                               lim_.max_parameters));
+    }
+
+    /// Layer l (0-based, as the JSON indexes it); prev_rows = m_{l−1} for l > 0, while the first
+    /// layer's columns define m₀.
+    layer_spec layer(const value& L, std::size_t l, Index prev_rows) {
+        const std::string p = element_path("layers", l);
+        expect(L, kind::object, p, "a layer object with \"weights\", \"bias\" and \"activation\"");
+        only_keys(L, p, {"weights", "bias", "activation"});
+        layer_spec s;
+
+        const std::string wp = member_path(p, "weights");
+        const value& W = required(L, p, "weights");
+        const auto& Wr = rows(W, wp, "an array of rows");
+        if (Wr.empty()) fail(wp, W, "no rows; every width must be at least 1");
+        if (Wr.size() > lim_.max_width) fail(wp, W, over(count(Wr.size(), "row"), "max_width", lim_.max_width));
+        const std::string w0 = element_path(wp, 0);
+        expect(Wr[0], kind::array, w0, "an array of numbers");
+        const std::size_t cols = Wr[0].items.size();
+        if (cols == 0) fail(w0, Wr[0], "no values; every width must be at least 1");
+        if (cols > lim_.max_width) fail(w0, Wr[0], over(count(cols, "value"), "max_width", lim_.max_width));
+        if (l > 0 && static_cast<Index>(cols) != prev_rows)
+            fail(wp, W, count(cols, "column") + ", but " + member_path(element_path("layers", l - 1), "weights") +
+                            " has " + count(static_cast<std::size_t>(prev_rows), "row") + " (widths must chain)");
+        count_parameters(Wr.size() * (cols + 1), wp, W);
+        s.weights = read_rows(Wr, wp, static_cast<Index>(cols), w0 + " has " + count(cols, "value"), false);
+
+        const Index r = s.weights.rows();
+        s.bias = column(required(L, p, "bias"), member_path(p, "bias"), r, wp + " has " + count(r, "row"));
+        s.activation = activation(required(L, p, "activation"), member_path(p, "activation"));
+        return s;
+    }
+
+    activation_spec activation(const value& v, const std::string& path) {
+        static constexpr std::string_view known[] = {"identity", "relu", "leaky_relu", "softsign", "polynomial",
+                                                     "logistic", "sigmoid", "tanh", "softplus"};
+        const bool object = v.kind == kind::object;
+        if (!object && v.kind != kind::string)
+            fail(path, v, "expected an activation name or {\"name\": …}, got " + json::describe(v));
+        const std::string np = object ? member_path(path, "name") : path;
+        const value& name = object ? required(v, path, "name") : v;
+        expect(name, kind::string, np, "an activation name");
+        if (std::find(std::begin(known), std::end(known), name.text) == std::end(known))
+            fail(np, name, "unknown activation " + json::quote(name.text) + "; known: " + std::string(activation_names));
+
+        activation_spec a;
+        a.name = name.text == "sigmoid" ? "logistic" : name.text;
+        if (a.name == "leaky_relu") {
+            if (object) only_keys(v, path, {"name", "negative_slope"}, " for leaky_relu");
+            const value* s = object ? v.find("negative_slope") : nullptr;
+            // The double PyTorch's default 0.01 denotes; see the header comment.
+            a.negative_slope = s ? number(*s, [&] { return member_path(path, "negative_slope"); }) : to_exact(0.01);
+        } else if (a.name == "polynomial") {
+            if (!object)
+                fail(path, v, "polynomial needs its coefficients: {\"name\": \"polynomial\", \"coefficients\": [c0, c1, …]}");
+            only_keys(v, path, {"name", "coefficients"}, " for polynomial");
+            const std::string cp = member_path(path, "coefficients");
+            const value& c = required(v, path, "coefficients");
+            expect(c, kind::array, cp, "an array of numbers, c0 first");
+            if (c.items.empty()) fail(cp, c, "no coefficients; give at least c0");
+            count_parameters(c.items.size(), cp, c);
+            for (std::size_t j = 0; j < c.items.size(); ++j)
+                a.coefficients.push_back(number(c.items[j], [&] { return element_path(cp, j); }));
+        } else if (object) {
+            only_keys(v, path, {"name"}, " for " + a.name);
+        }
+        return a;
+    }
+};
+
+[[noreturn]] void refuse(const std::string& file, const std::string& why) { throw input_error("", 0, 0, why, file); }
+
+/// At most max_bytes + 1 bytes, so an endless file (/dev/zero) is refused rather than read.
+std::string read_file(const std::string& file, std::size_t max_bytes) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(file, ec)) refuse(file, "is a directory, not a file");
+    errno = 0;
+    std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(file.c_str(), "rb"), &std::fclose);
+    if (!f) refuse(file, std::string("cannot open: ") + std::strerror(errno));
+    const std::size_t cap = max_bytes == static_cast<std::size_t>(-1) ? max_bytes : max_bytes + 1;
+    std::string text;
+    char buf[1 << 16];
+    while (text.size() < cap) {
+        const std::size_t want = std::min(sizeof buf, cap - text.size());
+        const std::size_t got = std::fread(buf, 1, want, f.get());
+        text.append(buf, got);
+        if (got < want) {
+            if (std::ferror(f.get())) refuse(file, std::string("cannot read: ") + std::strerror(errno));
+            break;
+        }
+    }
+    if (text.size() > max_bytes)
+        refuse(file, "larger than the limit of " + std::to_string(max_bytes) + " bytes");
+    if (text.empty()) refuse(file, "the file is empty");
+    return text;
+}
+
+std::string exact_array(const auto& values) {
+    std::string s = "[";
+    for (Index i = 0; i < values.size(); ++i) s += (i ? ", " : "") + json::quote(to_string(values(i)));
+    return s + "]";
+}
+
+/// Rows of M (samples_as_columns: columns of M), one per line at the given indentation.
+std::string exact_rows(const matrix<exact>& M, bool samples_as_columns, const std::string& indent) {
+    const matrix<exact> R = samples_as_columns ? matrix<exact>(M.transpose()) : M;
+    std::string s = "[\n";
+    for (Index i = 0; i < R.rows(); ++i)
+        s += indent + "  " + exact_array(R.row(i)) + (i + 1 < R.rows() ? ",\n" : "\n");
+    return s + indent + "]";
+}
+
+std::string activation_text(const activation_spec& a) {
+    if (a.name == "leaky_relu")
+        return "{\"name\": \"leaky_relu\", \"negative_slope\": " + json::quote(to_string(a.negative_slope)) + "}";
+    if (a.name == "polynomial") {
+        std::string c;
+        for (const auto& q : a.coefficients) c += (c.empty() ? "" : ", ") + json::quote(to_string(q));
+        return "{\"name\": \"polynomial\", \"coefficients\": [" + c + "]}";
+    }
+    return json::quote(a.name);
+}
+
+}  // namespace
+
+model_spec read_model(std::string_view json_text, const model_limits& limits) {
+    return reader(limits).model(json::parse(json_text, limits.syntax));
+}
+
+model_spec read_model_file(const std::string& path, const model_limits& limits) {
+    const std::string text = read_file(path, limits.syntax.max_bytes);
+    try {
+        return read_model(text, limits);
+    } catch (const input_error& e) {
+        throw e.in_file(path);
+    }
+}
+
+std::vector<std::pair<matrix<exact>, matrix<exact>>> read_gradients(std::string_view json_text,
+                                                                     const model_spec& shapes,
+                                                                     const model_limits& limits) {
+    return reader(limits).gradients(json::parse(json_text, limits.syntax), shapes);
+}
+
+std::vector<std::pair<matrix<exact>, matrix<exact>>> read_gradients_file(const std::string& path,
+                                                                          const model_spec& shapes,
+                                                                          const model_limits& limits) {
+    const std::string text = read_file(path, limits.syntax.max_bytes);
+    try {
+        return read_gradients(text, shapes, limits);
+    } catch (const input_error& e) {
+        throw e.in_file(path);
+    }
+}
+
+std::string write_model(const model_spec& m) {
+    MATBP_REQUIRE("D12", !m.layers.empty());
+    for (std::size_t l = 0; l < m.layers.size(); ++l) {
+        const auto& L = m.layers[l];
+        MATBP_REQUIRE("D12", L.weights.rows() >= 1 && L.weights.cols() >= 1);
+        MATBP_REQUIRE("D12", L.bias.rows() == L.weights.rows() && L.bias.cols() == 1);
+        MATBP_REQUIRE("D12", l == 0 || L.weights.cols() == m.layers[l - 1].weights.rows());
+        MATBP_REQUIRE("D10", canonical(L.activation));
+    }
+    MATBP_REQUIRE("D14", m.inputs.rows() == m.layers.front().weights.cols() && m.inputs.cols() >= 1);
+    MATBP_REQUIRE("D14", m.targets.rows() == m.layers.back().weights.rows() && m.targets.cols() == m.inputs.cols());
+
+    std::string s = "{\n  \"format\": \"matbp/1\",\n  \"layers\": [\n";
+    for (std::size_t l = 0; l < m.layers.size(); ++l) {
+        const auto& L = m.layers[l];
+        s += "    {\n      \"weights\": " + exact_rows(L.weights, false, "      ") + ",\n";
+        s += "      \"bias\": " + exact_array(L.bias.col(0)) + ",\n";
+        s += "      \"activation\": " + activation_text(L.activation) + "\n";
+        s += l + 1 < m.layers.size() ? "    },\n" : "    }\n";
+    }
+    s += "  ],\n";
+    s += "  \"loss\": " + json::quote(to_string(m.loss_kind)) + ",\n";
+    s += "  \"reduction\": " + json::quote(to_string(m.red)) + ",\n";
+    s += "  \"inputs\": " + exact_rows(m.inputs, true, "  ") + ",\n";
+    s += "  \"targets\": " + exact_rows(m.targets, true, "  ") + "\n}\n";
+    return s;
+}
+
+}  // namespace matbp

@@ -1,0 +1,116 @@
+#pragma once
+// matbp/model.hpp — the matbp/1 model format: a network (D12), its batch and targets and its
+// cost (D14), as JSON; and the gradients another implementation reports for it.
+//
+// Format (the full table is in spec/)
+//   {
+//     "format": "matbp/1",                                   required
+//     "layers": [ {"weights": W, "bias": b, "activation": f}, … ],   at least one layer
+//     "loss": "squared_error" | "mse" | "softmax_cross_entropy",     default squared_error
+//     "reduction": "mean" | "sum",                           default mean
+//     "inputs":  X,                                          n rows of m₀ values (batch first)
+//     "targets": Y,                                          n rows of m_k values
+//     "comment": "…"                                         optional, ignored
+//   }
+//   W of layer l: m_l rows of m_{l−1} values (PyTorch's nn.Linear.weight); b: m_l values.
+//   Every width and n are ≥ 1; rows are not ragged; widths chain.
+//   f: a name, or an object {"name": …, parameters}: identity, relu, leaky_relu
+//   ("negative_slope", default below), softsign, polynomial ("coefficients": c₀, c₁, …, at least
+//   one), and, not over ℚ, logistic (alias sigmoid), tanh, softplus. Names are case-sensitive.
+//   Unknown keys are errors, so a misspelt key never falls back to a default.
+//
+// Numbers. A JSON number means the IEEE double nearest to its decimal text (glibc's strtod_l,
+// which rounds correctly, in the C locale whatever the caller's), taken exactly: 0.1 is 3602879701896397/2^55, what a PyTorch float64 model holds;
+// a number whose double overflows is an error. A JSON string is an exact rational
+// (parse_exact): "-3", "6/4", "0.1" = 1/10, "1e-3", "0x1.8p-3" = 3/16.
+//
+// leaky_relu's default negative_slope is to_exact(0.01), the double PyTorch's default 0.01
+// denotes, not 1/100: a model that omits the slope means what PyTorch computes, and omitting it
+// means the same as writing the JSON number 0.01. Write "1/100" to get 1/100.
+// (leaky_relu_fn's own default in activation.hpp is 1/100.)
+//
+// Errors are input_error (json.hpp) naming the JSON path of the offending value:
+//   layers[1].weights[0][3]: expected a number or an exact string, got true
+//
+// Usage (tests/model_test.cpp, case usage_example_of_model_hpp):
+//   matbp::model_spec m = matbp::read_model_file("tests/data/models/exact_mixed.json");
+//   m.inputs.cols()                              // n, one column per sample
+//   matbp::read_model(matbp::write_model(m)) == m   // canonical text, exact strings only
+
+#include "matbp/convert.hpp"
+#include "matbp/json.hpp"
+#include "matbp/network.hpp"
+#include "matbp/scalar.hpp"
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace matbp {
+
+/// Bounds that keep reading a hostile model's work and memory proportional to its useful size.
+struct model_limits {
+    std::size_t max_layers = 1000;
+    std::size_t max_width = 100000;             ///< any m_l
+    std::size_t max_samples = 1000000;          ///< n
+    std::size_t max_parameters = 50'000'000;    ///< Σ_l m_l·(m_{l−1} + 1), plus polynomial coefficients
+    parse_limits number{10000, 100000};         ///< max_chars also bounds a JSON number's text
+    json::limits syntax;                        ///< max_bytes also bounds what a file read takes
+};
+
+/// D10 an activation by name; the parameters apply to leaky_relu and polynomial only.
+struct activation_spec {
+    std::string name;             ///< canonical: identity relu leaky_relu softsign polynomial logistic tanh softplus
+    exact negative_slope;         ///< leaky_relu; 0 otherwise
+    std::vector<exact> coefficients;  ///< polynomial, c₀ first; empty otherwise
+    /// logistic, tanh or softplus: no exact evaluation (C2).
+    bool transcendental() const;
+    friend bool operator==(const activation_spec&, const activation_spec&) = default;
+};
+
+struct layer_spec {
+    matrix<exact> weights;  ///< Wˡ, m_l × m_{l−1}
+    matrix<exact> bias;     ///< bˡ, m_l × 1
+    activation_spec activation;
+    friend bool operator==(const layer_spec&, const layer_spec&);
+};
+
+/// A model as read: scalar-independent, every number exact.
+struct model_spec {
+    std::vector<layer_spec> layers;
+    loss loss_kind = loss::squared_error;
+    reduction red = reduction::mean;
+    matrix<exact> inputs;   ///< X, m₀ × n: samples as columns (the JSON's n × m₀, transposed)
+    matrix<exact> targets;  ///< Y, m_k × n
+    friend bool operator==(const model_spec&, const model_spec&);
+};
+
+/// The model a matbp/1 text describes. Throws input_error naming the JSON path.
+model_spec read_model(std::string_view json_text, const model_limits& limits = {});
+
+/// The same from a file. Errors (input_error, message prefixed with the file name): a missing,
+/// unreadable or empty file, a directory, a file larger than limits.syntax.max_bytes (at most
+/// max_bytes + 1 bytes are read, so /dev/zero or a pipe cannot hang it).
+model_spec read_model_file(const std::string& path, const model_limits& limits = {});
+
+/// Canonical matbp/1 text of m: every number an exact string "p/q" or "p", every default
+/// written out. read_model(write_model(m)) == m.
+/// Requires: m satisfies the shape conditions read_model checks (D12, D14), and each activation
+/// is as read_model builds it: a canonical name, a slope only for leaky_relu, coefficients (at
+/// least one) only for polynomial (D10).
+std::string write_model(const model_spec& m);
+
+/// Gradients written by another implementation: {"layers": [{"weights": [[…]], "bias": […]}, …]}
+/// with one entry per layer of `shapes`, numbers as in a model (JSON numbers are doubles taken
+/// exactly; strings are exact). Other top-level keys ("format", "loss", "cost", "kinks", "arith",
+/// …) are ignored; unknown keys inside a layer entry are errors. Every shape is checked against
+/// `shapes`; errors name the JSON path. Result: per layer l = 1 … k, (∂C/∂Wˡ, ∂C/∂bˡ) shaped
+/// as Wˡ (m_l × m_{l−1}) and bˡ (m_l × 1).
+std::vector<std::pair<matrix<exact>, matrix<exact>>> read_gradients(
+    std::string_view json_text, const model_spec& shapes, const model_limits& limits = {});
+std::vector<std::pair<matrix<exact>, matrix<exact>>> read_gradients_file(
+    const std::string& path, const model_spec& shapes, const model_limits& limits = {});
+
+}  // namespace matbp

@@ -1,0 +1,224 @@
+#pragma once
+// matbp/network.hpp — the multilayer perceptron (D12), its per-sample cost (D13) and its batch
+// form and batch cost (D14).
+//
+// Statements (spec/network.md)
+//   D12  Depth k ≥ 1, widths m₀ … m_k ≥ 1, Wˡ ∈ ℝ^{m_l×m_{l−1}} (row = output unit, PyTorch's
+//        nn.Linear.weight layout), bˡ ∈ ℝ^{m_l}, activation fˡ. Forward pass a⁰ = x,
+//        zˡ = Wˡaˡ⁻¹ + bˡ, aˡ = f⃗ˡ(zˡ), l = 1 … k.
+//   D13  c = ℓ(aᵏ) with ℓ the squared error of D9.
+//   D14  Samples as columns: A⁰ = X ∈ ℝ^{m₀×n}, Zˡ = WˡAˡ⁻¹ + bˡ1ₙᵀ, Aˡ = f⃗ˡ(Zˡ);
+//        C = (1/n) Σᵢ ½‖aᵏᵢ − yᵢ‖² (reduction mean) or Σᵢ ½‖aᵏᵢ − yᵢ‖² (reduction sum).
+//        Beyond the paper, for the oracle: loss mse, PyTorch's nn.MSELoss, Σ (aᵏ − y)² over all
+//        entries, divided by n·m_k for mean; loss softmax_cross_entropy, PyTorch's CrossEntropyLoss
+//        on logits aᵏ with probability targets, −Σⱼ yⱼ log softmax(aᵏ)ⱼ per sample (C2; not over ℚ).
+//
+// Notation → C++: Wˡ ↦ net.layers[l−1].W, bˡ ↦ net.layers[l−1].b (an m_l × 1 matrix),
+// fˡ ↦ net.layers[l−1].f, zˡ ↦ fwd.z[l], aˡ ↦ fwd.a[l] (fwd.z[0] is empty), k ↦ net.depth().
+//
+// Usage (tests/network_test.cpp, case usage_example_of_network_hpp):
+//   matbp::mlp<matbp::exact> net = …;                 // layers {W, b, f}
+//   auto fwd = matbp::forward(net, x);                 // fwd.z[l], fwd.a[l]
+//   matbp::exact c = matbp::sample_cost(net, x, y);    // ½‖aᵏ − y‖²
+
+#include "matbp/activation.hpp"
+#include "matbp/contract.hpp"
+#include "matbp/convert.hpp"
+#include "matbp/elementary.hpp"
+#include "matbp/scalar.hpp"
+
+#include <string>
+#include <vector>
+
+namespace matbp {
+
+enum class reduction { mean, sum };
+enum class loss { squared_error, mse, softmax_cross_entropy };
+
+inline std::string to_string(reduction r) { return r == reduction::mean ? "mean" : "sum"; }
+inline std::string to_string(loss l) {
+    return l == loss::squared_error ? "squared_error" : l == loss::mse ? "mse" : "softmax_cross_entropy";
+}
+
+template <scalar T>
+struct layer {
+    matrix<T> W;  ///< m_l × m_{l−1}
+    matrix<T> b;  ///< m_l × 1
+    activation<T> f;
+};
+
+/// D12 a multilayer perceptron.
+template <scalar T>
+struct mlp {
+    std::vector<layer<T>> layers;  ///< layers[l−1] holds Wˡ, bˡ, fˡ
+    Eigen::Index depth() const { return static_cast<Eigen::Index>(layers.size()); }
+    /// m_l, l = 0 … k.
+    Eigen::Index width(Eigen::Index l) const { return l == 0 ? layers.front().W.cols() : layers[l - 1].W.rows(); }
+};
+
+/// D12 shape conditions: k ≥ 1, every width ≥ 1, Wˡ is m_l × m_{l−1}, bˡ is m_l × 1, polynomial
+/// activations have at least one coefficient.
+template <scalar T>
+bool well_formed(const mlp<T>& net) {
+    if (net.layers.empty()) return false;
+    for (std::size_t l = 0; l < net.layers.size(); ++l) {
+        const auto& L = net.layers[l];
+        if (L.W.rows() < 1 || L.W.cols() < 1) return false;
+        if (L.b.rows() != L.W.rows() || L.b.cols() != 1) return false;
+        if (l > 0 && L.W.cols() != net.layers[l - 1].W.rows()) return false;
+        if (auto* p = std::get_if<polynomial_fn<T>>(&L.f); p && p->coefficients.empty()) return false;
+    }
+    return true;
+}
+
+/// Every potential and activation of a forward pass; one column per sample.
+template <class T>
+struct forward_values {
+    std::vector<matrix<T>> z;  ///< z[l], l = 1 … k (z[0] is empty)
+    std::vector<matrix<T>> a;  ///< a[l], l = 0 … k (a[0] = input)
+};
+
+/// D14 forward pass over a batch (samples as columns); with one column it is D12's.
+/// Requires: well_formed(net), X.rows() == m₀, X.cols() ≥ 1.
+template <scalar T>
+forward_values<T> forward_batch(const mlp<T>& net, const matrix<T>& X) {
+    MATBP_REQUIRE("D12", well_formed(net));
+    MATBP_REQUIRE("D14", X.rows() == net.width(0) && X.cols() >= 1);
+    forward_values<T> fwd;
+    fwd.z.reserve(net.layers.size() + 1);
+    fwd.a.reserve(net.layers.size() + 1);
+    fwd.z.emplace_back();
+    fwd.a.push_back(X);
+    for (const auto& L : net.layers) {
+        // Zˡ = WˡAˡ⁻¹ + bˡ1ₙᵀ, Aˡ = f⃗ˡ(Zˡ)
+        matrix<T> Z = mul(L.W, fwd.a.back());
+        Z.colwise() += L.b.col(0);
+        fwd.a.push_back(elementwise(L.f, Z));
+        fwd.z.push_back(std::move(Z));
+    }
+    return fwd;
+}
+
+/// D12 forward pass for one sample.
+/// Requires: well_formed(net), x is an m₀ × 1 column.
+template <scalar T>
+forward_values<T> forward(const mlp<T>& net, const matrix<T>& x) {
+    MATBP_REQUIRE("D12", x.cols() == 1);
+    return forward_batch(net, x);
+}
+
+/// D13 c = ℓ(aᵏ) = ½‖aᵏ − y‖².
+/// Requires: x is m₀ × 1, y is m_k × 1.
+template <scalar T>
+T sample_cost(const mlp<T>& net, const matrix<T>& x, const matrix<T>& y) {
+    MATBP_REQUIRE("D13", y.cols() == 1 && y.rows() == net.width(net.depth()));
+    const auto fwd = forward(net, x);
+    return squared_error<T>(fwd.a.back(), y)(0, 0);
+}
+
+/// log Σ exp, stably (max subtracted), per column.
+template <scalar T>
+    requires transcendental_capable<T>
+matrix<T> softmax_columns(const matrix<T>& A) {
+    using std::exp;
+    matrix<T> S(A.rows(), A.cols());
+    for (Eigen::Index j = 0; j < A.cols(); ++j) {
+        T mx = A(0, j);
+        if constexpr (!interval_type<T>)
+            for (Eigen::Index i = 1; i < A.rows(); ++i) mx = A(i, j) > mx ? A(i, j) : mx;
+        T sum(0);
+        for (Eigen::Index i = 0; i < A.rows(); ++i) {
+            S(i, j) = exp(T(A(i, j) - mx));
+            sum += S(i, j);
+        }
+        for (Eigen::Index i = 0; i < A.rows(); ++i) S(i, j) = T(S(i, j) / sum);
+    }
+    return S;
+}
+
+/// D14 the batch cost of output activations A (m_k × n) against targets Y.
+/// Requires: A and Y have one shape with n ≥ 1 columns; softmax_cross_entropy only for
+/// transcendental_capable T (a compile-time condition).
+template <scalar T>
+T cost_of_outputs(const matrix<T>& A, const matrix<T>& Y, loss kind, reduction red) {
+    MATBP_REQUIRE("D14", A.rows() == Y.rows() && A.cols() == Y.cols() && A.cols() >= 1);
+    const T n(static_cast<long>(A.cols()));
+    T c(0);
+    if (kind == loss::squared_error) {
+        for (Eigen::Index j = 0; j < A.cols(); ++j)
+            for (Eigen::Index i = 0; i < A.rows(); ++i) c += T(A(i, j) - Y(i, j)) * T(A(i, j) - Y(i, j));
+        c = T(c / T(2));
+        return red == reduction::mean ? T(c / n) : c;
+    }
+    if (kind == loss::mse) {
+        for (Eigen::Index j = 0; j < A.cols(); ++j)
+            for (Eigen::Index i = 0; i < A.rows(); ++i) c += T(A(i, j) - Y(i, j)) * T(A(i, j) - Y(i, j));
+        return red == reduction::mean ? T(c / T(n * T(static_cast<long>(A.rows())))) : c;
+    }
+    if constexpr (transcendental_capable<T>) {
+        using std::log;
+        const matrix<T> S = softmax_columns(A);
+        for (Eigen::Index j = 0; j < A.cols(); ++j)
+            for (Eigen::Index i = 0; i < A.rows(); ++i) c -= T(Y(i, j) * T(log(S(i, j))));
+        return red == reduction::mean ? T(c / n) : c;
+    } else {
+        MATBP_REQUIRE("C2", kind != loss::softmax_cross_entropy);
+        return c;
+    }
+}
+
+/// D14 batch cost C.
+/// Requires: X is m₀ × n, Y is m_k × n, n ≥ 1.
+template <scalar T>
+T batch_cost(const mlp<T>& net, const matrix<T>& X, const matrix<T>& Y, reduction red,
+             loss kind = loss::squared_error) {
+    MATBP_REQUIRE("D14", Y.rows() == net.width(net.depth()) && Y.cols() == X.cols());
+    return cost_of_outputs(forward_batch(net, X).a.back(), Y, kind, red);
+}
+
+/// D11 a unit whose potential is at a kink of its activation: layer l (1-based, as in the
+/// statements), sample (column), unit (row), all as the JSON arrays index them except layer.
+struct kink {
+    Eigen::Index layer, sample, unit;
+    friend bool operator==(const kink&, const kink&) = default;
+};
+
+/// D11 every (layer, sample, unit) of a forward pass whose potential is (may be) at a kink.
+template <scalar T>
+std::vector<kink> find_kinks(const mlp<T>& net, const forward_values<T>& fwd) {
+    std::vector<kink> out;
+    for (Eigen::Index l = 1; l <= net.depth(); ++l) {
+        const auto& Z = fwd.z[l];
+        for (Eigen::Index j = 0; j < Z.cols(); ++j)
+            for (Eigen::Index i = 0; i < Z.rows(); ++i)
+                if (is_kink(net.layers[l - 1].f, Z(i, j))) out.push_back({l, j, i});
+    }
+    return out;
+}
+
+/// An exact network with every parameter converted to U (rounded, or enclosed for intervals).
+template <scalar U>
+mlp<U> convert_network(const mlp<exact>& net) {
+    using T = exact;
+    mlp<U> out;
+    for (const auto& L : net.layers) {
+        layer<U> M;
+        M.W = L.W.unaryExpr([](const T& x) { return from_exact<U>(x); });
+        M.b = L.b.unaryExpr([](const T& x) { return from_exact<U>(x); });
+        M.f = std::visit(
+            [](const auto& g) -> activation<U> {
+                using G = std::decay_t<decltype(g)>;
+                if constexpr (std::same_as<G, leaky_relu_fn<T>>) return leaky_relu_fn<U>{from_exact<U>(g.negative_slope)};
+                else if constexpr (std::same_as<G, polynomial_fn<T>>) {
+                    polynomial_fn<U> p;
+                    for (const auto& c : g.coefficients) p.coefficients.push_back(from_exact<U>(c));
+                    return p;
+                } else return g;
+            },
+            L.f);
+        out.layers.push_back(std::move(M));
+    }
+    return out;
+}
+
+}  // namespace matbp

@@ -1,0 +1,251 @@
+// Tests for src/matbp/backprop.hpp, the algorithm users call. This suite is also the mutation
+// suite's judge: every deliberate bug of backprop.hpp (MATBP_MUTANT=1…12) must make it fail.
+//
+// Test plan
+//   C1  C1_backprop_eq_ad_of_batch_cost           cost and every ∇ == forward-mode AD of the batch
+//                                                 cost (support/reference.hpp), squared error and
+//                                                 mse, mean and sum; kinks == find_kinks
+//       C1_backprop_eq_kronecker_chain            == the literal Kronecker chain of Jacobians
+//       C1_batch_gradient_eq_mean_of_sample_gradients  == ρ Σ of T1's per-sample gradients (induction)
+//       C1_relu_kinks_follow_d11                  ReLU nets with zeros: kinks hit and D11 obeyed
+//       C1_interval_encloses_exact                128-bit interval run contains the exact gradients
+//       C1_transcendental_three_sources           tanh/logistic/softplus nets: interval(128) contains
+//                                                 real(512); real(512) agrees with central
+//                                                 differences (h = 2^-100) to 2^-150 relative
+//       C1_preconditions
+//   C2  C2_softmax_cross_entropy_delta            δᵏ = softmax(z) − y against central differences
+//                                                 of the cost at 512 bits; interval encloses it
+//       C2_precondition_shapes
+//   usage_example_of_backprop_hpp
+#define BOOST_TEST_MODULE backprop
+#include "matbp/backprop.hpp"
+#include "matbp/induction.hpp"
+
+#include "support/compare.hpp"
+#include "support/expect.hpp"
+#include "support/generators.hpp"
+#include "support/reference.hpp"
+
+#include <boost/test/unit_test.hpp>
+#include <rapidcheck/boost_test.h>
+
+using namespace matbp;
+using namespace matbp::testing;
+
+namespace {
+struct batch_case {
+    mlp<exact> net;
+    matrix<exact> X, Y;
+    reduction red;
+};
+batch_case gen_batch_case(int max_depth = 6, int max_width = 6) {
+    auto net = gen_network(max_depth, max_width);
+    const auto n = *rc::gen::inRange(1, 5);
+    auto X = *gen_sparse_matrix(net.width(0), n);
+    auto Y = *gen_matrix(net.width(net.depth()), n);
+    const auto red = *rc::gen::element(reduction::mean, reduction::sum);
+    return {std::move(net), std::move(X), std::move(Y), red};
+}
+}  // namespace
+
+RC_BOOST_PROP(C1_backprop_eq_ad_of_batch_cost, ()) {
+    const auto c = gen_batch_case();
+    const auto kind = *rc::gen::element(loss::squared_error, loss::mse);
+    const auto g = backprop(c.net, c.X, c.Y, kind, c.red);
+    const auto ref = reference_gradients_by_ad(c.net, c.X, c.Y, kind, c.red);
+    RC_ASSERT(g.cost == ref.cost);
+    for (Eigen::Index l = 1; l <= c.net.depth(); ++l) {
+        RC_ASSERT(same_matrix(g.dW[l], ref.dW[l]));
+        RC_ASSERT(same_matrix(g.db[l], ref.db[l]));
+    }
+    RC_ASSERT(g.kinks == find_kinks(c.net, forward_batch(c.net, c.X)));
+}
+
+RC_BOOST_PROP(C1_backprop_eq_kronecker_chain, ()) {
+    const auto c = gen_batch_case();
+    const auto g = backprop(c.net, c.X, c.Y, loss::squared_error, c.red);
+    const auto kc = kronecker_chain_gradients(c.net, c.X, c.Y, c.red);
+    RC_ASSERT(g.cost == kc.cost);
+    for (Eigen::Index l = 1; l <= c.net.depth(); ++l) {
+        RC_ASSERT(same_matrix(g.dW[l], kc.dW[l]));
+        RC_ASSERT(same_matrix(g.db[l], kc.db[l]));
+    }
+}
+
+RC_BOOST_PROP(C1_batch_gradient_eq_mean_of_sample_gradients, ()) {
+    const auto c = gen_batch_case();
+    const auto g = backprop(c.net, c.X, c.Y, loss::squared_error, c.red);
+    std::vector<std::vector<matrix<exact>>> dW, db;
+    for (Eigen::Index i = 0; i < c.X.cols(); ++i) {
+        const auto proof = backprop_by_induction(c.net, matrix<exact>(c.X.col(i)), matrix<exact>(c.Y.col(i)));
+        dW.push_back(proof.dW);
+        db.push_back(proof.db);
+    }
+    for (const auto& eq : batch_gradient_eq_mean_of_sample_gradients(g, dW, db, c.red)) RC_ASSERT(holds_exactly(eq));
+}
+
+BOOST_AUTO_TEST_CASE(C1_relu_kinks_follow_d11) {
+    // Two ReLU layers, x = 0 and b = 0: every hidden potential is 0, so D11 gives δ = 0 below the
+    // output and the first layer's gradients vanish; the kinks are reported.
+    mlp<exact> net;
+    matrix<exact> W1(2, 1), b1 = matrix<exact>::Zero(2, 1), W2(2, 2), b2 = matrix<exact>::Zero(2, 1), W3(1, 2), b3(1, 1);
+    W1 << 1, -2;
+    W2 << 1, 2, 3, 4;
+    W3 << 1, 1;
+    b3 << exact(1, 2);
+    net.layers.push_back({W1, b1, relu_fn{}});
+    net.layers.push_back({W2, b2, relu_fn{}});
+    net.layers.push_back({W3, b3, identity_fn{}});
+    const matrix<exact> X = matrix<exact>::Zero(1, 1), Y = matrix<exact>::Ones(1, 1);
+    const auto g = backprop(net, X, Y);
+    BOOST_TEST(g.kinks.size() == 4u);
+    BOOST_TEST(g.db[1].isZero());
+    BOOST_TEST(g.db[3](0, 0) == exact(-1, 2));  // a³ − y = ½ − 1
+    const auto ref = reference_gradients_by_ad(net, X, Y, loss::squared_error, reduction::mean);
+    BOOST_TEST(same_matrix(g.db[2], ref.db[2]));
+}
+
+RC_BOOST_PROP(C1_interval_encloses_exact, ()) {
+    const auto c = gen_batch_case();
+    const auto g = backprop(c.net, c.X, c.Y, loss::squared_error, c.red);
+    precision_guard pg(128);
+    const auto gi = backprop(convert_network<interval>(c.net), matrix<interval>(from_exact<interval>(c.X)),
+                             matrix<interval>(from_exact<interval>(c.Y)), loss::squared_error, c.red);
+    RC_ASSERT(encloses(gi.cost, g.cost));
+    for (Eigen::Index l = 1; l <= c.net.depth(); ++l) {
+        RC_ASSERT(interval_encloses(gi.dW[l], g.dW[l]) == "");
+        RC_ASSERT(interval_encloses(gi.db[l], g.db[l]) == "");
+    }
+}
+
+namespace {
+/// A network with transcendental activations, parameters and data from an exact case.
+template <scalar T>
+mlp<T> with_transcendental(const mlp<exact>& net, const std::vector<int>& kinds) {
+    mlp<T> out = convert_network<T>(net);
+    for (std::size_t l = 0; l < out.layers.size(); ++l) {
+        const int kind = kinds[l % kinds.size()];
+        if (kind == 0) out.layers[l].f = tanh_fn{};
+        else if (kind == 1) out.layers[l].f = logistic_fn{};
+        else if (kind == 2) out.layers[l].f = softplus_fn{};
+        else out.layers[l].f = identity_fn{};
+    }
+    return out;
+}
+/// ∂C/∂θ by central differences at the current (high) precision, for every weight and bias.
+std::vector<matrix<real>> central_differences(mlp<real> net, const matrix<real>& X, const matrix<real>& Y,
+                                              loss kind, reduction red, bool weights, const real& h) {
+    std::vector<matrix<real>> out(net.layers.size() + 1);
+    for (std::size_t l = 0; l < net.layers.size(); ++l) {
+        matrix<real>& P = weights ? net.layers[l].W : net.layers[l].b;
+        out[l + 1].resize(P.rows(), P.cols());
+        for (Eigen::Index j = 0; j < P.cols(); ++j)
+            for (Eigen::Index i = 0; i < P.rows(); ++i) {
+                const real keep = P(i, j);
+                P(i, j) = keep + h;
+                const real up = batch_cost(net, X, Y, red, kind);
+                P(i, j) = keep - h;
+                const real down = batch_cost(net, X, Y, red, kind);
+                P(i, j) = keep;
+                out[l + 1](i, j) = (up - down) / (2 * h);
+            }
+    }
+    return out;
+}
+bool close(const real& a, const real& b, const real& rel) {
+    return bmp::abs(a - b) <= rel * (1 + bmp::abs(b));
+}
+}  // namespace
+
+RC_BOOST_PROP(C1_transcendental_three_sources, ()) {
+    const auto c = gen_batch_case(3, 3);
+    const auto kinds = *rc::gen::container<std::vector<int>>(3, rc::gen::inRange(0, 4));
+    const auto kind = *rc::gen::element(loss::squared_error, loss::mse, loss::softmax_cross_entropy);
+    matrix<exact> Y = c.Y;
+    if (kind == loss::softmax_cross_entropy) Y = Y.cwiseAbs();  // nonnegative targets (any total mass)
+    precision_guard pg(512);
+    const auto net_r = with_transcendental<real>(c.net, kinds);
+    const matrix<real> Xr = from_exact<real>(c.X), Yr = from_exact<real>(Y);
+    const auto gr = backprop(net_r, Xr, Yr, kind, c.red);
+    // Third source: central differences, truncation error O(h²) = 2^-200 ≪ the 2^-150 tolerance.
+    const real h = bmp::pow(real(2), -100);
+    const real rel = bmp::pow(real(2), -150);
+    const auto cdW = central_differences(net_r, Xr, Yr, kind, c.red, true, h);
+    const auto cdb = central_differences(net_r, Xr, Yr, kind, c.red, false, h);
+    for (Eigen::Index l = 1; l <= c.net.depth(); ++l) {
+        for (Eigen::Index j = 0; j < gr.dW[l].cols(); ++j)
+            for (Eigen::Index i = 0; i < gr.dW[l].rows(); ++i) RC_ASSERT(close(gr.dW[l](i, j), cdW[l](i, j), rel));
+        for (Eigen::Index i = 0; i < gr.db[l].rows(); ++i) RC_ASSERT(close(gr.db[l](i, 0), cdb[l](i, 0), rel));
+    }
+    // Certified: the 128-bit enclosure contains the 512-bit value (2^-500 from the truth).
+    precision_guard pg2(128);
+    const auto gi = backprop(with_transcendental<interval>(c.net, kinds), matrix<interval>(from_exact<interval>(c.X)),
+                             matrix<interval>(from_exact<interval>(Y)), kind, c.red);
+    for (Eigen::Index l = 1; l <= c.net.depth(); ++l)
+        for (Eigen::Index j = 0; j < gr.dW[l].cols(); ++j)
+            for (Eigen::Index i = 0; i < gr.dW[l].rows(); ++i) {
+                RC_ASSERT(bmp::lower(gi.dW[l](i, j)) <= gr.dW[l](i, j));
+                RC_ASSERT(gr.dW[l](i, j) <= bmp::upper(gi.dW[l](i, j)));
+            }
+}
+
+BOOST_AUTO_TEST_CASE(C1_preconditions) {
+    mlp<exact> net;
+    net.layers.push_back({matrix<exact>::Ones(2, 1), matrix<exact>::Zero(2, 1), relu_fn{}});
+    const matrix<exact> X = matrix<exact>::Ones(1, 2), Y = matrix<exact>::Zero(2, 2);
+    expect_violation("C1", [&] { backprop(net, matrix<exact>(matrix<exact>::Ones(3, 2)), Y); });
+    expect_violation("C1", [&] { backprop(net, X, matrix<exact>(matrix<exact>::Zero(2, 3))); });
+    expect_violation("C1", [&] { backprop(net, matrix<exact>(1, 0), matrix<exact>(2, 0)); });
+    expect_violation("C1", [&] { backprop(mlp<exact>{}, X, Y); });
+    expect_violation("C2", [&] { backprop(net, X, Y, loss::softmax_cross_entropy); });
+    const auto g = backprop(net, X, Y);
+    expect_violation("C1", [&] { batch_gradient_eq_mean_of_sample_gradients<exact>(g, {}, {}, reduction::mean); });
+}
+
+BOOST_AUTO_TEST_CASE(C2_softmax_cross_entropy_delta) {
+    precision_guard pg(512);
+    matrix<real> Z(3, 2), Y(3, 2);
+    Z << real(1) / 3, -2, real(5) / 4, 0, -real(1) / 7, 3;
+    Y << real(1) / 2, 0, real(1) / 4, 1, real(1) / 4, 0;
+    const matrix<real> delta = softmax_cross_entropy_delta(Z, Y);
+    // Central differences of the per-sample cross-entropy in z (sum reduction).
+    const real h = bmp::pow(real(2), -100), rel = bmp::pow(real(2), -150);
+    for (Eigen::Index j = 0; j < Z.cols(); ++j)
+        for (Eigen::Index i = 0; i < Z.rows(); ++i) {
+            matrix<real> Zp = Z, Zm = Z;
+            Zp(i, j) += h;
+            Zm(i, j) -= h;
+            const real cd = (cost_of_outputs(Zp, Y, loss::softmax_cross_entropy, reduction::sum) -
+                             cost_of_outputs(Zm, Y, loss::softmax_cross_entropy, reduction::sum)) / (2 * h);
+            BOOST_TEST(close(delta(i, j), cd, rel), "entry " << i << "," << j);
+        }
+    // For probability targets δ = softmax(z) − y: the columns of δ sum to 0.
+    BOOST_TEST(bmp::abs(delta.col(0).sum()) < rel);
+    precision_guard pg2(128);
+    const matrix<interval> di = softmax_cross_entropy_delta(matrix<interval>(Z.cast<interval>()), matrix<interval>(Y.cast<interval>()));
+    for (Eigen::Index j = 0; j < Z.cols(); ++j)
+        for (Eigen::Index i = 0; i < Z.rows(); ++i) {
+            BOOST_TEST(bmp::lower(di(i, j)) <= delta(i, j));
+            BOOST_TEST(delta(i, j) <= bmp::upper(di(i, j)));
+        }
+}
+
+BOOST_AUTO_TEST_CASE(C2_precondition_shapes) {
+    expect_violation("C2", [] { softmax_cross_entropy_delta<double>(matrix<double>::Zero(3, 2), matrix<double>::Zero(2, 2)); });
+}
+
+BOOST_AUTO_TEST_CASE(usage_example_of_backprop_hpp) {
+    mlp<exact> net;
+    matrix<exact> W(1, 2), b(1, 1), X(2, 2), Y(1, 2);
+    W << 1, -1;
+    b << 0;
+    X << 1, 0, 0, 1;  // samples e₁ and e₂
+    Y << 0, 0;
+    net.layers.push_back({W, b, identity_fn{}});
+    auto g = matbp::backprop(net, X, Y);
+    // Outputs 1 and −1, cost ½·(½·1 + ½·1) = ½; ∇W = ½(1·e₁ᵀ + (−1)·e₂ᵀ) = (½, −½), by hand.
+    BOOST_TEST(g.cost == exact(1, 2));
+    BOOST_TEST(g.dW[1](0, 0) == exact(1, 2));
+    BOOST_TEST(g.dW[1](0, 1) == exact(-1, 2));
+    BOOST_TEST(g.db[1](0, 0) == exact(0));
+}

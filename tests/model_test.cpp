@@ -1,0 +1,645 @@
+// Tests for src/matbp/model.hpp (the matbp/1 format).
+//
+// Test plan
+//   reads_a_complete_model              every field of a hand-written model, entry by entry; samples
+//                                       become columns; defaults of loss and reduction
+//   round_trips_through_write_model     read(write(m)) == m; write is a fixpoint; == sees differences
+//   write_model_preconditions           D12 shapes, D10 canonical activations, D14 batch shapes fire
+//   json_numbers_are_doubles_taken_exactly   0.1 = to_exact(0.1) = 3602879701896397/2^55 ≠ 1/10;
+//                                       subnormals; underflow to 0
+//   json_numbers_ignore_the_c_locale    under a decimal-comma LC_NUMERIC when one is installed
+//   strings_are_exact                   "0.1" = 1/10, "0x1.8p-3" = 3/16, "6/4" = 3/2, "-3", "1e-3"
+//   activations                         every name; sigmoid ↦ logistic; leaky_relu default
+//                                       to_exact(0.01) (not 1/100); polynomial coefficients;
+//                                       transcendental()
+//   one case per error class, each asserting the whole message and path():
+//     rejects_wrong_types, rejects_missing_fields, rejects_bad_format, rejects_unknown_activation,
+//     rejects_unknown_keys, rejects_ragged_rows, rejects_widths_that_do_not_chain,
+//     rejects_wrong_bias_length, rejects_wrong_targets, rejects_wrong_inputs (also: shapes are
+//     checked before allocation), rejects_empty_layers,
+//     rejects_empty_rows, rejects_empty_batch, rejects_bad_exact_strings (1/0, NaN/Inf spellings),
+//     rejects_double_overflow (1e999), rejects_overlong_numbers (20000 digits), rejects_over_limits,
+//     rejects_duplicate_keys, rejects_bad_loss_and_reduction, reports_syntax_errors_by_position
+//   example_models_are_valid            tests/data/models/*.json load, have the documented features,
+//                                       and round-trip
+//   never_fails_otherwise_on_mutated_models   RapidCheck: random edits of a valid model are read
+//                                       (and then round-trip) or rejected with input_error only
+//   read_gradients_accepts_matching_shapes / read_gradients_rejects_wrong_shapes
+//   read_model_file_errors              missing path, directory, empty file, /dev/zero under a small
+//                                       limit, a syntax error prefixed with the file name
+//   usage_example_of_model_hpp
+// Expected rationals are written from the JSON text by hand (e.g. "6/4" → 3/2); a double's exact
+// value comes from its IEEE encoding (0.1 = 0x1.999999999999ap-4 = 3602879701896397·2^−55).
+#define BOOST_TEST_MODULE model
+#include "matbp/model.hpp"
+
+#include "support/expect.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <cstdlib>
+#include <rapidcheck/boost_test.h>
+
+#include <clocale>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+using namespace matbp;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string base = R"({
+  "format": "matbp/1",
+  "layers": [
+    {"weights": [[1, 2, 3], [4, 5, 6]], "bias": [0, 0], "activation": "relu"},
+    {"weights": [[1, -1], [2, -2], [3, -3]], "bias": ["1/2", "0.1", "0x1.8p-3"],
+     "activation": {"name": "leaky_relu", "negative_slope": "1/100"}}
+  ],
+  "loss": "squared_error",
+  "reduction": "mean",
+  "inputs": [[1, 0, -1], [0.5, 0.25, 0.125]],
+  "targets": [[1, 2, 3], [0, 0, 0]]
+})";
+
+/// `text` with the first `from` replaced by `to`; the test fails if `from` is absent, so an edit
+/// can never silently leave the valid base unchanged.
+std::string with(std::string text, const std::string& from, const std::string& to) {
+    const auto at = text.find(from);
+    BOOST_TEST_REQUIRE(at != std::string::npos, "no " << from);
+    return text.replace(at, from.size(), to);
+}
+
+/// The text of base from "layers" up to "loss".
+std::string layers_section() {
+    return base.substr(base.find("\"layers\""), base.find("\"loss\"") - base.find("\"layers\""));
+}
+
+exact q(long p, long d = 1) { return exact(p, d); }
+
+exact pow2(int e) {
+    exact r = 1;
+    for (int i = 0; i < std::abs(e); ++i) r *= 2;
+    return e >= 0 ? r : exact(1) / r;
+}
+
+/// read_model(text) raises input_error with this path() and exactly this what().
+void expect_error(const std::string& text, const std::string& path, const std::string& message,
+                  const model_limits& lim = {}) {
+    try {
+        read_model(text, lim);
+    } catch (const input_error& e) {
+        BOOST_TEST(e.path() == path);
+        BOOST_TEST(std::string(e.what()) == message);
+        return;
+    }
+    BOOST_FAIL("accepted, expected: " + message);
+}
+
+matrix<exact> mat(std::initializer_list<std::initializer_list<exact>> rows) {
+    matrix<exact> M(static_cast<Eigen::Index>(rows.size()), static_cast<Eigen::Index>(rows.begin()->size()));
+    Eigen::Index i = 0;
+    for (const auto& r : rows) {
+        Eigen::Index j = 0;
+        for (const auto& x : r) M(i, j++) = x;
+        ++i;
+    }
+    return M;
+}
+
+/// Shape and entries equal (Eigen's == asserts on a shape mismatch, which tests keep enabled).
+bool equal(const matrix<exact>& a, const matrix<exact>& b) {
+    return a.rows() == b.rows() && a.cols() == b.cols() && a == b;
+}
+
+fs::path models_dir() {
+    // CTest sets MATBP_SOURCE_DIR; __FILE__ may be relative (ccache's base_dir rewrites it).
+    if (const char* src = std::getenv("MATBP_SOURCE_DIR")) return fs::path(src) / "tests" / "data" / "models";
+    return fs::path(__FILE__).parent_path() / "data" / "models";
+}
+
+/// A fresh directory under the system temporary directory, removed by the destructor.
+struct scratch {
+    fs::path dir = fs::temp_directory_path() / ("matbp_model_test_" + std::to_string(::getpid()));
+    scratch() { fs::create_directories(dir); }
+    ~scratch() { fs::remove_all(dir); }
+    fs::path write(const std::string& name, const std::string& text) const {
+        std::ofstream(dir / name, std::ios::binary) << text;
+        return dir / name;
+    }
+};
+
+std::string file_error(auto read) {
+    try {
+        read();
+    } catch (const input_error& e) {
+        return e.what();
+    }
+    return "(accepted)";
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(reads_a_complete_model) {
+    const model_spec m = read_model(base);
+    BOOST_TEST_REQUIRE(m.layers.size() == 2u);
+    BOOST_TEST(equal(m.layers[0].weights, mat({{1, 2, 3}, {4, 5, 6}})));
+    BOOST_TEST(equal(m.layers[0].bias, mat({{0}, {0}})));
+    BOOST_TEST(m.layers[0].activation.name == "relu");
+    BOOST_TEST(equal(m.layers[1].weights, mat({{1, -1}, {2, -2}, {3, -3}})));
+    BOOST_TEST(equal(m.layers[1].bias, mat({{q(1, 2)}, {q(1, 10)}, {q(3, 16)}})));
+    BOOST_TEST(m.layers[1].activation.name == "leaky_relu");
+    BOOST_TEST(m.layers[1].activation.negative_slope == q(1, 100));
+    BOOST_TEST((m.loss_kind == loss::squared_error));
+    BOOST_TEST((m.red == reduction::mean));
+    // The JSON's rows are samples; the spec holds them as columns (m₀ × n, m_k × n).
+    BOOST_TEST(equal(m.inputs, mat({{1, q(1, 2)}, {0, q(1, 4)}, {-1, q(1, 8)}})));
+    BOOST_TEST(equal(m.targets, mat({{1, 0}, {2, 0}, {3, 0}})));
+
+    const model_spec d = read_model(with(with(base, R"("loss": "squared_error",)", ""), R"("reduction": "mean",)", ""));
+    BOOST_TEST((d.loss_kind == loss::squared_error && d.red == reduction::mean));
+    const model_spec s = read_model(with(with(base, R"("squared_error")", R"("mse")"), R"("mean")", R"("sum")"));
+    BOOST_TEST((s.loss_kind == loss::mse && s.red == reduction::sum));
+    BOOST_TEST((read_model(with(base, "\"squared_error\"", "\"softmax_cross_entropy\"")).loss_kind ==
+                loss::softmax_cross_entropy));
+    BOOST_TEST((read_model(with(base, "\"format\"", "\"comment\": \"any text\", \"format\"")) == m));
+}
+
+BOOST_AUTO_TEST_CASE(round_trips_through_write_model) {
+    const std::string poly = R"({"name": "polynomial", "coefficients": [0.1, "-1/3", 0, "1e-5"]})";
+    const model_spec m = read_model(with(with(base, R"("relu")", poly), R"("mean")", R"("sum")"));
+    const std::string text = write_model(m);
+    const model_spec back = read_model(text);
+    BOOST_TEST((back == m));
+    BOOST_TEST(write_model(back) == text);  // canonical: a fixpoint
+    BOOST_TEST(text.find("\"0.1\"") == std::string::npos);  // exact strings in lowest terms only
+    BOOST_TEST(text.find("\"3602879701896397/36028797018963968\"") != std::string::npos);
+    // == sees a change in any part.
+    model_spec changed = m;
+    changed.targets(2, 1) += 1;
+    BOOST_TEST(!(changed == m));
+    changed = m;
+    changed.layers[0].activation.coefficients.back() = 0;
+    BOOST_TEST(!(changed == m));
+    changed = m;
+    changed.inputs.conservativeResize(3, 1);
+    BOOST_TEST(!(changed == m));
+}
+
+BOOST_AUTO_TEST_CASE(write_model_preconditions) {
+    using matbp::testing::expect_violation;
+    const model_spec good = read_model(base);
+    model_spec m = good;
+    m.layers.clear();
+    expect_violation("D12", [&] { write_model(m); });
+    m = good;
+    m.layers[0].bias.resize(3, 1);
+    expect_violation("D12", [&] { write_model(m); });
+    m = good;
+    m.layers[1].weights.resize(3, 3);
+    expect_violation("D12", [&] { write_model(m); });
+    m = good;
+    m.layers[0].activation.name = "sigmoid";  // an alias is not canonical
+    expect_violation("D10", [&] { write_model(m); });
+    m = good;
+    m.layers[0].activation.negative_slope = q(1, 2);  // a slope on relu would be lost
+    expect_violation("D10", [&] { write_model(m); });
+    m = good;
+    m.layers[0].activation = {"polynomial", 0, {}};
+    expect_violation("D10", [&] { write_model(m); });
+    m = good;
+    m.inputs.resize(2, 2);
+    expect_violation("D14", [&] { write_model(m); });
+    m = good;
+    m.targets.resize(3, 1);
+    expect_violation("D14", [&] { write_model(m); });
+}
+
+BOOST_AUTO_TEST_CASE(json_numbers_are_doubles_taken_exactly) {
+    const model_spec m = read_model(with(base, "[[1, 0, -1], [0.5, 0.25, 0.125]]",
+                                         "[[0.1, 4.9e-324, 1e-400], [-0.0, 1e308, 123456789012345678]]"));
+    BOOST_TEST(m.inputs(0, 0) == to_exact(0.1));
+    BOOST_TEST(m.inputs(0, 0) == exact(3602879701896397LL) * pow2(-55));
+    BOOST_TEST(m.inputs(0, 0) != q(1, 10));
+    BOOST_TEST(m.inputs(1, 0) == pow2(-1074));  // the least subnormal
+    BOOST_TEST(m.inputs(2, 0) == 0);            // 1e-400 denotes the double 0
+    BOOST_TEST(m.inputs(0, 1) == 0);
+    BOOST_TEST(m.inputs(1, 1) == to_exact(1e308));
+    BOOST_TEST(m.inputs(2, 1) == exact(123456789012345680LL));  // nearest double, not the integer
+}
+
+BOOST_AUTO_TEST_CASE(json_numbers_ignore_the_c_locale) {
+    // A locale whose decimal point is ',' must not change what 0.5 means (strtod would follow it).
+    const char* saved = std::setlocale(LC_NUMERIC, nullptr);
+    const std::string restore = saved ? saved : "C";
+    for (const char* name : {"de_DE.UTF-8", "fr_FR.UTF-8", "de_DE", "fr_FR"}) {
+        if (!std::setlocale(LC_NUMERIC, name)) continue;
+        const model_spec m = read_model(base);
+        std::setlocale(LC_NUMERIC, restore.c_str());
+        BOOST_TEST(m.inputs(0, 1) == q(1, 2));
+        return;
+    }
+    BOOST_TEST_MESSAGE("no locale with a decimal comma is installed; checked under C only");
+    BOOST_TEST(read_model(base).inputs(0, 1) == q(1, 2));
+}
+
+BOOST_AUTO_TEST_CASE(strings_are_exact) {
+    const model_spec m = read_model(with(base, "[[1, 0, -1], [0.5, 0.25, 0.125]]",
+                                         R"([["0.1", "0x1.8p-3", "6/4"], ["-3", "1e-3", "-0"]])"));
+    BOOST_TEST(m.inputs(0, 0) == q(1, 10));
+    BOOST_TEST(m.inputs(1, 0) == q(3, 16));
+    BOOST_TEST(m.inputs(2, 0) == q(3, 2));
+    BOOST_TEST(m.inputs(0, 1) == q(-3));
+    BOOST_TEST(m.inputs(1, 1) == q(1, 1000));
+    BOOST_TEST(m.inputs(2, 1) == 0);
+}
+
+BOOST_AUTO_TEST_CASE(activations) {
+    const auto act = [](const std::string& json_activation) {
+        return read_model(with(base, R"("relu")", json_activation)).layers[0].activation;
+    };
+    for (const char* n : {"identity", "relu", "softsign", "logistic", "tanh", "softplus"}) {
+        const activation_spec a = act(json::quote(n));
+        BOOST_TEST(a.name == n);
+        BOOST_TEST(a.negative_slope == 0);
+        BOOST_TEST(a.coefficients.empty());
+        BOOST_TEST((act("{\"name\": " + json::quote(n) + "}") == a));
+    }
+    BOOST_TEST(act(R"("sigmoid")").name == "logistic");
+    BOOST_TEST(act(R"("tanh")").transcendental());
+    BOOST_TEST(act(R"("sigmoid")").transcendental());
+    BOOST_TEST(act(R"("softplus")").transcendental());
+    BOOST_TEST(!act(R"("softsign")").transcendental());
+    // leaky_relu's default slope is the double 0.01 taken exactly, as PyTorch computes with it.
+    const activation_spec leaky = act(R"("leaky_relu")");
+    BOOST_TEST(leaky.negative_slope == to_exact(0.01));
+    BOOST_TEST(leaky.negative_slope != q(1, 100));
+    BOOST_TEST((act(R"({"name": "leaky_relu"})") == leaky));
+    BOOST_TEST(act(R"({"name": "leaky_relu", "negative_slope": 0.01})").negative_slope == to_exact(0.01));
+    BOOST_TEST(act(R"({"name": "leaky_relu", "negative_slope": "1/100"})").negative_slope == q(1, 100));
+    BOOST_TEST(!leaky.transcendental());
+    const activation_spec p = act(R"({"name": "polynomial", "coefficients": ["1", 0.5, "-2/6"]})");
+    BOOST_TEST(p.name == "polynomial");
+    BOOST_TEST((p.coefficients == std::vector<exact>{q(1), q(1, 2), q(-1, 3)}));
+}
+
+// ---- errors: every message is asserted whole ------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(rejects_wrong_types) {
+    expect_error(with(base, "[[1, -1], [2, -2]", "[[1, -1], [2, true]"), "layers[1].weights[1][1]",
+                 "layers[1].weights[1][1]: expected a number or an exact string, got true");
+    expect_error(with(base, "\"bias\": [0, 0]", "\"bias\": [0, null]"), "layers[0].bias[1]",
+                 "layers[0].bias[1]: expected a number or an exact string, got null");
+    expect_error(with(base, "\"bias\": [0, 0]", "\"bias\": {}"), "layers[0].bias",
+                 "layers[0].bias: expected an array of 2 numbers, got an object");
+    expect_error(with(base, "[[1, 2, 3], [4, 5, 6]]", "5"), "layers[0].weights",
+                 "layers[0].weights: expected an array of rows, got 5");
+    expect_error(with(base, "[[1, 2, 3], [4, 5, 6]]", "[1, 2]"), "layers[0].weights[0]",
+                 "layers[0].weights[0]: expected an array of numbers, got 1");
+    expect_error(with(base, "[[1, 2, 3], [4, 5, 6]]", "[[1, 2, 3], 4]"), "layers[0].weights[1]",
+                 "layers[0].weights[1]: expected an array of 3 numbers, got 4");
+    expect_error(with(base, R"({"weights": [[1, 2, 3], [4, 5, 6]], "bias": [0, 0], "activation": "relu"})", "[1]"),
+                 "layers[0]",
+                 "layers[0]: expected a layer object with \"weights\", \"bias\" and \"activation\", got an array");
+    expect_error(with(base, "\"activation\": \"relu\"", "\"activation\": 3"), "layers[0].activation",
+                 "layers[0].activation: expected an activation name or {\"name\": …}, got 3");
+    expect_error(with(base, layers_section(), "\"layers\": {},\n  "), "layers",
+                 "layers: expected an array of layers, got an object");
+}
+
+BOOST_AUTO_TEST_CASE(rejects_missing_fields) {
+    expect_error(with(base, "\"bias\": [0, 0], ", ""), "layers[0]", "layers[0]: missing \"bias\"");
+    expect_error(with(base, "\"weights\": [[1, -1], [2, -2], [3, -3]], ", ""), "layers[1]",
+                 "layers[1]: missing \"weights\"");
+    expect_error(with(base, ", \"activation\": \"relu\"", ""), "layers[0]", "layers[0]: missing \"activation\"");
+    expect_error(with(base, "\"targets\": [[1, 2, 3], [0, 0, 0]]", "\"comment\": \"\""), "",
+                 "1:1: missing \"targets\"");
+    expect_error(with(base, "\"name\": \"leaky_relu\", ", ""), "layers[1].activation",
+                 "layers[1].activation: missing \"name\"");
+    expect_error(with(base, "\"relu\"", "\"polynomial\""), "layers[0].activation",
+                 "layers[0].activation: polynomial needs its coefficients: {\"name\": \"polynomial\", "
+                 "\"coefficients\": [c0, c1, …]}");
+    expect_error(with(base, "\"relu\"", "{\"name\": \"polynomial\", \"coefficients\": []}"),
+                 "layers[0].activation.coefficients",
+                 "layers[0].activation.coefficients: no coefficients; give at least c0");
+}
+
+BOOST_AUTO_TEST_CASE(rejects_bad_format) {
+    expect_error(with(base, "\"format\": \"matbp/1\",", ""), "", "1:1: missing \"format\"");
+    expect_error(with(base, "\"matbp/1\"", "\"matbp/2\""), "format",
+                 "format: expected \"matbp/1\", got the string \"matbp/2\"");
+    expect_error(with(base, "\"matbp/1\"", "1"), "format", "format: expected \"matbp/1\", got 1");
+    expect_error("[]", "", "1:1: expected a matbp/1 model (a JSON object), got an array");
+    expect_error(with(base, "\"format\"", "\"comment\": 7, \"format\""), "comment",
+                 "comment: expected a string, got 7");
+}
+
+BOOST_AUTO_TEST_CASE(rejects_unknown_activation) {
+    const std::string known =
+        "; known: identity, relu, leaky_relu, softsign, polynomial, logistic (or sigmoid), tanh, softplus";
+    expect_error(with(base, "\"relu\"", "\"ReLU\""), "layers[0].activation",
+                 "layers[0].activation: unknown activation \"ReLU\"" + known);
+    expect_error(with(base, "\"name\": \"leaky_relu\"", "\"name\": \"gelu\""), "layers[1].activation.name",
+                 "layers[1].activation.name: unknown activation \"gelu\"" + known);
+    expect_error(with(base, "\"name\": \"leaky_relu\"", "\"name\": false"), "layers[1].activation.name",
+                 "layers[1].activation.name: expected an activation name, got false");
+}
+
+BOOST_AUTO_TEST_CASE(rejects_unknown_keys) {
+    expect_error(with(base, "\"loss\"", "\"lr\": 0.1, \"loss\""), "lr",
+                 "lr: unknown key; expected one of: format, layers, loss, reduction, inputs, targets, comment");
+    expect_error(with(base, "\"bias\": [0, 0]", "\"biases\": [0, 0]"), "layers[0].biases",
+                 "layers[0].biases: unknown key; expected one of: weights, bias, activation");
+    expect_error(with(base, "\"negative_slope\"", "\"slope\""), "layers[1].activation.slope",
+                 "layers[1].activation.slope: unknown key for leaky_relu; expected one of: name, negative_slope");
+    expect_error(with(base, "\"relu\"", "{\"name\": \"relu\", \"negative_slope\": 0}"),
+                 "layers[0].activation.negative_slope",
+                 "layers[0].activation.negative_slope: unknown key for relu; expected one of: name");
+    expect_error(with(base, "\"loss\"", "\"odd key\": 1, \"loss\""), "[\"odd key\"]",
+                 "[\"odd key\"]: unknown key; expected one of: format, layers, loss, reduction, inputs, targets, "
+                 "comment");
+}
+
+BOOST_AUTO_TEST_CASE(rejects_ragged_rows) {
+    expect_error(with(base, "[[1, 2, 3], [4, 5, 6]]", "[[1, 2, 3], [4, 5]]"), "layers[0].weights[1]",
+                 "layers[0].weights[1]: 2 values, but layers[0].weights[0] has 3 values");
+    expect_error(with(base, "[[1, -1], [2, -2], [3, -3]]", "[[1, -1], [2, -2], [3, -3, 4]]"),
+                 "layers[1].weights[2]", "layers[1].weights[2]: 3 values, but layers[1].weights[0] has 2 values");
+}
+
+BOOST_AUTO_TEST_CASE(rejects_widths_that_do_not_chain) {
+    expect_error(with(base, "[[1, -1], [2, -2], [3, -3]]", "[[1], [2], [3]]"), "layers[1].weights",
+                 "layers[1].weights: 1 column, but layers[0].weights has 2 rows (widths must chain)");
+    expect_error(with(base, "[[1, -1], [2, -2], [3, -3]]", "[[1, 1, 1], [2, 2, 2], [3, 3, 3]]"), "layers[1].weights",
+                 "layers[1].weights: 3 columns, but layers[0].weights has 2 rows (widths must chain)");
+}
+
+BOOST_AUTO_TEST_CASE(rejects_wrong_bias_length) {
+    expect_error(with(base, "\"bias\": [0, 0]", "\"bias\": [0]"), "layers[0].bias",
+                 "layers[0].bias: 1 value, but layers[0].weights has 2 rows");
+    expect_error(with(base, R"(["1/2", "0.1", "0x1.8p-3"])", R"(["1/2", "0.1", "0x1.8p-3", 0])"), "layers[1].bias",
+                 "layers[1].bias: 4 values, but layers[1].weights has 3 rows");
+}
+
+BOOST_AUTO_TEST_CASE(rejects_wrong_targets) {
+    expect_error(with(base, "[[1, 2, 3], [0, 0, 0]]", "[[1, 2, 3], [0, 0]]"), "targets[1]",
+                 "targets[1]: 2 values, but the last layer has 3 units");
+    expect_error(with(base, "[[1, 2, 3], [0, 0, 0]]", "[[1, 2, 3]]"), "targets",
+                 "targets: 1 row, but inputs has 2 samples");
+    expect_error(with(base, "[[1, 2, 3], [0, 0, 0]]", "\"abc\""), "targets",
+                 "targets: expected an array of samples, got the string \"abc\"");
+}
+
+BOOST_AUTO_TEST_CASE(rejects_wrong_inputs) {
+    expect_error(with(base, "[[1, 0, -1], [0.5, 0.25, 0.125]]", "[[1, 0, -1], [0.5, 0.25]]"), "inputs[1]",
+                 "inputs[1]: 2 values, but layers[0].weights has 3 columns");
+    // Shapes are checked before allocating: 200000 empty samples against a 100000-wide input layer
+    // would otherwise ask for 2·10¹⁰ rationals from a 1 MB text.
+    std::string wide = R"({"format": "matbp/1", "layers": [{"weights": [[0)";
+    for (int j = 1; j < 100000; ++j) wide += ",0";
+    wide += R"(]], "bias": [0], "activation": "relu"}], "inputs": [[])";
+    for (int i = 1; i < 200000; ++i) wide += ",[]";
+    wide += R"(], "targets": []})";
+    expect_error(wide, "inputs[0]", "inputs[0]: 0 values, but layers[0].weights has 100000 columns");
+}
+
+BOOST_AUTO_TEST_CASE(rejects_empty_layers) {
+    expect_error(with(base, layers_section(), "\"layers\": [],\n  "), "layers", "layers: no layers; a network has at least one");
+}
+
+BOOST_AUTO_TEST_CASE(rejects_empty_rows) {
+    expect_error(with(base, "[[1, 2, 3], [4, 5, 6]]", "[]"), "layers[0].weights",
+                 "layers[0].weights: no rows; every width must be at least 1");
+    expect_error(with(base, "[[1, 2, 3], [4, 5, 6]]", "[[], []]"), "layers[0].weights[0]",
+                 "layers[0].weights[0]: no values; every width must be at least 1");
+}
+
+BOOST_AUTO_TEST_CASE(rejects_empty_batch) {
+    const std::string empty = with(with(base, "[[1, 0, -1], [0.5, 0.25, 0.125]]", "[]"), "[[1, 2, 3], [0, 0, 0]]", "[]");
+    expect_error(empty, "inputs", "inputs: no samples; the batch needs at least one");
+}
+
+BOOST_AUTO_TEST_CASE(rejects_bad_exact_strings) {
+    const auto in_bias = [](const std::string& s) { return with(base, "\"0.1\", \"0x1.8p-3\"", json::quote(s) + ", 0"); };
+    expect_error(in_bias("1/0"), "layers[1].bias[1]",
+                 "layers[1].bias[1]: not an exact number: \"1/0\": zero denominator at character 3");
+    for (const char* spelling : {"NaN", "nan", "Infinity", "inf", "-inf", "+Inf"}) {
+        try {
+            read_model(in_bias(spelling));
+            BOOST_ERROR("accepted " << spelling);
+        } catch (const input_error& e) {
+            BOOST_TEST(e.path() == "layers[1].bias[1]");
+            BOOST_TEST(std::string(e.what()).starts_with("layers[1].bias[1]: not an exact number: \"" +
+                                                         std::string(spelling) + "\": "));
+        }
+    }
+    expect_error(in_bias(""), "layers[1].bias[1]", "layers[1].bias[1]: not an exact number: \"\": empty text at character 1");
+    expect_error(in_bias("1e100001"), "layers[1].bias[1]",
+                 "layers[1].bias[1]: not an exact number: \"1e100001\": exponent beyond the limit of 100000 at character 3");
+}
+
+BOOST_AUTO_TEST_CASE(rejects_double_overflow) {
+    expect_error(with(base, "[4, 5, 6]", "[4, 5, 1e999]"), "layers[0].weights[1][2]",
+                 "layers[0].weights[1][2]: 1e999 is beyond the range of a double; write it as a string for its "
+                 "exact value");
+    expect_error(with(base, "[4, 5, 6]", "[4, -1.8e308, 6]"), "layers[0].weights[1][1]",
+                 "layers[0].weights[1][1]: -1.8e308 is beyond the range of a double; write it as a string for its "
+                 "exact value");
+    // As a string it is exact.
+    BOOST_TEST(read_model(with(base, "[4, 5, 6]", "[4, 5, \"1e999\"]")).layers[0].weights(1, 2) ==
+               exact(bmp::pow(bmp::mpz_int(10), 999)));
+}
+
+BOOST_AUTO_TEST_CASE(rejects_overlong_numbers) {
+    const std::string digits(20000, '7');
+    expect_error(with(base, "[4, 5, 6]", "[4, \"" + digits + "\", 6]"), "layers[0].weights[1][1]",
+                 "layers[0].weights[1][1]: not an exact number: \"" + digits.substr(0, 40) +
+                     "…\": longer than the limit of 10000 characters at character 10001");
+    expect_error(with(base, "[4, 5, 6]", "[4, " + digits + ", 6]"), "layers[0].weights[1][1]",
+                 "layers[0].weights[1][1]: a number of 20000 characters, over the limit of 10000");
+    // 10000 characters are within the limit.
+    BOOST_CHECK_NO_THROW(read_model(with(base, "[4, 5, 6]", "[4, \"" + digits.substr(0, 10000) + "\", 6]")));
+}
+
+BOOST_AUTO_TEST_CASE(rejects_over_limits) {
+    model_limits lim;
+    lim.max_layers = 1;
+    expect_error(base, "layers", "layers: 2 layers, over the limit max_layers = 1", lim);
+    lim = {};
+    lim.max_width = 2;
+    expect_error(base, "layers[0].weights[0]", "layers[0].weights[0]: 3 values, over the limit max_width = 2", lim);
+    lim.max_width = 1;
+    expect_error(base, "layers[0].weights", "layers[0].weights: 2 rows, over the limit max_width = 1", lim);
+    lim = {};
+    lim.max_samples = 1;
+    expect_error(base, "inputs", "inputs: 2 samples, over the limit max_samples = 1", lim);
+    lim = {};
+    lim.max_parameters = 16;  // layer 1: 2·(3 + 1) = 8, layer 2: 3·(2 + 1) = 9, 17 in all
+    expect_error(base, "layers[1].weights",
+                 "layers[1].weights: the parameters so far number 17, over the limit max_parameters = 16", lim);
+    lim.max_parameters = 17;
+    BOOST_CHECK_NO_THROW(read_model(base, lim));
+    lim = {};
+    lim.number.max_abs_exponent = 10;
+    expect_error(with(base, "\"0.1\"", "\"1e11\""), "layers[1].bias[1]",
+                 "layers[1].bias[1]: not an exact number: \"1e11\": exponent beyond the limit of 10 at character 3", lim);
+    lim = {};
+    lim.syntax.max_bytes = 100;
+    expect_error(base, "", "1:1: the text is " + std::to_string(base.size()) + " bytes, over the limit of 100", lim);
+}
+
+BOOST_AUTO_TEST_CASE(rejects_duplicate_keys) {
+    const std::string text = with(base, "\"reduction\": \"mean\",", "\"reduction\": \"mean\", \"reduction\": \"sum\",");
+    expect_error(text, "reduction", "reduction: duplicate key \"reduction\" (first at 9:3)");
+    expect_error(with(base, "\"bias\": [0, 0]", "\"bias\": [0, 0], \"bias\": [1, 1]"), "layers[0].bias",
+                 "layers[0].bias: duplicate key \"bias\" (first at 4:41)");
+}
+
+BOOST_AUTO_TEST_CASE(rejects_bad_loss_and_reduction) {
+    expect_error(with(base, "\"squared_error\"", "\"cross_entropy\""), "loss",
+                 "loss: expected one of squared_error, mse, softmax_cross_entropy; got the string \"cross_entropy\"");
+    expect_error(with(base, "\"mean\"", "\"Mean\""), "reduction",
+                 "reduction: expected one of mean, sum; got the string \"Mean\"");
+    expect_error(with(base, "\"mean\"", "0"), "reduction", "reduction: expected one of mean, sum; got 0");
+}
+
+BOOST_AUTO_TEST_CASE(reports_syntax_errors_by_position) {
+    expect_error(with(base, "[0, 0]", "[0, 0,]"), "", "4:54: trailing comma before ']'");
+    expect_error(base + "x", "", "12:2: unexpected 'x' after the top-level value");
+}
+
+RC_BOOST_PROP(never_fails_otherwise_on_mutated_models, ()) {
+    // Any edit of a valid model is read or rejected with input_error; nothing else escapes
+    // (no contract_violation, no conversion_error, no Eigen assertion, no crash).
+    std::string text = base;
+    const auto k = static_cast<std::size_t>(*rc::gen::inRange(1, 4));  // few edits, so some texts stay valid JSON
+    const auto edits = *rc::gen::container<std::vector<std::pair<std::size_t, char>>>(
+        k, rc::gen::pair(rc::gen::inRange<std::size_t>(0, text.size()),
+                         rc::gen::element('0', '1', '-', '.', 'e', '/', '"', ',', '[', ']', '{', '}', ' ', 'x')));
+    for (const auto& [at, c] : edits) text[at] = c;
+    try {
+        const model_spec m = read_model(text);
+        RC_ASSERT(read_model(write_model(m)) == m);
+    } catch (const input_error&) {
+    }
+}
+
+// ---- files ------------------------------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(example_models_are_valid) {
+    const fs::path dir = models_dir();
+    const model_spec exact_mixed = read_model_file((dir / "exact_mixed.json").string());
+    BOOST_TEST(exact_mixed.layers.size() == 4u);
+    const char* names[] = {"relu", "leaky_relu", "softsign", "polynomial"};
+    for (std::size_t l = 0; l < 4; ++l) {
+        BOOST_TEST(exact_mixed.layers[l].activation.name == names[l]);
+        BOOST_TEST(!exact_mixed.layers[l].activation.transcendental());
+    }
+    BOOST_TEST(exact_mixed.layers[0].weights(3, 0) == q(3, 16));   // "0x1.8p-3"
+    BOOST_TEST(exact_mixed.layers[0].weights(2, 1) == q(-1, 2));   // -0.5, a double that is exactly −1/2
+    BOOST_TEST(exact_mixed.layers[0].bias(1, 0) == q(1, 10));      // "1/10"
+
+    const model_spec tr = read_model_file((dir / "transcendental.json").string());
+    BOOST_TEST(tr.layers[0].activation.name == "tanh");
+    BOOST_TEST(tr.layers[1].activation.name == "logistic");
+    BOOST_TEST(tr.layers[2].activation.name == "softplus");
+    BOOST_TEST((tr.loss_kind == loss::mse && tr.red == reduction::sum));
+
+    const model_spec sm = read_model_file((dir / "softmax_classifier.json").string());
+    BOOST_TEST((sm.loss_kind == loss::softmax_cross_entropy));
+    BOOST_TEST(sm.targets.rows() == 3);
+    BOOST_TEST(sm.targets.cols() == 4);
+
+    std::size_t files = 0;
+    for (const auto& entry : fs::directory_iterator(dir)) {
+        if (entry.path().extension() != ".json") continue;
+        ++files;
+        BOOST_TEST_CONTEXT(entry.path()) {
+            const model_spec m = read_model_file(entry.path().string());
+            BOOST_TEST((read_model(write_model(m)) == m));
+        }
+    }
+    BOOST_TEST(files >= 3u);
+}
+
+BOOST_AUTO_TEST_CASE(read_gradients_accepts_matching_shapes) {
+    const model_spec m = read_model(base);
+    const std::string g = R"({"format": "matbp/1", "loss": "squared_error", "cost": "7/2", "kinks": [], "arith": "exact",
+      "layers": [{"weights": [[0.5, "1/3", 0], [0, 0, "-2"]], "bias": [1, 2]},
+                 {"bias": [0, 0, "0x1p-4"], "weights": [[1, 2], [3, 4], [5, 0.1]]}]})";
+    const auto grads = read_gradients(g, m);
+    BOOST_TEST_REQUIRE(grads.size() == 2u);
+    BOOST_TEST(equal(grads[0].first, mat({{q(1, 2), q(1, 3), 0}, {0, 0, -2}})));
+    BOOST_TEST(equal(grads[0].second, mat({{1}, {2}})));
+    BOOST_TEST(equal(grads[1].first, mat({{1, 2}, {3, 4}, {5, to_exact(0.1)}})));
+    BOOST_TEST(equal(grads[1].second, mat({{0}, {0}, {q(1, 16)}})));
+}
+
+BOOST_AUTO_TEST_CASE(read_gradients_rejects_wrong_shapes) {
+    const model_spec m = read_model(base);
+    const std::string g = R"({"layers": [{"weights": [[0, 0, 0], [0, 0, 0]], "bias": [0, 0]},
+                             {"weights": [[0, 0], [0, 0], [0, 0]], "bias": [0, 0, 0]}]})";
+    BOOST_CHECK_NO_THROW(read_gradients(g, m));
+    const auto error = [&](const std::string& text) {
+        try {
+            read_gradients(text, m);
+        } catch (const input_error& e) {
+            return std::string(e.what());
+        }
+        return std::string("(accepted)");
+    };
+    BOOST_TEST(error(with(g, "[[0, 0], [0, 0], [0, 0]]", "[[0, 0], [0, 0]]")) ==
+               "layers[1].weights: 2 rows, but the model's layers[1].weights has 3 rows");
+    BOOST_TEST(error(with(g, "[[0, 0, 0], [0, 0, 0]]", "[[0, 0, 0], [0, 0]]")) ==
+               "layers[0].weights[1]: 2 values, but the model's layers[0].weights has 3 columns");
+    BOOST_TEST(error(with(g, "\"bias\": [0, 0, 0]", "\"bias\": [0, 0]")) ==
+               "layers[1].bias: 2 values, but the model's layers[1].bias has 3 values");
+    BOOST_TEST(error(with(g, "\"bias\": [0, 0]}", "\"bias\": [0, 0]}, {}")) == "layers: 3 entries, but the model has 2 layers");
+    BOOST_TEST(error(with(g, "\"bias\": [0, 0]}", "\"bias\": [0, 0], \"activation\": \"relu\"}")) ==
+               "layers[0].activation: unknown key; expected one of: weights, bias");
+    BOOST_TEST(error(with(g, "\"bias\": [0, 0]}", "\"weight\": [0, 0]}")) ==
+               "layers[0].weight: unknown key; expected one of: weights, bias");
+    BOOST_TEST(error(with(g, "[[0, 0, 0], [0, 0, 0]]", "[[0, 0, 0], [0, 0, \"x\"]]")) ==
+               "layers[0].weights[1][2]: not an exact number: \"x\": expected digits at character 1");
+    BOOST_TEST(error("{}") == "1:1: missing \"layers\"");
+}
+
+BOOST_AUTO_TEST_CASE(read_model_file_errors) {
+    const scratch s;
+    const std::string missing = (s.dir / "no_such.json").string();
+    BOOST_TEST(file_error([&] { read_model_file(missing); }) == missing + ": cannot open: No such file or directory");
+    BOOST_TEST(file_error([&] { read_model_file(s.dir.string()); }) == s.dir.string() + ": is a directory, not a file");
+    const std::string empty = s.write("empty.json", "").string();
+    BOOST_TEST(file_error([&] { read_model_file(empty); }) == empty + ": the file is empty");
+    model_limits small;
+    small.syntax.max_bytes = 1000;
+    BOOST_TEST(file_error([&] { read_model_file("/dev/zero", small); }) == "/dev/zero: larger than the limit of 1000 bytes");
+    const std::string big = s.write("big.json", std::string(1001, ' ')).string();
+    BOOST_TEST(file_error([&] { read_model_file(big, small); }) == big + ": larger than the limit of 1000 bytes");
+    const std::string fits = s.write("fits.json", base).string();
+    small.syntax.max_bytes = base.size();
+    BOOST_TEST((read_model_file(fits, small) == read_model(base)));
+    const std::string bad = s.write("bad.json", with(base, "[0, 0]", "[0, 0,]")).string();
+    BOOST_TEST(file_error([&] { read_model_file(bad); }) == bad + ":4:54: trailing comma before ']'");
+    const std::string wrong = s.write("wrong.json", with(base, "[0, 0]", "[0]")).string();
+    BOOST_TEST(file_error([&] { read_model_file(wrong); }) ==
+               wrong + ": layers[0].bias: 1 value, but layers[0].weights has 2 rows");
+    try {
+        read_model_file(wrong);
+    } catch (const input_error& e) {
+        BOOST_TEST(e.file() == wrong);
+        BOOST_TEST(e.path() == "layers[0].bias");
+    }
+    const std::string grads = s.write("g.json", "{\"layers\": []}").string();
+    BOOST_TEST(file_error([&] { read_gradients_file(grads, read_model(base)); }) ==
+               grads + ": layers: 0 entries, but the model has 2 layers");
+    BOOST_TEST(file_error([&] { read_gradients_file(missing, read_model(base)); }) ==
+               missing + ": cannot open: No such file or directory");
+}
+
+BOOST_AUTO_TEST_CASE(usage_example_of_model_hpp) {
+    matbp::model_spec m = matbp::read_model_file((models_dir() / "exact_mixed.json").string());
+    BOOST_TEST(m.inputs.cols() == 3);  // n, one column per sample
+    BOOST_TEST((matbp::read_model(matbp::write_model(m)) == m));
+}
