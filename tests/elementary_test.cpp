@@ -15,6 +15,7 @@
 //   usage_example_of_elementary_hpp
 #define BOOST_TEST_MODULE elementary
 #include "matbp/elementary.hpp"
+#include "matbp/network.hpp"
 
 #include "support/compare.hpp"
 #include "support/expect.hpp"
@@ -85,17 +86,7 @@ RC_BOOST_PROP(L7_interval_encloses, ()) {
     const auto z = *gen_column_with_zeros(gen_dim());
     const auto exact_diag = diag_of_derivative(f, z);
     precision_guard g(128);
-    activation<interval> fi = std::visit(
-        [](const auto& h) -> activation<interval> {
-            using H = std::decay_t<decltype(h)>;
-            if constexpr (std::same_as<H, leaky_relu_fn<exact>>) return leaky_relu_fn<interval>{from_exact<interval>(h.negative_slope)};
-            else if constexpr (std::same_as<H, polynomial_fn<exact>>) {
-                polynomial_fn<interval> p;
-                for (const auto& c : h.coefficients) p.coefficients.push_back(from_exact<interval>(c));
-                return p;
-            } else return h;
-        },
-        f);
+    const activation<interval> fi = convert_activation<interval>(f);
     RC_ASSERT(interval_encloses(diag_of_derivative(fi, matrix<interval>(from_exact<interval>(z))), exact_diag) == "");
 }
 

@@ -20,7 +20,7 @@ const char* usage =
     "\n"
     "commands:\n"
     "  demo    run backpropagation on an embedded network (rational weights, ReLU,\n"
-    "          leaky ReLU, softsign, polynomial) and narrate the induction proof:\n"
+    "          leaky ReLU, softsign; one ReLU potential exactly 0) and narrate the induction proof:\n"
     "          forward values, every delta, every gradient, and each proof step with its\n"
     "          statement ID, the C++ function that carries it, and whether it holds exactly\n"
     "\n"

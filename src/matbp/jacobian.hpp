@@ -66,12 +66,6 @@ matrix<T> jacobian_by_definition(F&& f, const matrix<T>& X) {
     return J;
 }
 
-/// The value F(X), for a callable written for jacobian_by_definition.
-template <class T, class F>
-matrix<T> value_at(F&& f, const matrix<T>& X) {
-    return f(X);
-}
-
 /// D6 for affine F (F(X) = L(X) + c): column r + s·n is vec(F(X + E_rs) − F(X)), exact over ℚ.
 /// Requires: X non-empty. (Affinity is the caller's claim; tests compare with the definition.)
 template <class T, class F>

@@ -116,7 +116,8 @@ T sample_cost(const mlp<T>& net, const matrix<T>& x, const matrix<T>& y) {
     return squared_error<T>(fwd.a.back(), y)(0, 0);
 }
 
-/// log Σ exp, stably (max subtracted), per column.
+/// softmax of each column, exp(aᵢ − max) / Σⱼ exp(aⱼ − max) (the max is not subtracted for intervals,
+/// where it would only widen the enclosure).
 template <scalar T>
     requires transcendental_capable<T>
 matrix<T> softmax_columns(const matrix<T>& A) {
@@ -196,28 +197,28 @@ std::vector<kink> find_kinks(const mlp<T>& net, const forward_values<T>& fwd) {
     return out;
 }
 
+/// An exact activation with its parameters converted to U (rounded, or enclosed for intervals).
+template <scalar U>
+activation<U> convert_activation(const activation<exact>& f) {
+    return std::visit(
+        [](const auto& g) -> activation<U> {
+            using G = std::decay_t<decltype(g)>;
+            if constexpr (std::same_as<G, leaky_relu_fn<exact>>) return leaky_relu_fn<U>{from_exact<U>(g.negative_slope)};
+            else if constexpr (std::same_as<G, polynomial_fn<exact>>) {
+                polynomial_fn<U> p;
+                for (const auto& c : g.coefficients) p.coefficients.push_back(from_exact<U>(c));
+                return p;
+            } else return g;
+        },
+        f);
+}
+
 /// An exact network with every parameter converted to U (rounded, or enclosed for intervals).
 template <scalar U>
 mlp<U> convert_network(const mlp<exact>& net) {
-    using T = exact;
     mlp<U> out;
-    for (const auto& L : net.layers) {
-        layer<U> M;
-        M.W = L.W.unaryExpr([](const T& x) { return from_exact<U>(x); });
-        M.b = L.b.unaryExpr([](const T& x) { return from_exact<U>(x); });
-        M.f = std::visit(
-            [](const auto& g) -> activation<U> {
-                using G = std::decay_t<decltype(g)>;
-                if constexpr (std::same_as<G, leaky_relu_fn<T>>) return leaky_relu_fn<U>{from_exact<U>(g.negative_slope)};
-                else if constexpr (std::same_as<G, polynomial_fn<T>>) {
-                    polynomial_fn<U> p;
-                    for (const auto& c : g.coefficients) p.coefficients.push_back(from_exact<U>(c));
-                    return p;
-                } else return g;
-            },
-            L.f);
-        out.layers.push_back(std::move(M));
-    }
+    for (const auto& L : net.layers)
+        out.layers.push_back({from_exact<U>(L.W), from_exact<U>(L.b), convert_activation<U>(L.f)});
     return out;
 }
 

@@ -21,9 +21,11 @@ inline rc::Gen<exact> gen_exact() {
                         });
 }
 
-inline rc::Gen<matrix<exact>> gen_matrix(Eigen::Index rows, Eigen::Index cols) {
+/// A rows × cols matrix with entries from `entries` (default: gen_exact()).
+inline rc::Gen<matrix<exact>> gen_matrix(Eigen::Index rows, Eigen::Index cols,
+                                         rc::Gen<exact> entries = gen_exact()) {
     return rc::gen::map(
-        rc::gen::container<std::vector<exact>>(static_cast<std::size_t>(rows * cols), gen_exact()),
+        rc::gen::container<std::vector<exact>>(static_cast<std::size_t>(rows * cols), std::move(entries)),
         [rows, cols](const std::vector<exact>& v) {
             matrix<exact> M(rows, cols);
             for (Eigen::Index k = 0; k < rows * cols; ++k) M(k % rows, k / rows) = v[k];

@@ -151,13 +151,7 @@ inline rc::Gen<exact> gen_sparse_exact() {
 }
 
 inline rc::Gen<matrix<exact>> gen_sparse_matrix(Eigen::Index rows, Eigen::Index cols) {
-    return rc::gen::map(
-        rc::gen::container<std::vector<exact>>(static_cast<std::size_t>(rows * cols), gen_sparse_exact()),
-        [rows, cols](const std::vector<exact>& v) {
-            matrix<exact> M(rows, cols);
-            for (Eigen::Index k = 0; k < rows * cols; ++k) M(k % rows, k / rows) = v[k];
-            return M;
-        });
+    return gen_matrix(rows, cols, gen_sparse_exact());
 }
 
 /// A random exact network: depth 1 … max_depth, widths 1 … max_width, random activations.
