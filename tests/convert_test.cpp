@@ -8,6 +8,8 @@
 //   to_double_rounds_to_nearest_even  for random rationals: |q − d| ≤ |q − d⁻| and ≤ |q − d⁺|
 //                                     (the neighbouring doubles), ties resolved to even mantissa
 //   to_double_ties_and_range          hand-built ties, overflow to ±Inf, underflow to 0/subnormal
+//   to_float_rounds_to_nearest_even   the same property for binary32, against nextafterf
+//   to_float_avoids_double_rounding   1 + 2^-24 + 2^-60 rounds up to 1 + 2^-23 (through double: 1)
 //   parse_exact_grammar               integers, fractions, decimals, exponents, hex floats
 //   parse_exact_rejects_junk          zero denominators, NaN/Inf spellings, junk, limits
 //   usage_example_of_convert_hpp
@@ -105,6 +107,33 @@ BOOST_AUTO_TEST_CASE(to_double_ties_and_range) {
     BOOST_TEST(to_double(-pow2(1024)) < 0);
     BOOST_TEST(to_double(pow2(-1076)) == 0.0);                                  // below half of 2^-1074
     BOOST_TEST(to_double(3 * pow2(-1076)) == std::numeric_limits<double>::denorm_min());
+}
+
+RC_BOOST_PROP(to_float_rounds_to_nearest_even, (std::int64_t p, std::int32_t q0, int shift)) {
+    RC_PRE(q0 != 0);
+    const int s = shift % 300;  // spans binary32 subnormals to beyond FLT_MAX
+    const exact q = exact(p) / exact(q0) * pow2(s);
+    const float f = to_float(q);
+    if (std::isinf(f)) {
+        const exact limit = (pow2(24) - 1) * pow2(104) + pow2(103);  // FLT_MAX + half an ulp
+        RC_ASSERT(bmp::abs(q) >= limit);
+        return;
+    }
+    const float lo = std::nextafter(f, -INFINITY), hi = std::nextafter(f, INFINITY);
+    const exact err = bmp::abs(q - to_exact(f));
+    if (std::isfinite(lo)) RC_ASSERT(err <= bmp::abs(q - to_exact(lo)));
+    if (std::isfinite(hi)) RC_ASSERT(err <= bmp::abs(q - to_exact(hi)));
+    const bool tie = (std::isfinite(lo) && err == bmp::abs(q - to_exact(lo))) ||
+                     (std::isfinite(hi) && err == bmp::abs(q - to_exact(hi)));
+    if (tie && err != 0) RC_ASSERT((std::bit_cast<std::uint32_t>(f) & 1u) == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(to_float_avoids_double_rounding) {
+    const exact q = 1 + pow2(-24) + pow2(-60);
+    BOOST_TEST(to_float(q) == 1.0f + std::ldexp(1.0f, -23));
+    BOOST_TEST(static_cast<float>(to_double(q)) == 1.0f);  // what rounding twice would give
+    BOOST_TEST(to_float(pow2(-149)) == std::numeric_limits<float>::denorm_min());
+    BOOST_TEST(std::isinf(to_float(pow2(128))));
 }
 
 BOOST_AUTO_TEST_CASE(parse_exact_grammar) {

@@ -4,6 +4,7 @@
 //   concepts_classify_the_scalar_types     each type satisfies exactly the concepts it claims
 //   precision_guard_sets_and_restores      bits requested ≤ bits obtained; restored afterwards
 //   interval_bounds_are_exact              lower/upper as rationals bracket 1/3 tightly
+//   exact_value_of_zero_and_dyadics        0 (MPFR's special exponent) and dyadic values come back exactly
 //   encloses_decides_membership            including a degenerate interval and NaN
 //   eigen_products_work_over_every_type    a 2×2 product over ℚ, real, interval, double
 //   usage_example_of_scalar_hpp
@@ -42,6 +43,17 @@ BOOST_AUTO_TEST_CASE(interval_bounds_are_exact) {
     BOOST_TEST(third < upper_exact(x));
     // Width at most 2^-60 relative: the enclosure is tight, not merely correct.
     BOOST_TEST(upper_exact(x) - lower_exact(x) < exact(1, 1) / exact(bmp::mpz_int(1) << 60));
+}
+
+BOOST_AUTO_TEST_CASE(exact_value_of_zero_and_dyadics) {
+    // 0 is special in MPFR (mpfr_get_z_2exp returns the least exponent): it must come back as 0,
+    // at once, for real values and for interval bounds.
+    precision_guard g(64);
+    BOOST_TEST(exact_value(real(0)) == exact(0));
+    BOOST_TEST(lower_exact(interval(0)) == exact(0));
+    BOOST_TEST(upper_exact(interval(0)) == exact(0));
+    BOOST_TEST(exact_value(real(-3) / 8) == exact(-3, 8));
+    BOOST_TEST(exact_value(real(5) * 1024) == exact(5120));
 }
 
 BOOST_AUTO_TEST_CASE(encloses_decides_membership) {

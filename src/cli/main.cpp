@@ -1,31 +1,371 @@
-// matbp — the command line. This session's commands:
-//   matbp demo      narrate the induction proof of backpropagation on an embedded network,
-//                   every step checked exactly over ℚ
-//   matbp --help
-// Exit codes: 0 success, 1 a check failed, 2 bad usage or input.
+// matbp — the command line.
+//   matbp demo                         narrate the induction proof on an embedded network
+//   matbp grad MODEL                   exact (or certified) cost and gradients as JSON
+//   matbp check MODEL --gradients F    compare another implementation's gradients, in ULPs
+//   matbp verify MODEL                 run every proof-step check on the model
+// Exit codes: 0 success / pass, 1 a check failed, 2 bad usage or input.
 #include "matbp/backprop.hpp"
 #include "matbp/convert.hpp"
 #include "matbp/induction.hpp"
+#include "matbp/model.hpp"
+#include "matbp/oracle.hpp"
 
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
 #include <exception>
+#include <iomanip>
 #include <iostream>
+#include <map>
+#include <optional>
+#include <sstream>
 #include <string>
+#include <vector>
 
 namespace {
 
 using namespace matbp;
 
 const char* usage =
-    "usage: matbp <command>\n"
+    "usage: matbp <command> [options]\n"
     "\n"
     "commands:\n"
-    "  demo    run backpropagation on an embedded network (rational weights, ReLU,\n"
-    "          leaky ReLU, softsign; one ReLU potential exactly 0) and narrate the induction proof:\n"
-    "          forward values, every delta, every gradient, and each proof step with its\n"
-    "          statement ID, the C++ function that carries it, and whether it holds exactly\n"
+    "  demo                        narrate the induction proof of backpropagation on an\n"
+    "                              embedded network, every step checked exactly\n"
+    "  grad MODEL                  the cost and every gradient of a matbp/1 model, as JSON\n"
+    "  check MODEL --gradients F   compare another implementation's gradients with matbp's\n"
+    "  verify MODEL                run every proof-step check (T1, C1) on the model\n"
     "\n"
-    "options:\n"
-    "  -h, --help   this text\n";
+    "'matbp <command> --help' describes a command's options.\n"
+    "Exit codes: 0 success or pass, 1 a check failed, 2 bad usage or input.\n";
+
+const char* grad_help =
+    "usage: matbp grad MODEL [--arith A] [--values exact|double] [--format json|text] [--quiet]\n"
+    "\n"
+    "Prints the cost and every gradient of the model's batch cost (C1) and the kink report.\n"
+    "  --arith A      exact (default where the model allows), interval:BITS (certified\n"
+    "                 enclosures; the default for tanh/logistic/softplus/softmax, BITS 256),\n"
+    "                 real:BITS (MPFR, not certified), double\n"
+    "  --values V     exact: \"p/q\" strings (interval: {\"lower\",\"upper\"} objects);\n"
+    "                 double: correctly rounded doubles (interval: outward-rounded bounds)\n"
+    "  --format F     json (default) or text\n"
+    "  --quiet        no progress messages on stderr\n"
+    "Kinks list (layer, sample, unit), 0-based indices into the JSON arrays, of every unit whose\n"
+    "potential is exactly at a point where its activation is not differentiable; there the\n"
+    "derivative is PyTorch's convention: relu'(0) = 0, leaky_relu'(0) = negative_slope.\n";
+
+const char* check_help =
+    "usage: matbp check MODEL --gradients FILE [--arith A] [--precision float64|float32]\n"
+    "                   [--max-rel R] [--max-ulps N] [--strict-kinks] [--format text|json]\n"
+    "                   [--quiet]\n"
+    "\n"
+    "FILE holds another implementation's gradients: {\"layers\": [{\"weights\": [[..]], \"bias\": [..]}, ..]}\n"
+    "(JSON numbers, taken as the doubles they denote, or exact strings). Per tensor: the worst\n"
+    "entry, its distance in ULPs from the correctly rounded reference, the absolute error, and the\n"
+    "normwise relative error ||g - ref||_2 / ||ref||_2 (absolute when ref = 0). Entries whose\n"
+    "reference depends on a kink convention are counted apart and do not decide the verdict.\n"
+    "  --arith A      as for grad; with interval the distance is from the enclosure\n"
+    "  --precision P  float64 (default) or float32: the format ULPs are counted in\n"
+    "  --max-rel R    pass threshold on the normwise relative error\n"
+    "                 (default 1e-10 for float64, 1e-4 for float32)\n"
+    "  --max-ulps N   also require every non-kink entry within N ULPs (off by default)\n"
+    "  --strict-kinks judge kink entries too, against matbp's convention (PyTorch's)\n"
+    "Exit 0 pass, 1 fail, 2 bad input.\n";
+
+const char* verify_help =
+    "usage: matbp verify MODEL [--format text|json] [--quiet]\n"
+    "\n"
+    "Runs backpropagation as the induction of T1 on every sample in exact arithmetic, with every\n"
+    "proof step re-deriving its left-hand side by automatic differentiation, then the batch\n"
+    "corollary C1, and prints a table: step ID, layer, sample, result, C++ function.\n"
+    "Needs an exact model (no tanh/logistic/softplus) and the squared_error loss.\n"
+    "Exit 0 if every step holds, 1 otherwise, 2 bad input.\n";
+
+struct usage_error : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+/// Options after the command: positionals and --name value pairs (flags have no value).
+struct options {
+    std::vector<std::string> positional;
+    std::map<std::string, std::string> named;
+    bool has(const std::string& k) const { return named.count(k) != 0; }
+    std::optional<std::string> get(const std::string& k) const {
+        auto it = named.find(k);
+        return it == named.end() ? std::nullopt : std::optional<std::string>(it->second);
+    }
+};
+
+options parse_options(int argc, char** argv, int first, const std::vector<std::string>& with_value,
+                      const std::vector<std::string>& flags) {
+    options o;
+    for (int i = first; i < argc; ++i) {
+        const std::string a = argv[i];
+        if (a.rfind("--", 0) == 0 || a == "-h") {
+            const std::string k = a == "-h" ? "--help" : a;
+            if (std::find(flags.begin(), flags.end(), k) != flags.end()) {
+                o.named[k] = "";
+            } else if (std::find(with_value.begin(), with_value.end(), k) != with_value.end()) {
+                if (i + 1 >= argc) throw usage_error(k + " needs a value");
+                if (o.has(k)) throw usage_error(k + " given twice");
+                o.named[k] = argv[++i];
+            } else {
+                throw usage_error("unknown option " + a);
+            }
+        } else {
+            o.positional.push_back(a);
+        }
+    }
+    return o;
+}
+
+/// Progress on stderr, only once a run has taken more than a second.
+class progress {
+public:
+    explicit progress(bool quiet) : quiet_(quiet), start_(std::chrono::steady_clock::now()) {}
+    void stage(const std::string& what) const {
+        if (quiet_) return;
+        const auto s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+        if (s > 1.0) std::cerr << "matbp: " << std::fixed << std::setprecision(1) << s << " s: " << what << "\n";
+    }
+
+private:
+    bool quiet_;
+    std::chrono::steady_clock::time_point start_;
+};
+
+std::string shortest(double d) {
+    char buf[64];
+    auto r = std::to_chars(buf, buf + sizeof buf, d);
+    return std::string(buf, r.ptr);
+}
+
+std::string quoted(const std::string& s) { return "\"" + s + "\""; }
+
+/// One reference value as JSON, by the --values mode.
+std::string json_value(const exact& lo, const exact& hi, bool as_double) {
+    if (lo == hi) return as_double ? shortest(to_double(lo)) : quoted(to_string(lo));
+    if (as_double) {
+        double l = to_double(lo), h = to_double(hi);
+        if (to_exact(l) > lo) l = std::nextafter(l, -INFINITY);
+        if (to_exact(h) < hi) h = std::nextafter(h, INFINITY);
+        return "{\"lower\": " + shortest(l) + ", \"upper\": " + shortest(h) + "}";
+    }
+    return "{\"lower\": " + quoted(to_string(lo)) + ", \"upper\": " + quoted(to_string(hi)) + "}";
+}
+
+std::string json_tensor(const tensor_range& t, bool as_double, bool is_vector) {
+    std::string s = "[";
+    for (Eigen::Index i = 0; i < t.lo.rows(); ++i) {
+        if (i) s += ", ";
+        if (is_vector) {
+            s += json_value(t.lo(i, 0), t.hi(i, 0), as_double);
+            continue;
+        }
+        s += "[";
+        for (Eigen::Index j = 0; j < t.lo.cols(); ++j) s += (j ? ", " : "") + json_value(t.lo(i, j), t.hi(i, j), as_double);
+        s += "]";
+    }
+    return s + "]";
+}
+
+const char* kink_convention = "relu'(0) = 0, leaky_relu'(0) = negative_slope (PyTorch)";
+
+model_spec load_model(const options& o, const char* help) {
+    if (o.positional.size() != 1) throw usage_error(std::string("expected one MODEL file\n") + help);
+    return read_model_file(o.positional[0]);
+}
+
+arith_spec arith_of(const options& o, const model_spec& m) {
+    return o.get("--arith") ? parse_arith(*o.get("--arith")) : default_arith(m);
+}
+
+std::string format_of(const options& o, const std::string& dflt) {
+    const std::string f = o.get("--format").value_or(dflt);
+    if (f != "json" && f != "text") throw usage_error("--format must be json or text, not \"" + f + "\"");
+    return f;
+}
+
+int grad(int argc, char** argv) {
+    const auto o = parse_options(argc, argv, 2, {"--arith", "--values", "--format"}, {"--quiet", "--help"});
+    if (o.has("--help")) return std::cout << grad_help, 0;
+    const progress p(o.has("--quiet"));
+    const auto model = load_model(o, grad_help);
+    const auto arith = arith_of(o, model);
+    const std::string values = o.get("--values").value_or("exact");
+    if (values != "exact" && values != "double") throw usage_error("--values must be exact or double");
+    const std::string format = format_of(o, "json");
+    p.stage("model read; computing in " + arith.str());
+    const auto ref = compute_gradients(model, arith);
+    p.stage("done");
+    const bool dbl = values == "double";
+    if (format == "text") {
+        std::cout << "arith " << arith.str() << (arith.certified() ? " (certified)" : " (not certified)") << ", loss "
+                  << to_string(ref.loss_kind) << ", reduction " << to_string(ref.red) << "\n"
+                  << "cost " << json_value(ref.cost_lo, ref.cost_hi, dbl) << "\n";
+        for (std::size_t l = 0; l < ref.weights.size(); ++l)
+            std::cout << "layers[" << l << "].weights " << json_tensor(ref.weights[l], dbl, false) << "\nlayers[" << l
+                      << "].bias " << json_tensor(ref.bias[l], dbl, true) << "\n";
+        std::cout << ref.kinks.size() << " kink(s)";
+        for (const auto& k : ref.kinks) std::cout << " (layer " << k.layer - 1 << ", sample " << k.sample << ", unit " << k.unit << ")";
+        std::cout << "; convention " << kink_convention << "\n";
+        return 0;
+    }
+    std::cout << "{\"format\": \"matbp-gradients/1\", \"arith\": " << quoted(arith.str())
+              << ", \"certified\": " << (arith.certified() ? "true" : "false") << ", \"loss\": " << quoted(to_string(ref.loss_kind))
+              << ", \"reduction\": " << quoted(to_string(ref.red)) << ",\n \"cost\": " << json_value(ref.cost_lo, ref.cost_hi, dbl)
+              << ",\n \"layers\": [";
+    for (std::size_t l = 0; l < ref.weights.size(); ++l)
+        std::cout << (l ? ",\n  " : "\n  ") << "{\"weights\": " << json_tensor(ref.weights[l], dbl, false)
+                  << ", \"bias\": " << json_tensor(ref.bias[l], dbl, true) << "}";
+    std::cout << "],\n \"kinks\": [";
+    for (std::size_t i = 0; i < ref.kinks.size(); ++i)
+        std::cout << (i ? ", " : "") << "{\"layer\": " << ref.kinks[i].layer - 1 << ", \"sample\": " << ref.kinks[i].sample
+                  << ", \"unit\": " << ref.kinks[i].unit << "}";
+    std::cout << "],\n \"kink_convention\": " << quoted(kink_convention) << "}\n";
+    return 0;
+}
+
+int check(int argc, char** argv) {
+    const auto o = parse_options(argc, argv, 2, {"--gradients", "--arith", "--precision", "--max-rel", "--max-ulps", "--format"},
+                                 {"--quiet", "--help", "--strict-kinks"});
+    if (o.has("--help")) return std::cout << check_help, 0;
+    const progress p(o.has("--quiet"));
+    const auto model = load_model(o, check_help);
+    if (!o.get("--gradients")) throw usage_error(std::string("--gradients FILE is required\n") + check_help);
+    const auto reported = read_gradients_file(*o.get("--gradients"), model);
+    const auto arith = arith_of(o, model);
+    check_options opt;
+    opt.strict_kinks = o.has("--strict-kinks");
+    const std::string prec = o.get("--precision").value_or("float64");
+    if (prec == "float32") opt.format = float_format::float32;
+    else if (prec != "float64") throw usage_error("--precision must be float64 or float32, not \"" + prec + "\"");
+    if (auto r = o.get("--max-rel")) {
+        char* end = nullptr;
+        const double v = std::strtod(r->c_str(), &end);
+        if (r->empty() || *end != '\0' || !std::isfinite(v) || v < 0) throw usage_error("--max-rel must be a finite number ≥ 0, not \"" + *r + "\"");
+        opt.max_rel = v;
+    }
+    if (auto u = o.get("--max-ulps")) {
+        if (u->empty() || u->size() > 19 || u->find_first_not_of("0123456789") != std::string::npos)
+            throw usage_error("--max-ulps must be a whole number, not \"" + *u + "\"");
+        opt.max_ulps = std::stoull(*u);
+    }
+    const std::string format = format_of(o, "text");
+    p.stage("computing the reference in " + arith.str());
+    const auto ref = compute_gradients(model, arith);
+    const auto rep = check_gradients(ref, reported, opt);
+    if (format == "json") {
+        std::cout << "{\"format\": \"matbp-check/1\", \"arith\": " << quoted(arith.str()) << ", \"precision\": " << quoted(prec)
+                  << ", \"max_rel\": " << shortest(rep.max_rel) << ", \"max_ulps\": "
+                  << (rep.max_ulps ? std::to_string(*rep.max_ulps) : "null") << ", \"pass\": " << (rep.pass ? "true" : "false")
+                  << ",\n \"tensors\": [";
+        for (std::size_t i = 0; i < rep.tensors.size(); ++i) {
+            const auto& t = rep.tensors[i];
+            std::cout << (i ? ",\n  " : "\n  ") << "{\"name\": " << quoted(t.name) << ", \"worst_entry\": [" << t.worst_row << ", "
+                      << t.worst_col << "], \"worst_ulps\": " << t.worst_ulps << ", \"worst_abs_error\": " << shortest(t.worst_abs_error)
+                      << ", \"max_abs_error\": " << shortest(t.max_abs_error) << ", \"normwise_error\": " << shortest(t.normwise_rel)
+                      << ", \"normwise_relative\": " << (t.relative ? "true" : "false") << ", \"kink_entries\": " << t.kink_entries
+                      << ", \"worst_kink_ulps\": " << t.worst_kink_ulps << ", \"pass\": " << (t.pass ? "true" : "false") << "}";
+        }
+        std::cout << "],\n \"kinks\": " << ref.kinks.size() << "}\n";
+    } else {
+        std::cout << "matbp check: reference in " << arith.str() << (arith.certified() ? " (certified)" : " (not certified)")
+                  << ", ULPs of " << prec << ", pass if normwise error <= " << shortest(rep.max_rel)
+                  << (rep.max_ulps ? " and every entry <= " + std::to_string(*rep.max_ulps) + " ULPs" : "") << "\n";
+        std::cout << std::left << std::setw(20) << "tensor" << std::setw(10) << "worst" << std::setw(22) << "ULPs" << std::setw(12)
+                  << "abs err" << std::setw(14) << "normwise" << std::setw(28) << "kink entries (worst ULPs)" << "verdict\n";
+        for (const auto& t : rep.tensors) {
+            std::ostringstream at, ae, nw, kk;
+            at << "(" << t.worst_row << "," << t.worst_col << ")";
+            ae << std::setprecision(3) << t.worst_abs_error;
+            nw << std::setprecision(3) << t.normwise_rel << (t.relative ? "" : " abs");
+            kk << t.kink_entries;
+            if (t.kink_entries) kk << " (" << t.worst_kink_ulps << ")";
+            std::cout << std::setw(20) << t.name << std::setw(10) << at.str() << std::setw(22) << t.worst_ulps << std::setw(12)
+                      << ae.str() << std::setw(14) << nw.str() << std::setw(28) << kk.str() << (t.pass ? "pass" : "FAIL") << "\n";
+        }
+        if (!ref.kinks.empty())
+            std::cout << ref.kinks.size() << " kink(s): kink entries take their reference from the convention " << kink_convention
+                      << (opt.strict_kinks ? " and are judged (--strict-kinks)" : "; they do not decide the verdict (--strict-kinks to judge them)")
+                      << "\n";
+        std::cout << (rep.pass ? "PASS" : "FAIL") << "\n";
+    }
+    return rep.pass ? 0 : 1;
+}
+
+int verify(int argc, char** argv) {
+    const auto o = parse_options(argc, argv, 2, {"--format"}, {"--quiet", "--help"});
+    if (o.has("--help")) return std::cout << verify_help, 0;
+    const progress p(o.has("--quiet"));
+    const auto model = load_model(o, verify_help);
+    if (model.loss_kind != loss::squared_error)
+        throw input_error("loss", 0, 0, "verify checks the theorem T1, which is stated for squared_error; this model uses " +
+                                             to_string(model.loss_kind) + " (use grad or check)");
+    for (std::size_t l = 0; l < model.layers.size(); ++l)
+        if (model.layers[l].activation.transcendental())
+            throw input_error("layers[" + std::to_string(l) + "].activation", 0, 0,
+                              model.layers[l].activation.name + " has no exact evaluation; verify runs over the rationals only");
+    const std::string format = format_of(o, "text");
+    mlp<exact> net;
+    for (const auto& L : model.layers) {
+        const auto& a = L.activation;
+        activation<exact> f = identity_fn{};
+        if (a.name == "relu") f = relu_fn{};
+        else if (a.name == "leaky_relu") f = leaky_relu_fn<exact>{a.negative_slope};
+        else if (a.name == "softsign") f = softsign_fn{};
+        else if (a.name == "polynomial") f = polynomial_fn<exact>{a.coefficients};
+        net.layers.push_back({L.weights, L.bias, f});
+    }
+    contract_level_guard level(contract_level::expensive);
+    struct row {
+        std::string id;
+        Eigen::Index layer, sample;
+        bool ok;
+        std::string function, note;
+    };
+    std::vector<row> rows;
+    std::vector<std::vector<matrix<exact>>> sdW, sdb;
+    const Eigen::Index n = model.inputs.cols();
+    for (Eigen::Index i = 0; i < n; ++i) {
+        p.stage("sample " + std::to_string(i) + " of " + std::to_string(n));
+        try {
+            const auto proof = backprop_by_induction(net, matrix<exact>(model.inputs.col(i)), matrix<exact>(model.targets.col(i)));
+            for (const auto& s : proof.steps) rows.push_back({s.eq.id, s.layer, i, holds_exactly(s.eq), s.function, ""});
+            sdW.push_back(proof.dW);
+            sdb.push_back(proof.db);
+        } catch (const contract_violation& e) {
+            rows.push_back({e.id(), -1, i, false, "backprop_by_induction", e.condition()});
+        }
+    }
+    if (static_cast<Eigen::Index>(sdW.size()) == n) {
+        const auto g = backprop(net, model.inputs, model.targets, loss::squared_error, model.red);
+        bool ok = true;
+        for (const auto& eq : batch_gradient_eq_mean_of_sample_gradients(g, sdW, sdb, model.red)) ok = ok && holds_exactly(eq);
+        rows.push_back({"C1", 0, -1, ok, "batch_gradient_eq_mean_of_sample_gradients", ""});
+    }
+    bool all = true;
+    for (const auto& r : rows) all = all && r.ok;
+    if (format == "json") {
+        std::cout << "{\"format\": \"matbp-verify/1\", \"pass\": " << (all ? "true" : "false") << ", \"steps\": [";
+        for (std::size_t i = 0; i < rows.size(); ++i) {
+            const auto& r = rows[i];
+            std::cout << (i ? ",\n  " : "\n  ") << "{\"id\": " << quoted(r.id) << ", \"layer\": " << r.layer << ", \"sample\": " << r.sample
+                      << ", \"holds\": " << (r.ok ? "true" : "false") << ", \"function\": " << quoted(r.function) << "}";
+        }
+        std::cout << "]}\n";
+    } else {
+        std::cout << std::left << std::setw(9) << "step" << std::setw(7) << "layer" << std::setw(8) << "sample" << std::setw(16)
+                  << "result" << "function\n";
+        for (const auto& r : rows)
+            std::cout << std::setw(9) << r.id << std::setw(7) << (r.layer > 0 ? std::to_string(r.layer) : std::string("all"))
+                      << std::setw(8) << (r.sample >= 0 ? std::to_string(r.sample) : std::string("batch")) << std::setw(16)
+                      << (r.ok ? "holds exactly" : "FAILS") << r.function << (r.note.empty() ? "" : "  (" + r.note + ")") << "\n";
+        std::cout << rows.size() << " steps, " << (all ? "all hold exactly" : "some FAIL") << " (layers 1-based as in the proof)\n";
+    }
+    return all ? 0 : 1;
+}
 
 std::string show(const matrix<exact>& M) {
     std::string s = "[";
@@ -127,23 +467,31 @@ int demo() {
 }  // namespace
 
 int main(int argc, char** argv) {
+    const std::string cmd = argc > 1 ? argv[1] : "";
     try {
-        const std::string cmd = argc > 1 ? argv[1] : "";
         if (cmd == "-h" || cmd == "--help" || cmd == "help") {
             std::cout << usage;
             return 0;
         }
         if (cmd == "demo") {
             if (argc > 2) {
-                std::cerr << "matbp demo: takes no arguments\n";
-                return 2;
+                if (std::string(argv[2]) == "--help" || std::string(argv[2]) == "-h") return std::cout << usage, 0;
+                throw usage_error("demo takes no arguments");
             }
             return demo();
         }
-        std::cerr << (cmd.empty() ? "matbp: no command given\n" : "matbp: unknown command '" + cmd + "'\n") << usage;
+        if (cmd == "grad") return grad(argc, argv);
+        if (cmd == "check") return check(argc, argv);
+        if (cmd == "verify") return verify(argc, argv);
+        throw usage_error(cmd.empty() ? "no command given\n" + std::string(usage) : "unknown command '" + cmd + "'\n" + usage);
+    } catch (const usage_error& e) {
+        std::cerr << "matbp" << (cmd.empty() ? "" : " " + cmd) << ": " << e.what() << "\n";
+        return 2;
+    } catch (const input_error& e) {
+        std::cerr << "matbp " << cmd << ": " << e.what() << "\n";
         return 2;
     } catch (const std::exception& e) {
-        std::cerr << "matbp: " << e.what() << "\n";
+        std::cerr << "matbp " << cmd << ": " << e.what() << "\n";
         return 2;
     }
 }

@@ -134,46 +134,46 @@ exact parse_exact(std::string_view text, const parse_limits& lim) {
     return neg ? exact(-value) : value;
 }
 
-double to_double(const exact& q) {
+namespace {
+/// q rounded to nearest-even in a binary format with `precision` significand bits whose least
+/// positive subnormal is 2^min_exp; the result is exact as a double (both formats fit in one).
+/// Beyond the format's largest finite value the result is ±Inf; `max_finite_exp` is the exponent
+/// of 2 at which the format overflows (1024 for binary64, 128 for binary32).
+double round_binary(const exact& q, int precision, long long min_exp, int max_finite_exp) {
     if (q == 0) return 0.0;
     const bool neg = q < 0;
     const mpz_int n = bmp::abs(bmp::numerator(q));
     const mpz_int d = bmp::denominator(q);
-    // |q| = n/d. Find E with 2^52 ≤ |q|·2^−E < 2^53, clamped below at the subnormal exponent.
-    constexpr long long min_exp = -1074;  // 2^−1074 is the least positive subnormal
-    long long E = static_cast<long long>(bmp::msb(n)) - static_cast<long long>(bmp::msb(d)) - 52;
-    auto scaled = [&](long long e, mpz_int& rem) {
-        // m = floor(n·2^−e / d), rem = n·2^−e − m·d (scaled so everything stays integral)
-        mpz_int num = n, den = d;
+    // Find E with 2^(p−1) ≤ |q|·2^−E < 2^p, clamped below at the subnormal exponent.
+    long long E = static_cast<long long>(bmp::msb(n)) - static_cast<long long>(bmp::msb(d)) - (precision - 1);
+    mpz_int m, den, rem;
+    auto scaled = [&](long long e) {
+        // m = floor(n·2^−e / d), rem = n·2^−e − m·d, all scaled to stay integral.
+        mpz_int num = n;
+        den = d;
         if (e < 0) num <<= static_cast<unsigned>(-e);
         else den <<= static_cast<unsigned>(e);
-        mpz_int m = num / den;
+        m = num / den;
         rem = num - m * den;
-        return std::pair<mpz_int, mpz_int>(m, den);
     };
-    mpz_int rem;
-    auto [m, den] = scaled(E, rem);
-    const mpz_int two53 = mpz_int(1) << 53;
-    const mpz_int two52 = mpz_int(1) << 52;
-    if (m >= two53) {
-        ++E;
-        std::tie(m, den) = scaled(E, rem);
-    } else if (m < two52) {
-        --E;
-        std::tie(m, den) = scaled(E, rem);
-    }
-    if (E < min_exp) {
-        E = min_exp;
-        std::tie(m, den) = scaled(E, rem);
-    }
-    // Round to nearest, ties to even.
+    scaled(E);
+    const mpz_int top = mpz_int(1) << precision, bottom = mpz_int(1) << (precision - 1);
+    if (m >= top) scaled(++E);
+    else if (m < bottom) scaled(--E);
+    if (E < min_exp) scaled(E = min_exp);
     const mpz_int twice = rem * 2;
-    if (twice > den || (twice == den && bmp::bit_test(m, 0))) ++m;
-    if (E > std::numeric_limits<double>::max_exponent)  // far beyond: avoid huge ldexp args
-        return neg ? -std::numeric_limits<double>::infinity() : std::numeric_limits<double>::infinity();
-    double r = std::ldexp(static_cast<double>(m.convert_to<unsigned long long>()), static_cast<int>(E));
+    if (twice > den || (twice == den && bmp::bit_test(m, 0))) ++m;  // ties to even
+    const double inf = std::numeric_limits<double>::infinity();
+    if (E + precision > max_finite_exp + 1) return neg ? -inf : inf;  // far beyond: avoid huge ldexp
+    const double r = std::ldexp(static_cast<double>(m.convert_to<unsigned long long>()), static_cast<int>(E));
+    if (std::abs(r) >= std::ldexp(1.0, max_finite_exp)) return neg ? -inf : inf;
     return neg ? -r : r;
 }
+}  // namespace
+
+double to_double(const exact& q) { return round_binary(q, 53, -1074, 1024); }
+
+float to_float(const exact& q) { return static_cast<float>(round_binary(q, 24, -149, 128)); }
 
 std::string to_string(const exact& q) {
     if (bmp::denominator(q) == 1) return bmp::numerator(q).str();

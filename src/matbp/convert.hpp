@@ -7,6 +7,7 @@
 //                             Zero denominators, NaN/Inf spellings, junk are rejected.
 //   to_double(q)              q rounded to the nearest double, ties to even (IEEE
 //                             round-to-nearest-even); beyond the double range: ±Inf, as IEEE.
+//   to_float(q)               the same for binary32.
 //   to_string(q)              "p/q" in lowest terms, or "p" when q is an integer.
 //
 // Errors are matbp::conversion_error (a std::domain_error) whose message says what was wrong
@@ -47,6 +48,10 @@ exact parse_exact(std::string_view text, const parse_limits& limits = {});
 
 /// q rounded to nearest, ties to even.
 double to_double(const exact& q);
+
+/// q rounded to the nearest binary32 value, ties to even (directly, not through double, which
+/// could round twice).
+float to_float(const exact& q);
 
 /// Lowest-terms text: "p/q", or "p" when the denominator is 1.
 std::string to_string(const exact& q);

@@ -2,7 +2,7 @@
 // matbp/model.hpp — the matbp/1 model format: a network (D12), its batch and targets and its
 // cost (D14), as JSON; and the gradients another implementation reports for it.
 //
-// Format (the full table is in spec/)
+// Format (README.md, "The matbp/1 model format", has the full description and an example)
 //   {
 //     "format": "matbp/1",                                   required
 //     "layers": [ {"weights": W, "bias": b, "activation": f}, … ],   at least one layer

@@ -1,6 +1,7 @@
 #include "matbp/scalar.hpp"
 
 #include <cmath>
+#include <stdexcept>
 
 namespace matbp {
 
@@ -29,6 +30,8 @@ unsigned precision_guard::current_bits() {
 
 namespace {
 exact exact_of_mpfr(const mpfr_t x) {
+    // For 0, mpfr_get_z_2exp returns MPFR's least exponent (about −2^62): never shift by it.
+    if (mpfr_zero_p(x)) return exact(0);
     // x = m · 2^e exactly, m an integer.
     bmp::mpz_int m;
     mpfr_exp_t e = mpfr_get_z_2exp(m.backend().data(), x);
@@ -39,6 +42,11 @@ exact exact_of_mpfr(const mpfr_t x) {
     return r;
 }
 }  // namespace
+
+exact exact_value(const real& x) {
+    if (!mpfr_number_p(x.backend().data())) throw std::domain_error("matbp: an MPFR value is not finite");
+    return exact_of_mpfr(x.backend().data());
+}
 
 exact lower_exact(const interval& x) {
     real lo = bmp::lower(x);

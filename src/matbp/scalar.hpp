@@ -94,6 +94,10 @@ private:
     unsigned saved_interval_;
 };
 
+/// The exact value of an MPFR number (every finite one is a dyadic rational).
+/// Requires: x is finite (throws std::domain_error otherwise).
+exact exact_value(const real& x);
+
 /// Interval helpers: lower and upper bound as exact rationals (every MPFR number is dyadic).
 exact lower_exact(const interval& x);
 exact upper_exact(const interval& x);

@@ -1,0 +1,317 @@
+#include "matbp/oracle.hpp"
+
+#include "matbp/backprop.hpp"
+#include "matbp/convert.hpp"
+
+#include <bit>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+
+namespace matbp {
+
+// ---- arithmetic -----------------------------------------------------------------------------
+
+std::string arith_spec::str() const {
+    switch (k) {
+        case kind::exact: return "exact";
+        case kind::float64: return "double";
+        case kind::real: return "real:" + std::to_string(bits);
+        case kind::interval: return "interval:" + std::to_string(bits);
+    }
+    return "?";
+}
+
+arith_spec parse_arith(std::string_view text) {
+    auto bad = [&](const std::string& why) -> input_error {
+        return input_error("--arith", 0, 0, "\"" + std::string(text) + "\": " + why +
+                                                 " (expected exact, double, real:BITS or interval:BITS)");
+    };
+    if (text == "exact") return {arith_spec::kind::exact, 0};
+    if (text == "double") return {arith_spec::kind::float64, 0};
+    const auto colon = text.find(':');
+    if (colon == std::string_view::npos) throw bad("unknown arithmetic");
+    const auto name = text.substr(0, colon), digits = text.substr(colon + 1);
+    arith_spec a;
+    if (name == "real") a.k = arith_spec::kind::real;
+    else if (name == "interval") a.k = arith_spec::kind::interval;
+    else throw bad("unknown arithmetic");
+    if (digits.empty() || digits.size() > 7 || digits.find_first_not_of("0123456789") != std::string_view::npos)
+        throw bad("BITS must be a whole number");
+    const unsigned long bits = std::stoul(std::string(digits));
+    if (bits < 2 || bits > 1000000) throw bad("BITS must be from 2 to 1000000");
+    a.bits = static_cast<unsigned>(bits);
+    return a;
+}
+
+bool model_is_exact(const model_spec& model) {
+    if (model.loss_kind == loss::softmax_cross_entropy) return false;
+    for (const auto& L : model.layers)
+        if (L.activation.transcendental()) return false;
+    return true;
+}
+
+arith_spec default_arith(const model_spec& model) {
+    return model_is_exact(model) ? arith_spec{arith_spec::kind::exact, 0} : arith_spec{arith_spec::kind::interval, 256};
+}
+
+// ---- the network in arithmetic T ----------------------------------------------------------
+
+namespace {
+
+template <scalar T>
+activation<T> build_activation(const activation_spec& a, std::size_t layer) {
+    const std::string& n = a.name;
+    if (n == "identity") return identity_fn{};
+    if (n == "relu") return relu_fn{};
+    if (n == "leaky_relu") return leaky_relu_fn<T>{from_exact<T>(a.negative_slope)};
+    if (n == "softsign") return softsign_fn{};
+    if (n == "polynomial") {
+        polynomial_fn<T> p;
+        for (const auto& c : a.coefficients) p.coefficients.push_back(from_exact<T>(c));
+        return p;
+    }
+    if constexpr (transcendental_capable<T>) {
+        if (n == "logistic") return logistic_fn{};
+        if (n == "tanh") return tanh_fn{};
+        if (n == "softplus") return softplus_fn{};
+    } else {
+        if (n == "logistic" || n == "tanh" || n == "softplus")
+            throw input_error("layers[" + std::to_string(layer) + "].activation", 0, 0,
+                              n + " has no exact evaluation over the rationals; use --arith interval:256 "
+                                  "(certified enclosures) or --arith real:256");
+    }
+    throw input_error("layers[" + std::to_string(layer) + "].activation", 0, 0, "unknown activation " + n);
+}
+
+template <scalar T>
+mlp<T> build_network(const model_spec& model) {
+    mlp<T> net;
+    for (std::size_t l = 0; l < model.layers.size(); ++l) {
+        const auto& L = model.layers[l];
+        net.layers.push_back({from_exact<T>(L.weights), from_exact<T>(L.bias), build_activation<T>(L.activation, l)});
+    }
+    return net;
+}
+
+template <class T>
+bool maybe_nonzero(const T& x) {
+    if constexpr (interval_type<T>)
+        return !(mpfr_zero_p(bmp::lower(x).backend().data()) && mpfr_zero_p(bmp::upper(x).backend().data()));
+    else
+        return x != 0;
+}
+
+template <class T>
+std::pair<exact, exact> range_of(const T& x) {
+    if constexpr (exact_field<T>) return {x, x};
+    else if constexpr (std::same_as<T, double>) {
+        if (!std::isfinite(x)) throw std::runtime_error("a result overflowed in double arithmetic; use --arith exact or interval:BITS");
+        return {to_exact(x), to_exact(x)};
+    } else if constexpr (std::same_as<T, real>) {
+        if (!mpfr_number_p(x.backend().data())) throw std::runtime_error("a result is not finite in real arithmetic");
+        const exact e = exact_value(x);
+        return {e, e};
+    } else {
+        if (!mpfr_number_p(bmp::lower(x).backend().data()) || !mpfr_number_p(bmp::upper(x).backend().data()))
+            throw std::runtime_error("an enclosure is unbounded; use more --arith interval bits");
+        return {lower_exact(x), upper_exact(x)};
+    }
+}
+
+template <class T>
+tensor_range range_of(const matrix<T>& M, std::vector<bool> dependent) {
+    tensor_range r{matrix<exact>(M.rows(), M.cols()), matrix<exact>(M.rows(), M.cols()), std::move(dependent)};
+    for (Eigen::Index j = 0; j < M.cols(); ++j)
+        for (Eigen::Index i = 0; i < M.rows(); ++i) std::tie(r.lo(i, j), r.hi(i, j)) = range_of(M(i, j));
+    return r;
+}
+
+template <scalar T>
+gradient_reference compute(const model_spec& model, const arith_spec& arith) {
+    const mlp<T> net = build_network<T>(model);
+    const matrix<T> X = from_exact<T>(model.inputs), Y = from_exact<T>(model.targets);
+    if constexpr (exact_field<T>)
+        if (model.loss_kind == loss::softmax_cross_entropy)
+            throw input_error("loss", 0, 0,
+                              "softmax_cross_entropy has no exact evaluation over the rationals; use --arith "
+                              "interval:256 (certified enclosures) or --arith real:256");
+    const auto g = backprop(net, X, Y, model.loss_kind, model.red);
+    const auto fwd = forward_batch(net, X);
+    const Eigen::Index k = net.depth(), n = X.cols();
+    // Which δ entries depend on the kink convention (D11): a unit at a kink, and every unit that
+    // a dependent one reaches backwards through a nonzero weight and a nonzero derivative.
+    std::vector<Eigen::Matrix<bool, Eigen::Dynamic, Eigen::Dynamic>> dep(k + 1);
+    for (Eigen::Index l = 1; l <= k; ++l) dep[l] = Eigen::Matrix<bool, Eigen::Dynamic, Eigen::Dynamic>::Constant(net.width(l), n, false);
+    for (const auto& kk : g.kinks) dep[kk.layer](kk.unit, kk.sample) = true;
+    for (Eigen::Index l = k - 1; l >= 1; --l)
+        for (Eigen::Index s = 0; s < n; ++s)
+            for (Eigen::Index i = 0; i < net.width(l); ++i) {
+                if (dep[l](i, s) || !maybe_nonzero(derivative(net.layers[l - 1].f, fwd.z[l](i, s)))) continue;
+                for (Eigen::Index j = 0; j < net.width(l + 1); ++j)
+                    if (dep[l + 1](j, s) && maybe_nonzero(net.layers[l].W(j, i))) {
+                        dep[l](i, s) = true;
+                        break;
+                    }
+            }
+    gradient_reference ref;
+    ref.arith = arith;
+    ref.loss_kind = model.loss_kind;
+    ref.red = model.red;
+    std::tie(ref.cost_lo, ref.cost_hi) = range_of(g.cost);
+    ref.kinks = g.kinks;
+    for (Eigen::Index l = 1; l <= k; ++l) {
+        const auto& A = fwd.a[l - 1];
+        std::vector<bool> dw(static_cast<std::size_t>(g.dW[l].size()), false), db(static_cast<std::size_t>(g.db[l].size()), false);
+        for (Eigen::Index s = 0; s < n; ++s)
+            for (Eigen::Index i = 0; i < net.width(l); ++i) {
+                if (!dep[l](i, s)) continue;
+                db[i] = true;
+                for (Eigen::Index j = 0; j < A.rows(); ++j)
+                    if (maybe_nonzero(A(j, s))) dw[i + j * net.width(l)] = true;
+            }
+        ref.weights.push_back(range_of(g.dW[l], std::move(dw)));
+        ref.bias.push_back(range_of(g.db[l], std::move(db)));
+    }
+    return ref;
+}
+
+}  // namespace
+
+gradient_reference compute_gradients(const model_spec& model, const arith_spec& arith) {
+    switch (arith.k) {
+        case arith_spec::kind::exact: return compute<exact>(model, arith);
+        case arith_spec::kind::float64: return compute<double>(model, arith);
+        case arith_spec::kind::real: {
+            precision_guard g(arith.bits);
+            return compute<real>(model, arith);
+        }
+        case arith_spec::kind::interval: {
+            precision_guard g(arith.bits);
+            return compute<interval>(model, arith);
+        }
+    }
+    throw std::logic_error("unreachable");
+}
+
+// ---- ULPs ----------------------------------------------------------------------------------
+
+namespace {
+
+double round_nearest(const exact& q, float_format f) {
+    return f == float_format::float64 ? to_double(q) : static_cast<double>(to_float(q));
+}
+
+double step(double d, double toward, float_format f) {
+    return f == float_format::float64 ? std::nextafter(d, toward)
+                                      : static_cast<double>(std::nextafter(static_cast<float>(d), static_cast<float>(toward)));
+}
+
+/// Largest format value ≤ q (down) or least ≥ q (up); ±Inf beyond the range.
+double round_directed(const exact& q, bool up, float_format f) {
+    double d = round_nearest(q, f);
+    if (std::isinf(d)) {
+        if ((d > 0) != up) return step(d, 0.0, f);  // the largest finite value, toward q
+        return d;
+    }
+    const exact e = to_exact(d);
+    if (up ? e < q : e > q) d = step(d, up ? INFINITY : -INFINITY, f);
+    return d;
+}
+
+/// Position of d in the order of the format's values (−0 and +0 share 0; ±Inf are the ends).
+__int128 ordinal(double d, float_format f) {
+    if (f == float_format::float64) {
+        const auto b = static_cast<__int128>(std::bit_cast<std::uint64_t>(d) & 0x7fffffffffffffffULL);
+        return std::signbit(d) ? -b : b;
+    }
+    const auto b = static_cast<__int128>(std::bit_cast<std::uint32_t>(static_cast<float>(d)) & 0x7fffffffU);
+    return std::signbit(d) ? -b : b;
+}
+
+std::uint64_t distance(double a, double b, float_format f) {
+    const __int128 d = ordinal(a, f) - ordinal(b, f);
+    const __int128 m = d < 0 ? -d : d;
+    return m > static_cast<__int128>(std::numeric_limits<std::uint64_t>::max()) ? std::numeric_limits<std::uint64_t>::max()
+                                                                                 : static_cast<std::uint64_t>(m);
+}
+
+}  // namespace
+
+std::uint64_t ulp_distance(const exact& a, const exact& b, float_format f) {
+    return distance(round_nearest(a, f), round_nearest(b, f), f);
+}
+
+std::uint64_t ulp_distance_to_range(const exact& g, const exact& lo, const exact& hi, float_format f) {
+    const double x = round_nearest(g, f), L = round_directed(lo, false, f), H = round_directed(hi, true, f);
+    if (L <= x && x <= H) return 0;
+    return x < L ? distance(x, L, f) : distance(x, H, f);
+}
+
+// ---- the check ----------------------------------------------------------------------------
+
+namespace {
+
+tensor_check check_tensor(const std::string& name, const tensor_range& ref, const matrix<exact>& got,
+                          const check_options& opt) {
+    tensor_check t;
+    t.name = name;
+    exact err2 = 0, ref2 = 0;
+    bool first = true;
+    for (Eigen::Index j = 0; j < got.cols(); ++j)
+        for (Eigen::Index i = 0; i < got.rows(); ++i) {
+            const exact& lo = ref.lo(i, j);
+            const exact& hi = ref.hi(i, j);
+            const exact& g = got(i, j);
+            const std::uint64_t ulps = lo == hi ? ulp_distance(g, lo, opt.format) : ulp_distance_to_range(g, lo, hi, opt.format);
+            if (ref.kink_dependent[static_cast<std::size_t>(i + j * got.rows())]) {
+                ++t.kink_entries;
+                t.worst_kink_ulps = std::max(t.worst_kink_ulps, ulps);
+                if (!opt.strict_kinks) continue;
+            }
+            const exact abs_err = g < lo ? exact(lo - g) : g > hi ? exact(g - hi) : exact(0);
+            const exact mid = (lo + hi) / 2;
+            err2 += abs_err * abs_err;
+            ref2 += mid * mid;
+            const double ae = to_double(abs_err);
+            t.max_abs_error = std::max(t.max_abs_error, ae);
+            if (first || ulps > t.worst_ulps || (ulps == t.worst_ulps && ae > t.worst_abs_error)) {
+                first = false;
+                t.worst_ulps = ulps;
+                t.worst_abs_error = ae;
+                t.worst_row = i;
+                t.worst_col = j;
+            }
+        }
+    if (ref2 == 0) {
+        t.relative = false;
+        t.normwise_rel = std::sqrt(to_double(err2));
+    } else {
+        t.normwise_rel = std::sqrt(to_double(err2 / ref2));
+    }
+    t.pass = t.normwise_rel <= opt.max_rel_or_default() && (!opt.max_ulps || t.worst_ulps <= *opt.max_ulps);
+    return t;
+}
+
+}  // namespace
+
+check_report check_gradients(const gradient_reference& ref,
+                             const std::vector<std::pair<matrix<exact>, matrix<exact>>>& reported,
+                             const check_options& options) {
+    MATBP_REQUIRE("C1", reported.size() == ref.weights.size());
+    check_report r;
+    r.max_rel = options.max_rel_or_default();
+    r.max_ulps = options.max_ulps;
+    r.format = options.format;
+    for (std::size_t l = 0; l < reported.size(); ++l) {
+        MATBP_REQUIRE("C1", reported[l].first.rows() == ref.weights[l].lo.rows() &&
+                                reported[l].first.cols() == ref.weights[l].lo.cols() &&
+                                reported[l].second.rows() == ref.bias[l].lo.rows() && reported[l].second.cols() == 1);
+        r.tensors.push_back(check_tensor("layers[" + std::to_string(l) + "].weights", ref.weights[l], reported[l].first, options));
+        r.tensors.push_back(check_tensor("layers[" + std::to_string(l) + "].bias", ref.bias[l], reported[l].second, options));
+    }
+    for (const auto& t : r.tensors) r.pass = r.pass && t.pass;
+    return r;
+}
+
+}  // namespace matbp

@@ -1,0 +1,121 @@
+#pragma once
+// matbp/oracle.hpp — matbp as a ground-truth oracle for other implementations' gradients.
+//
+//   compute_gradients(model, arith)   the cost and every ∇Wˡ, ∇bˡ of a model (C1), in the chosen
+//                                     arithmetic, as exact enclosures [lo, hi] (lo = hi unless the
+//                                     arithmetic is interval), with the kink report (D11) and, per
+//                                     entry, whether its value depends on the kink convention.
+//   check_gradients(result, reported, options)
+//                                     compares another implementation's gradients with it: per
+//                                     tensor the worst entry, its distance in ULPs from the
+//                                     correctly rounded reference (float64 or float32), absolute
+//                                     and normwise relative errors, and a verdict.
+//
+// Arithmetics ("--arith"): exact (ℚ, GMP; every value exact), interval:BITS (MPFI; certified
+// enclosures), real:BITS (MPFR; approximate, not certified), double.
+//
+// ULP distance of a reported value g from a reference r: both rounded to the format (g as the
+// other implementation's number, r to nearest-even), then the number of representable values
+// between them (0 = the correctly rounded value). Against an enclosure [lo, hi]: 0 inside
+// [round-down(lo), round-up(hi)], else the distance to the nearer end.
+//
+// Usage (tests/oracle_test.cpp, case usage_example_of_oracle_hpp):
+//   auto model = matbp::read_model_file("model.json");
+//   auto ref = matbp::compute_gradients(model, matbp::default_arith(model));
+//   auto report = matbp::check_gradients(ref, matbp::read_gradients_file("torch.json", model), {});
+//   report.pass
+
+#include "matbp/model.hpp"
+#include "matbp/network.hpp"
+#include "matbp/scalar.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace matbp {
+
+struct arith_spec {
+    enum class kind { exact, real, interval, float64 } k = kind::exact;
+    unsigned bits = 0;  ///< real and interval only
+    std::string str() const;
+    bool certified() const { return k == kind::exact || k == kind::interval; }
+};
+
+/// "exact", "double", "real:BITS", "interval:BITS" with 2 ≤ BITS ≤ 1'000'000.
+/// Throws input_error (path "--arith") otherwise.
+arith_spec parse_arith(std::string_view text);
+
+/// True iff every activation and the loss can be evaluated over ℚ.
+bool model_is_exact(const model_spec& model);
+
+/// exact where the model allows, else interval:256.
+arith_spec default_arith(const model_spec& model);
+
+/// An enclosure of a tensor: lo ≤ true ≤ hi entrywise (lo = hi when exact). For real and double
+/// arithmetic lo = hi is the computed approximation, not an enclosure.
+struct tensor_range {
+    matrix<exact> lo, hi;
+    std::vector<bool> kink_dependent;  ///< column-major, one flag per entry
+};
+
+struct gradient_reference {
+    arith_spec arith;
+    loss loss_kind;
+    reduction red;
+    exact cost_lo, cost_hi;
+    std::vector<tensor_range> weights, bias;  ///< index l − 1 for layer l
+    std::vector<kink> kinks;                  ///< D11, layer 1-based
+};
+
+/// The reference gradients of a model (C1) in the given arithmetic.
+/// Throws input_error when the arithmetic cannot evaluate the model (a transcendental activation
+/// or softmax cross-entropy over exact), naming the layer and the arithmetic to use instead.
+gradient_reference compute_gradients(const model_spec& model, const arith_spec& arith);
+
+enum class float_format { float64, float32 };
+
+struct check_options {
+    float_format format = float_format::float64;
+    std::optional<double> max_rel;             ///< default 1e-10 (float64) or 1e-4 (float32)
+    std::optional<std::uint64_t> max_ulps;     ///< off unless given
+    bool strict_kinks = false;                 ///< judge kink entries too, by the D11 convention
+    double max_rel_or_default() const { return max_rel ? *max_rel : format == float_format::float64 ? 1e-10 : 1e-4; }
+};
+
+struct tensor_check {
+    std::string name;               ///< JSON path: layers[0].weights
+    Eigen::Index worst_row = 0, worst_col = 0;
+    std::uint64_t worst_ulps = 0;   ///< among entries that do not depend on a kink (all, with strict_kinks)
+    double worst_abs_error = 0;     ///< of that entry
+    double max_abs_error = 0;       ///< over all non-kink entries
+    double normwise_rel = 0;        ///< ‖g − ref‖₂ / ‖ref‖₂ over non-kink entries (abs. when ‖ref‖ = 0)
+    bool relative = true;           ///< false when ‖ref‖₂ = 0 and normwise_rel is absolute
+    std::size_t kink_entries = 0;   ///< entries whose reference is a convention (D11)
+    std::uint64_t worst_kink_ulps = 0;
+    bool pass = true;
+};
+
+struct check_report {
+    std::vector<tensor_check> tensors;
+    bool pass = true;
+    double max_rel = 0;
+    std::optional<std::uint64_t> max_ulps;
+    float_format format = float_format::float64;
+};
+
+/// Compares reported gradients (one (weights, bias) pair per layer, as read_gradients returns
+/// them) with the reference. Requires: shapes as the reference (read_gradients checks them).
+check_report check_gradients(const gradient_reference& ref,
+                             const std::vector<std::pair<matrix<exact>, matrix<exact>>>& reported,
+                             const check_options& options);
+
+/// Number of representable values of the format between the nearest-even roundings of a and b.
+std::uint64_t ulp_distance(const exact& a, const exact& b, float_format f);
+/// ULP distance of g from the enclosure [lo, hi] (0 when g rounds into it).
+std::uint64_t ulp_distance_to_range(const exact& g, const exact& lo, const exact& hi, float_format f);
+
+}  // namespace matbp

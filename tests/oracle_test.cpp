@@ -1,0 +1,268 @@
+// Tests for src/matbp/oracle.hpp.
+//
+// Test plan
+//   parse_arith_accepts_and_rejects          the four spellings; bad names, BITS 0, 1, 10⁹, junk
+//   default_arith_follows_the_model          exact for rational models, interval:256 otherwise
+//   compute_gradients_eq_backprop            over ℚ the reference is backprop's result exactly (lo = hi);
+//                                            over interval:128 it encloses it; real and double close
+//   compute_gradients_refuses_exact_transcendental   input_error naming the layer
+//   kink_dependence_marks_convention_entries the entries that change when ReLU′(0) := 1 instead
+//                                            of 0 are all marked; unmarked entries never change
+//   ulp_distance_counts_representable_values 0 for the correctly rounded value, 1 for a neighbour,
+//                                            k for k nextafter steps (float64 and float32), across 0
+//   ulp_distance_to_range_zero_inside        0 inside the outward-rounded enclosure, distance outside
+//   check_passes_correctly_rounded_and_fails_perturbed  verdicts, worst entry, ULPs, thresholds
+//   check_kink_entries_apart_unless_strict   a wrong kink entry passes by default, fails with strict_kinks
+//   usage_example_of_oracle_hpp
+#define BOOST_TEST_MODULE oracle
+#include "matbp/oracle.hpp"
+
+#include "matbp/backprop.hpp"
+#include "matbp/convert.hpp"
+
+#include "support/generators.hpp"
+#include "support/reference.hpp"
+
+#include <boost/test/unit_test.hpp>
+#include <rapidcheck/boost_test.h>
+
+#include <cmath>
+
+using namespace matbp;
+using namespace matbp::testing;
+
+namespace {
+bool throws_input_error(auto f, const std::string& path) {
+    try {
+        f();
+    } catch (const input_error& e) {
+        return e.path() == path;
+    }
+    return false;
+}
+
+model_spec spec_of(const mlp<exact>& net, const matrix<exact>& X, const matrix<exact>& Y, reduction red) {
+    model_spec m;
+    for (const auto& L : net.layers) {
+        activation_spec a;
+        a.name = activation_name<exact>(L.f);
+        if (auto* l = std::get_if<leaky_relu_fn<exact>>(&L.f)) a.negative_slope = l->negative_slope;
+        if (auto* p = std::get_if<polynomial_fn<exact>>(&L.f)) a.coefficients = p->coefficients;
+        m.layers.push_back({L.W, L.b, a});
+    }
+    m.inputs = X;
+    m.targets = Y;
+    m.red = red;
+    return m;
+}
+
+std::vector<std::pair<matrix<exact>, matrix<exact>>> rounded(const gradient_reference& ref) {
+    std::vector<std::pair<matrix<exact>, matrix<exact>>> out;
+    auto r = [](const matrix<exact>& M) { return matrix<exact>(M.unaryExpr([](const exact& q) { return to_exact(to_double(q)); })); };
+    for (std::size_t l = 0; l < ref.weights.size(); ++l) out.push_back({r(ref.weights[l].lo), r(ref.bias[l].lo)});
+    return out;
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(parse_arith_accepts_and_rejects) {
+    BOOST_TEST((parse_arith("exact").k == arith_spec::kind::exact));
+    BOOST_TEST((parse_arith("double").k == arith_spec::kind::float64));
+    BOOST_TEST(parse_arith("real:300").bits == 300u);
+    BOOST_TEST(parse_arith("interval:64").str() == "interval:64");
+    for (const char* bad : {"", "Exact", "float", "real", "real:", "real:0", "real:1", "interval:1000000000", "interval:-5",
+                            "interval:12x", "real:ten", "complex:64"})
+        BOOST_TEST(throws_input_error([&] { parse_arith(bad); }, "--arith"), "accepted " << bad);
+}
+
+BOOST_AUTO_TEST_CASE(default_arith_follows_the_model) {
+    model_spec m;
+    m.layers.push_back({matrix<exact>::Ones(1, 1), matrix<exact>::Zero(1, 1), {"relu", 0, {}}});
+    BOOST_TEST((default_arith(m).k == arith_spec::kind::exact));
+    m.layers[0].activation.name = "tanh";
+    BOOST_TEST((default_arith(m).k == arith_spec::kind::interval));
+    BOOST_TEST(default_arith(m).bits == 256u);
+    m.layers[0].activation.name = "relu";
+    m.loss_kind = loss::softmax_cross_entropy;
+    BOOST_TEST(!model_is_exact(m));
+}
+
+RC_BOOST_PROP(compute_gradients_eq_backprop, ()) {
+    const auto net = gen_network(4, 4);
+    const auto n = *rc::gen::inRange(1, 4);
+    const auto X = *gen_sparse_matrix(net.width(0), n), Y = *gen_matrix(net.width(net.depth()), n);
+    const auto red = *rc::gen::element(reduction::mean, reduction::sum);
+    const auto model = spec_of(net, X, Y, red);
+    const auto g = backprop(net, X, Y, loss::squared_error, red);
+    const auto ex = compute_gradients(model, parse_arith("exact"));
+    RC_ASSERT(ex.cost_lo == g.cost && ex.cost_hi == g.cost);
+    const auto iv = compute_gradients(model, parse_arith("interval:128"));
+    RC_ASSERT(iv.cost_lo <= g.cost && g.cost <= iv.cost_hi);
+    for (Eigen::Index l = 1; l <= net.depth(); ++l) {
+        RC_ASSERT(same_matrix(ex.weights[l - 1].lo, g.dW[l]) && same_matrix(ex.weights[l - 1].hi, g.dW[l]));
+        RC_ASSERT(same_matrix(ex.bias[l - 1].lo, g.db[l]));
+        for (Eigen::Index i = 0; i < g.dW[l].size(); ++i)
+            RC_ASSERT(iv.weights[l - 1].lo(i) <= g.dW[l](i) && g.dW[l](i) <= iv.weights[l - 1].hi(i));
+    }
+    RC_ASSERT(ex.kinks == g.kinks);
+    if (ex.kinks.empty())  // nothing depends on a convention when no potential is at a kink
+        for (const auto& t : ex.weights)
+            for (bool b : t.kink_dependent) RC_ASSERT(!b);
+}
+
+BOOST_AUTO_TEST_CASE(compute_gradients_refuses_exact_transcendental) {
+    model_spec m;
+    m.layers.push_back({matrix<exact>::Ones(1, 1), matrix<exact>::Zero(1, 1), {"relu", 0, {}}});
+    m.layers.push_back({matrix<exact>::Ones(1, 1), matrix<exact>::Zero(1, 1), {"softplus", 0, {}}});
+    m.inputs = matrix<exact>::Ones(1, 1);
+    m.targets = matrix<exact>::Ones(1, 1);
+    BOOST_TEST(throws_input_error([&] { compute_gradients(m, parse_arith("exact")); }, "layers[1].activation"));
+    m.layers[1].activation.name = "identity";
+    m.loss_kind = loss::softmax_cross_entropy;
+    BOOST_TEST(throws_input_error([&] { compute_gradients(m, parse_arith("exact")); }, "loss"));
+    // With one class, softmax is exactly 1 and the cross-entropy exactly 0 (MPFR: exp(0)/exp(0), log 1).
+    BOOST_TEST(compute_gradients(m, parse_arith("real:128")).cost_lo == exact(0));
+}
+
+RC_BOOST_PROP(kink_dependence_marks_convention_entries, ()) {
+    // Recompute the gradients by hand with the other one-sided derivative at every kink
+    // (ReLU′(0) := 1, leaky′(0) := 1): every entry that changes must be marked kink-dependent.
+    const auto net = gen_network(4, 4);
+    const auto n = *rc::gen::inRange(1, 4);
+    const auto X = *gen_sparse_matrix(net.width(0), n), Y = *gen_matrix(net.width(net.depth()), n);
+    const auto ref = compute_gradients(spec_of(net, X, Y, reduction::sum), parse_arith("exact"));
+    RC_PRE(!ref.kinks.empty());
+    const auto fwd = forward_batch(net, X);
+    const Eigen::Index k = net.depth();
+    std::vector<matrix<exact>> dW(k + 1), db(k + 1);
+    for (Eigen::Index l = 1; l <= k; ++l) {
+        dW[l] = matrix<exact>::Zero(net.width(l), net.width(l - 1));
+        db[l] = matrix<exact>::Zero(net.width(l), 1);
+    }
+    auto d_right = [&](Eigen::Index l, const exact& z) {
+        const auto& f = net.layers[l - 1].f;
+        return is_kink(f, z) ? exact(1) : derivative(f, z);
+    };
+    for (Eigen::Index s = 0; s < n; ++s) {
+        matrix<exact> delta(net.width(k), 1);
+        for (Eigen::Index i = 0; i < net.width(k); ++i) delta(i, 0) = d_right(k, fwd.z[k](i, s)) * (fwd.a[k](i, s) - Y(i, s));
+        for (Eigen::Index l = k; l >= 1; --l) {
+            dW[l] += delta * fwd.a[l - 1].col(s).transpose();
+            db[l] += delta;
+            if (l == 1) break;
+            const matrix<exact> back = net.layers[l - 1].W.transpose() * delta;
+            delta.resize(net.width(l - 1), 1);
+            for (Eigen::Index i = 0; i < net.width(l - 1); ++i) delta(i, 0) = d_right(l - 1, fwd.z[l - 1](i, s)) * back(i, 0);
+        }
+    }
+    for (Eigen::Index l = 1; l <= k; ++l) {
+        const auto& W = ref.weights[l - 1];
+        for (Eigen::Index i = 0; i < dW[l].size(); ++i)
+            if (dW[l](i) != W.lo(i)) RC_ASSERT(W.kink_dependent[static_cast<std::size_t>(i)]);
+        const auto& B = ref.bias[l - 1];
+        for (Eigen::Index i = 0; i < db[l].size(); ++i)
+            if (db[l](i) != B.lo(i)) RC_ASSERT(B.kink_dependent[static_cast<std::size_t>(i)]);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(ulp_distance_counts_representable_values) {
+    const double x = 0.1;
+    BOOST_TEST(ulp_distance(to_exact(x), exact(1, 10), float_format::float64) == 0u);  // 0.1 is 1/10 rounded
+    double y = x;
+    for (int i = 0; i < 5; ++i) y = std::nextafter(y, 1.0);
+    BOOST_TEST(ulp_distance(to_exact(y), exact(1, 10), float_format::float64) == 5u);
+    // Across zero: −min_subnormal to +min_subnormal is 2 steps (±0 count once).
+    const double t = std::numeric_limits<double>::denorm_min();
+    BOOST_TEST(ulp_distance(to_exact(-t), to_exact(t), float_format::float64) == 2u);
+    const float xf = 0.1f;
+    float yf = xf;
+    for (int i = 0; i < 3; ++i) yf = std::nextafter(yf, 1.0f);
+    BOOST_TEST(ulp_distance(to_exact(double(yf)), exact(1, 10), float_format::float32) == 3u);
+    // 1 + 2^-30 is 0 float32 ULPs from 1 (it rounds to 1) and 2^22 float64 ULPs.
+    const exact q = 1 + exact(1) / exact(bmp::mpz_int(1) << 30);
+    BOOST_TEST(ulp_distance(q, exact(1), float_format::float32) == 0u);
+    BOOST_TEST(ulp_distance(q, exact(1), float_format::float64) == (1u << 22));
+}
+
+BOOST_AUTO_TEST_CASE(ulp_distance_to_range_zero_inside) {
+    const exact lo(1, 3), hi(1, 3 - 0);  // degenerate
+    BOOST_TEST(ulp_distance_to_range(to_exact(1.0 / 3.0), lo, hi, float_format::float64) == 0u);
+    // [1/3, 1/3 + 2^-40]: every double from round-down(1/3) to round-up(hi) is 0 away.
+    const exact hi2 = exact(1, 3) + exact(1) / exact(bmp::mpz_int(1) << 40);
+    const double inside = std::nextafter(1.0 / 3.0, 1.0);
+    BOOST_TEST(ulp_distance_to_range(to_exact(inside), lo, hi2, float_format::float64) == 0u);
+    double below = 1.0 / 3.0;  // round-down(1/3) is 1/3's double (it is below 1/3)
+    BOOST_TEST(to_exact(below) < exact(1, 3));
+    below = std::nextafter(std::nextafter(below, 0.0), 0.0);
+    BOOST_TEST(ulp_distance_to_range(to_exact(below), lo, hi2, float_format::float64) == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(check_passes_correctly_rounded_and_fails_perturbed) {
+    mlp<exact> net;
+    matrix<exact> W1(2, 2), b1(2, 1), W2(1, 2), b2(1, 1);
+    W1 << exact(1, 3), -2, exact(5, 7), 1;
+    b1 << exact(1, 10), exact(-1, 5);
+    W2 << 3, exact(-1, 9);
+    b2 << exact(1, 2);
+    net.layers.push_back({W1, b1, softsign_fn{}});
+    net.layers.push_back({W2, b2, identity_fn{}});
+    matrix<exact> X(2, 2), Y(1, 2);
+    X << 1, exact(-2, 3), exact(1, 4), 2;
+    Y << exact(1, 3), -1;
+    const auto ref = compute_gradients(spec_of(net, X, Y, reduction::mean), parse_arith("exact"));
+    auto got = rounded(ref);
+    auto rep = check_gradients(ref, got, {});
+    BOOST_TEST(rep.pass);
+    for (const auto& t : rep.tensors) BOOST_TEST(t.worst_ulps == 0u);
+    // One entry 3 ULPs off: ULPs say 3, still passes the relative default, fails --max-ulps 2.
+    double w = to_double(got[0].first(1, 0));
+    for (int i = 0; i < 3; ++i) w = std::nextafter(w, INFINITY);
+    got[0].first(1, 0) = to_exact(w);
+    rep = check_gradients(ref, got, {});
+    BOOST_TEST(rep.pass);
+    BOOST_TEST(rep.tensors[0].worst_ulps == 3u);
+    BOOST_TEST(rep.tensors[0].worst_row == 1);
+    BOOST_TEST(rep.tensors[0].worst_col == 0);
+    check_options strict;
+    strict.max_ulps = 2;
+    BOOST_TEST(!check_gradients(ref, got, strict).pass);
+    // A relative error of 1e-6 in one entry fails the default 1e-10.
+    got[1].second(0, 0) = to_exact(to_double(ref.bias[1].lo(0, 0)) * (1 + 1e-6));
+    rep = check_gradients(ref, got, {});
+    BOOST_TEST(!rep.pass);
+    BOOST_TEST(!rep.tensors[3].pass);
+    BOOST_TEST(rep.tensors[3].name == "layers[1].bias");
+}
+
+BOOST_AUTO_TEST_CASE(check_kink_entries_apart_unless_strict) {
+    // x = 0, b¹ = 0: the ReLU potential is exactly 0, so ∇b¹ and ∇W¹ come from the convention.
+    model_spec m;
+    m.layers.push_back({matrix<exact>::Ones(1, 1), matrix<exact>::Zero(1, 1), {"relu", 0, {}}});
+    m.layers.push_back({matrix<exact>::Constant(1, 1, 2), matrix<exact>::Ones(1, 1), {"identity", 0, {}}});
+    m.inputs = matrix<exact>::Zero(1, 1);
+    m.targets = matrix<exact>::Zero(1, 1);
+    const auto ref = compute_gradients(m, parse_arith("exact"));
+    BOOST_TEST(ref.kinks.size() == 1u);
+    BOOST_TEST(ref.bias[0].kink_dependent[0]);
+    BOOST_TEST(!ref.bias[1].kink_dependent[0]);
+    auto got = rounded(ref);
+    got[0].second(0, 0) += 2;  // the value under ReLU′(0) := 1 would be 2·(2·0 + 1 − 0) = 2
+    const auto rep = check_gradients(ref, got, {});
+    BOOST_TEST(rep.pass);
+    BOOST_TEST(rep.tensors[1].kink_entries == 1u);
+    BOOST_TEST(rep.tensors[1].worst_kink_ulps > 0u);
+    check_options strict;
+    strict.strict_kinks = true;
+    BOOST_TEST(!check_gradients(ref, got, strict).pass);
+}
+
+BOOST_AUTO_TEST_CASE(usage_example_of_oracle_hpp) {
+    model_spec model;
+    model.layers.push_back({matrix<exact>::Ones(1, 1), matrix<exact>::Zero(1, 1), {"identity", 0, {}}});
+    model.inputs = matrix<exact>::Constant(1, 1, 3);
+    model.targets = matrix<exact>::Constant(1, 1, 1);
+    auto ref = matbp::compute_gradients(model, matbp::default_arith(model));
+    // c = ½(w·3 − 1)² at w = 1: ∂c/∂w = (3 − 1)·3 = 6, by hand.
+    BOOST_TEST(ref.weights[0].lo(0, 0) == exact(6));
+    std::vector<std::pair<matrix<exact>, matrix<exact>>> reported{{matrix<exact>::Constant(1, 1, 6), matrix<exact>::Constant(1, 1, 2)}};
+    BOOST_TEST(matbp::check_gradients(ref, reported, {}).pass);
+}
