@@ -108,6 +108,13 @@ tanh_sq["loss"] = "squared_error"
 bad_input("verify_tanh", ["verify", write("m5.json", json.dumps(tanh_sq))], "layers[0].activation")
 bad_input("verify_other_loss", ["verify", tanh_model], "loss")
 bad_input("bad_max_rel", ["check", exact_model, "--gradients", grads, "--max-rel", "nan"], "--max-rel")
+blowup = {"format": "matbp/1", "inputs": [["1/2", "2/3"]], "targets": [["1", "2"]], "layers": [
+    {"weights": [["3/7", "-5/11"], ["2/3", "1/13"]], "bias": ["1/17", "-1/19"],
+     "activation": {"name": "polynomial", "coefficients": ["1/3", "1", "1/5", "1/7"]}}] * 12}
+bad_input("resource_max_bits", ["grad", write("blowup.json", json.dumps(blowup))], "--max-bits")
+bad_input("resource_small_max_bits", ["grad", os.path.join(work, "blowup.json"), "--max-bits", "5000"], "layers[")
+bad_input("max_parameters", ["grad", exact_model, "--max-parameters", "10"], "max_parameters")
+bad_input("bad_time_limit", ["grad", exact_model, "--time-limit", "-1"], "--time-limit")
 bad_input("no_command", [], "no command")
 bad_input("two_models", ["grad", exact_model, exact_model], "one MODEL")
 

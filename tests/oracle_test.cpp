@@ -13,6 +13,11 @@
 //   ulp_distance_to_range_zero_inside        0 inside the outward-rounded enclosure, distance outside
 //   check_passes_correctly_rounded_and_fails_perturbed  verdicts, worst entry, ULPs, thresholds
 //   check_kink_entries_apart_unless_strict   a wrong kink entry passes by default, fails with strict_kinks
+//   resource_limits_stop_blowup             a 12-layer cubic-polynomial net stops at --max-bits, naming
+//                                            the layer, before any number exceeds the bound much;
+//                                            a zero time budget stops at the first layer
+//   exact_results_independent_of_sample_order  a shuffled batch gives identical gradients and cost,
+//                                            and kinks with permuted sample indices
 //   usage_example_of_oracle_hpp
 #define BOOST_TEST_MODULE oracle
 #include "matbp/oracle.hpp"
@@ -253,6 +258,65 @@ BOOST_AUTO_TEST_CASE(check_kink_entries_apart_unless_strict) {
     check_options strict;
     strict.strict_kinks = true;
     BOOST_TEST(!check_gradients(ref, got, strict).pass);
+}
+
+BOOST_AUTO_TEST_CASE(resource_limits_stop_blowup) {
+    model_spec m;
+    for (int l = 0; l < 12; ++l) {
+        matrix<exact> W(2, 2), b(2, 1);
+        W << exact(3, 7), exact(-5, 11), exact(2, 3), exact(1, 13);
+        b << exact(1, 17), exact(-1, 19);
+        m.layers.push_back({W, b, {"polynomial", 0, {exact(1, 3), 1, exact(1, 5), exact(1, 7)}}});
+    }
+    m.inputs = matrix<exact>(2, 1);
+    m.inputs << exact(1, 2), exact(2, 3);
+    m.targets = matrix<exact>::Ones(2, 1);
+    resource_limits small;
+    small.max_bits = 20000;
+    try {
+        compute_gradients(m, parse_arith("exact"), small);
+        BOOST_FAIL("no resource_error");
+    } catch (const resource_error& e) {
+        const std::string what = e.what();
+        BOOST_TEST(what.find("layers[") != std::string::npos);
+        BOOST_TEST(what.find("--max-bits") != std::string::npos);
+    }
+    resource_limits no_time;
+    no_time.max_seconds = 1e-12;
+    BOOST_CHECK_THROW(compute_gradients(m, parse_arith("interval:64"), no_time), resource_error);
+    // Within the limits the same model computes: a 3-layer prefix stays small.
+    m.layers.resize(3);
+    BOOST_CHECK_NO_THROW(compute_gradients(m, parse_arith("exact"), small));
+}
+
+RC_BOOST_PROP(exact_results_independent_of_sample_order, ()) {
+    const auto net = gen_network(4, 4);
+    const auto n = *rc::gen::inRange(2, 6);
+    const auto X = *gen_sparse_matrix(net.width(0), n), Y = *gen_matrix(net.width(net.depth()), n);
+    const auto red = *rc::gen::element(reduction::mean, reduction::sum);
+    std::vector<int> order(static_cast<std::size_t>(n));
+    for (int i = 0; i < n; ++i) order[static_cast<std::size_t>(i)] = i;
+    const auto perm = *rc::gen::arbitrary<std::uint64_t>();
+    for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[(perm >> (i % 60)) % i]);  // shuffle
+    matrix<exact> Xs(X.rows(), n), Ys(Y.rows(), n);
+    for (int i = 0; i < n; ++i) {
+        Xs.col(i) = X.col(order[static_cast<std::size_t>(i)]);
+        Ys.col(i) = Y.col(order[static_cast<std::size_t>(i)]);
+    }
+    const auto a = compute_gradients(spec_of(net, X, Y, red), parse_arith("exact"));
+    const auto b = compute_gradients(spec_of(net, Xs, Ys, red), parse_arith("exact"));
+    const auto a2 = compute_gradients(spec_of(net, X, Y, red), parse_arith("exact"));
+    RC_ASSERT(a.cost_lo == b.cost_lo && a.cost_lo == a2.cost_lo);
+    for (std::size_t l = 0; l < a.weights.size(); ++l) {
+        RC_ASSERT(same_matrix(a.weights[l].lo, b.weights[l].lo) && same_matrix(a.weights[l].lo, a2.weights[l].lo));
+        RC_ASSERT(same_matrix(a.bias[l].lo, b.bias[l].lo));
+        RC_ASSERT(a.weights[l].kink_dependent == b.weights[l].kink_dependent);
+    }
+    RC_ASSERT(a.kinks.size() == b.kinks.size());
+    for (const auto& k : b.kinks) {  // sample i of the shuffled batch is sample order[i] of the original
+        const kink back{k.layer, order[static_cast<std::size_t>(k.sample)], k.unit};
+        RC_ASSERT(std::find(a.kinks.begin(), a.kinks.end(), back) != a.kinks.end());
+    }
 }
 
 BOOST_AUTO_TEST_CASE(usage_example_of_oracle_hpp) {

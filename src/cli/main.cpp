@@ -51,6 +51,10 @@ const char* grad_help =
     "                 double: correctly rounded doubles (interval: outward-rounded bounds)\n"
     "  --format F     json (default) or text\n"
     "  --quiet        no progress messages on stderr\n"
+    "Limits (exit 2 with a message naming the layer when hit):\n"
+    "  --max-bits N        bits of any exact numerator or denominator (default 1000000)\n"
+    "  --time-limit S      seconds for the computation, checked per layer (default 3600; 0 none)\n"
+    "  --max-parameters N  parameters in the model (default 50000000)\n"
     "Kinks list (layer, sample, unit), 0-based indices into the JSON arrays, of every unit whose\n"
     "potential is exactly at a point where its activation is not differentiable; there the\n"
     "derivative is PyTorch's convention: relu'(0) = 0, leaky_relu'(0) = negative_slope.\n";
@@ -71,6 +75,10 @@ const char* check_help =
     "                 (default 1e-10 for float64, 1e-4 for float32)\n"
     "  --max-ulps N   also require every non-kink entry within N ULPs (off by default)\n"
     "  --strict-kinks judge kink entries too, against matbp's convention (PyTorch's)\n"
+    "Limits (exit 2 with a message naming the layer when hit):\n"
+    "  --max-bits N        bits of any exact numerator or denominator (default 1000000)\n"
+    "  --time-limit S      seconds for the computation, checked per layer (default 3600; 0 none)\n"
+    "  --max-parameters N  parameters in the model (default 50000000)\n"
     "Exit 0 pass, 1 fail, 2 bad input.\n";
 
 const char* verify_help =
@@ -80,6 +88,10 @@ const char* verify_help =
     "proof step re-deriving its left-hand side by automatic differentiation, then the batch\n"
     "corollary C1, and prints a table: step ID, layer, sample, result, C++ function.\n"
     "Needs an exact model (no tanh/logistic/softplus) and the squared_error loss.\n"
+    "Limits (exit 2 with a message naming the layer when hit):\n"
+    "  --max-bits N        bits of any exact numerator or denominator (default 1000000)\n"
+    "  --time-limit S      seconds for the computation, checked per layer (default 3600; 0 none)\n"
+    "  --max-parameters N  parameters in the model (default 50000000)\n"
     "Exit 0 if every step holds, 1 otherwise, 2 bad input.\n";
 
 struct usage_error : std::runtime_error {
@@ -172,9 +184,36 @@ std::string json_tensor(const tensor_range& t, bool as_double, bool is_vector) {
 
 const char* kink_convention = "relu'(0) = 0, leaky_relu'(0) = negative_slope (PyTorch)";
 
+const std::vector<std::string> limit_options{"--max-bits", "--time-limit", "--max-parameters"};
+
+std::vector<std::string> with(std::vector<std::string> a, const std::vector<std::string>& b) {
+    a.insert(a.end(), b.begin(), b.end());
+    return a;
+}
+
+unsigned long long whole_number(const options& o, const std::string& k, unsigned long long dflt, unsigned long long lo,
+                                unsigned long long hi) {
+    const auto v = o.get(k);
+    if (!v) return dflt;
+    if (v->empty() || v->size() > 19 || v->find_first_not_of("0123456789") != std::string::npos)
+        throw usage_error(k + " must be a whole number, not \"" + *v + "\"");
+    const auto n = std::stoull(*v);
+    if (n < lo || n > hi) throw usage_error(k + " must be from " + std::to_string(lo) + " to " + std::to_string(hi));
+    return n;
+}
+
+resource_limits limits_of(const options& o) {
+    resource_limits r;
+    r.max_bits = whole_number(o, "--max-bits", r.max_bits, 64, 4'000'000'000ULL);
+    r.max_seconds = static_cast<double>(whole_number(o, "--time-limit", 3600, 0, 31'536'000));
+    return r;
+}
+
 model_spec load_model(const options& o, const char* help) {
     if (o.positional.size() != 1) throw usage_error(std::string("expected one MODEL file\n") + help);
-    return read_model_file(o.positional[0]);
+    model_limits lim;
+    lim.max_parameters = whole_number(o, "--max-parameters", lim.max_parameters, 1, 1'000'000'000'000ULL);
+    return read_model_file(o.positional[0], lim);
 }
 
 arith_spec arith_of(const options& o, const model_spec& m) {
@@ -188,7 +227,7 @@ std::string format_of(const options& o, const std::string& dflt) {
 }
 
 int grad(int argc, char** argv) {
-    const auto o = parse_options(argc, argv, 2, {"--arith", "--values", "--format"}, {"--quiet", "--help"});
+    const auto o = parse_options(argc, argv, 2, with({"--arith", "--values", "--format"}, limit_options), {"--quiet", "--help"});
     if (o.has("--help")) return std::cout << grad_help, 0;
     const progress p(o.has("--quiet"));
     const auto model = load_model(o, grad_help);
@@ -197,7 +236,7 @@ int grad(int argc, char** argv) {
     if (values != "exact" && values != "double") throw usage_error("--values must be exact or double");
     const std::string format = format_of(o, "json");
     p.stage("model read; computing in " + arith.str());
-    const auto ref = compute_gradients(model, arith);
+    const auto ref = compute_gradients(model, arith, limits_of(o));
     p.stage("done");
     const bool dbl = values == "double";
     if (format == "text") {
@@ -228,7 +267,8 @@ int grad(int argc, char** argv) {
 }
 
 int check(int argc, char** argv) {
-    const auto o = parse_options(argc, argv, 2, {"--gradients", "--arith", "--precision", "--max-rel", "--max-ulps", "--format"},
+    const auto o = parse_options(argc, argv, 2,
+                                 with({"--gradients", "--arith", "--precision", "--max-rel", "--max-ulps", "--format"}, limit_options),
                                  {"--quiet", "--help", "--strict-kinks"});
     if (o.has("--help")) return std::cout << check_help, 0;
     const progress p(o.has("--quiet"));
@@ -254,7 +294,7 @@ int check(int argc, char** argv) {
     }
     const std::string format = format_of(o, "text");
     p.stage("computing the reference in " + arith.str());
-    const auto ref = compute_gradients(model, arith);
+    const auto ref = compute_gradients(model, arith, limits_of(o));
     const auto rep = check_gradients(ref, reported, opt);
     if (format == "json") {
         std::cout << "{\"format\": \"matbp-check/1\", \"arith\": " << quoted(arith.str()) << ", \"precision\": " << quoted(prec)
@@ -296,7 +336,7 @@ int check(int argc, char** argv) {
 }
 
 int verify(int argc, char** argv) {
-    const auto o = parse_options(argc, argv, 2, {"--format"}, {"--quiet", "--help"});
+    const auto o = parse_options(argc, argv, 2, with({"--format"}, limit_options), {"--quiet", "--help"});
     if (o.has("--help")) return std::cout << verify_help, 0;
     const progress p(o.has("--quiet"));
     const auto model = load_model(o, verify_help);
@@ -308,6 +348,8 @@ int verify(int argc, char** argv) {
             throw input_error("layers[" + std::to_string(l) + "].activation", 0, 0,
                               model.layers[l].activation.name + " has no exact evaluation; verify runs over the rationals only");
     const std::string format = format_of(o, "text");
+    // The algorithm first, under the resource limits: the induction's numbers are the same sizes.
+    compute_gradients(model, arith_spec{}, limits_of(o));
     mlp<exact> net;
     for (const auto& L : model.layers) {
         const auto& a = L.activation;

@@ -62,15 +62,17 @@ matrix<T> softmax_cross_entropy_delta(const matrix<T>& Z, const matrix<T>& Y) {
 /// C1 the cost and every gradient of the batch cost, by backpropagation in matrix form.
 /// Requires: well_formed(net); X is m₀ × n, Y is m_k × n, n ≥ 1; softmax_cross_entropy only for
 /// transcendental_capable T.
+/// `observe`, when given, sees every potential, activation and Δ as it is computed (network.hpp).
 template <scalar T>
 gradient_result<T> backprop(const mlp<T>& net, const matrix<T>& X, const matrix<T>& Y,
-                            loss kind = loss::squared_error, reduction red = reduction::mean) {
+                            loss kind = loss::squared_error, reduction red = reduction::mean,
+                            const layer_observer<T>* observe = nullptr) {
     MATBP_REQUIRE("C1", well_formed(net));
     MATBP_REQUIRE("C1", X.rows() == net.width(0) && X.cols() >= 1);
     MATBP_REQUIRE("C1", Y.rows() == net.width(net.depth()) && Y.cols() == X.cols());
     if constexpr (exact_field<T>) MATBP_REQUIRE("C2", kind != loss::softmax_cross_entropy);
     const Eigen::Index k = net.depth(), n = X.cols();
-    const auto fwd = forward_batch(net, X);
+    const auto fwd = forward_batch(net, X, observe);
     gradient_result<T> r;
     r.cost = cost_of_outputs(fwd.a[k], Y, kind, red);
     r.kinks = find_kinks(net, fwd);
@@ -105,6 +107,7 @@ gradient_result<T> backprop(const mlp<T>& net, const matrix<T>& X, const matrix<
     matrix<T> Delta = derivative_at(net.layers[k - 1].f, fwd.z[k]).cwiseProduct(G) * scale;
 #endif
     for (Eigen::Index l = k; l >= 1; --l) {
+        if (observe) (*observe)("delta", l, Delta);
         // C1: ∇_{Wˡ}C = Δˡ(Aˡ⁻¹)ᵀ, ∇_{bˡ}C = Δˡ1ₙ.
 #if MATBP_MUTANT == 5  // missing transpose: (Aˡ⁻¹)ᵀ taken as Aˡ⁻¹ reshaped
         r.dW[l] = mul(Delta, matrix<T>(fwd.a[l - 1].reshaped(n, fwd.a[l - 1].rows())));

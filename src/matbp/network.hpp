@@ -27,6 +27,7 @@
 #include "matbp/elementary.hpp"
 #include "matbp/scalar.hpp"
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -71,6 +72,12 @@ bool well_formed(const mlp<T>& net) {
     return true;
 }
 
+/// Called with each matrix a pass computes — stage "potential" (Zˡ, before fˡ is applied),
+/// "activation" (Aˡ), "delta" (Δˡ) — and its layer l; it may throw to stop the computation
+/// (the oracle's resource limits do). Observing changes nothing that is computed.
+template <class T>
+using layer_observer = std::function<void(const char* stage, Eigen::Index layer, const matrix<T>&)>;
+
 /// Every potential and activation of a forward pass; one column per sample.
 template <class T>
 struct forward_values {
@@ -81,7 +88,7 @@ struct forward_values {
 /// D14 forward pass over a batch (samples as columns); with one column it is D12's.
 /// Requires: well_formed(net), X.rows() == m₀, X.cols() ≥ 1.
 template <scalar T>
-forward_values<T> forward_batch(const mlp<T>& net, const matrix<T>& X) {
+forward_values<T> forward_batch(const mlp<T>& net, const matrix<T>& X, const layer_observer<T>* observe = nullptr) {
     MATBP_REQUIRE("D12", well_formed(net));
     MATBP_REQUIRE("D14", X.rows() == net.width(0) && X.cols() >= 1);
     forward_values<T> fwd;
@@ -93,7 +100,10 @@ forward_values<T> forward_batch(const mlp<T>& net, const matrix<T>& X) {
         // Zˡ = WˡAˡ⁻¹ + bˡ1ₙᵀ, Aˡ = f⃗ˡ(Zˡ)
         matrix<T> Z = mul(L.W, fwd.a.back());
         Z.colwise() += L.b.col(0);
+        const auto l = static_cast<Eigen::Index>(fwd.z.size());
+        if (observe) (*observe)("potential", l, Z);
         fwd.a.push_back(elementwise(L.f, Z));
+        if (observe) (*observe)("activation", l, fwd.a.back());
         fwd.z.push_back(std::move(Z));
     }
     return fwd;

@@ -4,6 +4,7 @@
 #include "matbp/convert.hpp"
 
 #include <bit>
+#include <chrono>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -127,16 +128,57 @@ tensor_range range_of(const matrix<T>& M, std::vector<bool> dependent) {
     return r;
 }
 
+/// Bits of the larger of |numerator| and denominator.
+std::size_t bits_of(const exact& q) {
+    const auto& n = bmp::numerator(q);
+    const std::size_t nb = n == 0 ? 0 : bmp::msb(bmp::abs(n)) + 1;
+    return std::max(nb, static_cast<std::size_t>(bmp::msb(bmp::denominator(q)) + 1));
+}
+
+/// How many times an activation can multiply the bit size of its argument.
+std::size_t size_factor(const activation_spec& a) {
+    if (a.name == "polynomial") return std::max<std::size_t>(1, a.coefficients.size() - 1);
+    if (a.name == "softsign") return 2;
+    return 1;
+}
+
 template <scalar T>
-gradient_reference compute(const model_spec& model, const arith_spec& arith) {
+layer_observer<T> limits_observer(const model_spec& model, const resource_limits& limits) {
+    const auto start = std::chrono::steady_clock::now();
+    return [&model, limits, start](const char* stage, Eigen::Index l, const matrix<T>& M) {
+        const std::string where = "layers[" + std::to_string(l - 1) + "] (" + stage + "s of layer " + std::to_string(l) + ")";
+        if (limits.max_seconds > 0 &&
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() > limits.max_seconds)
+            throw resource_error(where + ": the time budget of " + std::to_string(limits.max_seconds) +
+                                 " s is spent (--time-limit)");
+        if constexpr (exact_field<T>) {
+            std::size_t bits = 0;
+            for (Eigen::Index i = 0; i < M.size(); ++i) bits = std::max(bits, bits_of(M(i)));
+            const std::string s = stage;
+            const std::size_t factor = s == "potential" ? size_factor(model.layers[static_cast<std::size_t>(l - 1)].activation) : 1;
+            if (bits > limits.max_bits || bits * factor > limits.max_bits)
+                throw resource_error(where + ": numbers of " + std::to_string(bits) + " bits" +
+                                     (factor > 1 ? ", about " + std::to_string(bits * factor) + " after the " +
+                                                       model.layers[static_cast<std::size_t>(l - 1)].activation.name + " activation"
+                                                 : std::string()) +
+                                     ", over the limit of " + std::to_string(limits.max_bits) +
+                                     " bits (--max-bits); exact sizes grow with depth and polynomial degree: raise "
+                                     "--max-bits or use --arith interval:256");
+        }
+    };
+}
+
+template <scalar T>
+gradient_reference compute(const model_spec& model, const arith_spec& arith, const resource_limits& limits) {
     const mlp<T> net = build_network<T>(model);
+    const layer_observer<T> observe = limits_observer<T>(model, limits);
     const matrix<T> X = from_exact<T>(model.inputs), Y = from_exact<T>(model.targets);
     if constexpr (exact_field<T>)
         if (model.loss_kind == loss::softmax_cross_entropy)
             throw input_error("loss", 0, 0,
                               "softmax_cross_entropy has no exact evaluation over the rationals; use --arith "
                               "interval:256 (certified enclosures) or --arith real:256");
-    const auto g = backprop(net, X, Y, model.loss_kind, model.red);
+    const auto g = backprop(net, X, Y, model.loss_kind, model.red, &observe);
     const auto fwd = forward_batch(net, X);
     const Eigen::Index k = net.depth(), n = X.cols();
     // Which δ entries depend on the kink convention (D11): a unit at a kink, and every unit that
@@ -178,17 +220,17 @@ gradient_reference compute(const model_spec& model, const arith_spec& arith) {
 
 }  // namespace
 
-gradient_reference compute_gradients(const model_spec& model, const arith_spec& arith) {
+gradient_reference compute_gradients(const model_spec& model, const arith_spec& arith, const resource_limits& limits) {
     switch (arith.k) {
-        case arith_spec::kind::exact: return compute<exact>(model, arith);
-        case arith_spec::kind::float64: return compute<double>(model, arith);
+        case arith_spec::kind::exact: return compute<exact>(model, arith, limits);
+        case arith_spec::kind::float64: return compute<double>(model, arith, limits);
         case arith_spec::kind::real: {
             precision_guard g(arith.bits);
-            return compute<real>(model, arith);
+            return compute<real>(model, arith, limits);
         }
         case arith_spec::kind::interval: {
             precision_guard g(arith.bits);
-            return compute<interval>(model, arith);
+            return compute<interval>(model, arith, limits);
         }
     }
     throw std::logic_error("unreachable");

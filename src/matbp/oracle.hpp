@@ -71,10 +71,26 @@ struct gradient_reference {
     std::vector<kink> kinks;                  ///< D11, layer 1-based
 };
 
+/// Bounds on one computation. Exact arithmetic can blow up: a polynomial activation of degree d
+/// multiplies the bit size of every number by about d per layer. Checked after every layer of the
+/// forward and backward pass, and before an activation is applied (predicting its size).
+struct resource_limits {
+    std::size_t max_bits = 1'000'000;  ///< bits of any numerator or denominator (exact arithmetic)
+    double max_seconds = 3600;         ///< wall-clock budget; 0 means none
+};
+
+/// A resource limit was hit; the message names the layer, the size and the option to change.
+class resource_error : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
 /// The reference gradients of a model (C1) in the given arithmetic.
 /// Throws input_error when the arithmetic cannot evaluate the model (a transcendental activation
-/// or softmax cross-entropy over exact), naming the layer and the arithmetic to use instead.
-gradient_reference compute_gradients(const model_spec& model, const arith_spec& arith);
+/// or softmax cross-entropy over exact), naming the layer and the arithmetic to use instead;
+/// resource_error when a limit is hit.
+gradient_reference compute_gradients(const model_spec& model, const arith_spec& arith,
+                                     const resource_limits& limits = {});
 
 enum class float_format { float64, float32 };
 
