@@ -18,6 +18,10 @@
 //                                            a zero time budget stops at the first layer
 //   exact_results_independent_of_sample_order  a shuffled batch gives identical gradients and cost,
 //                                            and kinks with permuted sample indices
+//   dyadic_fast_path_eq_rationals            float64-valued piecewise-linear nets: engine dyadic, values
+//                                            == the rational algorithm, for mean and sum, squared_error
+//                                            and mse; non-dyadic data takes the rational engine
+//   dyadic_fast_path_exact_over_wide_range   a 2^±1000 spread (4001-bit potentials): still exact
 //   usage_example_of_oracle_hpp
 #define BOOST_TEST_MODULE oracle
 #include "matbp/oracle.hpp"
@@ -317,6 +321,60 @@ RC_BOOST_PROP(exact_results_independent_of_sample_order, ()) {
         const kink back{k.layer, order[static_cast<std::size_t>(k.sample)], k.unit};
         RC_ASSERT(std::find(a.kinks.begin(), a.kinks.end(), back) != a.kinks.end());
     }
+}
+
+namespace {
+/// A random double in [−2, 2) with a random binary exponent shift, taken exactly.
+rc::Gen<exact> gen_double_valued() {
+    return rc::gen::map(rc::gen::pair(rc::gen::arbitrary<std::int32_t>(), rc::gen::inRange(-30, 30)),
+                        [](const std::pair<std::int32_t, int>& p) { return to_exact(std::ldexp(p.first / 1073741824.0, p.second)); });
+}
+matrix<exact> gen_double_matrix(Eigen::Index r, Eigen::Index c) { return *gen_matrix(r, c, gen_double_valued()); }
+}  // namespace
+
+RC_BOOST_PROP(dyadic_fast_path_eq_rationals, ()) {
+    const int k = *rc::gen::inRange(1, 5);
+    std::vector<Eigen::Index> m;
+    for (int l = 0; l <= k; ++l) m.push_back(*rc::gen::inRange(1, 6));
+    mlp<exact> net;
+    for (int l = 1; l <= k; ++l) {
+        const int which = *rc::gen::inRange(0, 3);
+        activation<exact> f = which == 0 ? activation<exact>(identity_fn{}) : which == 1 ? activation<exact>(relu_fn{})
+                                                                                        : activation<exact>(leaky_relu_fn<exact>{to_exact(0.01)});
+        net.layers.push_back({gen_double_matrix(m[l], m[l - 1]), gen_double_matrix(m[l], 1), f});
+    }
+    const auto n = *rc::gen::inRange(1, 6);
+    const auto X = gen_double_matrix(m[0], n), Y = gen_double_matrix(m[k], n);
+    const auto red = *rc::gen::element(reduction::mean, reduction::sum);
+    const auto kind = *rc::gen::element(loss::squared_error, loss::mse);
+    auto model = spec_of(net, X, Y, red);
+    model.loss_kind = kind;
+    const auto ref = compute_gradients(model, parse_arith("exact"));
+    RC_ASSERT(ref.engine == "dyadic");
+    const auto g = backprop(net, X, Y, kind, red);  // the rational algorithm
+    RC_ASSERT(ref.cost_lo == g.cost);
+    for (Eigen::Index l = 1; l <= k; ++l) {
+        RC_ASSERT(same_matrix(ref.weights[l - 1].lo, g.dW[l]) && same_matrix(ref.weights[l - 1].hi, g.dW[l]));
+        RC_ASSERT(same_matrix(ref.bias[l - 1].lo, g.db[l]));
+    }
+    RC_ASSERT(ref.kinks == g.kinks);
+    model.inputs(0, 0) = exact(1, 3);  // not dyadic: the rationals take over
+    RC_ASSERT(compute_gradients(model, parse_arith("exact")).engine == "rational");
+}
+
+BOOST_AUTO_TEST_CASE(dyadic_fast_path_exact_over_wide_range) {
+    // z¹ = 2¹⁰⁰⁰·2¹⁰⁰⁰ + 2⁻¹⁰⁰⁰·2⁻¹⁰⁰⁰ needs 4001 bits, the cost about 8000.
+    const exact big = to_exact(std::ldexp(1.0, 1000)), tiny = to_exact(std::ldexp(1.0, -1000));
+    mlp<exact> net;
+    matrix<exact> W(1, 2), b = matrix<exact>::Zero(1, 1), X(2, 1), Y = matrix<exact>::Ones(1, 1);
+    W << big, tiny;
+    X << big, tiny;
+    net.layers.push_back({W, b, identity_fn{}});
+    const auto ref = compute_gradients(spec_of(net, X, Y, reduction::mean), parse_arith("exact"));
+    BOOST_TEST(ref.engine == "dyadic");
+    const auto g = backprop(net, X, Y);
+    BOOST_TEST(ref.cost_lo == g.cost);
+    BOOST_TEST(same_matrix(ref.weights[0].lo, g.dW[1]));
 }
 
 BOOST_AUTO_TEST_CASE(usage_example_of_oracle_hpp) {

@@ -18,6 +18,7 @@
 #include <iomanip>
 #include <iostream>
 #include <map>
+#include <new>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -55,6 +56,7 @@ const char* grad_help =
     "  --max-bits N        bits of any exact numerator or denominator (default 1000000)\n"
     "  --time-limit S      seconds for the computation, checked per layer (default 3600; 0 none)\n"
     "  --max-parameters N  parameters in the model (default 50000000)\n"
+    "  --max-file-bytes N  size of a JSON file read (default 67108864 = 64 MiB)\n"
     "Kinks list (layer, sample, unit), 0-based indices into the JSON arrays, of every unit whose\n"
     "potential is exactly at a point where its activation is not differentiable; there the\n"
     "derivative is PyTorch's convention: relu'(0) = 0, leaky_relu'(0) = negative_slope.\n";
@@ -79,6 +81,7 @@ const char* check_help =
     "  --max-bits N        bits of any exact numerator or denominator (default 1000000)\n"
     "  --time-limit S      seconds for the computation, checked per layer (default 3600; 0 none)\n"
     "  --max-parameters N  parameters in the model (default 50000000)\n"
+    "  --max-file-bytes N  size of a JSON file read (default 67108864 = 64 MiB)\n"
     "Exit 0 pass, 1 fail, 2 bad input.\n";
 
 const char* verify_help =
@@ -87,11 +90,13 @@ const char* verify_help =
     "Runs backpropagation as the induction of T1 on every sample in exact arithmetic, with every\n"
     "proof step re-deriving its left-hand side by automatic differentiation, then the batch\n"
     "corollary C1, and prints a table: step ID, layer, sample, result, C++ function.\n"
-    "Needs an exact model (no tanh/logistic/softplus) and the squared_error loss.\n"
+    "Needs an exact model (no tanh/logistic/softplus), the squared_error loss, and widths ≤ 128\n"
+    "(each step's automatic differentiation costs grow with the cube of the width).\n"
     "Limits (exit 2 with a message naming the layer when hit):\n"
     "  --max-bits N        bits of any exact numerator or denominator (default 1000000)\n"
     "  --time-limit S      seconds for the computation, checked per layer (default 3600; 0 none)\n"
     "  --max-parameters N  parameters in the model (default 50000000)\n"
+    "  --max-file-bytes N  size of a JSON file read (default 67108864 = 64 MiB)\n"
     "Exit 0 if every step holds, 1 otherwise, 2 bad input.\n";
 
 struct usage_error : std::runtime_error {
@@ -123,7 +128,7 @@ options parse_options(int argc, char** argv, int first, const std::vector<std::s
                 if (o.has(k)) throw usage_error(k + " given twice");
                 o.named[k] = argv[++i];
             } else {
-                throw usage_error("unknown option " + a);
+                throw usage_error("unknown option " + json::quote(a));
             }
         } else {
             o.positional.push_back(a);
@@ -184,7 +189,7 @@ std::string json_tensor(const tensor_range& t, bool as_double, bool is_vector) {
 
 const char* kink_convention = "relu'(0) = 0, leaky_relu'(0) = negative_slope (PyTorch)";
 
-const std::vector<std::string> limit_options{"--max-bits", "--time-limit", "--max-parameters"};
+const std::vector<std::string> limit_options{"--max-bits", "--time-limit", "--max-parameters", "--max-file-bytes"};
 
 std::vector<std::string> with(std::vector<std::string> a, const std::vector<std::string>& b) {
     a.insert(a.end(), b.begin(), b.end());
@@ -196,7 +201,7 @@ unsigned long long whole_number(const options& o, const std::string& k, unsigned
     const auto v = o.get(k);
     if (!v) return dflt;
     if (v->empty() || v->size() > 19 || v->find_first_not_of("0123456789") != std::string::npos)
-        throw usage_error(k + " must be a whole number, not \"" + *v + "\"");
+        throw usage_error(k + " must be a whole number, not " + json::quote(*v));
     const auto n = std::stoull(*v);
     if (n < lo || n > hi) throw usage_error(k + " must be from " + std::to_string(lo) + " to " + std::to_string(hi));
     return n;
@@ -213,7 +218,21 @@ model_spec load_model(const options& o, const char* help) {
     if (o.positional.size() != 1) throw usage_error(std::string("expected one MODEL file\n") + help);
     model_limits lim;
     lim.max_parameters = whole_number(o, "--max-parameters", lim.max_parameters, 1, 1'000'000'000'000ULL);
+    lim.syntax.max_bytes = whole_number(o, "--max-file-bytes", lim.syntax.max_bytes, 1, std::size_t{1} << 40);
     return read_model_file(o.positional[0], lim);
+}
+
+/// Runs f; an input or resource error it raises is attributed to the model file.
+template <class F>
+auto about_model(const options& o, F f) {
+    try {
+        return f();
+    } catch (const input_error& e) {
+        if (!e.file().empty()) throw;
+        throw e.in_file(o.positional.at(0));
+    } catch (const resource_error& e) {
+        throw resource_error(o.positional.at(0) + ": " + e.what());
+    }
 }
 
 arith_spec arith_of(const options& o, const model_spec& m) {
@@ -222,7 +241,7 @@ arith_spec arith_of(const options& o, const model_spec& m) {
 
 std::string format_of(const options& o, const std::string& dflt) {
     const std::string f = o.get("--format").value_or(dflt);
-    if (f != "json" && f != "text") throw usage_error("--format must be json or text, not \"" + f + "\"");
+    if (f != "json" && f != "text") throw usage_error("--format must be json or text, not " + json::quote(f));
     return f;
 }
 
@@ -231,16 +250,17 @@ int grad(int argc, char** argv) {
     if (o.has("--help")) return std::cout << grad_help, 0;
     const progress p(o.has("--quiet"));
     const auto model = load_model(o, grad_help);
-    const auto arith = arith_of(o, model);
+    const auto arith = about_model(o, [&] { return arith_of(o, model); });
     const std::string values = o.get("--values").value_or("exact");
     if (values != "exact" && values != "double") throw usage_error("--values must be exact or double");
     const std::string format = format_of(o, "json");
     p.stage("model read; computing in " + arith.str());
-    const auto ref = compute_gradients(model, arith, limits_of(o));
+    const auto ref = about_model(o, [&] { return compute_gradients(model, arith, limits_of(o)); });
     p.stage("done");
     const bool dbl = values == "double";
     if (format == "text") {
-        std::cout << "arith " << arith.str() << (arith.certified() ? " (certified)" : " (not certified)") << ", loss "
+        std::cout << "arith " << arith.str() << (arith.certified() ? " (certified)" : " (not certified)") << ", engine "
+                  << ref.engine << ", loss "
                   << to_string(ref.loss_kind) << ", reduction " << to_string(ref.red) << "\n"
                   << "cost " << json_value(ref.cost_lo, ref.cost_hi, dbl) << "\n";
         for (std::size_t l = 0; l < ref.weights.size(); ++l)
@@ -252,7 +272,8 @@ int grad(int argc, char** argv) {
         return 0;
     }
     std::cout << "{\"format\": \"matbp-gradients/1\", \"arith\": " << quoted(arith.str())
-              << ", \"certified\": " << (arith.certified() ? "true" : "false") << ", \"loss\": " << quoted(to_string(ref.loss_kind))
+              << ", \"engine\": " << quoted(ref.engine) << ", \"certified\": " << (arith.certified() ? "true" : "false")
+              << ", \"loss\": " << quoted(to_string(ref.loss_kind))
               << ", \"reduction\": " << quoted(to_string(ref.red)) << ",\n \"cost\": " << json_value(ref.cost_lo, ref.cost_hi, dbl)
               << ",\n \"layers\": [";
     for (std::size_t l = 0; l < ref.weights.size(); ++l)
@@ -274,27 +295,29 @@ int check(int argc, char** argv) {
     const progress p(o.has("--quiet"));
     const auto model = load_model(o, check_help);
     if (!o.get("--gradients")) throw usage_error(std::string("--gradients FILE is required\n") + check_help);
-    const auto reported = read_gradients_file(*o.get("--gradients"), model);
-    const auto arith = arith_of(o, model);
+    model_limits glim;
+    glim.syntax.max_bytes = whole_number(o, "--max-file-bytes", glim.syntax.max_bytes, 1, std::size_t{1} << 40);
+    const auto reported = read_gradients_file(*o.get("--gradients"), model, glim);
+    const auto arith = about_model(o, [&] { return arith_of(o, model); });
     check_options opt;
     opt.strict_kinks = o.has("--strict-kinks");
     const std::string prec = o.get("--precision").value_or("float64");
     if (prec == "float32") opt.format = float_format::float32;
-    else if (prec != "float64") throw usage_error("--precision must be float64 or float32, not \"" + prec + "\"");
+    else if (prec != "float64") throw usage_error("--precision must be float64 or float32, not " + json::quote(prec));
     if (auto r = o.get("--max-rel")) {
         char* end = nullptr;
         const double v = std::strtod(r->c_str(), &end);
-        if (r->empty() || *end != '\0' || !std::isfinite(v) || v < 0) throw usage_error("--max-rel must be a finite number ≥ 0, not \"" + *r + "\"");
+        if (r->empty() || *end != '\0' || !std::isfinite(v) || v < 0) throw usage_error("--max-rel must be a finite number ≥ 0, not " + json::quote(*r));
         opt.max_rel = v;
     }
     if (auto u = o.get("--max-ulps")) {
         if (u->empty() || u->size() > 19 || u->find_first_not_of("0123456789") != std::string::npos)
-            throw usage_error("--max-ulps must be a whole number, not \"" + *u + "\"");
+            throw usage_error("--max-ulps must be a whole number, not " + json::quote(*u));
         opt.max_ulps = std::stoull(*u);
     }
     const std::string format = format_of(o, "text");
     p.stage("computing the reference in " + arith.str());
-    const auto ref = compute_gradients(model, arith, limits_of(o));
+    const auto ref = about_model(o, [&] { return compute_gradients(model, arith, limits_of(o)); });
     const auto rep = check_gradients(ref, reported, opt);
     if (format == "json") {
         std::cout << "{\"format\": \"matbp-check/1\", \"arith\": " << quoted(arith.str()) << ", \"precision\": " << quoted(prec)
@@ -311,7 +334,8 @@ int check(int argc, char** argv) {
         }
         std::cout << "],\n \"kinks\": " << ref.kinks.size() << "}\n";
     } else {
-        std::cout << "matbp check: reference in " << arith.str() << (arith.certified() ? " (certified)" : " (not certified)")
+        std::cout << "matbp check: reference in " << arith.str() << " [" << ref.engine << "]"
+                  << (arith.certified() ? " (certified)" : " (not certified)")
                   << ", ULPs of " << prec << ", pass if normwise error <= " << shortest(rep.max_rel)
                   << (rep.max_ulps ? " and every entry <= " + std::to_string(*rep.max_ulps) + " ULPs" : "") << "\n";
         std::cout << std::left << std::setw(20) << "tensor" << std::setw(10) << "worst" << std::setw(22) << "ULPs" << std::setw(12)
@@ -335,21 +359,35 @@ int check(int argc, char** argv) {
     return rep.pass ? 0 : 1;
 }
 
+constexpr Eigen::Index verify_max_width = 128;
+
 int verify(int argc, char** argv) {
     const auto o = parse_options(argc, argv, 2, with({"--format"}, limit_options), {"--quiet", "--help"});
     if (o.has("--help")) return std::cout << verify_help, 0;
     const progress p(o.has("--quiet"));
     const auto model = load_model(o, verify_help);
-    if (model.loss_kind != loss::squared_error)
-        throw input_error("loss", 0, 0, "verify checks the theorem T1, which is stated for squared_error; this model uses " +
-                                             to_string(model.loss_kind) + " (use grad or check)");
-    for (std::size_t l = 0; l < model.layers.size(); ++l)
-        if (model.layers[l].activation.transcendental())
-            throw input_error("layers[" + std::to_string(l) + "].activation", 0, 0,
-                              model.layers[l].activation.name + " has no exact evaluation; verify runs over the rationals only");
+    about_model(o, [&] {
+        if (model.loss_kind != loss::squared_error)
+            throw input_error("loss", 0, 0, "verify checks the theorem T1, which is stated for squared_error; this model uses " +
+                                                 to_string(model.loss_kind) + " (use grad or check)");
+        for (std::size_t l = 0; l < model.layers.size(); ++l) {
+            if (model.layers[l].activation.transcendental())
+                throw input_error("layers[" + std::to_string(l) + "].activation", 0, 0,
+                                  model.layers[l].activation.name + " has no exact evaluation; verify runs over the rationals only");
+            // Each step re-derives Dc̃_l by forward-mode AD: m_l directions through every layer
+            // above, so time and memory grow like width³.
+            if (model.layers[l].weights.rows() > verify_max_width || model.layers[l].weights.cols() > verify_max_width)
+                throw input_error("layers[" + std::to_string(l) + "].weights", 0, 0,
+                                  "verify re-derives every proof step by automatic differentiation, whose cost grows with the "
+                                  "cube of the width; this layer is " + std::to_string(model.layers[l].weights.rows()) + " x " +
+                                  std::to_string(model.layers[l].weights.cols()) + ", over verify's limit of " +
+                                  std::to_string(verify_max_width) + " (grad and check have no such limit)");
+        }
+        return 0;
+    });
     const std::string format = format_of(o, "text");
     // The algorithm first, under the resource limits: the induction's numbers are the same sizes.
-    compute_gradients(model, arith_spec{}, limits_of(o));
+    about_model(o, [&] { return compute_gradients(model, arith_spec{}, limits_of(o)); });
     mlp<exact> net;
     for (const auto& L : model.layers) {
         const auto& a = L.activation;
@@ -525,12 +563,16 @@ int main(int argc, char** argv) {
         if (cmd == "grad") return grad(argc, argv);
         if (cmd == "check") return check(argc, argv);
         if (cmd == "verify") return verify(argc, argv);
-        throw usage_error(cmd.empty() ? "no command given\n" + std::string(usage) : "unknown command '" + cmd + "'\n" + usage);
+        throw usage_error(cmd.empty() ? "no command given\n" + std::string(usage) : "unknown command " + json::quote(cmd) + "\n" + usage);
     } catch (const usage_error& e) {
         std::cerr << "matbp" << (cmd.empty() ? "" : " " + cmd) << ": " << e.what() << "\n";
         return 2;
     } catch (const input_error& e) {
         std::cerr << "matbp " << cmd << ": " << e.what() << "\n";
+        return 2;
+    } catch (const std::bad_alloc&) {
+        std::cerr << "matbp " << cmd << ": out of memory: the model or its exact numbers are too large for this machine "
+                     "(lower --max-file-bytes, --max-parameters or --max-bits, or use --arith interval:256)\n";
         return 2;
     } catch (const std::exception& e) {
         std::cerr << "matbp " << cmd << ": " << e.what() << "\n";

@@ -9,9 +9,32 @@ namespace {
 
 using bmp::mpz_int;
 
+/// text for a one-line message: control characters and bytes ≥ 0x80 that do not start a whole
+/// UTF-8 sequence escaped as \xNN, at most 40 bytes, never cutting a character in two.
+std::string excerpt(std::string_view text) {
+    std::size_t n = std::min<std::size_t>(text.size(), 40);
+    while (n > 0 && n < text.size() && (static_cast<unsigned char>(text[n]) & 0xC0) == 0x80) --n;
+    std::string out;
+    static const char* hex = "0123456789abcdef";
+    for (unsigned char c : text.substr(0, n)) {
+        if (c < 0x20 || c == 0x7f) out += std::string("\\x") + hex[c >> 4] + hex[c & 15];
+        else out += static_cast<char>(c);
+    }
+    return n < text.size() ? out + "…" : out;
+}
+
+/// The character at pos, whole (a UTF-8 sequence) or, when not valid UTF-8, as \xNN.
+std::string character_at(std::string_view text, std::size_t pos) {
+    const auto c = static_cast<unsigned char>(text[pos]);
+    const std::size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    bool whole = len > 0 && pos + len <= text.size();
+    for (std::size_t i = 1; whole && i < len; ++i) whole = (static_cast<unsigned char>(text[pos + i]) & 0xC0) == 0x80;
+    if (!whole) return std::string("\\x") + "0123456789abcdef"[c >> 4] + "0123456789abcdef"[c & 15];
+    return excerpt(text.substr(pos, len));
+}
+
 [[noreturn]] void bad(std::string_view text, std::size_t pos, const std::string& why) {
-    std::string shown(text.substr(0, 40));
-    if (text.size() > 40) shown += "…";
+    const std::string shown = excerpt(text);
     throw conversion_error("not an exact number: \"" + shown + "\": " + why + " at character " +
                            std::to_string(pos + 1));
 }
@@ -130,7 +153,7 @@ exact parse_exact(std::string_view text, const parse_limits& lim) {
             value = exact(integer_of(all, 10)) * pow10(e - static_cast<long long>(fp.size()));
         }
     }
-    if (pos != text.size()) bad(text, pos, "unexpected character '" + std::string(1, text[pos]) + "'");
+    if (pos != text.size()) bad(text, pos, "unexpected character '" + character_at(text, pos) + "'");
     return neg ? exact(-value) : value;
 }
 

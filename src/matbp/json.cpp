@@ -7,8 +7,24 @@
 namespace matbp {
 
 namespace {
-std::string located(const std::string& path, std::size_t line, std::size_t column,
-                    const std::string& reason, const std::string& file) {
+/// Control characters written as escapes, so that a message stays one line.
+std::string one_line(const std::string& s) {
+    std::string out;
+    for (unsigned char c : s) {
+        if (c == '\n') out += "\\n";
+        else if (c == '\r') out += "\\r";
+        else if (c == '\t') out += "\\t";
+        else if (c < 0x20 || c == 0x7f) {
+            static const char* hex = "0123456789abcdef";
+            out += std::string("\\x") + hex[c >> 4] + hex[c & 15];
+        } else out += static_cast<char>(c);
+    }
+    return out;
+}
+
+std::string located(const std::string& path_raw, std::size_t line, std::size_t column,
+                    const std::string& reason_raw, const std::string& file_raw) {
+    const std::string path = one_line(path_raw), reason = one_line(reason_raw), file = one_line(file_raw);
     std::string where = !path.empty() ? path
                         : line > 0    ? std::to_string(line) + ":" + std::to_string(column)
                                       : "";
@@ -71,7 +87,12 @@ std::string element_path(const std::string& base, std::size_t index) {
 }
 
 std::string describe(const value& v) {
-    const auto cut = [](const std::string& s) { return s.size() > 40 ? s.substr(0, 40) + "…" : s; };
+    const auto cut = [](const std::string& s) {
+        if (s.size() <= 40) return s;
+        std::size_t n = 40;  // never split a UTF-8 sequence: back off over continuation bytes
+        while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+        return s.substr(0, n) + "…";
+    };
     switch (v.kind) {
         case kind::null: return "null";
         case kind::boolean: return v.boolean ? "true" : "false";

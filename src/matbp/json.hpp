@@ -81,7 +81,9 @@ struct member {
 
 struct limits {
     std::size_t max_depth = 64;                ///< arrays and objects nested; at most 10000 (checked)
-    std::size_t max_bytes = std::size_t{256} << 20;  ///< size of the whole text
+    /// Size of the whole text. A dense array of numbers costs about 90 bytes of memory per byte
+    /// of text while parsed, so 64 MiB of text can take about 6 GB; the CLI's --max-file-bytes.
+    std::size_t max_bytes = std::size_t{64} << 20;
     std::size_t max_string = std::size_t{1} << 20;   ///< bytes of one decoded string or one number lexeme
 };
 

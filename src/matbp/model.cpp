@@ -1,5 +1,8 @@
 #include "matbp/model.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <clocale>
@@ -329,8 +332,16 @@ std::string read_file(const std::string& file, std::size_t max_bytes) {
     std::error_code ec;
     if (std::filesystem::is_directory(file, ec)) refuse(file, "is a directory, not a file");
     errno = 0;
-    std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(file.c_str(), "rb"), &std::fclose);
-    if (!f) refuse(file, std::string("cannot open: ") + std::strerror(errno));
+    // O_NONBLOCK: opening a FIFO that has no writer would otherwise wait forever; with it the
+    // FIFO reads as empty. Reads then block as usual (the flag is cleared).
+    const int fd = ::open(file.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) refuse(file, std::string("cannot open: ") + std::strerror(errno));
+    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(::fdopen(fd, "rb"), &std::fclose);
+    if (!f) {
+        ::close(fd);
+        refuse(file, std::string("cannot open: ") + std::strerror(errno));
+    }
     const std::size_t cap = max_bytes == static_cast<std::size_t>(-1) ? max_bytes : max_bytes + 1;
     std::string text;
     char buf[1 << 16];

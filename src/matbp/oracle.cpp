@@ -2,6 +2,7 @@
 
 #include "matbp/backprop.hpp"
 #include "matbp/convert.hpp"
+#include "matbp/dyadic.hpp"
 
 #include <bit>
 #include <chrono>
@@ -25,7 +26,7 @@ std::string arith_spec::str() const {
 
 arith_spec parse_arith(std::string_view text) {
     auto bad = [&](const std::string& why) -> input_error {
-        return input_error("--arith", 0, 0, "\"" + std::string(text) + "\": " + why +
+        return input_error("--arith", 0, 0, json::quote(text) + ": " + why +
                                                  " (expected exact, double, real:BITS or interval:BITS)");
     };
     if (text == "exact") return {arith_spec::kind::exact, 0};
@@ -37,9 +38,9 @@ arith_spec parse_arith(std::string_view text) {
     if (name == "real") a.k = arith_spec::kind::real;
     else if (name == "interval") a.k = arith_spec::kind::interval;
     else throw bad("unknown arithmetic");
-    if (digits.empty() || digits.size() > 7 || digits.find_first_not_of("0123456789") != std::string_view::npos)
+    if (digits.empty() || digits.find_first_not_of("0123456789") != std::string_view::npos)
         throw bad("BITS must be a whole number");
-    const unsigned long bits = std::stoul(std::string(digits));
+    const unsigned long bits = digits.size() > 9 ? 0 : std::stoul(std::string(digits));  // > 9 digits: out of range
     if (bits < 2 || bits > 1000000) throw bad("BITS must be from 2 to 1000000");
     a.bits = static_cast<unsigned>(bits);
     return a;
@@ -142,51 +143,80 @@ std::size_t size_factor(const activation_spec& a) {
     return 1;
 }
 
-template <scalar T>
-layer_observer<T> limits_observer(const model_spec& model, const resource_limits& limits) {
-    const auto start = std::chrono::steady_clock::now();
-    return [&model, limits, start](const char* stage, Eigen::Index l, const matrix<T>& M) {
+/// The resource limits as a check of one stage: throws resource_error past the time budget or
+/// when `bits` (times the growth the layer's activation can cause, for potentials) exceeds max_bits.
+class limits_check {
+public:
+    limits_check(const model_spec& model, const resource_limits& limits)
+        : model_(model), limits_(limits), start_(std::chrono::steady_clock::now()) {}
+    void operator()(const char* stage, Eigen::Index l, std::size_t bits) const {
         const std::string where = "layers[" + std::to_string(l - 1) + "] (" + stage + "s of layer " + std::to_string(l) + ")";
-        if (limits.max_seconds > 0 &&
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() > limits.max_seconds)
-            throw resource_error(where + ": the time budget of " + std::to_string(limits.max_seconds) +
-                                 " s is spent (--time-limit)");
-        if constexpr (exact_field<T>) {
-            std::size_t bits = 0;
+        if (limits_.max_seconds > 0 &&
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count() > limits_.max_seconds)
+            throw resource_error(where + ": the time budget of " + std::to_string(limits_.max_seconds) + " s is spent (--time-limit)");
+        const auto& act = model_.layers[static_cast<std::size_t>(l - 1)].activation;
+        const std::size_t factor = std::string(stage) == "potential" ? size_factor(act) : 1;
+        if (bits > limits_.max_bits || bits * factor > limits_.max_bits)
+            throw resource_error(where + ": numbers of " + std::to_string(bits) + " bits" +
+                                 (factor > 1 ? ", about " + std::to_string(bits * factor) + " after the " + act.name + " activation"
+                                             : std::string()) +
+                                 ", over the limit of " + std::to_string(limits_.max_bits) +
+                                 " bits (--max-bits); exact sizes grow with depth and polynomial degree: raise "
+                                 "--max-bits or use --arith interval:256");
+    }
+
+private:
+    const model_spec& model_;
+    resource_limits limits_;
+    std::chrono::steady_clock::time_point start_;
+};
+
+template <scalar T>
+layer_observer<T> limits_observer(const limits_check& check) {
+    return [&check](const char* stage, Eigen::Index l, const matrix<T>& M) {
+        std::size_t bits = 0;
+        if constexpr (exact_field<T>)
             for (Eigen::Index i = 0; i < M.size(); ++i) bits = std::max(bits, bits_of(M(i)));
-            const std::string s = stage;
-            const std::size_t factor = s == "potential" ? size_factor(model.layers[static_cast<std::size_t>(l - 1)].activation) : 1;
-            if (bits > limits.max_bits || bits * factor > limits.max_bits)
-                throw resource_error(where + ": numbers of " + std::to_string(bits) + " bits" +
-                                     (factor > 1 ? ", about " + std::to_string(bits * factor) + " after the " +
-                                                       model.layers[static_cast<std::size_t>(l - 1)].activation.name + " activation"
-                                                 : std::string()) +
-                                     ", over the limit of " + std::to_string(limits.max_bits) +
-                                     " bits (--max-bits); exact sizes grow with depth and polynomial degree: raise "
-                                     "--max-bits or use --arith interval:256");
-        }
+        check(stage, l, bits);
     };
 }
 
 template <scalar T>
 gradient_reference compute(const model_spec& model, const arith_spec& arith, const resource_limits& limits) {
     const mlp<T> net = build_network<T>(model);
-    const layer_observer<T> observe = limits_observer<T>(model, limits);
+    const limits_check check(model, limits);
+    const layer_observer<T> observe = limits_observer<T>(check);
     const matrix<T> X = from_exact<T>(model.inputs), Y = from_exact<T>(model.targets);
     if constexpr (exact_field<T>)
         if (model.loss_kind == loss::softmax_cross_entropy)
             throw input_error("loss", 0, 0,
                               "softmax_cross_entropy has no exact evaluation over the rationals; use --arith "
                               "interval:256 (certified enclosures) or --arith real:256");
-    const auto g = backprop(net, X, Y, model.loss_kind, model.red, &observe);
-    const auto fwd = forward_batch(net, X);
+    std::string engine = exact_field<T> ? "rational" : arith.k == arith_spec::kind::interval ? "interval"
+                         : arith.k == arith_spec::kind::real                               ? "real"
+                                                                                           : "double";
+    gradient_result<T> g;
+    if constexpr (exact_field<T>) {
+        // The exact fast path (dyadic.hpp) when the model allows it; the same values.
+        const size_observer sizes = check;
+        if (auto fast = dyadic_backprop(net, X, Y, model.loss_kind, model.red, &sizes)) {
+            g = std::move(*fast);
+            engine = "dyadic";
+        } else {
+            g = backprop(net, X, Y, model.loss_kind, model.red, &observe);
+        }
+    } else {
+        g = backprop(net, X, Y, model.loss_kind, model.red, &observe);
+    }
     const Eigen::Index k = net.depth(), n = X.cols();
+    // The forward values, only needed to trace kink dependence (none without kinks).
+    const auto fwd = g.kinks.empty() ? forward_values<T>{} : forward_batch(net, X);
     // Which δ entries depend on the kink convention (D11): a unit at a kink, and every unit that
     // a dependent one reaches backwards through a nonzero weight and a nonzero derivative.
     std::vector<Eigen::Matrix<bool, Eigen::Dynamic, Eigen::Dynamic>> dep(k + 1);
     for (Eigen::Index l = 1; l <= k; ++l) dep[l] = Eigen::Matrix<bool, Eigen::Dynamic, Eigen::Dynamic>::Constant(net.width(l), n, false);
     for (const auto& kk : g.kinks) dep[kk.layer](kk.unit, kk.sample) = true;
-    for (Eigen::Index l = k - 1; l >= 1; --l)
+    for (Eigen::Index l = k - 1; l >= 1 && !g.kinks.empty(); --l)
         for (Eigen::Index s = 0; s < n; ++s)
             for (Eigen::Index i = 0; i < net.width(l); ++i) {
                 if (dep[l](i, s) || !maybe_nonzero(derivative(net.layers[l - 1].f, fwd.z[l](i, s)))) continue;
@@ -198,17 +228,18 @@ gradient_reference compute(const model_spec& model, const arith_spec& arith, con
             }
     gradient_reference ref;
     ref.arith = arith;
+    ref.engine = engine;
     ref.loss_kind = model.loss_kind;
     ref.red = model.red;
     std::tie(ref.cost_lo, ref.cost_hi) = range_of(g.cost);
     ref.kinks = g.kinks;
     for (Eigen::Index l = 1; l <= k; ++l) {
-        const auto& A = fwd.a[l - 1];
         std::vector<bool> dw(static_cast<std::size_t>(g.dW[l].size()), false), db(static_cast<std::size_t>(g.db[l].size()), false);
-        for (Eigen::Index s = 0; s < n; ++s)
+        for (Eigen::Index s = 0; s < n && !g.kinks.empty(); ++s)
             for (Eigen::Index i = 0; i < net.width(l); ++i) {
                 if (!dep[l](i, s)) continue;
                 db[i] = true;
+                const auto& A = fwd.a[l - 1];
                 for (Eigen::Index j = 0; j < A.rows(); ++j)
                     if (maybe_nonzero(A(j, s))) dw[i + j * net.width(l)] = true;
             }

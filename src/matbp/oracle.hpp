@@ -64,6 +64,9 @@ struct tensor_range {
 
 struct gradient_reference {
     arith_spec arith;
+    /// How the values were computed: "rational" (GMP ℚ), "dyadic" (the exact fast path of
+    /// dyadic.hpp: GMP integers with shared binary exponents), "interval", "real", "double".
+    std::string engine;
     loss loss_kind;
     reduction red;
     exact cost_lo, cost_hi;
@@ -86,9 +89,9 @@ public:
 };
 
 /// The reference gradients of a model (C1) in the given arithmetic.
-/// Throws input_error when the arithmetic cannot evaluate the model (a transcendental activation
-/// or softmax cross-entropy over exact), naming the layer and the arithmetic to use instead;
-/// resource_error when a limit is hit.
+///
+/// Exact: float64-valued models with identity/ReLU/leaky ReLU and squared_error/mse take the
+/// dyadic engine (dyadic.hpp, no gcd ever), all others the rationals; the values are the same.
 gradient_reference compute_gradients(const model_spec& model, const arith_spec& arith,
                                      const resource_limits& limits = {});
 
