@@ -39,11 +39,25 @@ block to_block(const matrix<exact>& M) {
     return b;
 }
 
+/// The rationals m·2^e, built in lowest terms directly (m's trailing zeros cancel powers of two):
+/// no gcd is computed.
 matrix<exact> to_exact(const block& b) {
     matrix<exact> M(b.rows, b.cols);
-    const exact scale = b.e >= 0 ? exact(mpz_int(1) << static_cast<unsigned>(b.e))
-                                 : exact(mpz_int(1), mpz_int(1) << static_cast<unsigned>(-b.e));
-    for (Eigen::Index i = 0; i < M.size(); ++i) M(i) = exact(b.m[static_cast<std::size_t>(i)]) * scale;
+    for (Eigen::Index i = 0; i < M.size(); ++i) {
+        const mpz_srcptr m = b.m[static_cast<std::size_t>(i)].backend().data();
+        mpq_ptr q = M(i).backend().data();
+        if (mpz_sgn(m) == 0) {
+            mpq_set_ui(q, 0, 1);
+        } else if (b.e >= 0) {
+            mpz_mul_2exp(mpq_numref(q), m, static_cast<mp_bitcnt_t>(b.e));
+            mpz_set_ui(mpq_denref(q), 1);
+        } else {
+            const auto shift = std::min<mp_bitcnt_t>(mpz_scan1(m, 0), static_cast<mp_bitcnt_t>(-b.e));
+            mpz_fdiv_q_2exp(mpq_numref(q), m, shift);  // exact: the low `shift` bits are 0
+            mpz_set_ui(mpq_denref(q), 0);
+            mpz_setbit(mpq_denref(q), static_cast<mp_bitcnt_t>(-b.e) - shift);
+        }
+    }
     return M;
 }
 
@@ -185,11 +199,13 @@ std::optional<gradient_result<exact>> dyadic_backprop(const mlp<exact>& net, con
     for (Eigen::Index l = k; l >= 1; --l) {
         const auto L = static_cast<std::size_t>(l);
         if (observe) (*observe)("delta", l, bits_bound(Delta));
-        r.dW[L] = to_exact(product(Delta, false, A[L - 1], true)) * scale;
+        r.dW[L] = to_exact(product(Delta, false, A[L - 1], true));
+        if (scale != 1) r.dW[L] *= scale;
         block s(Delta.rows, 1, Delta.e);
         for (Eigen::Index j = 0; j < n; ++j)
             for (Eigen::Index i = 0; i < Delta.rows; ++i) s.at(i, 0) += Delta.at(i, j);
-        r.db[L] = to_exact(s) * scale;
+        r.db[L] = to_exact(s);
+        if (scale != 1) r.db[L] *= scale;
         if (l == 1) break;
         const block back = product(W[L], true, Delta, false);
         Delta = piecewise_apply(f[L - 1], Z[L - 1], &back);
