@@ -435,8 +435,39 @@ BOOST_AUTO_TEST_CASE(rejects_bad_exact_strings) {
         }
     }
     expect_error(in_bias(""), "layers[1].bias[1]", "layers[1].bias[1]: not an exact number: \"\": empty text at character 1");
-    expect_error(in_bias("1e100001"), "layers[1].bias[1]",
-                 "layers[1].bias[1]: not an exact number: \"1e100001\": exponent beyond the limit of 100000 at character 3");
+    expect_error(in_bias("1e10001"), "layers[1].bias[1]",
+                 "layers[1].bias[1]: not an exact number: \"1e10001\": exponent beyond the limit of 10000 at character 3");
+    // Within the exponent limit, but its canonical text "1000…0" (10001 digits) would not fit the
+    // 10000-character limit per number, so it could not be written and read back (found by fuzzing).
+    expect_error(in_bias("1e10000"), "layers[1].bias[1]",
+                 "layers[1].bias[1]: its exact value p/q would take 10001 characters to write, over the limit of 10000");
+    // "1e9990" fits (9991 digits), and the text of what is written reads back equal.
+    const model_spec big = read_model(in_bias("1e9990"));
+    model_limits relaxed;
+    relaxed.syntax.max_bytes = std::size_t{1} << 30;
+    BOOST_TEST((read_model(write_model(big), relaxed) == big));
+}
+
+BOOST_AUTO_TEST_CASE(rejects_exact_bit_budget) {
+    // 20 numbers of about 33000 bits each exceed a 500000-bit budget (found by fuzzing: a small
+    // file of "1e99999" strings cost 1.7 GB); the error names the number that crossed it.
+    model_limits lim;
+    lim.max_exact_bits = 500000;
+    std::string row = "[";
+    for (int i = 0; i < 20; ++i) row += std::string(i ? ", " : "") + "\"1e9900\"";
+    row += "]";
+    std::string text = R"({"format": "matbp/1", "layers": [{"weights": [)" + row +
+                       R"(], "bias": [0], "activation": "identity"}], "inputs": [[)";
+    for (int i = 0; i < 20; ++i) text += std::string(i ? ", " : "") + "0";
+    text += R"(]], "targets": [[0]]})";
+    try {
+        read_model(text, lim);
+        BOOST_FAIL("accepted");
+    } catch (const input_error& e) {
+        BOOST_TEST(e.path().starts_with("layers[0].weights[0]["));
+        BOOST_TEST(std::string(e.what()).find("max_exact_bits") != std::string::npos);
+    }
+    BOOST_CHECK_NO_THROW(read_model(text));  // the default budget (5·10⁷ bits) holds it
 }
 
 BOOST_AUTO_TEST_CASE(rejects_double_overflow) {

@@ -175,6 +175,7 @@ public:
 private:
     const model_limits& lim_;
     std::size_t parameters_ = 0;
+    mutable std::size_t exact_bits_ = 0;
 
     static std::string over(const std::string& what, const char* limit, std::size_t value) {
         return what + ", over the limit " + limit + " = " + std::to_string(value);
@@ -194,6 +195,27 @@ private:
     /// an exact rational. `where` builds the path only when there is an error to report.
     template <class Where>
     exact number(const value& v, const Where& where) const {
+        exact q = parse_number(v, where);
+        // Every number's canonical text (write_model) must fit the per-number limit, so that what
+        // was read can be written and read again; and all numbers together get a bit budget, so a
+        // small file of "1e9999" strings cannot cost gigabytes.
+        const auto num = bmp::numerator(q), den = bmp::denominator(q);
+        // mpz_sizeinbase may overestimate by one digit: count exactly when it matters.
+        std::size_t chars = mpz_sizeinbase(num.backend().data(), 10) + 1 + (den == 1 ? 0 : mpz_sizeinbase(den.backend().data(), 10) + 1);
+        if (chars > lim_.number.max_chars) chars = to_string(q).size();
+        if (chars > lim_.number.max_chars)
+            fail(where(), v, "its exact value p/q would take " + std::to_string(chars) + " characters to write, over the limit of " +
+                                 std::to_string(lim_.number.max_chars));
+        const std::size_t bits = mpz_sizeinbase(num.backend().data(), 2) + mpz_sizeinbase(den.backend().data(), 2);
+        exact_bits_ += bits > 128 ? bits - 128 : 0;
+        if (exact_bits_ > lim_.max_exact_bits)
+            fail(where(), v, over("the numbers so far hold " + std::to_string(exact_bits_) + " bits beyond 128 each",
+                                  "max_exact_bits", lim_.max_exact_bits));
+        return q;
+    }
+
+    template <class Where>
+    exact parse_number(const value& v, const Where& where) const {
         if (v.kind == kind::number) {
             if (v.text.size() > lim_.number.max_chars)
                 fail(where(), v, "a number of " + std::to_string(v.text.size()) +

@@ -56,7 +56,9 @@ struct model_limits {
     std::size_t max_width = 100000;             ///< any m_l
     std::size_t max_samples = 1000000;          ///< n
     std::size_t max_parameters = 50'000'000;    ///< Σ_l m_l·(m_{l−1} + 1), plus polynomial coefficients
-    parse_limits number{10000, 100000};         ///< max_chars also bounds a JSON number's text
+    parse_limits number{10000, 10000};          ///< max_chars also bounds a JSON number's text and
+                                                ///< the text of each value as written (p/q)
+    std::size_t max_exact_bits = 50'000'000;    ///< Σ over all numbers of their bits beyond 128
     json::limits syntax;                        ///< max_bytes also bounds what a file read takes
 };
 
@@ -96,7 +98,8 @@ model_spec read_model(std::string_view json_text, const model_limits& limits = {
 model_spec read_model_file(const std::string& path, const model_limits& limits = {});
 
 /// Canonical matbp/1 text of m: every number an exact string "p/q" or "p", every default
-/// written out. read_model(write_model(m)) == m.
+/// written out. read_model(write_model(m)) == m, reading with a size limit (syntax.max_bytes)
+/// large enough for the written text, which can be longer than the text first read.
 /// Requires: m satisfies the shape conditions read_model checks (D12, D14), and each activation
 /// is as read_model builds it: a canonical name, a slope only for leaky_relu, coefficients (at
 /// least one) only for polynomial (D10).

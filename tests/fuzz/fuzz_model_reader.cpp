@@ -1,0 +1,89 @@
+// tests/fuzz/fuzz_model_reader.cpp — libFuzzer target on the matbp/1 model reader (model.hpp)
+// and the strict JSON reader under it (json.hpp).
+//
+// For every input:
+//   1. read_model(bytes) either returns a model or throws input_error. Any other exception
+//      escapes and is reported by libFuzzer as a crash (uncaught exception → abort).
+//   2. When it returns a model m: write_model(m) must not throw, and
+//      read_model(write_model(m)) must succeed and equal m (the round trip model.hpp promises).
+//      A failure aborts with both texts' first bytes on stderr.
+//   3. read_gradients(bytes, shapes) either returns gradients shaped as `shapes` or throws
+//      input_error; shapes is m when step 1 succeeded, else a fixed 3 → 2 → 1 network, so that
+//      gradient-shaped inputs reach the gradient reader's shape checks.
+// Sanitizers (address, undefined, leaks) report everything else.
+//
+// Build: cmake -DMATBP_FUZZ=ON with clang (see .ci/fuzz); run: build-fuzz/fuzz_model_reader CORPUS…
+#include "matbp/json.hpp"
+#include "matbp/model.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+namespace {
+
+[[noreturn]] void fail(const char* what, const std::string& detail) {
+    std::fprintf(stderr, "fuzz_model_reader: %s\n%.2000s\n", what, detail.c_str());
+    std::abort();
+}
+
+/// Shapes for read_gradients when the input is not a model: layers 2×3 and 1×2.
+const matbp::model_spec& fixed_shapes() {
+    static const matbp::model_spec m = matbp::read_model(R"({
+      "format": "matbp/1",
+      "layers": [
+        {"weights": [[1, 2, 3], [4, 5, 6]], "bias": [0, 0], "activation": "relu"},
+        {"weights": [[1, -1]], "bias": [0], "activation": "identity"}
+      ],
+      "inputs": [[1, 2, 3]],
+      "targets": [[0]]
+    })");
+    return m;
+}
+
+void check_gradients(std::string_view text, const matbp::model_spec& shapes) {
+    try {
+        const auto g = matbp::read_gradients(text, shapes);
+        if (g.size() != shapes.layers.size()) fail("read_gradients: wrong number of layers", std::string(text));
+        for (std::size_t l = 0; l < g.size(); ++l) {
+            const auto& W = shapes.layers[l].weights;
+            if (g[l].first.rows() != W.rows() || g[l].first.cols() != W.cols() || g[l].second.rows() != W.rows() ||
+                g[l].second.cols() != 1)
+                fail("read_gradients: a gradient is not shaped as its layer", std::string(text));
+        }
+    } catch (const matbp::input_error&) {
+    }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    const std::string_view text(reinterpret_cast<const char*>(data), size);
+    matbp::model_spec m;
+    bool ok = false;
+    try {
+        m = matbp::read_model(text);
+        ok = true;
+    } catch (const matbp::input_error&) {
+    }
+    if (ok) {
+        const std::string written = matbp::write_model(m);
+        try {
+            // write_model's text can be longer than the input (every number as an exact string),
+            // so the read back lifts only the total size limit; every other limit stays.
+            matbp::model_limits relaxed;
+            relaxed.syntax.max_bytes = written.size();
+            if (!(matbp::read_model(written, relaxed) == m))
+                fail("read_model(write_model(m)) != m; write_model(m) is", written);
+        } catch (const matbp::input_error& e) {
+            fail("read_model(write_model(m)) throws", std::string(e.what()) + "\nwrite_model(m) is:\n" + written);
+        }
+        check_gradients(text, m);
+    } else {
+        check_gradients(text, fixed_shapes());
+    }
+    return 0;
+}
