@@ -388,16 +388,7 @@ int verify(int argc, char** argv) {
     const std::string format = format_of(o, "text");
     // The algorithm first, under the resource limits: the induction's numbers are the same sizes.
     about_model(o, [&] { return compute_gradients(model, arith_spec{}, limits_of(o)); });
-    mlp<exact> net;
-    for (const auto& L : model.layers) {
-        const auto& a = L.activation;
-        activation<exact> f = identity_fn{};
-        if (a.name == "relu") f = relu_fn{};
-        else if (a.name == "leaky_relu") f = leaky_relu_fn<exact>{a.negative_slope};
-        else if (a.name == "softsign") f = softsign_fn{};
-        else if (a.name == "polynomial") f = polynomial_fn<exact>{a.coefficients};
-        net.layers.push_back({L.weights, L.bias, f});
-    }
+    const mlp<exact> net = build_network<exact>(model);
     contract_level_guard level(contract_level::expensive);
     struct row {
         std::string id;

@@ -86,16 +86,6 @@ activation<T> build_activation(const activation_spec& a, std::size_t layer) {
     throw input_error("layers[" + std::to_string(layer) + "].activation", 0, 0, "unknown activation " + n);
 }
 
-template <scalar T>
-mlp<T> build_network(const model_spec& model) {
-    mlp<T> net;
-    for (std::size_t l = 0; l < model.layers.size(); ++l) {
-        const auto& L = model.layers[l];
-        net.layers.push_back({from_exact<T>(L.weights), from_exact<T>(L.bias), build_activation<T>(L.activation, l)});
-    }
-    return net;
-}
-
 template <class T>
 bool maybe_nonzero(const T& x) {
     if constexpr (interval_type<T>)
@@ -250,6 +240,20 @@ gradient_reference compute(const model_spec& model, const arith_spec& arith, con
 }
 
 }  // namespace
+
+template <scalar T>
+mlp<T> build_network(const model_spec& model) {
+    mlp<T> net;
+    for (std::size_t l = 0; l < model.layers.size(); ++l) {
+        const auto& L = model.layers[l];
+        net.layers.push_back({from_exact<T>(L.weights), from_exact<T>(L.bias), build_activation<T>(L.activation, l)});
+    }
+    return net;
+}
+template mlp<exact> build_network<exact>(const model_spec&);
+template mlp<double> build_network<double>(const model_spec&);
+template mlp<real> build_network<real>(const model_spec&);
+template mlp<interval> build_network<interval>(const model_spec&);
 
 gradient_reference compute_gradients(const model_spec& model, const arith_spec& arith, const resource_limits& limits) {
     switch (arith.k) {

@@ -52,6 +52,11 @@ arith_spec parse_arith(std::string_view text);
 /// True iff every activation and the loss can be evaluated over ℚ.
 bool model_is_exact(const model_spec& model);
 
+/// The model's network over T (exact: every activation rational-closed, else input_error naming
+/// the layer). Instantiated for exact, double, real and interval.
+template <scalar T>
+mlp<T> build_network(const model_spec& model);
+
 /// exact where the model allows, else interval:256.
 arith_spec default_arith(const model_spec& model);
 
