@@ -8,11 +8,14 @@ Test plan
   check_float32                the double gradients checked in float32 ULPs: PASS
   verify_exact_model           every proof step holds, exit 0
   interval_default_for_tanh    a tanh model defaults to interval:256 and is certified
+  threads_same_result          a float64-valued ReLU model on the dyadic engine: --threads 1, 2, 7
+                               and the default print the same bytes
   bad_input_*                  exit 2, one message on stderr naming where, nothing on stdout
   help_*                       every command has --help, exit 0
 Closes with "N passed, M failed"."""
 import json
 import os
+import random
 import subprocess
 import sys
 import tempfile
@@ -79,6 +82,22 @@ doc = json.loads(out) if rc == 0 else {}
 case("interval_default_for_tanh", rc == 0 and doc.get("arith") == "interval:256" and doc.get("certified") is True
      and "lower" in doc["layers"][0]["bias"][0], err)
 
+rnd = random.Random(20261126)
+
+
+def doubles(r, c):
+    return [[rnd.uniform(-1, 1) for _ in range(c)] for _ in range(r)]
+
+
+# 48-64-4 at batch 24: the first layer's products are far above the threading threshold.
+relu_model = write("relu_float64.json", json.dumps({
+    "format": "matbp/1", "inputs": doubles(24, 48), "targets": doubles(24, 4), "layers": [
+        {"weights": doubles(64, 48), "bias": doubles(1, 64)[0], "activation": "relu"},
+        {"weights": doubles(4, 64), "bias": doubles(1, 4)[0], "activation": "identity"}]}))
+outs = [run("grad", relu_model, *t) for t in ([], ["--threads", "1"], ["--threads", "2"], ["--threads", "7"])]
+case("threads_same_result", all(o == outs[0] for o in outs) and outs[0][0] == 0
+     and json.loads(outs[0][1]).get("engine") == "dyadic", str([o[0] for o in outs]) + outs[0][2])
+
 
 def bad_input(name, args, must_contain):
     rc, out, err = run(*args)
@@ -115,6 +134,7 @@ bad_input("resource_max_bits", ["grad", write("blowup.json", json.dumps(blowup))
 bad_input("resource_small_max_bits", ["grad", os.path.join(work, "blowup.json"), "--max-bits", "5000"], "layers[")
 bad_input("max_parameters", ["grad", exact_model, "--max-parameters", "10"], "max_parameters")
 bad_input("bad_time_limit", ["grad", exact_model, "--time-limit", "-1"], "--time-limit")
+bad_input("threads_0", ["grad", exact_model, "--threads", "0"], "--threads")
 bad_input("no_command", [], "no command")
 bad_input("two_models", ["grad", exact_model, exact_model], "one MODEL")
 

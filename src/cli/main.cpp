@@ -57,6 +57,8 @@ const char* grad_help =
     "  --time-limit S      seconds for the computation, checked per layer (default 3600; 0 none)\n"
     "  --max-parameters N  parameters in the model (default 50000000)\n"
     "  --max-file-bytes N  size of a JSON file read (default 67108864 = 64 MiB)\n"
+    "  --threads N         threads of the exact fast path, 1 to 256 (default: every core);\n"
+    "                      the result is the same for every N\n"
     "Kinks list (layer, sample, unit), 0-based indices into the JSON arrays, of every unit whose\n"
     "potential is exactly at a point where its activation is not differentiable; there the\n"
     "derivative is PyTorch's convention: relu'(0) = 0, leaky_relu'(0) = negative_slope.\n";
@@ -82,6 +84,8 @@ const char* check_help =
     "  --time-limit S      seconds for the computation, checked per layer (default 3600; 0 none)\n"
     "  --max-parameters N  parameters in the model (default 50000000)\n"
     "  --max-file-bytes N  size of a JSON file read (default 67108864 = 64 MiB)\n"
+    "  --threads N         threads of the exact fast path, 1 to 256 (default: every core);\n"
+    "                      the result is the same for every N\n"
     "Exit 0 pass, 1 fail, 2 bad input.\n";
 
 const char* verify_help =
@@ -97,6 +101,8 @@ const char* verify_help =
     "  --time-limit S      seconds for the computation, checked per layer (default 3600; 0 none)\n"
     "  --max-parameters N  parameters in the model (default 50000000)\n"
     "  --max-file-bytes N  size of a JSON file read (default 67108864 = 64 MiB)\n"
+    "  --threads N         threads of the exact fast path, 1 to 256 (default: every core);\n"
+    "                      the result is the same for every N\n"
     "Exit 0 if every step holds, 1 otherwise, 2 bad input.\n";
 
 struct usage_error : std::runtime_error {
@@ -189,7 +195,7 @@ std::string json_tensor(const tensor_range& t, bool as_double, bool is_vector) {
 
 const char* kink_convention = "relu'(0) = 0, leaky_relu'(0) = negative_slope (PyTorch)";
 
-const std::vector<std::string> limit_options{"--max-bits", "--time-limit", "--max-parameters", "--max-file-bytes"};
+const std::vector<std::string> limit_options{"--max-bits", "--time-limit", "--max-parameters", "--max-file-bytes", "--threads"};
 
 std::vector<std::string> with(std::vector<std::string> a, const std::vector<std::string>& b) {
     a.insert(a.end(), b.begin(), b.end());
@@ -211,6 +217,7 @@ resource_limits limits_of(const options& o) {
     resource_limits r;
     r.max_bits = whole_number(o, "--max-bits", r.max_bits, 64, 4'000'000'000ULL);
     r.max_seconds = static_cast<double>(whole_number(o, "--time-limit", 3600, 0, 31'536'000));
+    r.threads = static_cast<unsigned>(whole_number(o, "--threads", 0, 1, 256));
     return r;
 }
 

@@ -1,18 +1,30 @@
 #include "matbp/dyadic.hpp"
 
+#include "matbp/contract.hpp"
+
 #include <gmp.h>
 
 #include <algorithm>
-#include <functional>
-#include <vector>
+#include <bit>
+#include <climits>
+#include <cmath>
+#include <cstring>
+#include <thread>
+#include <type_traits>
 
 namespace matbp {
+
+static_assert(std::is_same_v<mp_limb_t, std::uint64_t> && GMP_NUMB_BITS == 64 && GMP_NAIL_BITS == 0,
+              "the dyadic engine reads GMP's limbs as 64-bit words");
 
 namespace {
 
 using bmp::mpz_int;
+using limb = std::uint64_t;
+using wide = unsigned __int128;
 
-/// A matrix of integers with one shared exponent: entry (i, j) is m(i, j)·2^e.
+/// A matrix of GMP integers with one shared exponent: entry (i, j) is m(i, j)·2^e. The entrywise
+/// steps run on these; the products on dyadic_matrix.
 struct block {
     Eigen::Index rows = 0, cols = 0;
     std::vector<mpz_int> m;  // column-major
@@ -23,87 +35,37 @@ struct block {
     const mpz_int& at(Eigen::Index i, Eigen::Index j) const { return m[static_cast<std::size_t>(i + j * rows)]; }
 };
 
-/// q = num/2^s as (num, −s).
+/// q = num/2^s as (num, −s). Requires: q dyadic.
 std::pair<mpz_int, long> split(const exact& q) {
     return {bmp::numerator(q), -static_cast<long>(bmp::msb(bmp::denominator(q)))};
-}
-
-block to_block(const matrix<exact>& M) {
-    long e = 0;
-    for (Eigen::Index i = 0; i < M.size(); ++i) e = std::min(e, split(M(i)).second);
-    block b(M.rows(), M.cols(), e);
-    for (Eigen::Index i = 0; i < M.size(); ++i) {
-        auto [n, s] = split(M(i));
-        b.m[static_cast<std::size_t>(i)] = n << static_cast<unsigned>(s - e);
-    }
-    return b;
-}
-
-/// The rationals m·2^e, built in lowest terms directly (m's trailing zeros cancel powers of two):
-/// no gcd is computed.
-matrix<exact> to_exact(const block& b) {
-    matrix<exact> M(b.rows, b.cols);
-    for (Eigen::Index i = 0; i < M.size(); ++i) {
-        const mpz_srcptr m = b.m[static_cast<std::size_t>(i)].backend().data();
-        mpq_ptr q = M(i).backend().data();
-        if (mpz_sgn(m) == 0) {
-            mpq_set_ui(q, 0, 1);
-        } else if (b.e >= 0) {
-            mpz_mul_2exp(mpq_numref(q), m, static_cast<mp_bitcnt_t>(b.e));
-            mpz_set_ui(mpq_denref(q), 1);
-        } else {
-            const auto shift = std::min<mp_bitcnt_t>(mpz_scan1(m, 0), static_cast<mp_bitcnt_t>(-b.e));
-            mpz_fdiv_q_2exp(mpq_numref(q), m, shift);  // exact: the low `shift` bits are 0
-            mpz_set_ui(mpq_denref(q), 0);
-            mpz_setbit(mpq_denref(q), static_cast<mp_bitcnt_t>(-b.e) - shift);
-        }
-    }
-    return M;
 }
 
 /// Re-express b with the smaller exponent e ≤ b.e (exact: a left shift).
 void lower_exponent(block& b, long e) {
     if (e >= b.e) return;
-    const auto s = static_cast<unsigned>(b.e - e);
-    for (auto& x : b.m) x <<= s;
+    const auto s = static_cast<mp_bitcnt_t>(b.e - e);
+    for (auto& x : b.m) mpz_mul_2exp(x.backend().data(), x.backend().data(), s);
     b.e = e;
 }
 
-/// A·B (or Aᵀ·B, A·Bᵀ), integer products accumulated with mpz_addmul.
-block product(const block& A, bool tA, const block& B, bool tB) {
-    const Eigen::Index r = tA ? A.cols : A.rows, inner = tA ? A.rows : A.cols, c = tB ? B.rows : B.cols;
-    block C(r, c, A.e + B.e);
-    for (Eigen::Index j = 0; j < c; ++j)
-        for (Eigen::Index i = 0; i < r; ++i) {
-            mpz_ptr acc = C.at(i, j).backend().data();
-            for (Eigen::Index k = 0; k < inner; ++k) {
-                const mpz_int& a = tA ? A.at(k, i) : A.at(i, k);
-                const mpz_int& b = tB ? B.at(j, k) : B.at(k, j);
-                if (mpz_sgn(a.backend().data()) && mpz_sgn(b.backend().data()))
-                    mpz_addmul(acc, a.backend().data(), b.backend().data());
-            }
-        }
-    return C;
-}
-
 struct piecewise {
-    bool relu = false, leaky = false;  // identity if neither
-    mpz_int slope;                     // leaky: slope = slope·2^slope_e
+    int kind = 0;  // 0 identity, 1 ReLU, 2 leaky ReLU
+    mpz_int slope;  // leaky: the slope is slope·2^slope_e
     long slope_e = 0;
 };
 
-/// f⃗(Z) (derivative = false) or f′(Z) ⊙ G (derivative = true, G shaped like Z) for identity,
-/// ReLU and leaky ReLU, with the D11 convention at 0 (ReLU′(0) = 0, leaky′(0) = slope).
+/// f⃗(Z) (G null) or f′(Z) ⊙ G (G shaped like Z) for identity, ReLU and leaky ReLU, with the
+/// D11 convention at 0 (ReLU′(0) = 0, leaky′(0) = slope).
 block piecewise_apply(const piecewise& f, const block& Z, const block* G) {
     const block& V = G ? *G : Z;  // the values that get multiplied
-    if (!f.relu && !f.leaky) return V;
+    if (f.kind == 0) return V;
     // Positive potentials keep V; the rest get 0 (ReLU) or slope·V (leaky). Common exponent:
-    const long e = f.leaky ? std::min(V.e, V.e + f.slope_e) : V.e;
+    const long e = f.kind == 2 ? std::min(V.e, V.e + f.slope_e) : V.e;
     block R(V.rows, V.cols, e);
     for (std::size_t i = 0; i < V.m.size(); ++i) {
         const bool positive = mpz_sgn(Z.m[i].backend().data()) > 0;
         if (positive) R.m[i] = V.m[i] << static_cast<unsigned>(V.e - e);
-        else if (f.leaky) R.m[i] = (V.m[i] * f.slope) << static_cast<unsigned>(V.e + f.slope_e - e);
+        else if (f.kind == 2) R.m[i] = (V.m[i] * f.slope) << static_cast<unsigned>(V.e + f.slope_e - e);
         // else ReLU: stays 0
     }
     return R;
@@ -116,50 +78,468 @@ std::size_t bits_bound(const block& b) {
     return mb + static_cast<std::size_t>(b.e < 0 ? -b.e : b.e);
 }
 
+/// dst[0, wd) = src[0, ws) · 2^s. Requires: the result fits in wd limbs.
+void shift_left(const limb* src, std::size_t ws, unsigned long s, limb* dst, std::size_t wd) {
+    std::fill(dst, dst + wd, limb{0});
+    const std::size_t q = s / 64;
+    const unsigned r = s % 64;
+    for (std::size_t i = 0; i < ws && i + q < wd; ++i) {
+        dst[i + q] |= src[i] << r;
+        if (r && i + q + 1 < wd) dst[i + q + 1] |= src[i] >> (64 - r);
+    }
+}
+
+/// p[0, w) ← p · 2^−s, in place. Requires: the low s bits are 0.
+void shift_right(limb* p, std::size_t w, unsigned long s) {
+    const std::size_t q = s / 64;
+    const unsigned r = s % 64;
+    for (std::size_t i = 0; i < w; ++i) {
+        const limb lo = i + q < w ? p[i + q] : 0, hi = i + q + 1 < w ? p[i + q + 1] : 0;
+        p[i] = r ? (lo >> r) | (hi << (64 - r)) : lo;
+    }
+}
+
+/// acc += x·y (magnitudes of A = a and B = b limbs; 0 = known only at run time).
+/// Requires: the sum fits in acc's limbs (the caller's width bound).
+template <int A, int B>
+inline void multiply_add(limb* acc, const limb* x, std::size_t a, const limb* y, std::size_t b) {
+    const std::size_t na = A ? A : a, nb = B ? B : b;
+    for (std::size_t i = 0; i < na; ++i) {
+        const limb xi = x[i];
+        if (!xi) continue;
+        limb carry = 0;
+        for (std::size_t j = 0; j < nb; ++j) {
+            const wide t = static_cast<wide>(xi) * y[j] + acc[i + j] + carry;  // ≤ 2¹²⁸ − 1
+            acc[i + j] = static_cast<limb>(t);
+            carry = static_cast<limb>(t >> 64);
+        }
+        for (std::size_t q = i + nb; carry; ++q) {
+            const limb s = acc[q] + carry;
+            carry = s < carry;
+            acc[q] = s;
+        }
+    }
+}
+
 }  // namespace
+
+/// The engine: everything that touches dyadic_matrix's representation.
+struct dyadic_engine {
+    using D = dyadic_matrix;
+
+    static D zeros(Eigen::Index r, Eigen::Index c, std::size_t width) {
+        D d;
+        d.rows_ = r;
+        d.cols_ = c;
+        d.width_ = width;
+        d.mag_.assign(static_cast<std::size_t>(r * c) * width, 0);
+        d.sign_.assign(static_cast<std::size_t>(r * c), 0);
+        return d;
+    }
+
+    /// The canonical form of the same values: the largest exponent that keeps every magnitude an
+    /// integer, the fewest limbs (an all-zero matrix: exponent 0, width 0).
+    static void canonicalize(D& d) {
+        const std::size_t w = d.width_, n = d.sign_.size();
+        unsigned long tz = ULONG_MAX;
+        std::size_t used = 0;
+        for (std::size_t t = 0; t < n; ++t) {
+            const limb* p = &d.mag_[t * w];
+            std::size_t lo = 0, hi = w;
+            while (lo < w && p[lo] == 0) ++lo;
+            if (lo == w) {
+                d.sign_[t] = 0;
+                continue;
+            }
+            while (p[hi - 1] == 0) --hi;
+            used = std::max(used, hi);
+            tz = std::min(tz, static_cast<unsigned long>(lo * 64 + static_cast<std::size_t>(std::countr_zero(p[lo]))));
+        }
+        if (used == 0) {
+            d.e_ = 0;
+            d.width_ = 0;
+            d.mag_.clear();
+            return;
+        }
+        if (tz > 0) {
+            for (std::size_t t = 0; t < n; ++t)
+                if (d.sign_[t]) shift_right(&d.mag_[t * w], w, tz);
+            d.e_ += static_cast<long>(tz);
+            used = 0;
+            for (std::size_t t = 0; t < n; ++t) {
+                std::size_t hi = w;
+                while (hi > 0 && d.mag_[t * w + hi - 1] == 0) --hi;
+                used = std::max(used, hi);
+            }
+        }
+        if (used < w) {
+            for (std::size_t t = 0; t < n; ++t) std::memmove(&d.mag_[t * used], &d.mag_[t * w], used * sizeof(limb));
+            d.mag_.resize(n * used);
+            d.width_ = used;
+        }
+    }
+
+    static D from_block(const block& b) {
+        std::size_t w = 0;
+        for (const auto& x : b.m) w = std::max(w, mpz_size(x.backend().data()));
+        D d = zeros(b.rows, b.cols, w);
+        d.e_ = b.e;
+        for (std::size_t t = 0; t < b.m.size(); ++t) {
+            const mpz_srcptr z = b.m[t].backend().data();
+            d.sign_[t] = static_cast<std::int8_t>(mpz_sgn(z));
+            std::copy_n(mpz_limbs_read(z), mpz_size(z), &d.mag_[t * w]);
+        }
+        canonicalize(d);
+        return d;
+    }
+
+    static void entry_to_mpz(const D& d, std::size_t t, mpz_ptr z) {
+        const auto w = static_cast<mp_size_t>(d.width_);
+        if (d.sign_[t] == 0 || w == 0) {
+            mpz_set_ui(z, 0);
+            return;
+        }
+        limb* p = mpz_limbs_write(z, w);
+        std::copy_n(&d.mag_[t * d.width_], d.width_, p);
+        mpz_limbs_finish(z, d.sign_[t] < 0 ? -w : w);
+    }
+
+    static block to_block(const D& d) {
+        block b(d.rows_, d.cols_, d.e_);
+        for (std::size_t t = 0; t < b.m.size(); ++t) entry_to_mpz(d, t, b.m[t].backend().data());
+        return b;
+    }
+
+    /// Entry t as a rational in lowest terms, built directly (no gcd).
+    static void entry_to_mpq(const D& d, std::size_t t, mpq_ptr q) {
+        entry_to_mpz(d, t, mpq_numref(q));
+        mpz_set_ui(mpq_denref(q), 1);
+        if (d.sign_[t] == 0) return;
+        if (d.e_ >= 0) {
+            mpz_mul_2exp(mpq_numref(q), mpq_numref(q), static_cast<mp_bitcnt_t>(d.e_));
+        } else {
+            const auto shift = std::min<mp_bitcnt_t>(mpz_scan1(mpq_numref(q), 0), static_cast<mp_bitcnt_t>(-d.e_));
+            mpz_fdiv_q_2exp(mpq_numref(q), mpq_numref(q), shift);  // exact: the low `shift` bits are 0
+            mpz_set_ui(mpq_denref(q), 0);
+            mpz_setbit(mpq_denref(q), static_cast<mp_bitcnt_t>(-d.e_) - shift);
+        }
+    }
+
+    static D transpose(const D& d) {
+        D r = zeros(d.cols_, d.rows_, d.width_);
+        r.e_ = d.e_;
+        const std::size_t w = d.width_;
+        for (Eigen::Index j = 0; j < d.cols_; ++j)
+            for (Eigen::Index i = 0; i < d.rows_; ++i) {
+                const auto s = static_cast<std::size_t>(i + j * d.rows_), t = static_cast<std::size_t>(j + i * d.cols_);
+                r.sign_[t] = d.sign_[s];
+                std::copy_n(&d.mag_[s * w], w, &r.mag_[t * w]);
+            }
+        return r;
+    }
+
+    /// Bits of the largest magnitude (0 when all are 0).
+    static std::size_t magnitude_bits(const D& d) {
+        std::size_t mb = 0;
+        for (std::size_t t = 0; t < d.sign_.size(); ++t) {
+            if (!d.sign_[t]) continue;
+            std::size_t hi = d.width_;
+            while (d.mag_[t * d.width_ + hi - 1] == 0) --hi;
+            mb = std::max(mb, 64 * (hi - 1) + static_cast<std::size_t>(std::bit_width(d.mag_[t * d.width_ + hi - 1])));
+        }
+        return mb;
+    }
+
+    /// Output entries [t0, t1) of C = PᵀQ. Requires: C.width() limbs hold the sum of the inner
+    /// products' magnitudes, and C.width() ≥ P.width() + Q.width() − 1 (the digit positions
+    /// multiply_add writes); C zero.
+    template <int A, int B>
+    static void dot_range(const D& P, const D& Q, D& C, std::size_t t0, std::size_t t1) {
+        const std::size_t a = P.width_, b = Q.width_, w = C.width_, inner = static_cast<std::size_t>(P.rows_),
+                          r = static_cast<std::size_t>(C.rows_);
+        std::vector<limb> scratch(2 * w);
+        limb* pos = scratch.data();
+        limb* neg = pos + w;
+        for (std::size_t t = t0, i = t0 % r, j = t0 / r; t < t1; ++t, i = i + 1 == r ? 0 : i + 1, j += i == 0) {
+            const limb* pm = &P.mag_[i * inner * a];
+            const limb* qm = &Q.mag_[j * inner * b];
+            const std::int8_t* ps = &P.sign_[i * inner];
+            const std::int8_t* qs = &Q.sign_[j * inner];
+            if (inner == 1) {  // an outer product: one term, no sum
+                const int s = ps[0] * qs[0];
+                if (s) multiply_add<A, B>(&C.mag_[t * w], pm, a, qm, b);
+                C.sign_[t] = static_cast<std::int8_t>(s);
+                continue;
+            }
+            std::fill(pos, pos + 2 * w, limb{0});
+            // Positive and negative terms in two unsigned sums, subtracted once at the end.
+            for (std::size_t k = 0; k < inner; ++k) {
+                const int s = ps[k] * qs[k];
+                if (s) multiply_add<A, B>(s > 0 ? pos : neg, pm + k * a, a, qm + k * b, b);
+            }
+            std::size_t q = w;
+            while (q > 0 && pos[q - 1] == neg[q - 1]) --q;
+            if (q == 0) continue;  // sign 0, magnitude 0
+            const bool negative = neg[q - 1] > pos[q - 1];
+            const limb* big = negative ? neg : pos;
+            const limb* small = negative ? pos : neg;
+            limb* out = &C.mag_[t * w];
+            limb borrow = 0;
+            for (std::size_t u = 0; u < w; ++u) {
+                const limb x = big[u], y = small[u];
+                const limb d1 = x - y, d2 = d1 - borrow;
+                borrow = static_cast<limb>((x < y) | (d1 < borrow));
+                out[u] = d2;
+            }
+            C.sign_[t] = negative ? -1 : 1;
+        }
+    }
+
+    using range_fn = void (*)(const D&, const D&, D&, std::size_t, std::size_t);
+
+    template <int A>
+    static range_fn pick_b(std::size_t b) {
+        switch (b) {
+            case 1: return &dot_range<A, 1>;
+            case 2: return &dot_range<A, 2>;
+            case 3: return &dot_range<A, 3>;
+            case 4: return &dot_range<A, 4>;
+            default: return &dot_range<A, 0>;
+        }
+    }
+
+    static range_fn pick(std::size_t a, std::size_t b) {
+        switch (a) {
+            case 1: return pick_b<1>(b);
+            case 2: return pick_b<2>(b);
+            case 3: return pick_b<3>(b);
+            case 4: return pick_b<4>(b);
+            default: return pick_b<0>(b);
+        }
+    }
+
+    /// C = PᵀQ exactly (P inner × r, Q inner × c). Its entries are split into contiguous ranges,
+    /// one per thread; each entry is computed by the same code whatever the split.
+    /// The callers pass P.rows() == Q.rows() and threads ≥ 1 by construction.
+    static D dot(const D& P, const D& Q, unsigned threads) {
+        const std::size_t a = P.width_, b = Q.width_;
+        if (a == 0 || b == 0) return zeros(P.cols_, Q.cols_, 0);  // a zero factor
+        // Width: n terms below 2^(p+q) each (p, q: P's and Q's largest magnitude bits), their sum
+        // below 2^(p+q+⌈log₂ n⌉). In canonical form p > 64(a−1) and q > 64(b−1), so this is
+        // ≥ a + b − 1 limbs, the positions multiply_add writes; the max makes that explicit.
+        const auto log2n = static_cast<std::size_t>(std::bit_width(static_cast<std::size_t>(P.rows_) - 1));
+        D C = zeros(P.cols_, Q.cols_, std::max(a + b - 1, (magnitude_bits(P) + magnitude_bits(Q) + log2n + 63) / 64));
+        C.e_ = P.e_ + Q.e_;
+        const std::size_t entries = C.sign_.size();
+        const range_fn run = pick(a, b);
+        // Threads where they pay: at least 2¹⁶ limb products per thread.
+        const double work = static_cast<double>(entries) * static_cast<double>(P.rows_) * static_cast<double>(a * b);
+        const auto useful = static_cast<std::size_t>(std::max(1.0, work / 65536.0));
+        const std::size_t T = std::min({static_cast<std::size_t>(threads), entries, useful});
+        if (T <= 1) {
+            run(P, Q, C, 0, entries);
+        } else {
+            std::vector<std::thread> pool;
+            for (std::size_t u = 1; u < T; ++u)
+                pool.emplace_back(run, std::cref(P), std::cref(Q), std::ref(C), entries * u / T, entries * (u + 1) / T);
+            run(P, Q, C, 0, entries / T);
+            for (auto& th : pool) th.join();
+        }
+        canonicalize(C);
+        return C;
+    }
+
+    static piecewise piecewise_of(const dyadic_network::layer_data& L) {
+        piecewise f;
+        f.kind = L.kind;
+        if (L.kind == 2) std::tie(f.slope, f.slope_e) = split(L.slope);
+        return f;
+    }
+
+    template <class Net>
+    static std::optional<dyadic_network> prepare(const Net& net) {
+        MATBP_REQUIRE("C1", well_formed(net));
+        using T = typename std::decay_t<decltype(net.layers.front().W)>::Scalar;
+        dyadic_network d;
+        for (const auto& L : net.layers) {
+            dyadic_network::layer_data x;
+            if (std::holds_alternative<relu_fn>(L.f)) x.kind = 1;
+            else if (auto* lk = std::get_if<leaky_relu_fn<T>>(&L.f)) {
+                x.kind = 2;
+                if constexpr (std::is_same_v<T, double>) {
+                    MATBP_REQUIRE("C1", std::isfinite(lk->negative_slope));
+                    x.slope = to_exact_double(lk->negative_slope);
+                } else {
+                    if (!is_dyadic(lk->negative_slope)) return std::nullopt;
+                    x.slope = lk->negative_slope;
+                }
+            } else if (!std::holds_alternative<identity_fn>(L.f)) return std::nullopt;
+            if constexpr (std::is_same_v<T, double>) {
+                x.W = D::from_double(L.W);
+                x.b = D::from_double(L.b);
+            } else {
+                auto W = D::from_exact(L.W), b = D::from_exact(L.b);
+                if (!W || !b) return std::nullopt;
+                x.W = std::move(*W);
+                x.b = std::move(*b);
+            }
+            x.Wt = transpose(x.W);
+            d.layers_.push_back(std::move(x));
+        }
+        return d;
+    }
+
+    static exact to_exact_double(double v) {
+        exact q;
+        mpq_set_d(q.backend().data(), v);  // exact for every finite double
+        return q;
+    }
+};
+
+// ---------------------------------------------------------------------------------------------
+// dyadic_matrix
 
 bool is_dyadic(const exact& q) {
     const auto& d = bmp::denominator(q);
     return bmp::msb(d) == bmp::lsb(d);
 }
 
-std::optional<gradient_result<exact>> dyadic_backprop(const mlp<exact>& net, const matrix<exact>& X,
-                                                      const matrix<exact>& Y, loss kind, reduction red,
-                                                      const size_observer* observe) {
-    MATBP_REQUIRE("C1", well_formed(net));
-    MATBP_REQUIRE("C1", X.rows() == net.width(0) && X.cols() >= 1);
-    MATBP_REQUIRE("C1", Y.rows() == net.width(net.depth()) && Y.cols() == X.cols());
-    auto dyadic_matrix = [](const matrix<exact>& M) {
-        for (Eigen::Index i = 0; i < M.size(); ++i)
-            if (!is_dyadic(M(i))) return false;
-        return true;
-    };
-    if (kind != loss::squared_error && kind != loss::mse) return std::nullopt;
-    if (!dyadic_matrix(X) || !dyadic_matrix(Y)) return std::nullopt;
-    const Eigen::Index k = net.depth(), n = X.cols();
-    std::vector<piecewise> f(static_cast<std::size_t>(k + 1));
-    std::vector<block> W(static_cast<std::size_t>(k + 1)), b(static_cast<std::size_t>(k + 1));
-    for (Eigen::Index l = 1; l <= k; ++l) {
-        const auto& L = net.layers[static_cast<std::size_t>(l - 1)];
-        if (!dyadic_matrix(L.W) || !dyadic_matrix(L.b)) return std::nullopt;
-        auto& g = f[static_cast<std::size_t>(l)];
-        if (std::holds_alternative<relu_fn>(L.f)) g.relu = true;
-        else if (auto* lk = std::get_if<leaky_relu_fn<exact>>(&L.f)) {
-            if (!is_dyadic(lk->negative_slope)) return std::nullopt;
-            g.leaky = true;
-            std::tie(g.slope, g.slope_e) = split(lk->negative_slope);
-        } else if (!std::holds_alternative<identity_fn>(L.f)) return std::nullopt;
-        W[static_cast<std::size_t>(l)] = to_block(L.W);
-        b[static_cast<std::size_t>(l)] = to_block(L.b);
+dyadic_matrix dyadic_matrix::from_double(const matrix<double>& M) {
+    for (Eigen::Index t = 0; t < M.size(); ++t) MATBP_REQUIRE("C1", std::isfinite(M(t)));
+    // M(t) = mant·2^ex with an integer mantissa below 2⁵³.
+    const auto n = static_cast<std::size_t>(M.size());
+    std::vector<limb> mant(n);
+    std::vector<long> ex(n);
+    long emin = LONG_MAX;
+    for (std::size_t t = 0; t < n; ++t) {
+        const double v = M(static_cast<Eigen::Index>(t));
+        if (v == 0) continue;
+        int e2 = 0;
+        const double f = std::frexp(std::fabs(v), &e2);  // f ∈ [½, 1)
+        mant[t] = static_cast<limb>(std::ldexp(f, 53));  // exact: f has at most 53 significant bits
+        ex[t] = e2 - 53;
+        emin = std::min(emin, ex[t]);
     }
-    // Forward pass (D14): Zˡ = WˡAˡ⁻¹ + bˡ1ᵀ, Aˡ = f⃗ˡ(Zˡ).
-    std::vector<block> Z(static_cast<std::size_t>(k + 1)), A(static_cast<std::size_t>(k + 1));
-    A[0] = to_block(X);
+    std::size_t w = 0;
+    for (std::size_t t = 0; t < n; ++t)
+        if (mant[t]) w = std::max(w, (static_cast<std::size_t>(std::bit_width(mant[t])) + static_cast<std::size_t>(ex[t] - emin) + 63) / 64);
+    dyadic_matrix d = dyadic_engine::zeros(M.rows(), M.cols(), w);
+    d.e_ = emin == LONG_MAX ? 0 : emin;
+    for (std::size_t t = 0; t < n; ++t) {
+        if (!mant[t]) continue;
+        d.sign_[t] = M(static_cast<Eigen::Index>(t)) < 0 ? -1 : 1;
+        shift_left(&mant[t], 1, static_cast<unsigned long>(ex[t] - emin), &d.mag_[t * w], w);
+    }
+    dyadic_engine::canonicalize(d);
+    return d;
+}
+
+std::optional<dyadic_matrix> dyadic_matrix::from_exact(const matrix<exact>& M) {
+    const auto n = static_cast<std::size_t>(M.size());
+    long emin = 0;
+    for (std::size_t t = 0; t < n; ++t) {
+        const exact& q = M(static_cast<Eigen::Index>(t));
+        if (!is_dyadic(q)) return std::nullopt;
+        emin = std::min(emin, -static_cast<long>(bmp::msb(bmp::denominator(q))));
+    }
+    // Entry = num·2^−s = (num·2^(−s−emin))·2^emin.
+    std::size_t w = 0;
+    for (std::size_t t = 0; t < n; ++t) {
+        const mpq_srcptr q = M(static_cast<Eigen::Index>(t)).backend().data();
+        if (mpq_sgn(q) == 0) continue;
+        const long s = -static_cast<long>(mpz_sizeinbase(mpq_denref(q), 2) - 1);
+        w = std::max(w, (mpz_sizeinbase(mpq_numref(q), 2) + static_cast<std::size_t>(s - emin) + 63) / 64);
+    }
+    dyadic_matrix d = dyadic_engine::zeros(M.rows(), M.cols(), w);
+    d.e_ = emin;
+    for (std::size_t t = 0; t < n; ++t) {
+        const mpq_srcptr q = M(static_cast<Eigen::Index>(t)).backend().data();
+        if (mpq_sgn(q) == 0) continue;
+        const long s = -static_cast<long>(mpz_sizeinbase(mpq_denref(q), 2) - 1);
+        d.sign_[t] = static_cast<std::int8_t>(mpq_sgn(q));
+        shift_left(mpz_limbs_read(mpq_numref(q)), mpz_size(mpq_numref(q)), static_cast<unsigned long>(s - emin), &d.mag_[t * w], w);
+    }
+    dyadic_engine::canonicalize(d);
+    return d;
+}
+
+exact dyadic_matrix::operator()(Eigen::Index i, Eigen::Index j) const {
+    MATBP_REQUIRE("C1", 0 <= i && i < rows_ && 0 <= j && j < cols_);
+    exact q;
+    dyadic_engine::entry_to_mpq(*this, static_cast<std::size_t>(i + j * rows_), q.backend().data());
+    return q;
+}
+
+matrix<exact> dyadic_matrix::to_exact() const {
+    matrix<exact> M(rows_, cols_);
+    for (Eigen::Index t = 0; t < M.size(); ++t) dyadic_engine::entry_to_mpq(*this, static_cast<std::size_t>(t), M(t).backend().data());
+    return M;
+}
+
+std::size_t dyadic_matrix::bits_bound() const {
+    std::size_t mb = 0;
+    for (std::size_t t = 0; t < sign_.size(); ++t) {
+        if (!sign_[t]) continue;
+        std::size_t hi = width_;
+        while (mag_[t * width_ + hi - 1] == 0) --hi;
+        mb = std::max(mb, 64 * (hi - 1) + static_cast<std::size_t>(std::bit_width(mag_[t * width_ + hi - 1])));
+    }
+    return mb + static_cast<std::size_t>(e_ < 0 ? -e_ : e_);
+}
+
+gradient_result<exact> dyadic_gradients::to_exact() const {
     gradient_result<exact> r;
+    r.cost = cost;
+    r.kinks = kinks;
+    r.dW.resize(dW.size());
+    r.db.resize(db.size());
+    for (std::size_t l = 1; l < dW.size(); ++l) {
+        r.dW[l] = dW[l].to_exact();
+        r.db[l] = db[l].to_exact();
+        if (scale != 1) {
+            r.dW[l] *= scale;
+            r.db[l] *= scale;
+        }
+    }
+    return r;
+}
+
+// ---------------------------------------------------------------------------------------------
+// dyadic_network
+
+std::optional<dyadic_network> dyadic_network::from(const mlp<exact>& net) { return dyadic_engine::prepare(net); }
+std::optional<dyadic_network> dyadic_network::from(const mlp<double>& net) { return dyadic_engine::prepare(net); }
+
+Eigen::Index dyadic_network::width(Eigen::Index l) const {
+    MATBP_REQUIRE("C1", 0 <= l && l <= depth());
+    return l == 0 ? layers_.front().W.cols() : layers_[static_cast<std::size_t>(l - 1)].W.rows();
+}
+
+dyadic_gradients dyadic_network::gradients(const matrix<double>& X, const matrix<double>& Y, loss kind, reduction red,
+                                           unsigned threads, const size_observer* observe) const {
+    return gradients(dyadic_matrix::from_double(X), dyadic_matrix::from_double(Y), kind, red, threads, observe);
+}
+
+dyadic_gradients dyadic_network::gradients(const dyadic_matrix& X, const dyadic_matrix& Y, loss kind, reduction red,
+                                           unsigned threads, const size_observer* observe) const {
+    const Eigen::Index k = depth(), n = X.cols();
+    MATBP_REQUIRE("C1", X.rows() == width(0) && n >= 1);
+    MATBP_REQUIRE("C1", Y.rows() == width(k) && Y.cols() == n);
+    MATBP_REQUIRE("C1", kind == loss::squared_error || kind == loss::mse);
+    MATBP_REQUIRE("C1", threads >= 1);
+    using E = dyadic_engine;
+    std::vector<piecewise> f(static_cast<std::size_t>(k + 1));
+    for (Eigen::Index l = 1; l <= k; ++l) f[static_cast<std::size_t>(l)] = E::piecewise_of(layers_[static_cast<std::size_t>(l - 1)]);
+    // Forward pass (D14): Zˡ = WˡAˡ⁻¹ + bˡ1ᵀ, Aˡ = f⃗ˡ(Zˡ).
+    std::vector<block> Z(static_cast<std::size_t>(k + 1));
+    std::vector<dyadic_matrix> A(static_cast<std::size_t>(k + 1));
+    A[0] = X;
+    dyadic_gradients r;
     for (Eigen::Index l = 1; l <= k; ++l) {
         const auto L = static_cast<std::size_t>(l);
-        block z = product(W[L], false, A[L - 1], false);
-        block bias = b[L];
+        const auto& layer = layers_[L - 1];
+        block z = E::to_block(E::dot(layer.Wt, A[L - 1], threads));  // Wˡ Aˡ⁻¹ = ((Wˡ)ᵀ)ᵀ Aˡ⁻¹
+        block bias = E::to_block(layer.b);
         const long e = std::min(z.e, bias.e);
         lower_exponent(z, e);
         lower_exponent(bias, e);
@@ -168,17 +548,18 @@ std::optional<gradient_result<exact>> dyadic_backprop(const mlp<exact>& net, con
         if (observe) (*observe)("potential", l, bits_bound(z));
         for (Eigen::Index j = 0; j < n; ++j)
             for (Eigen::Index i = 0; i < z.rows; ++i)
-                if ((f[L].relu || f[L].leaky) && z.at(i, j) == 0) r.kinks.push_back({l, j, i});
-        A[L] = piecewise_apply(f[L], z, nullptr);
-        if (observe) (*observe)("activation", l, bits_bound(A[L]));
+                if (f[L].kind != 0 && z.at(i, j) == 0) r.kinks.push_back({l, j, i});
+        const block a = piecewise_apply(f[L], z, nullptr);
+        if (observe) (*observe)("activation", l, bits_bound(a));
+        A[L] = E::from_block(a);
         Z[L] = std::move(z);
     }
     std::sort(r.kinks.begin(), r.kinks.end(), [](const kink& a, const kink& c) {
         return std::tie(a.layer, a.sample, a.unit) < std::tie(c.layer, c.sample, c.unit);
     });
     // Output gradient G = ∂ℓ/∂Aᵏ (sum reduction) and the cost.
-    block G = A[static_cast<std::size_t>(k)];
-    block y = to_block(Y);
+    block G = E::to_block(A[static_cast<std::size_t>(k)]);
+    block y = E::to_block(Y);
     const long eg = std::min(G.e, y.e);
     lower_exponent(G, eg);
     lower_exponent(y, eg);
@@ -189,28 +570,42 @@ std::optional<gradient_result<exact>> dyadic_backprop(const mlp<exact>& net, con
     r.cost = exact(sq) * (kind == loss::squared_error ? exact(1, 2) : exact(1));
     if (kind == loss::mse) G.e += 1;
     r.cost *= 2 * eg >= 0 ? exact(mpz_int(1) << static_cast<unsigned>(2 * eg)) : exact(mpz_int(1), mpz_int(1) << static_cast<unsigned>(-2 * eg));
-    exact scale = 1;
-    if (red == reduction::mean) scale = exact(1) / (kind == loss::mse ? exact(n * net.width(k)) : exact(n));
-    r.cost *= scale;
-    // Backward pass (C1): Δᵏ = fᵏ′(Zᵏ) ⊙ G, Δˡ⁻¹ = fˡ⁻¹′(Zˡ⁻¹) ⊙ ((Wˡ)ᵀΔˡ).
+    if (red == reduction::mean) r.scale = exact(1) / (kind == loss::mse ? exact(n * width(k)) : exact(n));
+    r.cost *= r.scale;
+    // Backward pass (C1): Δᵏ = fᵏ′(Zᵏ) ⊙ G, Δˡ⁻¹ = fˡ⁻¹′(Zˡ⁻¹) ⊙ ((Wˡ)ᵀΔˡ);
+    // ∂ℓ/∂Wˡ = Δˡ(Aˡ⁻¹)ᵀ, ∂ℓ/∂bˡ = Δˡ1.
     r.dW.resize(static_cast<std::size_t>(k + 1));
     r.db.resize(static_cast<std::size_t>(k + 1));
     block Delta = piecewise_apply(f[static_cast<std::size_t>(k)], Z[static_cast<std::size_t>(k)], &G);
     for (Eigen::Index l = k; l >= 1; --l) {
         const auto L = static_cast<std::size_t>(l);
         if (observe) (*observe)("delta", l, bits_bound(Delta));
-        r.dW[L] = to_exact(product(Delta, false, A[L - 1], true));
-        if (scale != 1) r.dW[L] *= scale;
+        const dyadic_matrix D = E::from_block(Delta);
+        r.dW[L] = E::dot(E::transpose(D), E::transpose(A[L - 1]), threads);  // Δˡ(Aˡ⁻¹)ᵀ = (Δˡᵀ)ᵀ(Aˡ⁻¹)ᵀ
         block s(Delta.rows, 1, Delta.e);
         for (Eigen::Index j = 0; j < n; ++j)
             for (Eigen::Index i = 0; i < Delta.rows; ++i) s.at(i, 0) += Delta.at(i, j);
-        r.db[L] = to_exact(s);
-        if (scale != 1) r.db[L] *= scale;
+        r.db[L] = E::from_block(s);
         if (l == 1) break;
-        const block back = product(W[L], true, Delta, false);
+        const block back = E::to_block(E::dot(layers_[L - 1].W, D, threads));  // (Wˡ)ᵀΔˡ
         Delta = piecewise_apply(f[L - 1], Z[L - 1], &back);
     }
     return r;
+}
+
+std::optional<gradient_result<exact>> dyadic_backprop(const mlp<exact>& net, const matrix<exact>& X,
+                                                      const matrix<exact>& Y, loss kind, reduction red,
+                                                      const size_observer* observe, unsigned threads) {
+    MATBP_REQUIRE("C1", well_formed(net));
+    MATBP_REQUIRE("C1", X.rows() == net.width(0) && X.cols() >= 1);
+    MATBP_REQUIRE("C1", Y.rows() == net.width(net.depth()) && Y.cols() == X.cols());
+    MATBP_REQUIRE("C1", threads >= 1);
+    if (kind != loss::squared_error && kind != loss::mse) return std::nullopt;
+    auto x = dyadic_matrix::from_exact(X), y = dyadic_matrix::from_exact(Y);
+    if (!x || !y) return std::nullopt;
+    auto fast = dyadic_network::from(net);
+    if (!fast) return std::nullopt;
+    return fast->gradients(*x, *y, kind, red, threads, observe).to_exact();
 }
 
 }  // namespace matbp

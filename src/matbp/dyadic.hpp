@@ -3,21 +3,34 @@
 //
 // Every double is a dyadic rational m·2^e. With identity, ReLU and leaky ReLU (dyadic slope)
 // activations and the squared-error or mse loss under reduction sum, backpropagation uses only
-// +, − and ×, so every number it computes is dyadic too. This engine stores each matrix as GMP
-// integers with one shared binary exponent (block floating point): products are integer products
-// (mpz_addmul, no temporaries), sums align exponents by shifting, nothing is ever rounded and no
-// gcd is ever taken. The mean's 1/n (or 1/(n·m_k)) is applied at the end, in ℚ.
+// +, − and ×, so every number it computes is dyadic too. This engine stores each matrix as
+// integer magnitudes (64-bit limbs) and signs with one shared binary exponent (block floating
+// point). Nothing is ever rounded and no gcd is ever taken:
+//   - the products (Zˡ = WˡAˡ⁻¹, (Wˡ)ᵀΔˡ, ΔˡAˡ⁻¹ᵀ) run on fixed-width limb accumulators whose
+//     width is proven sufficient before the product starts (a sum of n products of a-limb and
+//     b-limb magnitudes is below 2^(64(a+b+1)) for n < 2^64); they split their output entries over
+//     threads, each entry computed by the same sequential code, so the result does not depend on
+//     the thread count;
+//   - the entrywise steps (bias, activation, f′ ⊙ ·, the loss) run on GMP integers;
+//   - every result is canonical (the fewest limbs; the exponent as large as keeps every magnitude
+//     an integer), so equal values have equal representations.
+// The mean's 1/n (or 1/(n·m_k)) is kept apart as an exact factor: gradients are scale·dW, scale·db.
 //
 // It is a second implementation of C1 (backprop.hpp is the first): tests/dyadic_test.cpp checks
 // it against the rational algorithm for equality on random float64-valued networks.
 //
+// Notation: Wˡ ↦ W[l] (and Wᵀ[l]), Aˡ ↦ A[l], Zˡ ↦ Z[l], Δˡ ↦ Delta, ∂ℓ/∂Wˡ ↦ dW[l].
+//
 // Usage (tests/dyadic_test.cpp, case usage_example_of_dyadic_hpp):
-//   if (auto g = matbp::dyadic_backprop(net, X, Y, loss::mse, reduction::mean)) use(*g);
-//   // nullopt: the network or data is not of the kind above (use backprop<exact>)
+//   if (auto fast = matbp::dyadic_network::from(net))       // mlp<double> or mlp<exact>
+//       matbp::dyadic_gradients g = fast->gradients(X, Y, loss::mse, reduction::mean, 2);
+//   // nullopt: not of the kind above (use backprop<exact>); g.to_exact() gives the rationals
 
 #include "matbp/backprop.hpp"
 #include "matbp/network.hpp"
 
+#include <cstdint>
+#include <functional>
 #include <optional>
 
 namespace matbp {
@@ -25,15 +38,91 @@ namespace matbp {
 /// True iff q's denominator is a power of two.
 bool is_dyadic(const exact& q);
 
+/// A matrix of dyadic rationals: entry (i, j) = sign·magnitude·2^exponent, every magnitude a
+/// non-negative integer of width() 64-bit limbs. Always canonical, so == is value equality.
+class dyadic_matrix {
+public:
+    dyadic_matrix() = default;
+    /// Every finite double exactly. Requires: every entry of M finite.
+    static dyadic_matrix from_double(const matrix<double>& M);
+    /// The same values; nullopt unless every entry of M is dyadic.
+    static std::optional<dyadic_matrix> from_exact(const matrix<exact>& M);
+
+    Eigen::Index rows() const noexcept { return rows_; }
+    Eigen::Index cols() const noexcept { return cols_; }
+    long exponent() const noexcept { return e_; }
+    std::size_t width() const noexcept { return width_; }
+    /// Entry (i, j) as a rational in lowest terms. Requires: 0 ≤ i < rows(), 0 ≤ j < cols().
+    exact operator()(Eigen::Index i, Eigen::Index j) const;
+    /// Every entry as a rational in lowest terms (no gcd: trailing zero bits cancel powers of 2).
+    matrix<exact> to_exact() const;
+    /// An upper bound on the bits of any entry's numerator or denominator.
+    std::size_t bits_bound() const;
+
+    friend bool operator==(const dyadic_matrix&, const dyadic_matrix&) = default;
+
+private:
+    friend struct dyadic_engine;
+    Eigen::Index rows_ = 0, cols_ = 0;
+    long e_ = 0;
+    std::size_t width_ = 0;
+    std::vector<std::uint64_t> mag_;  ///< entry t = i + j·rows at [t·width, (t+1)·width), low limb first
+    std::vector<std::int8_t> sign_;   ///< −1, 0 or 1 per entry (0 iff the magnitude is 0)
+};
+
+/// C1's results in dyadic form: the gradients of the batch cost are scale·dW[l] and scale·db[l].
+struct dyadic_gradients {
+    exact scale = 1;  ///< 1 (sum), 1/n or 1/(n·m_k) (mean)
+    exact cost;
+    std::vector<dyadic_matrix> dW, db;  ///< index l = 1 … k (index 0 empty)
+    std::vector<kink> kinks;            ///< D11, sorted by (layer, sample, unit)
+    /// The same values as backprop<exact> returns.
+    gradient_result<exact> to_exact() const;
+};
+
 /// Called with each stage ("potential", "activation", "delta"), its layer, and a bound on the
 /// bits of any numerator or denominator it holds; may throw to stop (resource limits).
 using size_observer = std::function<void(const char* stage, Eigen::Index layer, std::size_t bits)>;
 
-/// C1 by exact dyadic arithmetic; the same values as backprop<exact>. nullopt unless every
-/// parameter, input and target is dyadic, every activation is identity, ReLU or leaky ReLU with a
-/// dyadic slope, and the loss is squared_error or mse.
+/// A network prepared once for the exact fast path (each Wˡ kept in both layouts the products read).
+class dyadic_network {
+public:
+    /// nullopt unless every activation is identity, ReLU or leaky ReLU with a dyadic slope and
+    /// every parameter is dyadic. Requires: well_formed(net).
+    static std::optional<dyadic_network> from(const mlp<exact>& net);
+    /// nullopt unless every activation is identity, ReLU or leaky ReLU. Requires: well_formed(net),
+    /// every parameter and slope finite.
+    static std::optional<dyadic_network> from(const mlp<double>& net);
+
+    Eigen::Index depth() const noexcept { return static_cast<Eigen::Index>(layers_.size()); }
+    Eigen::Index width(Eigen::Index l) const;
+
+    /// C1 exactly: the same values as backprop<exact>(net, X, Y, kind, red). `threads` ≥ 1 is the
+    /// most threads a product may use (the result is the same for every count).
+    /// Requires: X is m₀ × n and Y is m_k × n with n ≥ 1; kind is squared_error or mse; threads ≥ 1.
+    dyadic_gradients gradients(const dyadic_matrix& X, const dyadic_matrix& Y, loss kind, reduction red,
+                               unsigned threads = 1, const size_observer* observe = nullptr) const;
+    /// The same, the data given as doubles (converted exactly). Requires: as above, X and Y finite.
+    dyadic_gradients gradients(const matrix<double>& X, const matrix<double>& Y, loss kind, reduction red,
+                               unsigned threads = 1, const size_observer* observe = nullptr) const;
+
+private:
+    friend struct dyadic_engine;
+    struct layer_data {
+        dyadic_matrix W, Wt;  ///< Wˡ and (Wˡ)ᵀ
+        dyadic_matrix b;
+        int kind = 0;         ///< 0 identity, 1 ReLU, 2 leaky ReLU
+        exact slope;          ///< leaky ReLU's negative slope (dyadic)
+    };
+    std::vector<layer_data> layers_;
+};
+
+/// C1 by the exact fast path, the results as rationals: the same values as backprop<exact>.
+/// nullopt unless dyadic_network::from(net) applies, X and Y are dyadic, and the loss is
+/// squared_error or mse. Requires: as backprop (well_formed(net), X m₀ × n, Y m_k × n, n ≥ 1),
+/// threads ≥ 1.
 std::optional<gradient_result<exact>> dyadic_backprop(const mlp<exact>& net, const matrix<exact>& X,
                                                       const matrix<exact>& Y, loss kind, reduction red,
-                                                      const size_observer* observe = nullptr);
+                                                      const size_observer* observe = nullptr, unsigned threads = 1);
 
 }  // namespace matbp

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <limits>
 #include <stdexcept>
+#include <thread>
 
 namespace matbp {
 
@@ -189,7 +190,8 @@ gradient_reference compute(const model_spec& model, const arith_spec& arith, con
     if constexpr (exact_field<T>) {
         // The exact fast path (dyadic.hpp) when the model allows it; the same values.
         const size_observer sizes = check;
-        if (auto fast = dyadic_backprop(net, X, Y, model.loss_kind, model.red, &sizes)) {
+        const unsigned threads = limits.threads ? limits.threads : std::max(1u, std::thread::hardware_concurrency());
+        if (auto fast = dyadic_backprop(net, X, Y, model.loss_kind, model.red, &sizes, threads)) {
             g = std::move(*fast);
             engine = "dyadic";
         } else {

@@ -85,6 +85,8 @@ struct gradient_reference {
 struct resource_limits {
     std::size_t max_bits = 1'000'000;  ///< bits of any numerator or denominator (exact arithmetic)
     double max_seconds = 3600;         ///< wall-clock budget; 0 means none
+    unsigned threads = 0;              ///< most threads the exact fast path uses; 0: every core
+                                       ///< (its result is the same for every count)
 };
 
 /// A resource limit was hit; the message names the layer, the size and the option to change.

@@ -1,0 +1,383 @@
+// Tests for src/matbp/dyadic.hpp (the exact fast path of C1).
+//
+// Test plan
+//   dyadic_matrix_from_double_eq_to_exact     every entry == to_exact(d) (wide exponents, subnormals,
+//                                             ±0, integers); the same representation as from_exact
+//   dyadic_matrix_from_exact_refuses_non_dyadic   1/3 → nullopt; huge integers and 2^−1074 work
+//   dyadic_matrix_canonical_eq_is_value_eq    values built along different routes compare ==, a
+//                                             changed value compares !=; the form is canonical (some
+//                                             magnitude odd, some top limb nonzero)
+//   C1_dyadic_eq_rational_backprop            random float64-valued identity/ReLU/leaky nets (data with
+//                                             zeros: kinks), mean and sum, squared_error and mse: cost,
+//                                             every dW and db and the kinks == backprop<exact>
+//   C1_dyadic_from_double_net_eq_from_exact_net   mlp<double> and its exact image give == results
+//   C1_dyadic_independent_of_thread_count     1, 2, 3 and 8 threads give identical representations,
+//                                             on products far above the threading threshold
+//   C1_dyadic_carries_and_borrows_across_limbs   2¹²⁸ − 1 (a borrow through equal limbs), its
+//                                             negative, and 64 terms near 2¹²⁸ that carry: == ℚ
+//   C1_dyadic_exact_over_wide_range           2^±1000 spread: 4001-bit potentials, still == ℚ
+//   dyadic_refuses_what_it_cannot_do_exactly  softsign, a 1/3 slope or weight, softmax_cross_entropy,
+//                                             non-dyadic data: nullopt
+//   size_observer_sees_every_stage_and_can_stop   stages in order; a throwing observer stops the run
+//   preconditions_raise_contract_violations   NaN/Inf data, parameters and slopes; shapes; n = 0;
+//                                             loss; threads = 0; entry and width indices; ill-formed nets
+//   usage_example_of_dyadic_hpp
+#define BOOST_TEST_MODULE dyadic
+#include "matbp/dyadic.hpp"
+
+#include "matbp/backprop.hpp"
+#include "matbp/convert.hpp"
+#include "matbp/equation.hpp"
+
+#include "support/expect.hpp"
+#include "support/generators.hpp"
+
+#include <boost/test/unit_test.hpp>
+#include <rapidcheck/boost_test.h>
+
+#include <cmath>
+#include <limits>
+#include <random>
+
+using namespace matbp;
+using matbp::testing::expect_violation;
+
+namespace {
+
+/// A double in [−2, 2) times 2^[−s, s), often exactly 0 (so kinks are hit).
+rc::Gen<double> gen_double(int s = 30) {
+    return rc::gen::map(rc::gen::tuple(rc::gen::arbitrary<std::int32_t>(), rc::gen::inRange(-s, s), rc::gen::inRange(0, 6)),
+                        [](const std::tuple<std::int32_t, int, int>& t) {
+                            return std::get<2>(t) == 0 ? 0.0 : std::ldexp(std::get<0>(t) / 1073741824.0, std::get<1>(t));
+                        });
+}
+
+matrix<double> gen_doubles(Eigen::Index r, Eigen::Index c, int s = 30) {
+    matrix<double> M(r, c);
+    for (Eigen::Index t = 0; t < M.size(); ++t) M(t) = *gen_double(s);
+    return M;
+}
+
+matrix<exact> exact_of(const matrix<double>& M) {
+    matrix<exact> E(M.rows(), M.cols());
+    for (Eigen::Index t = 0; t < M.size(); ++t) E(t) = to_exact(M(t));
+    return E;
+}
+
+mlp<exact> exact_of(const mlp<double>& net) {
+    mlp<exact> e;
+    for (const auto& L : net.layers) {
+        activation<exact> f = identity_fn{};
+        if (std::holds_alternative<relu_fn>(L.f)) f = relu_fn{};
+        if (auto* lk = std::get_if<leaky_relu_fn<double>>(&L.f)) f = leaky_relu_fn<exact>{to_exact(lk->negative_slope)};
+        e.layers.push_back({exact_of(L.W), exact_of(L.b), f});
+    }
+    return e;
+}
+
+/// A random float64-valued piecewise-linear network with widths in 1…6 and depth 1…4, entries
+/// spread over 2^±s.
+mlp<double> gen_net(int s) {
+    const int k = *rc::gen::inRange(1, 5);
+    std::vector<Eigen::Index> m;
+    for (int l = 0; l <= k; ++l) m.push_back(*rc::gen::inRange(1, 7));
+    mlp<double> net;
+    for (int l = 1; l <= k; ++l) {
+        const int which = *rc::gen::inRange(0, 4);
+        activation<double> f = which == 0 ? activation<double>(identity_fn{})
+                               : which == 1 ? activation<double>(relu_fn{})
+                               : which == 2 ? activation<double>(leaky_relu_fn<double>{0.01})
+                                            : activation<double>(leaky_relu_fn<double>{*gen_double(4)});
+        net.layers.push_back({gen_doubles(m[l], m[l - 1], s), gen_doubles(m[l], 1, s), f});
+    }
+    return net;
+}
+
+void require_same(const dyadic_gradients& d, const gradient_result<exact>& g) {
+    const auto e = d.to_exact();
+    RC_ASSERT(e.cost == g.cost);
+    RC_ASSERT(e.kinks == g.kinks);
+    for (std::size_t l = 1; l < g.dW.size(); ++l) {
+        RC_ASSERT(same_matrix(e.dW[l], g.dW[l]));
+        RC_ASSERT(same_matrix(e.db[l], g.db[l]));
+    }
+}
+
+bool same_representation(const dyadic_gradients& a, const dyadic_gradients& b) {
+    return a.scale == b.scale && a.cost == b.cost && a.dW == b.dW && a.db == b.db && a.kinks == b.kinks;
+}
+
+}  // namespace
+
+RC_BOOST_PROP(dyadic_matrix_from_double_eq_to_exact, ()) {
+    const auto r = *rc::gen::inRange(1, 5), c = *rc::gen::inRange(1, 5);
+    matrix<double> M = gen_doubles(r, c, 1020);  // far beyond one limb of exponent spread, all finite
+    const int special = *rc::gen::inRange(0, 5);
+    if (special == 1) M(0) = std::numeric_limits<double>::denorm_min();
+    if (special == 2) M(0) = -std::numeric_limits<double>::max();
+    if (special == 3) M(0) = -0.0;
+    if (special == 4) M(0) = 12345678.0;  // an integer with trailing zero bits
+    const auto D = dyadic_matrix::from_double(M);
+    RC_ASSERT(D.rows() == r && D.cols() == c);
+    for (Eigen::Index j = 0; j < c; ++j)
+        for (Eigen::Index i = 0; i < r; ++i) RC_ASSERT(D(i, j) == to_exact(M(i, j)));
+    RC_ASSERT(same_matrix(D.to_exact(), exact_of(M)));
+    const auto E = dyadic_matrix::from_exact(exact_of(M));
+    RC_ASSERT(E.has_value());
+    RC_ASSERT(*E == D);
+}
+
+BOOST_AUTO_TEST_CASE(dyadic_matrix_from_exact_refuses_non_dyadic) {
+    matrix<exact> M(1, 3);
+    M << exact(1, 3), 0, 1;
+    BOOST_TEST(!dyadic_matrix::from_exact(M).has_value());
+    // A 3000-bit integer, 2^−1074 and −5/8 in one block: 4000-odd bits of spread, exact.
+    M << exact(bmp::mpz_int(1) << 3000) + 1, to_exact(std::numeric_limits<double>::denorm_min()), exact(-5, 8);
+    const auto D = dyadic_matrix::from_exact(M);
+    BOOST_REQUIRE(D.has_value());
+    BOOST_TEST(same_matrix(D->to_exact(), M));
+    BOOST_TEST(D->exponent() == -1074);
+    BOOST_TEST(D->bits_bound() >= 3001u + 1074u);
+}
+
+RC_BOOST_PROP(dyadic_matrix_canonical_eq_is_value_eq, ()) {
+    const auto r = *rc::gen::inRange(1, 5), c = *rc::gen::inRange(1, 5);
+    const matrix<double> M = gen_doubles(r, c, 200);
+    const auto D = dyadic_matrix::from_double(M);
+    // The same values, scaled by 2^s and back inside ℚ: another route to the same matrix.
+    const int s = *rc::gen::inRange(-70, 70);
+    const exact two_s = s >= 0 ? exact(bmp::mpz_int(1) << s) : exact(bmp::mpz_int(1), bmp::mpz_int(1) << -s);
+    matrix<exact> scaled = exact_of(M) * two_s;
+    scaled /= two_s;
+    RC_ASSERT(*dyadic_matrix::from_exact(scaled) == D);
+    // Canonical: all zero ⇔ width 0; otherwise some magnitude is odd and some top limb is nonzero,
+    // which bits_bound reflects: it is exact for the entry of largest magnitude when e ≥ 0.
+    const bool all_zero = (M.array() == 0).all();
+    RC_ASSERT(all_zero == (D.width() == 0));
+    if (!all_zero) {
+        bool some_odd = false;
+        for (Eigen::Index t = 0; t < M.size(); ++t) {
+            const exact q = D(t % r, t / r) / (D.exponent() >= 0 ? exact(bmp::mpz_int(1) << D.exponent())
+                                                                   : exact(bmp::mpz_int(1), bmp::mpz_int(1) << -D.exponent()));
+            RC_ASSERT(bmp::denominator(q) == 1);  // every magnitude an integer at this exponent
+            some_odd = some_odd || bmp::numerator(q) % 2 != 0;
+        }
+        RC_ASSERT(some_odd);  // and no larger exponent would do
+    }
+    // A changed value is a different matrix.
+    matrix<double> M2 = M;
+    M2(0) = M(0) == 1.0 ? 2.0 : 1.0;
+    RC_ASSERT(!(dyadic_matrix::from_double(M2) == D));
+}
+
+RC_BOOST_PROP(C1_dyadic_eq_rational_backprop, ()) {
+    const int s = *rc::gen::element(30, 200);  // magnitudes of 1–2 limbs, or of many
+    const mlp<double> dnet = gen_net(s);
+    const mlp<exact> net = exact_of(dnet);
+    const auto n = *rc::gen::inRange(1, 6);
+    const matrix<double> X = gen_doubles(net.width(0), n, s), Y = gen_doubles(net.width(net.depth()), n, s);
+    const auto red = *rc::gen::element(reduction::mean, reduction::sum);
+    const auto kind = *rc::gen::element(loss::squared_error, loss::mse);
+    const auto fast = dyadic_network::from(net);
+    RC_ASSERT(fast.has_value());
+    const auto g = backprop(net, exact_of(X), exact_of(Y), kind, red);  // the rational algorithm
+    require_same(fast->gradients(X, Y, kind, red), g);
+    const auto via = dyadic_backprop(net, exact_of(X), exact_of(Y), kind, red);
+    RC_ASSERT(via.has_value());
+    require_same(fast->gradients(X, Y, kind, red), *via);
+}
+
+RC_BOOST_PROP(C1_dyadic_from_double_net_eq_from_exact_net, ()) {
+    const mlp<double> dnet = gen_net(30);
+    const auto n = *rc::gen::inRange(1, 6);
+    const matrix<double> X = gen_doubles(dnet.width(0), n), Y = gen_doubles(dnet.width(dnet.depth()), n);
+    const auto a = dyadic_network::from(dnet), b = dyadic_network::from(exact_of(dnet));
+    RC_ASSERT(a.has_value() && b.has_value());
+    RC_ASSERT(same_representation(a->gradients(X, Y, loss::mse, reduction::mean),
+                                  b->gradients(*dyadic_matrix::from_exact(exact_of(X)), *dyadic_matrix::from_exact(exact_of(Y)),
+                                               loss::mse, reduction::mean)));
+}
+
+BOOST_AUTO_TEST_CASE(C1_dyadic_independent_of_thread_count) {
+    // 128-128-10 at batch 32: Z¹ alone is 128·32 entries × 128 terms, about 2¹⁹ limb products, so
+    // every product but the smallest is split over as many threads as allowed (threshold: 2¹⁶ limb
+    // products per thread).
+    std::mt19937_64 rng(20261126);
+    std::uniform_real_distribution<double> u(-1, 1);
+    auto random = [&](Eigen::Index r, Eigen::Index c) {
+        matrix<double> M(r, c);
+        for (Eigen::Index t = 0; t < M.size(); ++t) M(t) = u(rng);
+        return M;
+    };
+    mlp<double> net;
+    net.layers.push_back({random(128, 128), random(128, 1), leaky_relu_fn<double>{0.01}});
+    net.layers.push_back({random(10, 128), random(10, 1), identity_fn{}});
+    const matrix<double> X = random(128, 32), Y = random(10, 32);
+    const auto fast = dyadic_network::from(net);
+    BOOST_REQUIRE(fast.has_value());
+    const auto one = fast->gradients(X, Y, loss::mse, reduction::mean, 1);
+    for (unsigned t : {2u, 3u, 8u}) BOOST_TEST(same_representation(fast->gradients(X, Y, loss::mse, reduction::mean, t), one), t << " threads");
+    // And the values are the rational algorithm's.
+    const auto g = backprop(exact_of(net), exact_of(X), exact_of(Y), loss::mse, reduction::mean);
+    const auto e = one.to_exact();
+    BOOST_TEST(e.cost == g.cost);
+    for (Eigen::Index l = 1; l <= 2; ++l) {
+        BOOST_TEST(same_matrix(e.dW[l], g.dW[l]));
+        BOOST_TEST(same_matrix(e.db[l], g.db[l]));
+    }
+}
+
+BOOST_AUTO_TEST_CASE(C1_dyadic_carries_and_borrows_across_limbs) {
+    // z = 2¹⁰⁰·2²⁸ − 1·1 = 2¹²⁸ − 1: positive terms [0, 0, 1], negative [1, 0, 0] in 64-bit limbs,
+    // so the subtraction borrows through a limb where both are equal. The sign flipped: −(2¹²⁸ − 1).
+    // Then 64 terms of (2⁶⁴ − 2¹¹)², whose sum carries across limbs.
+    for (double sign : {1.0, -1.0}) {
+        mlp<double> net;
+        matrix<double> W(1, 2), X(2, 1);
+        W << sign * std::ldexp(1.0, 100), 1;
+        X << std::ldexp(1.0, 28), -sign;
+        net.layers.push_back({W, matrix<double>::Zero(1, 1), identity_fn{}});
+        const matrix<double> Y = matrix<double>::Zero(1, 1);
+        const auto d = dyadic_network::from(net)->gradients(X, Y, loss::squared_error, reduction::sum).to_exact();
+        const auto g = backprop(exact_of(net), exact_of(X), exact_of(Y), loss::squared_error, reduction::sum);
+        BOOST_TEST(g.db[1](0) == sign * (exact(bmp::mpz_int(1) << 128) - 1));  // ∂ℓ/∂b = z − y = z
+        BOOST_TEST(d.cost == g.cost);
+        BOOST_TEST(same_matrix(d.dW[1], g.dW[1]));
+        BOOST_TEST(same_matrix(d.db[1], g.db[1]));
+    }
+    const double big = std::ldexp(1.0, 64) - std::ldexp(1.0, 11);  // 2⁶⁴ − 2¹¹, the largest double below 2⁶⁴
+    mlp<double> net;
+    net.layers.push_back({matrix<double>::Constant(1, 64, big), matrix<double>::Zero(1, 1), relu_fn{}});
+    const matrix<double> X = matrix<double>::Constant(64, 1, big), Y = matrix<double>::Zero(1, 1);
+    const auto d = dyadic_network::from(net)->gradients(X, Y, loss::squared_error, reduction::sum).to_exact();
+    const auto g = backprop(exact_of(net), exact_of(X), exact_of(Y), loss::squared_error, reduction::sum);
+    BOOST_TEST(g.db[1](0) == 64 * to_exact(big) * to_exact(big));
+    BOOST_TEST(d.cost == g.cost);
+    BOOST_TEST(same_matrix(d.dW[1], g.dW[1]));
+    BOOST_TEST(same_matrix(d.db[1], g.db[1]));
+}
+
+BOOST_AUTO_TEST_CASE(C1_dyadic_exact_over_wide_range) {
+    // z¹ = 2¹⁰⁰⁰·2¹⁰⁰⁰ + 2⁻¹⁰⁰⁰·2⁻¹⁰⁰⁰ needs 4001 bits, the cost about 8000.
+    mlp<double> net;
+    matrix<double> W(1, 2), b = matrix<double>::Zero(1, 1), X(2, 1), Y = matrix<double>::Ones(1, 1);
+    W << std::ldexp(1.0, 1000), std::ldexp(1.0, -1000);
+    X << std::ldexp(1.0, 1000), std::ldexp(1.0, -1000);
+    net.layers.push_back({W, b, identity_fn{}});
+    const auto d = dyadic_network::from(net)->gradients(X, Y, loss::squared_error, reduction::mean);
+    const auto g = backprop(exact_of(net), exact_of(X), exact_of(Y));
+    const auto e = d.to_exact();
+    BOOST_TEST(e.cost == g.cost);
+    BOOST_TEST(same_matrix(e.dW[1], g.dW[1]));
+    BOOST_TEST(same_matrix(e.db[1], g.db[1]));
+    BOOST_TEST(d.dW[1].bits_bound() >= 4001u);
+}
+
+BOOST_AUTO_TEST_CASE(dyadic_refuses_what_it_cannot_do_exactly) {
+    mlp<exact> net;
+    net.layers.push_back({matrix<exact>::Ones(2, 2), matrix<exact>::Zero(2, 1), relu_fn{}});
+    const matrix<exact> X = matrix<exact>::Ones(2, 1), Y = matrix<exact>::Ones(2, 1);
+    BOOST_TEST(dyadic_network::from(net).has_value());
+    BOOST_TEST(dyadic_backprop(net, X, Y, loss::mse, reduction::mean).has_value());
+    BOOST_TEST(!dyadic_backprop(net, X, Y, loss::softmax_cross_entropy, reduction::mean).has_value());
+    matrix<exact> third = X;
+    third(0) = exact(1, 3);
+    BOOST_TEST(!dyadic_backprop(net, third, Y, loss::mse, reduction::mean).has_value());
+    BOOST_TEST(!dyadic_backprop(net, X, third, loss::mse, reduction::mean).has_value());
+    auto w = net;
+    w.layers[0].W(1, 1) = exact(1, 3);
+    BOOST_TEST(!dyadic_network::from(w).has_value());
+    auto bias = net;
+    bias.layers[0].b(1) = exact(1, 3);
+    BOOST_TEST(!dyadic_network::from(bias).has_value());
+    auto slope = net;
+    slope.layers[0].f = leaky_relu_fn<exact>{exact(1, 3)};
+    BOOST_TEST(!dyadic_network::from(slope).has_value());
+    slope.layers[0].f = leaky_relu_fn<exact>{exact(1, 4)};
+    BOOST_TEST(dyadic_network::from(slope).has_value());
+    auto smooth = net;
+    smooth.layers[0].f = softsign_fn{};
+    BOOST_TEST(!dyadic_network::from(smooth).has_value());
+    mlp<double> dsmooth;
+    dsmooth.layers.push_back({matrix<double>::Ones(2, 2), matrix<double>::Zero(2, 1), softsign_fn{}});
+    BOOST_TEST(!dyadic_network::from(dsmooth).has_value());
+}
+
+BOOST_AUTO_TEST_CASE(size_observer_sees_every_stage_and_can_stop) {
+    mlp<double> net;
+    net.layers.push_back({matrix<double>::Constant(3, 2, 0.5), matrix<double>::Zero(3, 1), relu_fn{}});
+    net.layers.push_back({matrix<double>::Constant(1, 3, 0.25), matrix<double>::Zero(1, 1), identity_fn{}});
+    const matrix<double> X = matrix<double>::Ones(2, 2), Y = matrix<double>::Zero(1, 2);
+    const auto fast = dyadic_network::from(net);
+    std::vector<std::string> seen;
+    const size_observer log = [&](const char* stage, Eigen::Index l, std::size_t bits) {
+        seen.push_back(std::string(stage) + std::to_string(l));
+        BOOST_TEST(bits >= 1u);
+    };
+    fast->gradients(X, Y, loss::mse, reduction::sum, 1, &log);
+    const std::vector<std::string> want{"potential1", "activation1", "potential2", "activation2", "delta2", "delta1"};
+    BOOST_TEST(seen == want, boost::test_tools::per_element());
+    struct stop {};
+    const size_observer stopper = [](const char* stage, Eigen::Index, std::size_t) {
+        if (std::string(stage) == "delta") throw stop{};
+    };
+    BOOST_CHECK_THROW(fast->gradients(X, Y, loss::mse, reduction::sum, 2, &stopper), stop);
+}
+
+BOOST_AUTO_TEST_CASE(preconditions_raise_contract_violations) {
+    const double nan = std::numeric_limits<double>::quiet_NaN(), inf = std::numeric_limits<double>::infinity();
+    matrix<double> bad = matrix<double>::Ones(2, 1);
+    bad(1) = nan;
+    expect_violation("C1", [&] { dyadic_matrix::from_double(bad); });
+    bad(1) = -inf;
+    expect_violation("C1", [&] { dyadic_matrix::from_double(bad); });
+    mlp<double> net;
+    net.layers.push_back({matrix<double>::Ones(2, 2), matrix<double>::Zero(2, 1), relu_fn{}});
+    const auto fast = dyadic_network::from(net);
+    BOOST_REQUIRE(fast.has_value());
+    const matrix<double> X = matrix<double>::Ones(2, 3), Y = matrix<double>::Ones(2, 3);
+    expect_violation("C1", [&] { fast->gradients(bad, matrix<double>::Ones(2, 1), loss::mse, reduction::sum); });
+    expect_violation("C1", [&] { fast->gradients(X, matrix<double>::Ones(2, 3) * inf, loss::mse, reduction::sum); });
+    expect_violation("C1", [&] { fast->gradients(matrix<double>::Ones(3, 3), Y, loss::mse, reduction::sum); });  // m₀
+    expect_violation("C1", [&] { fast->gradients(X, matrix<double>::Ones(1, 3), loss::mse, reduction::sum); });  // m_k
+    expect_violation("C1", [&] { fast->gradients(X, matrix<double>::Ones(2, 2), loss::mse, reduction::sum); });  // n
+    expect_violation("C1", [&] { fast->gradients(matrix<double>(2, 0), matrix<double>(2, 0), loss::mse, reduction::sum); });
+    expect_violation("C1", [&] { fast->gradients(X, Y, loss::softmax_cross_entropy, reduction::sum); });
+    expect_violation("C1", [&] { fast->gradients(X, Y, loss::mse, reduction::sum, 0); });
+    expect_violation("C1", [&] { fast->width(2); });
+    expect_violation("C1", [&] { fast->width(-1); });
+    const auto D = dyadic_matrix::from_double(X);
+    expect_violation("C1", [&] { D(2, 0); });
+    expect_violation("C1", [&] { D(0, 3); });
+    expect_violation("C1", [&] { D(-1, 0); });
+    auto nan_weight = net;
+    nan_weight.layers[0].W(0, 1) = nan;
+    expect_violation("C1", [&] { dyadic_network::from(nan_weight); });
+    auto nan_slope = net;
+    nan_slope.layers[0].f = leaky_relu_fn<double>{nan};
+    expect_violation("C1", [&] { dyadic_network::from(nan_slope); });
+    auto ill = net;
+    ill.layers.push_back({matrix<double>::Ones(1, 5), matrix<double>::Zero(1, 1), relu_fn{}});  // 5 ≠ m₁ = 2
+    expect_violation("C1", [&] { dyadic_network::from(ill); });
+    expect_violation("C1", [&] { dyadic_network::from(mlp<double>{}); });  // no layers
+    const mlp<exact> enet = exact_of(net);
+    const matrix<exact> EX = exact_of(X), EY = exact_of(Y);
+    expect_violation("C1", [&] { dyadic_backprop(exact_of(ill), EX, EY, loss::mse, reduction::sum); });
+    expect_violation("C1", [&] { dyadic_backprop(enet, exact_of(matrix<double>::Ones(3, 3)), EY, loss::mse, reduction::sum); });
+    expect_violation("C1", [&] { dyadic_backprop(enet, EX, exact_of(matrix<double>::Ones(2, 2)), loss::mse, reduction::sum); });
+    expect_violation("C1", [&] { dyadic_backprop(enet, EX, EY, loss::mse, reduction::sum, nullptr, 0); });
+}
+
+BOOST_AUTO_TEST_CASE(usage_example_of_dyadic_hpp) {
+    mlp<double> net;
+    net.layers.push_back({matrix<double>::Constant(2, 2, 0.5), matrix<double>::Zero(2, 1), relu_fn{}});
+    const matrix<double> X = matrix<double>::Ones(2, 1), Y = matrix<double>::Zero(2, 1);
+    if (auto fast = matbp::dyadic_network::from(net)) {
+        const matbp::dyadic_gradients g = fast->gradients(X, Y, loss::mse, reduction::mean, 2);
+        // z = (1, 1), a = z, mse over 2 outputs: cost (1 + 1)/2 = 1, ∂/∂W = (2/2)(a − y)xᵀ = all ones.
+        BOOST_TEST(g.to_exact().cost == 1);
+        BOOST_TEST(same_matrix(g.to_exact().dW[1], matrix<exact>::Ones(2, 2)));
+    } else {
+        BOOST_FAIL("a ReLU net of doubles takes the fast path");
+    }
+}
