@@ -15,6 +15,7 @@
 //                                             on products far above the threading threshold
 //   C1_dyadic_carries_and_borrows_across_limbs   2¹²⁸ − 1 (a borrow through equal limbs), its
 //                                             negative, and 64 terms near 2¹²⁸ that carry: == ℚ
+//   (tests/mutants.md: the dyadic mutants 1–7 this file must kill)
 //   C1_dyadic_exact_over_wide_range           2^±1000 spread: 4001-bit potentials, still == ℚ
 //   dyadic_refuses_what_it_cannot_do_exactly  softsign, a 1/3 slope or weight, softmax_cross_entropy,
 //                                             non-dyadic data: nullopt
@@ -230,7 +231,7 @@ BOOST_AUTO_TEST_CASE(C1_dyadic_independent_of_thread_count) {
 BOOST_AUTO_TEST_CASE(C1_dyadic_carries_and_borrows_across_limbs) {
     // z = 2¹⁰⁰·2²⁸ − 1·1 = 2¹²⁸ − 1: positive terms [0, 0, 1], negative [1, 0, 0] in 64-bit limbs,
     // so the subtraction borrows through a limb where both are equal. The sign flipped: −(2¹²⁸ − 1).
-    // Then 64 terms of (2⁶⁴ − 2¹¹)², whose sum carries across limbs.
+    // Then 1 + 64 terms of (2⁶⁴ − 2¹¹)², whose sum carries across limbs into a third.
     for (double sign : {1.0, -1.0}) {
         mlp<double> net;
         matrix<double> W(1, 2), X(2, 1);
@@ -245,13 +246,18 @@ BOOST_AUTO_TEST_CASE(C1_dyadic_carries_and_borrows_across_limbs) {
         BOOST_TEST(same_matrix(d.dW[1], g.dW[1]));
         BOOST_TEST(same_matrix(d.db[1], g.db[1]));
     }
-    const double big = std::ldexp(1.0, 64) - std::ldexp(1.0, 11);  // 2⁶⁴ − 2¹¹, the largest double below 2⁶⁴
+    // With a 1 beside them the magnitudes of 2⁶⁴ − 2¹¹ (the largest double below 2⁶⁴) fill a whole
+    // limb at exponent 0: each product fills two, and the sum of 65 needs ⌈log₂ 65⌉ = 7 bits more.
+    const double big = std::ldexp(1.0, 64) - std::ldexp(1.0, 11);
+    matrix<double> W = matrix<double>::Constant(1, 65, big), X = matrix<double>::Constant(65, 1, big);
+    W(0) = 1;
+    X(0) = 1;
     mlp<double> net;
-    net.layers.push_back({matrix<double>::Constant(1, 64, big), matrix<double>::Zero(1, 1), relu_fn{}});
-    const matrix<double> X = matrix<double>::Constant(64, 1, big), Y = matrix<double>::Zero(1, 1);
+    net.layers.push_back({W, matrix<double>::Zero(1, 1), relu_fn{}});
+    const matrix<double> Y = matrix<double>::Zero(1, 1);
     const auto d = dyadic_network::from(net)->gradients(X, Y, loss::squared_error, reduction::sum).to_exact();
     const auto g = backprop(exact_of(net), exact_of(X), exact_of(Y), loss::squared_error, reduction::sum);
-    BOOST_TEST(g.db[1](0) == 64 * to_exact(big) * to_exact(big));
+    BOOST_TEST(g.db[1](0) == 1 + 64 * to_exact(big) * to_exact(big));
     BOOST_TEST(d.cost == g.cost);
     BOOST_TEST(same_matrix(d.dW[1], g.dW[1]));
     BOOST_TEST(same_matrix(d.db[1], g.db[1]));

@@ -12,6 +12,12 @@
 #include <thread>
 #include <type_traits>
 
+// Mutation testing: building this file with -DMATBP_DYADIC_MUTANT=N (1 … 7) compiles in deliberate
+// bug N (listed in tests/mutants.md); tests/dyadic_test.cpp must fail for each.
+#ifndef MATBP_DYADIC_MUTANT
+#define MATBP_DYADIC_MUTANT 0
+#endif
+
 namespace matbp {
 
 static_assert(std::is_same_v<mp_limb_t, std::uint64_t> && GMP_NUMB_BITS == 64 && GMP_NAIL_BITS == 0,
@@ -63,9 +69,17 @@ block piecewise_apply(const piecewise& f, const block& Z, const block* G) {
     const long e = f.kind == 2 ? std::min(V.e, V.e + f.slope_e) : V.e;
     block R(V.rows, V.cols, e);
     for (std::size_t i = 0; i < V.m.size(); ++i) {
+#if MATBP_DYADIC_MUTANT == 6  // ReLU′(0) := 1, against D11
+        const bool positive = mpz_sgn(Z.m[i].backend().data()) >= 0;
+#else
         const bool positive = mpz_sgn(Z.m[i].backend().data()) > 0;
+#endif
         if (positive) R.m[i] = V.m[i] << static_cast<unsigned>(V.e - e);
+#if MATBP_DYADIC_MUTANT == 7  // the leaky slope's exponent dropped
+        else if (f.kind == 2) R.m[i] = (V.m[i] * f.slope) << static_cast<unsigned>(V.e - e);
+#else
         else if (f.kind == 2) R.m[i] = (V.m[i] * f.slope) << static_cast<unsigned>(V.e + f.slope_e - e);
+#endif
         // else ReLU: stays 0
     }
     return R;
@@ -115,7 +129,11 @@ inline void multiply_add(limb* acc, const limb* x, std::size_t a, const limb* y,
         }
         for (std::size_t q = i + nb; carry; ++q) {
             const limb s = acc[q] + carry;
+#if MATBP_DYADIC_MUTANT == 2  // the carry stops after one limb
+            carry = 0;
+#else
             carry = s < carry;
+#endif
             acc[q] = s;
         }
     }
@@ -137,8 +155,8 @@ struct dyadic_engine {
         return d;
     }
 
-    /// The canonical form of the same values: the largest exponent that keeps every magnitude an
-    /// integer, the fewest limbs (an all-zero matrix: exponent 0, width 0).
+    /// C1.dyadic (iii) the canonical form of the same values: the largest exponent that keeps
+    /// every magnitude an integer, the fewest limbs (an all-zero matrix: exponent 0, width 0).
     static void canonicalize(D& d) {
         const std::size_t w = d.width_, n = d.sign_.size();
         unsigned long tz = ULONG_MAX;
@@ -153,7 +171,11 @@ struct dyadic_engine {
             }
             while (p[hi - 1] == 0) --hi;
             used = std::max(used, hi);
+#if MATBP_DYADIC_MUTANT == 4  // trailing zeros kept: not canonical
+            tz = 0;
+#else
             tz = std::min(tz, static_cast<unsigned long>(lo * 64 + static_cast<std::size_t>(std::countr_zero(p[lo]))));
+#endif
         }
         if (used == 0) {
             d.e_ = 0;
@@ -288,7 +310,11 @@ struct dyadic_engine {
             for (std::size_t u = 0; u < w; ++u) {
                 const limb x = big[u], y = small[u];
                 const limb d1 = x - y, d2 = d1 - borrow;
+#if MATBP_DYADIC_MUTANT == 1  // the borrow lost where two limbs are equal
+                borrow = static_cast<limb>(x < y);
+#else
                 borrow = static_cast<limb>((x < y) | (d1 < borrow));
+#endif
                 out[u] = d2;
             }
             C.sign_[t] = negative ? -1 : 1;
@@ -324,11 +350,15 @@ struct dyadic_engine {
     static D dot(const D& P, const D& Q, unsigned threads) {
         const std::size_t a = P.width_, b = Q.width_;
         if (a == 0 || b == 0) return zeros(P.cols_, Q.cols_, 0);  // a zero factor
-        // Width: n terms below 2^(p+q) each (p, q: P's and Q's largest magnitude bits), their sum
-        // below 2^(p+q+⌈log₂ n⌉). In canonical form p > 64(a−1) and q > 64(b−1), so this is
-        // ≥ a + b − 1 limbs, the positions multiply_add writes; the max makes that explicit.
+        // C1.dyadic (ii): width. n terms below 2^(p+q) each (p, q: P's and Q's largest magnitude
+        // bits), their sum below 2^(p+q+⌈log₂ n⌉). In canonical form p > 64(a−1) and q > 64(b−1),
+        // so this is ≥ a + b − 1 limbs, the positions multiply_add writes; the max makes it explicit.
         const auto log2n = static_cast<std::size_t>(std::bit_width(static_cast<std::size_t>(P.rows_) - 1));
+#if MATBP_DYADIC_MUTANT == 3  // the width bound without the ⌈log₂ n⌉ of the sum
+        D C = zeros(P.cols_, Q.cols_, std::max(a + b - 1, (magnitude_bits(P) + magnitude_bits(Q) + 63) / 64));
+#else
         D C = zeros(P.cols_, Q.cols_, std::max(a + b - 1, (magnitude_bits(P) + magnitude_bits(Q) + log2n + 63) / 64));
+#endif
         C.e_ = P.e_ + Q.e_;
         const std::size_t entries = C.sign_.size();
         const range_fn run = pick(a, b);
@@ -341,7 +371,11 @@ struct dyadic_engine {
         } else {
             std::vector<std::thread> pool;
             for (std::size_t u = 1; u < T; ++u)
+#if MATBP_DYADIC_MUTANT == 5  // each thread but the first skips its first entry
+                pool.emplace_back(run, std::cref(P), std::cref(Q), std::ref(C), entries * u / T + 1, entries * (u + 1) / T);
+#else
                 pool.emplace_back(run, std::cref(P), std::cref(Q), std::ref(C), entries * u / T, entries * (u + 1) / T);
+#endif
             run(P, Q, C, 0, entries / T);
             for (auto& th : pool) th.join();
         }
@@ -530,6 +564,7 @@ dyadic_gradients dyadic_network::gradients(const dyadic_matrix& X, const dyadic_
     using E = dyadic_engine;
     std::vector<piecewise> f(static_cast<std::size_t>(k + 1));
     for (Eigen::Index l = 1; l <= k; ++l) f[static_cast<std::size_t>(l)] = E::piecewise_of(layers_[static_cast<std::size_t>(l - 1)]);
+    // C1.dyadic (i): reduction "sum" in dyadic arithmetic; the mean's ρ is kept apart as `scale`.
     // Forward pass (D14): Zˡ = WˡAˡ⁻¹ + bˡ1ᵀ, Aˡ = f⃗ˡ(Zˡ).
     std::vector<block> Z(static_cast<std::size_t>(k + 1));
     std::vector<dyadic_matrix> A(static_cast<std::size_t>(k + 1));

@@ -866,7 +866,8 @@ int main(int argc, char** argv) {
                     if (v == "NO") problems += "  " + r.w.name + " x " + std::to_string(r.w.batch) + " " + a + ": " + k + " = NO\n";
             }
     std::cout << "\nCross-checks in this run: the double path's gradients pass `check_gradients` against the exact "
-                 "oracle, and the Kronecker chain equals backprop<exact> exactly, on every workload where both ran: "
+                 "oracle, and the Kronecker chain and the exact fast path (1 and 2 threads) equal backprop<exact> "
+                 "exactly, on every workload where they ran: "
               << (problems.empty() ? "all hold.\n" : "PROBLEMS:\n" + problems);
 
     if (!smooth.empty()) {
