@@ -197,6 +197,7 @@ SERIES = [  # CSV arith, legend, colour
     ("exact", "exact (compute_gradients)", (214, 39, 40)),
     ("exact-alg", "exact backprop<exact>", (255, 127, 14)),
     ("exact-dyadic", "exact dyadic engine", (188, 189, 34)),
+    ("exact-fast", "exact fast path", (227, 119, 194)),
     ("kron", "Kronecker chain (exact)", (140, 86, 75)),
     ("interval:256", "interval:256", (148, 103, 189)),
     ("real:256", "real:256", (23, 190, 207)),

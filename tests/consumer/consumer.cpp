@@ -2,6 +2,7 @@
 // network, backprop (C1) and backprop_by_induction (T1), every proof step checked exactly, and
 // gradient entries compared with values worked out by hand. Exit 0 iff everything agrees.
 #include "matbp/backprop.hpp"
+#include "matbp/dyadic.hpp"
 #include "matbp/induction.hpp"
 
 #include <iostream>
@@ -51,6 +52,25 @@ int main() {
     for (Eigen::Index l = 1; l <= net.depth(); ++l)
         check(matbp::same_matrix(g.dW[l], proof.dW[l]) && matbp::same_matrix(g.db[l], proof.db[l]),
               "backprop == backprop_by_induction at every layer");
+
+    // The exact fast path on doubles, by hand: W = (1/2, −1), b = 1/4, x = (1, 2), y = 1/2, identity:
+    //   z = 1/2 − 2 + 1/4 = −5/4,  mse over one output and one sample: c = (−5/4 − 1/2)² = 49/16,
+    //   ∂c/∂W = 2(z − y)xᵀ = (−7/2, −7),  ∂c/∂b = −7/2.
+    matbp::mlp<double> dnet;
+    matrix<double> W(1, 2), b(1, 1), xd(2, 1), yd(1, 1);
+    W << 0.5, -1;
+    b << 0.25;
+    xd << 1, 2;
+    yd << 0.5;
+    dnet.layers.push_back({W, b, matbp::identity_fn{}});
+    const auto fast = matbp::dyadic_network::from(dnet);
+    check(fast.has_value(), "dyadic_network takes a float64 identity net");
+    if (fast) {
+        const auto d = fast->gradients(xd, yd, matbp::loss::mse, matbp::reduction::mean, 2);
+        check(d.cost == exact(49, 16), "fast path cost == 49/16");
+        check(d.scale * d.dW[1](0, 1) == -7, "fast path dW(0,1) == -7");
+        check(d.to_exact().db[1](0) == exact(-7, 2), "fast path db == -7/2");
+    }
 
     std::cout << "consumer: " << proof.steps.size() << " proof steps, "
               << (failures ? "FAILED" : "all hold exactly and match the hand computation") << "\n";
