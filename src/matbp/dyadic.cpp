@@ -511,14 +511,7 @@ matrix<exact> dyadic_matrix::to_exact() const {
 }
 
 std::size_t dyadic_matrix::bits_bound() const {
-    std::size_t mb = 0;
-    for (std::size_t t = 0; t < sign_.size(); ++t) {
-        if (!sign_[t]) continue;
-        std::size_t hi = width_;
-        while (mag_[t * width_ + hi - 1] == 0) --hi;
-        mb = std::max(mb, 64 * (hi - 1) + static_cast<std::size_t>(std::bit_width(mag_[t * width_ + hi - 1])));
-    }
-    return mb + static_cast<std::size_t>(e_ < 0 ? -e_ : e_);
+    return dyadic_engine::magnitude_bits(*this) + static_cast<std::size_t>(e_ < 0 ? -e_ : e_);
 }
 
 gradient_result<exact> dyadic_gradients::to_exact() const {
