@@ -3,7 +3,9 @@
 // Test plan
 //   dyadic_matrix_from_double_eq_to_exact     every entry == to_exact(d) (wide exponents, subnormals,
 //                                             ±0, integers); the same representation as from_exact
-//   dyadic_matrix_from_exact_refuses_non_dyadic   1/3 → nullopt; huge integers and 2^−1074 work
+//   dyadic_matrix_from_exact_refuses_non_dyadic   1/3 → nullopt; huge integers and 2^−1074 work; one
+//                                             10⁵-bit integer among 4000 small ones → nullopt
+//                                             (padding), and so for the network and dyadic_backprop
 //   dyadic_matrix_canonical_eq_is_value_eq    values built along different routes compare ==, a
 //                                             changed value compares !=; the form is canonical (some
 //                                             magnitude odd, some top limb nonzero)
@@ -12,7 +14,9 @@
 //                                             every dW and db and the kinks == backprop<exact>
 //   C1_dyadic_from_double_net_eq_from_exact_net   mlp<double> and its exact image give == results
 //   C1_dyadic_independent_of_thread_count     1, 2, 3 and 8 threads give identical representations,
-//                                             on products far above the threading threshold
+//                                             on products far above the threading threshold, with
+//                                             1–2-limb and with 7+-limb magnitudes; == ℚ
+//   (C1_dyadic_compile_fail_default_network: tests/compile_fail, no dyadic_network without layers)
 //   C1_dyadic_carries_and_borrows_across_limbs   2¹²⁸ − 1 (a borrow through equal limbs), its
 //                                             negative, and 64 terms near 2¹²⁸ that carry: == ℚ
 //   (tests/mutants.md: the dyadic mutants 1–7 this file must kill)
@@ -139,6 +143,20 @@ BOOST_AUTO_TEST_CASE(dyadic_matrix_from_exact_refuses_non_dyadic) {
     BOOST_TEST(same_matrix(D->to_exact(), M));
     BOOST_TEST(D->exponent() == -1074);
     BOOST_TEST(D->bits_bound() >= 3001u + 1074u);
+    // One 10⁵-bit integer among 4000 small entries: padding all to its width would take about
+    // 6·10⁶ limbs against 10⁴ of their own, so rationals serve better (nullopt).
+    matrix<exact> wide = matrix<exact>::Ones(1, 4000);
+    wide(0, 17) = exact(bmp::mpz_int(1) << 100000);
+    BOOST_TEST(!dyadic_matrix::from_exact(wide).has_value());
+    mlp<exact> net;
+    net.layers.push_back({wide, matrix<exact>::Zero(1, 1), relu_fn{}});
+    BOOST_TEST(!dyadic_network::from(net).has_value());
+    BOOST_TEST(!dyadic_backprop(net, matrix<exact>::Ones(4000, 1), matrix<exact>::Ones(1, 1), loss::mse, reduction::sum).has_value());
+    // The same integer in a short row is taken: the padding is small in absolute terms.
+    matrix<exact> short_row = wide.leftCols(20);
+    const auto S = dyadic_matrix::from_exact(short_row);
+    BOOST_REQUIRE(S.has_value());
+    BOOST_TEST(same_matrix(S->to_exact(), short_row));
 }
 
 RC_BOOST_PROP(dyadic_matrix_canonical_eq_is_value_eq, ()) {
@@ -182,7 +200,8 @@ RC_BOOST_PROP(C1_dyadic_eq_rational_backprop, ()) {
     const auto fast = dyadic_network::from(net);
     RC_ASSERT(fast.has_value());
     const auto g = backprop(net, exact_of(X), exact_of(Y), kind, red);  // the rational algorithm
-    require_same(fast->gradients(X, Y, kind, red), g);
+    // These nets are below the threading threshold, so the thread count must not matter at all.
+    require_same(fast->gradients(X, Y, kind, red, *rc::gen::inRange(1u, 4u)), g);
     const auto via = dyadic_backprop(net, exact_of(X), exact_of(Y), kind, red);
     RC_ASSERT(via.has_value());
     require_same(fast->gradients(X, Y, kind, red), *via);
@@ -200,31 +219,38 @@ RC_BOOST_PROP(C1_dyadic_from_double_net_eq_from_exact_net, ()) {
 }
 
 BOOST_AUTO_TEST_CASE(C1_dyadic_independent_of_thread_count) {
-    // 128-128-10 at batch 32: Z¹ alone is 128·32 entries × 128 terms, about 2¹⁹ limb products, so
-    // every product but the smallest is split over as many threads as allowed (threshold: 2¹⁶ limb
-    // products per thread).
-    std::mt19937_64 rng(20261126);
-    std::uniform_real_distribution<double> u(-1, 1);
-    auto random = [&](Eigen::Index r, Eigen::Index c) {
-        matrix<double> M(r, c);
-        for (Eigen::Index t = 0; t < M.size(); ++t) M(t) = u(rng);
-        return M;
-    };
-    mlp<double> net;
-    net.layers.push_back({random(128, 128), random(128, 1), leaky_relu_fn<double>{0.01}});
-    net.layers.push_back({random(10, 128), random(10, 1), identity_fn{}});
-    const matrix<double> X = random(128, 32), Y = random(10, 32);
-    const auto fast = dyadic_network::from(net);
-    BOOST_REQUIRE(fast.has_value());
-    const auto one = fast->gradients(X, Y, loss::mse, reduction::mean, 1);
-    for (unsigned t : {2u, 3u, 8u}) BOOST_TEST(same_representation(fast->gradients(X, Y, loss::mse, reduction::mean, t), one), t << " threads");
-    // And the values are the rational algorithm's.
-    const auto g = backprop(exact_of(net), exact_of(X), exact_of(Y), loss::mse, reduction::mean);
-    const auto e = one.to_exact();
-    BOOST_TEST(e.cost == g.cost);
-    for (Eigen::Index l = 1; l <= 2; ++l) {
-        BOOST_TEST(same_matrix(e.dW[l], g.dW[l]));
-        BOOST_TEST(same_matrix(e.db[l], g.db[l]));
+    // 128-128-10 at batch 32 with entries in (−1, 1): Z¹ alone is 128·32 entries × 128 terms, about
+    // 2¹⁹ limb products, so every product but the smallest is split over as many threads as
+    // allowed (threshold: 2¹⁶ limb products per thread). 48-48-4 at batch 16 with entries spread
+    // over 2^±200: magnitudes of 7 or more limbs, the kernel's generic (run-time width) form.
+    for (const int spread : {0, 200}) {
+        std::mt19937_64 rng(20261126 + spread);
+        std::uniform_real_distribution<double> u(-1, 1);
+        std::uniform_int_distribution<int> e(-spread, spread);
+        auto random = [&](Eigen::Index r, Eigen::Index c) {
+            matrix<double> M(r, c);
+            for (Eigen::Index t = 0; t < M.size(); ++t) M(t) = std::ldexp(u(rng), e(rng));
+            return M;
+        };
+        const Eigen::Index m0 = spread ? 48 : 128, m2 = spread ? 4 : 10, n = spread ? 16 : 32;
+        mlp<double> net;
+        net.layers.push_back({random(m0, m0), random(m0, 1), leaky_relu_fn<double>{0.01}});
+        net.layers.push_back({random(m2, m0), random(m2, 1), identity_fn{}});
+        const matrix<double> X = random(m0, n), Y = random(m2, n);
+        const auto fast = dyadic_network::from(net);
+        BOOST_REQUIRE(fast.has_value());
+        const auto one = fast->gradients(X, Y, loss::mse, reduction::mean, 1);
+        BOOST_TEST((spread == 0 || one.dW[1].width() > 4u), "widths beyond the specialised kernels");
+        for (unsigned t : {2u, 3u, 8u})
+            BOOST_TEST(same_representation(fast->gradients(X, Y, loss::mse, reduction::mean, t), one), t << " threads, spread " << spread);
+        // And the values are the rational algorithm's.
+        const auto g = backprop(exact_of(net), exact_of(X), exact_of(Y), loss::mse, reduction::mean);
+        const auto ex = one.to_exact();
+        BOOST_TEST(ex.cost == g.cost);
+        for (Eigen::Index l = 1; l <= 2; ++l) {
+            BOOST_TEST(same_matrix(ex.dW[l], g.dW[l]));
+            BOOST_TEST(same_matrix(ex.db[l], g.db[l]));
+        }
     }
 }
 
@@ -359,6 +385,9 @@ BOOST_AUTO_TEST_CASE(preconditions_raise_contract_violations) {
     auto nan_weight = net;
     nan_weight.layers[0].W(0, 1) = nan;
     expect_violation("C1", [&] { dyadic_network::from(nan_weight); });
+    auto inf_bias = net;
+    inf_bias.layers[0].b(1) = inf;
+    expect_violation("C1", [&] { dyadic_network::from(inf_bias); });
     auto nan_slope = net;
     nan_slope.layers[0].f = leaky_relu_fn<double>{nan};
     expect_violation("C1", [&] { dyadic_network::from(nan_slope); });
@@ -372,6 +401,7 @@ BOOST_AUTO_TEST_CASE(preconditions_raise_contract_violations) {
     expect_violation("C1", [&] { dyadic_backprop(enet, exact_of(matrix<double>::Ones(3, 3)), EY, loss::mse, reduction::sum); });
     expect_violation("C1", [&] { dyadic_backprop(enet, EX, exact_of(matrix<double>::Ones(2, 2)), loss::mse, reduction::sum); });
     expect_violation("C1", [&] { dyadic_backprop(enet, EX, EY, loss::mse, reduction::sum, nullptr, 0); });
+    expect_violation("C1", [&] { dyadic_backprop(enet, matrix<exact>(2, 0), matrix<exact>(2, 0), loss::mse, reduction::sum); });
 }
 
 BOOST_AUTO_TEST_CASE(usage_example_of_dyadic_hpp) {

@@ -9,6 +9,7 @@
 #include <climits>
 #include <cmath>
 #include <cstring>
+#include <exception>
 #include <thread>
 #include <type_traits>
 
@@ -46,6 +47,13 @@ std::pair<mpz_int, long> split(const exact& q) {
     return {bmp::numerator(q), -static_cast<long>(bmp::msb(bmp::denominator(q)))};
 }
 
+/// x·2^s for s ≥ 0 (any size: no cast to a narrower shift count).
+mpz_int times_power_of_two(const mpz_int& x, long s) {
+    mpz_int r;
+    mpz_mul_2exp(r.backend().data(), x.backend().data(), static_cast<mp_bitcnt_t>(s));
+    return r;
+}
+
 /// Re-express b with the smaller exponent e ≤ b.e (exact: a left shift).
 void lower_exponent(block& b, long e) {
     if (e >= b.e) return;
@@ -74,11 +82,11 @@ block piecewise_apply(const piecewise& f, const block& Z, const block* G) {
 #else
         const bool positive = mpz_sgn(Z.m[i].backend().data()) > 0;
 #endif
-        if (positive) R.m[i] = V.m[i] << static_cast<unsigned>(V.e - e);
+        if (positive) R.m[i] = times_power_of_two(V.m[i], V.e - e);
 #if MATBP_DYADIC_MUTANT == 7  // the leaky slope's exponent dropped
-        else if (f.kind == 2) R.m[i] = (V.m[i] * f.slope) << static_cast<unsigned>(V.e - e);
+        else if (f.kind == 2) R.m[i] = times_power_of_two(V.m[i] * f.slope, V.e - e);
 #else
-        else if (f.kind == 2) R.m[i] = (V.m[i] * f.slope) << static_cast<unsigned>(V.e + f.slope_e - e);
+        else if (f.kind == 2) R.m[i] = times_power_of_two(V.m[i] * f.slope, V.e + f.slope_e - e);
 #endif
         // else ReLU: stays 0
     }
@@ -162,7 +170,7 @@ struct dyadic_engine {
         unsigned long tz = ULONG_MAX;
         std::size_t used = 0;
         for (std::size_t t = 0; t < n; ++t) {
-            const limb* p = &d.mag_[t * w];
+            const limb* p = d.mag_.data() + (t * w);
             std::size_t lo = 0, hi = w;
             while (lo < w && p[lo] == 0) ++lo;
             if (lo == w) {
@@ -185,7 +193,7 @@ struct dyadic_engine {
         }
         if (tz > 0) {
             for (std::size_t t = 0; t < n; ++t)
-                if (d.sign_[t]) shift_right(&d.mag_[t * w], w, tz);
+                if (d.sign_[t]) shift_right(d.mag_.data() + (t * w), w, tz);
             d.e_ += static_cast<long>(tz);
             used = 0;
             for (std::size_t t = 0; t < n; ++t) {
@@ -195,7 +203,7 @@ struct dyadic_engine {
             }
         }
         if (used < w) {
-            for (std::size_t t = 0; t < n; ++t) std::memmove(&d.mag_[t * used], &d.mag_[t * w], used * sizeof(limb));
+            for (std::size_t t = 0; t < n; ++t) std::memmove(d.mag_.data() + (t * used), d.mag_.data() + (t * w), used * sizeof(limb));
             d.mag_.resize(n * used);
             d.width_ = used;
         }
@@ -209,7 +217,7 @@ struct dyadic_engine {
         for (std::size_t t = 0; t < b.m.size(); ++t) {
             const mpz_srcptr z = b.m[t].backend().data();
             d.sign_[t] = static_cast<std::int8_t>(mpz_sgn(z));
-            std::copy_n(mpz_limbs_read(z), mpz_size(z), &d.mag_[t * w]);
+            std::copy_n(mpz_limbs_read(z), mpz_size(z), d.mag_.data() + (t * w));
         }
         canonicalize(d);
         return d;
@@ -222,7 +230,7 @@ struct dyadic_engine {
             return;
         }
         limb* p = mpz_limbs_write(z, w);
-        std::copy_n(&d.mag_[t * d.width_], d.width_, p);
+        std::copy_n(d.mag_.data() + (t * d.width_), d.width_, p);
         mpz_limbs_finish(z, d.sign_[t] < 0 ? -w : w);
     }
 
@@ -255,7 +263,7 @@ struct dyadic_engine {
             for (Eigen::Index i = 0; i < d.rows_; ++i) {
                 const auto s = static_cast<std::size_t>(i + j * d.rows_), t = static_cast<std::size_t>(j + i * d.cols_);
                 r.sign_[t] = d.sign_[s];
-                std::copy_n(&d.mag_[s * w], w, &r.mag_[t * w]);
+                std::copy_n(d.mag_.data() + (s * w), w, r.mag_.data() + (t * w));
             }
         return r;
     }
@@ -283,13 +291,13 @@ struct dyadic_engine {
         limb* pos = scratch.data();
         limb* neg = pos + w;
         for (std::size_t t = t0, i = t0 % r, j = t0 / r; t < t1; ++t, i = i + 1 == r ? 0 : i + 1, j += i == 0) {
-            const limb* pm = &P.mag_[i * inner * a];
-            const limb* qm = &Q.mag_[j * inner * b];
-            const std::int8_t* ps = &P.sign_[i * inner];
-            const std::int8_t* qs = &Q.sign_[j * inner];
+            const limb* pm = P.mag_.data() + (i * inner * a);
+            const limb* qm = Q.mag_.data() + (j * inner * b);
+            const std::int8_t* ps = P.sign_.data() + (i * inner);
+            const std::int8_t* qs = Q.sign_.data() + (j * inner);
             if (inner == 1) {  // an outer product: one term, no sum
                 const int s = ps[0] * qs[0];
-                if (s) multiply_add<A, B>(&C.mag_[t * w], pm, a, qm, b);
+                if (s) multiply_add<A, B>(C.mag_.data() + (t * w), pm, a, qm, b);
                 C.sign_[t] = static_cast<std::int8_t>(s);
                 continue;
             }
@@ -305,7 +313,7 @@ struct dyadic_engine {
             const bool negative = neg[q - 1] > pos[q - 1];
             const limb* big = negative ? neg : pos;
             const limb* small = negative ? pos : neg;
-            limb* out = &C.mag_[t * w];
+            limb* out = C.mag_.data() + (t * w);
             limb borrow = 0;
             for (std::size_t u = 0; u < w; ++u) {
                 const limb x = big[u], y = small[u];
@@ -369,15 +377,35 @@ struct dyadic_engine {
         if (T <= 1) {
             run(P, Q, C, 0, entries);
         } else {
-            std::vector<std::thread> pool;
-            for (std::size_t u = 1; u < T; ++u)
+            // Range u of T, computed on some thread; an exception (bad_alloc) is kept, not lost
+            // to std::terminate, and rethrown after every thread has joined.
+            std::vector<std::exception_ptr> errors(T);
+            auto range = [&](std::size_t u) {
+                try {
 #if MATBP_DYADIC_MUTANT == 5  // each thread but the first skips its first entry
-                pool.emplace_back(run, std::cref(P), std::cref(Q), std::ref(C), entries * u / T + 1, entries * (u + 1) / T);
+                    run(P, Q, C, entries * u / T + (u > 0), entries * (u + 1) / T);
 #else
-                pool.emplace_back(run, std::cref(P), std::cref(Q), std::ref(C), entries * u / T, entries * (u + 1) / T);
+                    run(P, Q, C, entries * u / T, entries * (u + 1) / T);
 #endif
-            run(P, Q, C, 0, entries / T);
+                } catch (...) {
+                    errors[u] = std::current_exception();
+                }
+            };
+            std::vector<std::thread> pool;
+            pool.reserve(T - 1);
+            std::size_t u = 1;
+            for (; u < T; ++u) {
+                try {
+                    pool.emplace_back(range, u);
+                } catch (...) {  // no thread to be had: the main thread takes ranges u … T−1
+                    break;
+                }
+            }
+            range(0);
+            for (; u < T; ++u) range(u);
             for (auto& th : pool) th.join();
+            for (const auto& e : errors)
+                if (e) std::rethrow_exception(e);
         }
         canonicalize(C);
         return C;
@@ -462,7 +490,7 @@ dyadic_matrix dyadic_matrix::from_double(const matrix<double>& M) {
     for (std::size_t t = 0; t < n; ++t) {
         if (!mant[t]) continue;
         d.sign_[t] = M(static_cast<Eigen::Index>(t)) < 0 ? -1 : 1;
-        shift_left(&mant[t], 1, static_cast<unsigned long>(ex[t] - emin), &d.mag_[t * w], w);
+        shift_left(&mant[t], 1, static_cast<unsigned long>(ex[t] - emin), d.mag_.data() + (t * w), w);
     }
     dyadic_engine::canonicalize(d);
     return d;
@@ -477,13 +505,17 @@ std::optional<dyadic_matrix> dyadic_matrix::from_exact(const matrix<exact>& M) {
         emin = std::min(emin, -static_cast<long>(bmp::msb(bmp::denominator(q))));
     }
     // Entry = num·2^−s = (num·2^(−s−emin))·2^emin.
-    std::size_t w = 0;
+    std::size_t w = 0, own = 0;
     for (std::size_t t = 0; t < n; ++t) {
         const mpq_srcptr q = M(static_cast<Eigen::Index>(t)).backend().data();
+        own += 1 + mpz_size(mpq_numref(q)) + mpz_size(mpq_denref(q));
         if (mpq_sgn(q) == 0) continue;
         const long s = -static_cast<long>(mpz_sizeinbase(mpq_denref(q), 2) - 1);
         w = std::max(w, (mpz_sizeinbase(mpq_numref(q), 2) + static_cast<std::size_t>(s - emin) + 63) / 64);
     }
+    // One shared width pads every entry to the widest: refuse a form more than 16 times the
+    // entries' own size (beyond 2²⁰ limbs), e.g. one 10⁵-digit integer among a thousand small ones.
+    if (static_cast<double>(n) * static_cast<double>(w) > 16.0 * static_cast<double>(own) + 1048576.0) return std::nullopt;
     dyadic_matrix d = dyadic_engine::zeros(M.rows(), M.cols(), w);
     d.e_ = emin;
     for (std::size_t t = 0; t < n; ++t) {
@@ -491,7 +523,7 @@ std::optional<dyadic_matrix> dyadic_matrix::from_exact(const matrix<exact>& M) {
         if (mpq_sgn(q) == 0) continue;
         const long s = -static_cast<long>(mpz_sizeinbase(mpq_denref(q), 2) - 1);
         d.sign_[t] = static_cast<std::int8_t>(mpq_sgn(q));
-        shift_left(mpz_limbs_read(mpq_numref(q)), mpz_size(mpq_numref(q)), static_cast<unsigned long>(s - emin), &d.mag_[t * w], w);
+        shift_left(mpz_limbs_read(mpq_numref(q)), mpz_size(mpq_numref(q)), static_cast<unsigned long>(s - emin), d.mag_.data() + (t * w), w);
     }
     dyadic_engine::canonicalize(d);
     return d;
@@ -511,7 +543,7 @@ matrix<exact> dyadic_matrix::to_exact() const {
 }
 
 std::size_t dyadic_matrix::bits_bound() const {
-    return dyadic_engine::magnitude_bits(*this) + static_cast<std::size_t>(e_ < 0 ? -e_ : e_);
+    return std::max<std::size_t>(1, dyadic_engine::magnitude_bits(*this) + static_cast<std::size_t>(e_ < 0 ? -e_ : e_));
 }
 
 gradient_result<exact> dyadic_gradients::to_exact() const {
@@ -597,7 +629,9 @@ dyadic_gradients dyadic_network::gradients(const dyadic_matrix& X, const dyadic_
     // squared_error: ½Σ(a−y)², G = A − Y;  mse: Σ(a−y)², G = 2(A − Y).
     r.cost = exact(sq) * (kind == loss::squared_error ? exact(1, 2) : exact(1));
     if (kind == loss::mse) G.e += 1;
-    r.cost *= 2 * eg >= 0 ? exact(mpz_int(1) << static_cast<unsigned>(2 * eg)) : exact(mpz_int(1), mpz_int(1) << static_cast<unsigned>(-2 * eg));
+    // The squares carry the exponent 2·eg: cost ·= 2^(2·eg), exactly, for any size of eg.
+    if (eg >= 0) mpq_mul_2exp(r.cost.backend().data(), r.cost.backend().data(), static_cast<mp_bitcnt_t>(2 * eg));
+    else mpq_div_2exp(r.cost.backend().data(), r.cost.backend().data(), static_cast<mp_bitcnt_t>(-2 * eg));
     if (red == reduction::mean) r.scale = exact(1) / (kind == loss::mse ? exact(n * width(k)) : exact(n));
     r.cost *= r.scale;
     // Backward pass (C1): Δᵏ = fᵏ′(Zᵏ) ⊙ G, Δˡ⁻¹ = fˡ⁻¹′(Zˡ⁻¹) ⊙ ((Wˡ)ᵀΔˡ);

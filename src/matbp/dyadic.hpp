@@ -7,10 +7,10 @@
 // integer magnitudes (64-bit limbs) and signs with one shared binary exponent (block floating
 // point). Nothing is ever rounded and no gcd is ever taken:
 //   - the products (Zˡ = WˡAˡ⁻¹, (Wˡ)ᵀΔˡ, ΔˡAˡ⁻¹ᵀ) run on fixed-width limb accumulators whose
-//     width is proven sufficient before the product starts (a sum of n products of a-limb and
-//     b-limb magnitudes is below 2^(64(a+b+1)) for n < 2^64); they split their output entries over
-//     threads, each entry computed by the same sequential code, so the result does not depend on
-//     the thread count;
+//     width is proven sufficient before the product starts (C1.dyadic (ii): n products of p-bit
+//     and q-bit magnitudes sum below 2^(p+q+⌈log₂ n⌉)); a product with at least 2¹⁶ limb products
+//     per thread splits its output entries over threads, each entry computed by the same
+//     sequential code, so the result does not depend on the thread count;
 //   - the entrywise steps (bias, activation, f′ ⊙ ·, the loss) run on GMP integers;
 //   - every result is canonical (the fewest limbs; the exponent as large as keeps every magnitude
 //     an integer), so equal values have equal representations.
@@ -45,7 +45,9 @@ public:
     dyadic_matrix() = default;
     /// Every finite double exactly. Requires: every entry of M finite.
     static dyadic_matrix from_double(const matrix<double>& M);
-    /// The same values; nullopt unless every entry of M is dyadic.
+    /// The same values; nullopt unless every entry of M is dyadic and the shared-width form is at
+    /// most 16 times the entries' own size plus 2²⁰ limbs (one huge entry among many small ones
+    /// is better served by rationals).
     static std::optional<dyadic_matrix> from_exact(const matrix<exact>& M);
 
     Eigen::Index rows() const noexcept { return rows_; }
@@ -56,7 +58,7 @@ public:
     exact operator()(Eigen::Index i, Eigen::Index j) const;
     /// Every entry as a rational in lowest terms (no gcd: trailing zero bits cancel powers of 2).
     matrix<exact> to_exact() const;
-    /// An upper bound on the bits of any entry's numerator or denominator.
+    /// An upper bound on the bits of any entry's numerator or denominator (at least 1).
     std::size_t bits_bound() const;
 
     friend bool operator==(const dyadic_matrix&, const dyadic_matrix&) = default;
@@ -88,7 +90,7 @@ using size_observer = std::function<void(const char* stage, Eigen::Index layer, 
 class dyadic_network {
 public:
     /// nullopt unless every activation is identity, ReLU or leaky ReLU with a dyadic slope and
-    /// every parameter is dyadic. Requires: well_formed(net).
+    /// dyadic_matrix::from_exact takes every Wˡ and bˡ. Requires: well_formed(net).
     static std::optional<dyadic_network> from(const mlp<exact>& net);
     /// nullopt unless every activation is identity, ReLU or leaky ReLU. Requires: well_formed(net),
     /// every parameter and slope finite.
@@ -115,10 +117,12 @@ private:
         exact slope;          ///< leaky ReLU's negative slope (dyadic)
     };
     std::vector<layer_data> layers_;
+    dyadic_network() = default;  // only from() makes one: a network has at least one layer
 };
 
 /// C1 by the exact fast path, the results as rationals: the same values as backprop<exact>.
-/// nullopt unless dyadic_network::from(net) applies, X and Y are dyadic, and the loss is
+/// nullopt unless dyadic_network::from(net) applies, X and Y are dyadic (dyadic_matrix::from_exact
+/// takes them), and the loss is
 /// squared_error or mse. Requires: as backprop (well_formed(net), X m₀ × n, Y m_k × n, n ≥ 1),
 /// threads ≥ 1.
 std::optional<gradient_result<exact>> dyadic_backprop(const mlp<exact>& net, const matrix<exact>& X,
