@@ -326,8 +326,7 @@ RC_BOOST_PROP(exact_results_independent_of_sample_order, ()) {
 namespace {
 /// A random double in [−2, 2) with a random binary exponent shift, taken exactly.
 rc::Gen<exact> gen_double_valued() {
-    return rc::gen::map(rc::gen::pair(rc::gen::arbitrary<std::int32_t>(), rc::gen::inRange(-30, 30)),
-                        [](const std::pair<std::int32_t, int>& p) { return to_exact(std::ldexp(p.first / 1073741824.0, p.second)); });
+    return rc::gen::map(gen_float64(30), [](double d) { return to_exact(d); });
 }
 matrix<exact> gen_double_matrix(Eigen::Index r, Eigen::Index c) { return *gen_matrix(r, c, gen_double_valued()); }
 }  // namespace

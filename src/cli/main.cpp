@@ -41,6 +41,16 @@ const char* usage =
     "'matbp <command> --help' describes a command's options.\n"
     "Exit codes: 0 success or pass, 1 a check failed, 2 bad usage or input.\n";
 
+// The options every command takes (limit_options below), one help text for all three.
+#define LIMITS_HELP \
+    "Limits (exit 2 with a message naming the layer when hit):\n" \
+    "  --max-bits N        bits of any exact numerator or denominator (default 1000000)\n" \
+    "  --time-limit S      seconds for the computation, checked per layer (default 3600; 0 none)\n" \
+    "  --max-parameters N  parameters in the model (default 50000000)\n" \
+    "  --max-file-bytes N  size of a JSON file read (default 67108864 = 64 MiB)\n" \
+    "  --threads N         threads of the exact fast path, 1 to 256 (default: every core);\n" \
+    "                      the result is the same for every N\n"
+
 const char* grad_help =
     "usage: matbp grad MODEL [--arith A] [--values exact|double] [--format json|text] [--quiet]\n"
     "\n"
@@ -52,13 +62,7 @@ const char* grad_help =
     "                 double: correctly rounded doubles (interval: outward-rounded bounds)\n"
     "  --format F     json (default) or text\n"
     "  --quiet        no progress messages on stderr\n"
-    "Limits (exit 2 with a message naming the layer when hit):\n"
-    "  --max-bits N        bits of any exact numerator or denominator (default 1000000)\n"
-    "  --time-limit S      seconds for the computation, checked per layer (default 3600; 0 none)\n"
-    "  --max-parameters N  parameters in the model (default 50000000)\n"
-    "  --max-file-bytes N  size of a JSON file read (default 67108864 = 64 MiB)\n"
-    "  --threads N         threads of the exact fast path, 1 to 256 (default: every core);\n"
-    "                      the result is the same for every N\n"
+    LIMITS_HELP
     "Kinks list (layer, sample, unit), 0-based indices into the JSON arrays, of every unit whose\n"
     "potential is exactly at a point where its activation is not differentiable; there the\n"
     "derivative is PyTorch's convention: relu'(0) = 0, leaky_relu'(0) = negative_slope.\n";
@@ -79,13 +83,7 @@ const char* check_help =
     "                 (default 1e-10 for float64, 1e-4 for float32)\n"
     "  --max-ulps N   also require every non-kink entry within N ULPs (off by default)\n"
     "  --strict-kinks judge kink entries too, against matbp's convention (PyTorch's)\n"
-    "Limits (exit 2 with a message naming the layer when hit):\n"
-    "  --max-bits N        bits of any exact numerator or denominator (default 1000000)\n"
-    "  --time-limit S      seconds for the computation, checked per layer (default 3600; 0 none)\n"
-    "  --max-parameters N  parameters in the model (default 50000000)\n"
-    "  --max-file-bytes N  size of a JSON file read (default 67108864 = 64 MiB)\n"
-    "  --threads N         threads of the exact fast path, 1 to 256 (default: every core);\n"
-    "                      the result is the same for every N\n"
+    LIMITS_HELP
     "Exit 0 pass, 1 fail, 2 bad input.\n";
 
 const char* verify_help =
@@ -96,13 +94,7 @@ const char* verify_help =
     "corollary C1, and prints a table: step ID, layer, sample, result, C++ function.\n"
     "Needs an exact model (no tanh/logistic/softplus), the squared_error loss, and widths ≤ 128\n"
     "(each step's automatic differentiation costs grow with the cube of the width).\n"
-    "Limits (exit 2 with a message naming the layer when hit):\n"
-    "  --max-bits N        bits of any exact numerator or denominator (default 1000000)\n"
-    "  --time-limit S      seconds for the computation, checked per layer (default 3600; 0 none)\n"
-    "  --max-parameters N  parameters in the model (default 50000000)\n"
-    "  --max-file-bytes N  size of a JSON file read (default 67108864 = 64 MiB)\n"
-    "  --threads N         threads of the exact fast path, 1 to 256 (default: every core);\n"
-    "                      the result is the same for every N\n"
+    LIMITS_HELP
     "Exit 0 if every step holds, 1 otherwise, 2 bad input.\n";
 
 struct usage_error : std::runtime_error {

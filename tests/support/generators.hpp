@@ -1,12 +1,15 @@
 #pragma once
-// Random exact inputs for property tests: rationals with mixed signs and denominators, and
-// matrices of them. RapidCheck shrinks through the integer pairs, so a counterexample comes out
+// Random inputs for property tests: rationals with mixed signs and denominators, doubles with a
+// chosen exponent spread, and matrices of them. RapidCheck shrinks through the integer pairs, so a counterexample comes out
 // with small shapes, small numerators and denominator 1 where possible.
 
 #include "matbp/scalar.hpp"
 
 #include <rapidcheck.h>
 
+#include <cmath>
+#include <cstdint>
+#include <utility>
 #include <vector>
 
 namespace matbp::testing {
@@ -19,6 +22,12 @@ inline rc::Gen<exact> gen_exact() {
                             const int p = kq.first % 2 ? -(kq.first + 1) / 2 : kq.first / 2;
                             return exact(p) / exact(kq.second);
                         });
+}
+
+/// A double in [−2, 2) times 2^[−s, s): 31 significant bits, exponents spread as asked.
+inline rc::Gen<double> gen_float64(int s = 30) {
+    return rc::gen::map(rc::gen::pair(rc::gen::arbitrary<std::int32_t>(), rc::gen::inRange(-s, s)),
+                        [](const std::pair<std::int32_t, int>& p) { return std::ldexp(p.first / 1073741824.0, p.second); });
 }
 
 /// A rows × cols matrix with entries from `entries` (default: gen_exact()).
