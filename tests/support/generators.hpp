@@ -1,7 +1,7 @@
 #pragma once
 // Random inputs for property tests: rationals with mixed signs and denominators, doubles with a
-// chosen exponent spread, and matrices of them. RapidCheck shrinks through the integer pairs, so a counterexample comes out
-// with small shapes, small numerators and denominator 1 where possible.
+// chosen exponent spread, and matrices of them. RapidCheck shrinks through the integer pairs, so a
+// counterexample comes out with small shapes, small numerators and denominator 1 where possible.
 
 #include "matbp/scalar.hpp"
 
