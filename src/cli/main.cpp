@@ -37,6 +37,7 @@ const char* usage =
     "  grad MODEL                  the cost and every gradient of a matbp/1 model, as JSON\n"
     "  check MODEL --gradients F   compare another implementation's gradients with matbp's\n"
     "  verify MODEL                run every proof-step check (T1, C1) on the model\n"
+    "  catalog                     the activations and losses matbp knows, as JSON\n"
     "\n"
     "'matbp <command> --help' describes a command's options.\n"
     "Exit codes: 0 success or pass, 1 a check failed, 2 bad usage or input.\n";
@@ -50,6 +51,13 @@ const char* usage =
     "  --max-file-bytes N  size of a JSON file read (default 67108864 = 64 MiB)\n" \
     "  --threads N         threads of the exact fast path, 1 to 256 (default: every core);\n" \
     "                      the result is the same for every N\n"
+
+const char* catalog_help =
+    "usage: matbp catalog\n"
+    "\n"
+    "Prints the activation and loss registries as JSON: every name and alias, each parameter with\n"
+    "its exact default and PyTorch name, whether it is exact over the rationals, and its PyTorch\n"
+    "counterpart.\n";
 
 const char* grad_help =
     "usage: matbp grad MODEL [--arith A] [--values exact|double] [--format json|text] [--quiet]\n"
@@ -92,7 +100,7 @@ const char* verify_help =
     "Runs backpropagation as the induction of T1 on every sample in exact arithmetic, with every\n"
     "proof step re-deriving its left-hand side by automatic differentiation, then the batch\n"
     "corollary C1, and prints a table: step ID, layer, sample, result, C++ function.\n"
-    "Needs an exact model (no tanh/logistic/softplus), the squared_error loss, and widths ≤ 128\n"
+    "Needs an exact model (no tanh/logistic/softplus/softmax_cross_entropy) and widths ≤ 128\n"
     "(each step's automatic differentiation costs grow with the cube of the width).\n"
     LIMITS_HELP
     "Exit 0 if every step holds, 1 otherwise, 2 bad input.\n";
@@ -366,9 +374,8 @@ int verify(int argc, char** argv) {
     const progress p(o.has("--quiet"));
     const auto model = load_model(o, verify_help);
     about_model(o, [&] {
-        if (model.loss_kind != loss::squared_error)
-            throw input_error("loss", 0, 0, "verify checks the theorem T1, which is stated for squared_error; this model uses " +
-                                                 to_string(model.loss_kind) + " (use grad or check)");
+        if (!model.loss_kind.info().exact_evaluation)
+            throw input_error("loss", 0, 0, model.loss_kind.name + " has no exact evaluation; verify runs over the rationals only");
         for (std::size_t l = 0; l < model.layers.size(); ++l) {
             if (model.layers[l].activation.transcendental())
                 throw input_error("layers[" + std::to_string(l) + "].activation", 0, 0,
@@ -388,6 +395,7 @@ int verify(int argc, char** argv) {
     // The algorithm first, under the resource limits: the induction's numbers are the same sizes.
     about_model(o, [&] { return compute_gradients(model, arith_spec{}, limits_of(o)); });
     const mlp<exact> net = build_network<exact>(model);
+    const loss_function<exact> ell = build_loss<exact>(model);
     contract_level_guard level(contract_level::expensive);
     struct row {
         std::string id;
@@ -401,7 +409,8 @@ int verify(int argc, char** argv) {
     for (Eigen::Index i = 0; i < n; ++i) {
         p.stage("sample " + std::to_string(i) + " of " + std::to_string(n));
         try {
-            const auto proof = backprop_by_induction(net, matrix<exact>(model.inputs.col(i)), matrix<exact>(model.targets.col(i)));
+            const auto proof =
+                backprop_by_induction(net, matrix<exact>(model.inputs.col(i)), matrix<exact>(model.targets.col(i)), ell);
             for (const auto& s : proof.steps) rows.push_back({s.eq.id, s.layer, i, holds_exactly(s.eq), s.function, ""});
             sdW.push_back(proof.dW);
             sdb.push_back(proof.db);
@@ -410,9 +419,9 @@ int verify(int argc, char** argv) {
         }
     }
     if (static_cast<Eigen::Index>(sdW.size()) == n) {
-        const auto g = backprop(net, model.inputs, model.targets, loss::squared_error, model.red);
+        const auto g = backprop(net, model.inputs, model.targets, ell, model.red);
         bool ok = true;
-        for (const auto& eq : batch_gradient_eq_mean_of_sample_gradients(g, sdW, sdb, model.red)) ok = ok && holds_exactly(eq);
+        for (const auto& eq : batch_gradient_eq_mean_of_sample_gradients(g, sdW, sdb, model.red, ell)) ok = ok && holds_exactly(eq);
         rows.push_back({"C1", 0, -1, ok, "batch_gradient_eq_mean_of_sample_gradients", ""});
     }
     bool all = true;
@@ -518,7 +527,7 @@ int demo() {
         sdW.push_back(proof.dW);
         sdb.push_back(proof.db);
     }
-    const auto g = backprop(e.net, e.X, e.Y, loss::squared_error, reduction::mean);
+    const auto g = backprop(e.net, e.X, e.Y, squared_error_loss{}, reduction::mean);
     std::cout << "\nBatch (C1, reduction mean): C = " << to_string(g.cost) << "\n";
     for (Eigen::Index l = 1; l <= k; ++l)
         std::cout << "  grad W" << l << " = " << show(g.dW[l]) << "   grad b" << l << " = "
@@ -540,7 +549,8 @@ int main(int argc, char** argv) {
     const std::string cmd = argc > 1 ? argv[1] : "";
     try {
         if (cmd == "-h" || cmd == "--help" || cmd == "help") {
-            std::cout << usage;
+            std::cout << usage << "\nActivations: " << registry_names(activation_registry())
+                      << "\nLosses: " << registry_names(loss_registry()) << "\n(matbp catalog lists their parameters and defaults.)\n";
             return 0;
         }
         if (cmd == "demo") {
@@ -549,6 +559,13 @@ int main(int argc, char** argv) {
                 throw usage_error("demo takes no arguments");
             }
             return demo();
+        }
+        if (cmd == "catalog") {
+            if (argc > 2) {
+                if (std::string(argv[2]) == "--help" || std::string(argv[2]) == "-h") return std::cout << catalog_help, 0;
+                throw usage_error("catalog takes no arguments");
+            }
+            return std::cout << registry_json(), 0;
         }
         if (cmd == "grad") return grad(argc, argv);
         if (cmd == "check") return check(argc, argv);

@@ -57,6 +57,11 @@ bool model_is_exact(const model_spec& model);
 template <scalar T>
 mlp<T> build_network(const model_spec& model);
 
+/// The model's loss over T (exact: a loss with an exact evaluation, else input_error naming
+/// "loss"). Instantiated for exact, double, real and interval.
+template <scalar T>
+loss_function<T> build_loss(const model_spec& model);
+
 /// exact where the model allows, else interval:256.
 arith_spec default_arith(const model_spec& model);
 
@@ -72,7 +77,7 @@ struct gradient_reference {
     /// How the values were computed: "rational" (GMP ℚ), "dyadic" (the exact fast path of
     /// dyadic.hpp: GMP integers with shared binary exponents), "interval", "real", "double".
     std::string engine;
-    loss loss_kind;
+    loss_spec loss_kind;
     reduction red;
     exact cost_lo, cost_hi;
     std::vector<tensor_range> weights, bias;  ///< index l − 1 for layer l
@@ -97,8 +102,9 @@ public:
 
 /// The reference gradients of a model (C1) in the given arithmetic.
 ///
-/// Exact: float64-valued models with identity/ReLU/leaky ReLU and squared_error/mse take the
-/// dyadic engine (dyadic.hpp, no gcd ever), all others the rationals; the values are the same.
+/// Exact: float64-valued (dyadic) models whose activations are piecewise linear and whose loss is
+/// squared_error or mse take the dyadic engine (dyadic.hpp, no gcd ever), all others the
+/// rationals; the values are the same.
 gradient_reference compute_gradients(const model_spec& model, const arith_spec& arith,
                                      const resource_limits& limits = {});
 
