@@ -53,11 +53,7 @@ bool throws_input_error(auto f, const std::string& path) {
 model_spec spec_of(const mlp<exact>& net, const matrix<exact>& X, const matrix<exact>& Y, reduction red) {
     model_spec m;
     for (const auto& L : net.layers) {
-        activation_spec a;
-        a.name = activation_name<exact>(L.f);
-        if (auto* l = std::get_if<leaky_relu_fn<exact>>(&L.f)) a.negative_slope = l->negative_slope;
-        if (auto* p = std::get_if<polynomial_fn<exact>>(&L.f)) a.coefficients = p->coefficients;
-        m.layers.push_back({L.W, L.b, a});
+        m.layers.push_back({L.W, L.b, to_spec(L.f)});
     }
     m.inputs = X;
     m.targets = Y;
@@ -85,13 +81,13 @@ BOOST_AUTO_TEST_CASE(parse_arith_accepts_and_rejects) {
 
 BOOST_AUTO_TEST_CASE(default_arith_follows_the_model) {
     model_spec m;
-    m.layers.push_back({matrix<exact>::Ones(1, 1), matrix<exact>::Zero(1, 1), {"relu", 0, {}}});
+    m.layers.push_back({matrix<exact>::Ones(1, 1), matrix<exact>::Zero(1, 1), {"relu", {}}});
     BOOST_TEST((default_arith(m).k == arith_spec::kind::exact));
     m.layers[0].activation.name = "tanh";
     BOOST_TEST((default_arith(m).k == arith_spec::kind::interval));
     BOOST_TEST(default_arith(m).bits == 256u);
     m.layers[0].activation.name = "relu";
-    m.loss_kind = loss::softmax_cross_entropy;
+    m.loss_kind = {"softmax_cross_entropy", {}};
     BOOST_TEST(!model_is_exact(m));
 }
 
@@ -101,7 +97,7 @@ RC_BOOST_PROP(compute_gradients_eq_backprop, ()) {
     const auto X = *gen_sparse_matrix(net.width(0), n), Y = *gen_matrix(net.width(net.depth()), n);
     const auto red = *rc::gen::element(reduction::mean, reduction::sum);
     const auto model = spec_of(net, X, Y, red);
-    const auto g = backprop(net, X, Y, loss::squared_error, red);
+    const auto g = backprop(net, X, Y, squared_error_loss{}, red);
     const auto ex = compute_gradients(model, parse_arith("exact"));
     RC_ASSERT(ex.cost_lo == g.cost && ex.cost_hi == g.cost);
     const auto iv = compute_gradients(model, parse_arith("interval:128"));
@@ -120,13 +116,13 @@ RC_BOOST_PROP(compute_gradients_eq_backprop, ()) {
 
 BOOST_AUTO_TEST_CASE(compute_gradients_refuses_exact_transcendental) {
     model_spec m;
-    m.layers.push_back({matrix<exact>::Ones(1, 1), matrix<exact>::Zero(1, 1), {"relu", 0, {}}});
-    m.layers.push_back({matrix<exact>::Ones(1, 1), matrix<exact>::Zero(1, 1), {"softplus", 0, {}}});
+    m.layers.push_back({matrix<exact>::Ones(1, 1), matrix<exact>::Zero(1, 1), {"relu", {}}});
+    m.layers.push_back({matrix<exact>::Ones(1, 1), matrix<exact>::Zero(1, 1), {"softplus", {}}});
     m.inputs = matrix<exact>::Ones(1, 1);
     m.targets = matrix<exact>::Ones(1, 1);
     BOOST_TEST(throws_input_error([&] { compute_gradients(m, parse_arith("exact")); }, "layers[1].activation"));
     m.layers[1].activation.name = "identity";
-    m.loss_kind = loss::softmax_cross_entropy;
+    m.loss_kind = {"softmax_cross_entropy", {}};
     BOOST_TEST(throws_input_error([&] { compute_gradients(m, parse_arith("exact")); }, "loss"));
     // With one class, softmax is exactly 1 and the cross-entropy exactly 0 (MPFR: exp(0)/exp(0), log 1).
     BOOST_TEST(compute_gradients(m, parse_arith("real:128")).cost_lo == exact(0));
@@ -245,8 +241,8 @@ BOOST_AUTO_TEST_CASE(check_passes_correctly_rounded_and_fails_perturbed) {
 BOOST_AUTO_TEST_CASE(check_kink_entries_apart_unless_strict) {
     // x = 0, b¹ = 0: the ReLU potential is exactly 0, so ∇b¹ and ∇W¹ come from the convention.
     model_spec m;
-    m.layers.push_back({matrix<exact>::Ones(1, 1), matrix<exact>::Zero(1, 1), {"relu", 0, {}}});
-    m.layers.push_back({matrix<exact>::Constant(1, 1, 2), matrix<exact>::Ones(1, 1), {"identity", 0, {}}});
+    m.layers.push_back({matrix<exact>::Ones(1, 1), matrix<exact>::Zero(1, 1), {"relu", {}}});
+    m.layers.push_back({matrix<exact>::Constant(1, 1, 2), matrix<exact>::Ones(1, 1), {"identity", {}}});
     m.inputs = matrix<exact>::Zero(1, 1);
     m.targets = matrix<exact>::Zero(1, 1);
     const auto ref = compute_gradients(m, parse_arith("exact"));
@@ -270,7 +266,7 @@ BOOST_AUTO_TEST_CASE(resource_limits_stop_blowup) {
         matrix<exact> W(2, 2), b(2, 1);
         W << exact(3, 7), exact(-5, 11), exact(2, 3), exact(1, 13);
         b << exact(1, 17), exact(-1, 19);
-        m.layers.push_back({W, b, {"polynomial", 0, {exact(1, 3), 1, exact(1, 5), exact(1, 7)}}});
+        m.layers.push_back({W, b, {"polynomial", {exact(1, 3), 1, exact(1, 5), exact(1, 7)}}});
     }
     m.inputs = matrix<exact>(2, 1);
     m.inputs << exact(1, 2), exact(2, 3);
@@ -345,9 +341,9 @@ RC_BOOST_PROP(dyadic_fast_path_eq_rationals, ()) {
     const auto n = *rc::gen::inRange(1, 6);
     const auto X = gen_double_matrix(m[0], n), Y = gen_double_matrix(m[k], n);
     const auto red = *rc::gen::element(reduction::mean, reduction::sum);
-    const auto kind = *rc::gen::element(loss::squared_error, loss::mse);
+    const auto kind = *rc::gen::element(loss_function<exact>(squared_error_loss{}), loss_function<exact>(mse_loss{}));
     auto model = spec_of(net, X, Y, red);
-    model.loss_kind = kind;
+    model.loss_kind = to_spec(kind);
     const auto ref = compute_gradients(model, parse_arith("exact"));
     RC_ASSERT(ref.engine == "dyadic");
     const auto g = backprop(net, X, Y, kind, red);  // the rational algorithm
@@ -378,7 +374,7 @@ BOOST_AUTO_TEST_CASE(dyadic_fast_path_exact_over_wide_range) {
 
 BOOST_AUTO_TEST_CASE(usage_example_of_oracle_hpp) {
     model_spec model;
-    model.layers.push_back({matrix<exact>::Ones(1, 1), matrix<exact>::Zero(1, 1), {"identity", 0, {}}});
+    model.layers.push_back({matrix<exact>::Ones(1, 1), matrix<exact>::Zero(1, 1), {"identity", {}}});
     model.inputs = matrix<exact>::Constant(1, 1, 3);
     model.targets = matrix<exact>::Constant(1, 1, 1);
     auto ref = matbp::compute_gradients(model, matbp::default_arith(model));

@@ -66,7 +66,7 @@ int main() {
     const auto fast = matbp::dyadic_network::from(dnet);
     check(fast.has_value(), "dyadic_network takes a float64 identity net");
     if (fast) {
-        const auto d = fast->gradients(xd, yd, matbp::loss::mse, matbp::reduction::mean, 2);
+        const auto d = fast->gradients(xd, yd, matbp::mse_loss{}, matbp::reduction::mean, 2);
         check(d.cost == exact(49, 16), "fast path cost == 49/16");
         check(d.scale * d.dW[1](0, 1) == -7, "fast path dW(0,1) == -7");
         check(d.to_exact().db[1](0) == exact(-7, 2), "fast path db == -7/2");
