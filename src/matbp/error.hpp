@@ -14,7 +14,7 @@
 // Messages say what is wrong and where, and name no command-line flag: a front end (the CLI,
 // src/cli/errors.hpp) adds its own hints and maps each type to its exit code.
 //
-// Usage (tests/json_test.cpp, case usage_example_of_error_hpp):
+// Usage (tests/error_test.cpp, case usage_example_of_error_hpp):
 //   try { matbp::read_model(text); }
 //   catch (const matbp::resource_error& e) { e.which() == matbp::resource::parameters; }
 //   catch (const matbp::input_error& e) { e.path(); /* "layers[0].bias" */ }

@@ -2,7 +2,7 @@
 // matbp/version.hpp — the version of this matbp build: CMake's project(matbp VERSION …), written
 // as "matbp_version" into every JSON document matbp produces and printed by `matbp --version`.
 //
-// Usage (tests/json_test.cpp, case version_is_cmake_project_version):
+// Usage (tests/json_writer_test.cpp, case version_is_cmake_project_version):
 //   matbp::version()   // "0.1.0"
 
 #include <string_view>
