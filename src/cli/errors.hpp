@@ -34,7 +34,7 @@ struct failure {
 /// The flag that raises a limit, for a resource_error's message.
 inline std::string hint(resource r) {
     switch (r) {
-        case resource::time: return "raise --time-limit (seconds; 0 for none)";
+        case resource::time: return "raise --time-limit, in seconds, 0 for none";
         case resource::bits: return "raise --max-bits, or use --arith interval:256";
         case resource::parameters: return "raise --max-parameters";
         case resource::file_bytes: return "raise --max-file-bytes";
