@@ -47,14 +47,14 @@ struct arith_spec {
 };
 
 /// "exact", "double", "real:BITS", "interval:BITS" with 2 ≤ BITS ≤ 1'000'000.
-/// Throws input_error (path "--arith") otherwise.
+/// Throws input_error (path "arith") otherwise.
 arith_spec parse_arith(std::string_view text);
 
 /// True iff every activation and the loss can be evaluated over ℚ.
 bool model_is_exact(const model_spec& model);
 
-/// The model's network over T (exact: every activation rational-closed, else input_error naming
-/// the layer). Instantiated for exact, double, real and interval.
+/// The model's network over T (exact: every activation rational-closed, else unsupported_error
+/// naming the layer). Instantiated for exact, double, real and interval.
 template <scalar T>
 mlp<T> build_network(const model_spec& model);
 
@@ -93,7 +93,10 @@ struct resource_limits {
 // A limit that is hit throws resource_error (error.hpp): resource::time or resource::bits, the
 // message naming the layer and the size.
 
-/// The reference gradients of a model (C1) in the given arithmetic.
+/// The reference gradients of a model (C1) in the given arithmetic. Throws unsupported_error for
+/// an exact evaluation the model does not allow (tanh, softmax_cross_entropy, …), resource_error
+/// past a limit (resource::time, resource::bits) or when the arithmetic's range or precision
+/// fails (resource::precision: a double overflowed, an enclosure became unbounded).
 ///
 /// Exact: float64-valued models with identity/ReLU/leaky ReLU and squared_error/mse take the
 /// dyadic engine (dyadic.hpp, no gcd ever), all others the rationals; the values are the same.
