@@ -11,8 +11,9 @@ runs matbp once per case and judges the result:
                  cap (4096 MiB; MATBP_HOSTILE_MEM_MB), not killed by a signal, and the exit code
                  is expect.exit
   exit 2 or 3    (2 bad input, 3 a resource limit stopped the run) stdout is empty (nothing
-                 that could be mistaken for a result); stderr is exactly one non-empty line, or, only for cases marked "usage": true, that line followed by
-                 the command's usage block (the next line starts with "usage: matbp"); progress
+                 that could be mistaken for a result); stderr is exactly one non-empty line,
+                 or, only for cases marked "usage": true, that line followed by the command's
+                 usage block (the next line starts with "usage: matbp"); progress
                  lines (`matbp: <seconds> s: <stage>`, documented in README.md) are not counted;
                  the message contains every expect.stderr_contains string; stderr is valid
                  UTF-8 (matbp reads only UTF-8, so what it quotes back must stay UTF-8; the
