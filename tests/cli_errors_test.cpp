@@ -11,7 +11,7 @@
 //   bugs_exit_4                     a real contract_violation (MATBP_REQUIRE), a logic_error, an
 //                                   exception of unknown type: 4, asking for a report and naming
 //                                   the statement ID
-//   exit_codes_are_distinct         0 1 2 3 4
+//   exit_codes_are_distinct         0 1 2 3 4, each in the help text every command prints
 #define BOOST_TEST_MODULE cli_errors
 #include "cli/errors.hpp"
 
@@ -84,6 +84,9 @@ BOOST_AUTO_TEST_CASE(bugs_exit_4) {
 }
 
 BOOST_AUTO_TEST_CASE(exit_codes_are_distinct) {
+    const std::string help = MATBP_CLI_EXIT_CODES_HELP;
+    for (const char* c : {"0 success", "1 a check failed", "2 bad usage", "3 a resource limit", "4 internal error"})
+        BOOST_TEST(help.find(c) != std::string::npos, c);
     BOOST_TEST(success == 0);
     BOOST_TEST(check_failed == 1);
     BOOST_TEST(bad_input == 2);

@@ -21,6 +21,12 @@ namespace matbp::cli {
 
 enum exit_code : int { success = 0, check_failed = 1, bad_input = 2, resource_limit = 3, internal_error = 4 };
 
+/// The exit codes as every help text prints them (a macro, so that help texts concatenate it).
+#define MATBP_CLI_EXIT_CODES_HELP \
+    "Exit codes: 0 success or pass, 1 a check failed, 2 bad usage or input (or an unsupported\n" \
+    "request), 3 a resource limit stopped the run (time, bits, parameters, file size, memory,\n" \
+    "arithmetic range), 4 internal error (a bug in matbp: please report it).\n"
+
 /// A command line that cannot be run as written (an unknown option, a missing value, …).
 struct usage_error : std::runtime_error {
     using std::runtime_error::runtime_error;

@@ -40,11 +40,6 @@ namespace {
 using namespace matbp;
 using cli::usage_error;
 
-#define EXIT_CODES_HELP \
-    "Exit codes: 0 success or pass, 1 a check failed, 2 bad usage or input (or an unsupported\n" \
-    "request), 3 a resource limit stopped the run (time, bits, parameters, file size, memory,\n" \
-    "arithmetic range), 4 internal error (a bug in matbp: please report it).\n"
-
 #define CONVENTIONS_HELP \
     "Options are written --opt value or --opt=value; -- ends the options; a file named - is\n" \
     "standard input (the model or the gradients, not both).\n"
@@ -64,7 +59,7 @@ const char* usage =
     CONVENTIONS_HELP
     "Every JSON output carries \"matbp_version\" and indexes layers, samples, units and entries\n"
     "from 0.\n"
-    EXIT_CODES_HELP;
+    MATBP_CLI_EXIT_CODES_HELP;
 
 // The options every command takes (limit_options below), one help text for all three.
 #define LIMITS_HELP \
@@ -95,7 +90,7 @@ const char* grad_help =
     "potential is exactly at a point where its activation is not differentiable; there the\n"
     "derivative is PyTorch's convention: relu'(0) = 0, leaky_relu'(0) = negative_slope.\n"
     CONVENTIONS_HELP
-    EXIT_CODES_HELP;
+    MATBP_CLI_EXIT_CODES_HELP;
 
 const char* check_help =
     "usage: matbp check MODEL --gradients FILE [--arith A] [--precision float64|float32]\n"
@@ -120,7 +115,7 @@ const char* check_help =
     "  --quiet        no progress messages on stderr\n"
     LIMITS_HELP
     CONVENTIONS_HELP
-    EXIT_CODES_HELP;
+    MATBP_CLI_EXIT_CODES_HELP;
 
 const char* verify_help =
     "usage: matbp verify MODEL [--format text|json] [--quiet]\n"
@@ -138,7 +133,7 @@ const char* verify_help =
     LIMITS_HELP
     CONVENTIONS_HELP
     "Exit 0 if every step holds, 1 otherwise.\n"
-    EXIT_CODES_HELP;
+    MATBP_CLI_EXIT_CODES_HELP;
 
 /// Options after the command: positionals and --name value pairs (flags have no value).
 struct options {
