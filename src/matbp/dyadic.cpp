@@ -75,11 +75,16 @@ struct piecewise {
     bool identity() const { return breaks == 0 && slope[0].m == 1 && slope[0].e == 0 && intercept[0].m == 0; }
 };
 
-/// sign(z·2^ze − p) for the integer z; `shifted` = p.m·2^(p.e − ze) when p.e ≥ ze (precomputed).
+/// sign(z·2^ze − p) for the integer z; `shifted`, when given, is p.m·2^(p.e − ze) with p.e ≥ ze
+/// (precomputed once per matrix).
 int compare_to_break(const mpz_int& z, long ze, const dyadic_number& p, const mpz_int* shifted) {
     if (p.m == 0) return mpz_sgn(z.backend().data());
     if (shifted) return mpz_cmp(z.backend().data(), shifted->backend().data());
-    const mpz_int zs = times_power_of_two(z, ze - p.e);  // p.e < ze
+    if (p.e >= ze) {
+        const mpz_int ps = times_power_of_two(p.m, p.e - ze);
+        return mpz_cmp(z.backend().data(), ps.backend().data());
+    }
+    const mpz_int zs = times_power_of_two(z, ze - p.e);
     return mpz_cmp(zs.backend().data(), p.m.backend().data());
 }
 

@@ -282,11 +282,12 @@ private:
         return b;
     }
 
-    void count_parameters(std::size_t more, const std::string& path, const value& v) {
+    void count_parameters(std::size_t more, const std::string& path, const value& /*where*/) {
         parameters_ += more;
         if (parameters_ > lim_.max_parameters)
-            fail(path, v, over("the parameters so far number " + std::to_string(parameters_), "max_parameters",
-                               lim_.max_parameters));
+            throw resource_error(resource::parameters, path,
+                                 over("the parameters so far number " + std::to_string(parameters_), "max_parameters",
+                                      lim_.max_parameters));
     }
 
     /// Layer l (0-based, as the JSON indexes it); prev_rows = m_{l−1} for l > 0, while the first
@@ -360,7 +361,7 @@ private:
             std::vector<exact> values;
             if (p.list) {
                 expect(*pv, kind::array, pp, "an array of numbers" + (p.meaning.empty() ? std::string() : " (" + std::string(p.meaning) + ")"));
-                if (pv->items.empty()) fail(pp, *pv, "no values; give at least one");
+                if (pv->items.empty()) fail(pp, *pv, "no " + std::string(p.name) + "; give at least one");
                 count_parameters(pv->items.size(), pp, *pv);
                 for (std::size_t j = 0; j < pv->items.size(); ++j)
                     values.push_back(number(pv->items[j], [&] { return element_path(pp, j); }));
@@ -414,7 +415,7 @@ std::string read_file(const std::string& file, std::size_t max_bytes) {
         }
     }
     if (text.size() > max_bytes)
-        refuse(file, "larger than the limit of " + std::to_string(max_bytes) + " bytes");
+        throw resource_error(resource::file_bytes, "", "larger than the limit of " + std::to_string(max_bytes) + " bytes", file);
     if (text.empty()) refuse(file, "the file is empty");
     return text;
 }
@@ -469,6 +470,8 @@ model_spec read_model_file(const std::string& path, const model_limits& limits) 
         return read_model(text, limits);
     } catch (const input_error& e) {
         throw e.in_file(path);
+    } catch (const resource_error& e) {
+        throw e.in_file(path);
     }
 }
 
@@ -485,6 +488,8 @@ std::vector<std::pair<matrix<exact>, matrix<exact>>> read_gradients_file(const s
     try {
         return read_gradients(text, shapes, limits);
     } catch (const input_error& e) {
+        throw e.in_file(path);
+    } catch (const resource_error& e) {
         throw e.in_file(path);
     }
 }

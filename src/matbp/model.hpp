@@ -31,8 +31,11 @@
 // means the same as writing the JSON number 0.01. Write "1/100" to get 1/100. (The registry holds
 // this default once; leaky_relu_fn's C++ default is the same value.)
 //
-// Errors are input_error (json.hpp) naming the JSON path of the offending value:
+// Errors are input_error (error.hpp) naming the JSON path of the offending value:
 //   layers[1].weights[0][3]: expected a number or an exact string, got true
+// Over max_parameters or syntax.max_bytes, resource_error (resource::parameters, ::file_bytes):
+// limits a caller raises for a larger model, not faults of the text. The other limits are
+// bounds of the format: input_error.
 //
 // Usage (tests/model_test.cpp, case usage_example_of_model_hpp):
 //   matbp::model_spec m = matbp::read_model_file("tests/data/models/exact_mixed.json");
@@ -108,12 +111,14 @@ struct model_spec {
     friend bool operator==(const model_spec&, const model_spec&);
 };
 
-/// The model a matbp/1 text describes. Throws input_error naming the JSON path.
+/// The model a matbp/1 text describes. Throws input_error naming the JSON path (resource_error
+/// over max_parameters or syntax.max_bytes).
 model_spec read_model(std::string_view json_text, const model_limits& limits = {});
 
-/// The same from a file. Errors (input_error, message prefixed with the file name): a missing,
-/// unreadable or empty file, a directory, a file larger than limits.syntax.max_bytes (at most
-/// max_bytes + 1 bytes are read, so /dev/zero or a pipe cannot hang it).
+/// The same from a file. Errors (message prefixed with the file name): input_error for a missing,
+/// unreadable or empty file, a directory; resource_error (resource::file_bytes) for a file larger
+/// than limits.syntax.max_bytes (at most max_bytes + 1 bytes are read, so /dev/zero or a pipe
+/// cannot hang it).
 model_spec read_model_file(const std::string& path, const model_limits& limits = {});
 
 /// Canonical matbp/1 text of m: every number an exact string "p/q" or "p", every default

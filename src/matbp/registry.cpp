@@ -1,7 +1,8 @@
 #include "matbp/registry.hpp"
 
 #include "matbp/activation.hpp"
-#include "matbp/json.hpp"
+#include "matbp/json_writer.hpp"
+#include "matbp/version.hpp"
 #include "matbp/loss.hpp"
 
 #include <array>
@@ -41,43 +42,49 @@ std::string registry_names(std::span<const function_info* const> registry) {
 }
 
 namespace {
-std::string info_json(const function_info& f, const std::string& extra) {
-    std::string aliases;
+void write_info(json::writer& w, const function_info& f) {
+    w.key("name").string(f.name).key("aliases").begin_array();
     for (auto a : f.aliases)
-        if (!a.empty()) aliases += (aliases.empty() ? "" : ", ") + json::quote(a);
-    std::string params;
-    for (const auto& p : f.parameters)
-        params += std::string(params.empty() ? "" : ", ") + "{\"name\": " + json::quote(p.name) +
-                  ", \"torch_name\": " + (p.torch_name.empty() ? "null" : json::quote(p.torch_name)) +
-                  ", \"default\": " + (p.default_text.empty() ? "null" : json::quote(to_string(parse_exact(p.default_text)))) +
-                  ", \"list\": " + (p.list ? "true" : "false") + ", \"meaning\": " + json::quote(p.meaning) + "}";
-    return "{\"name\": " + json::quote(f.name) + ", \"aliases\": [" + aliases + "], \"exact\": " +
-           (f.exact_evaluation ? "true" : "false") + ", \"torch\": " + (f.torch.empty() ? "null" : json::quote(f.torch)) +
-           ", \"formula\": " + json::quote(f.formula) + extra + ", \"parameters\": [" + params + "]}";
+        if (!a.empty()) w.string(a);
+    w.end_array().key("exact").boolean(f.exact_evaluation);
+    if (f.torch.empty()) w.key("torch").null();
+    else w.key("torch").string(f.torch);
+    w.key("formula").string(f.formula).key("parameters").begin_array(json::layout::line);
+    for (const auto& p : f.parameters) {
+        w.begin_object(json::layout::line).key("name").string(p.name);
+        if (p.torch_name.empty()) w.key("torch_name").null();
+        else w.key("torch_name").string(p.torch_name);
+        if (p.default_text.empty()) w.key("default").null();
+        else w.key("default").string(to_string(parse_exact(p.default_text)));
+        w.key("list").boolean(p.list).key("meaning").string(p.meaning).end_object();
+    }
+    w.end_array();
 }
 
 template <class... Gs>
-std::string activations_json(type_list<Gs...>) {
-    std::string s;
-    ((s += std::string(s.empty() ? "\n  " : ",\n  ") +
-           info_json(Gs::info, std::string(", \"piecewise_linear\": ") + (piecewise_linear_activation<Gs> ? "true" : "false"))),
+void write_activations(json::writer& w, type_list<Gs...>) {
+    ((w.begin_object(json::layout::line), write_info(w, Gs::info),
+      w.key("piecewise_linear").boolean(piecewise_linear_activation<Gs>).end_object()),
      ...);
-    return s;
 }
 
 template <class... Gs>
-std::string losses_json(type_list<Gs...>) {
-    std::string s;
-    ((s += std::string(s.empty() ? "\n  " : ",\n  ") +
-           info_json(Gs::info, std::string(", \"mean_over\": ") + (Gs::mean == mean_over::samples ? "\"samples\"" : "\"entries\""))),
+void write_losses(json::writer& w, type_list<Gs...>) {
+    ((w.begin_object(json::layout::line), write_info(w, Gs::info),
+      w.key("mean_over").string(Gs::mean == mean_over::samples ? "samples" : "entries").end_object()),
      ...);
-    return s;
 }
 }  // namespace
 
 std::string registry_json() {
-    return "{\"format\": \"matbp-catalog/1\",\n \"activations\": [" + activations_json(activation_types<exact>{}) +
-           "],\n \"losses\": [" + losses_json(loss_types<exact>{}) + "]}\n";
+    json::writer w;
+    w.begin_object().key("format").string("matbp-catalog/1").key("matbp_version").string(version());
+    w.key("activations").begin_array(json::layout::block);
+    write_activations(w, activation_types<exact>{});
+    w.end_array().key("losses").begin_array(json::layout::block);
+    write_losses(w, loss_types<exact>{});
+    w.end_array().end_object();
+    return w.str();
 }
 
 std::vector<exact> function_info::with_defaults(const std::vector<std::optional<std::vector<exact>>>& given) const {

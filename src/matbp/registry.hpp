@@ -74,7 +74,8 @@ std::string registry_names(std::span<const function_info* const> registry);
 /// Both registries as one JSON document (`matbp catalog`), for tools that map other frameworks'
 /// modules to matbp's (tests/peer/torch_export.py) and for the tests that hold the spec's tables
 /// and the fuzz dictionary to the registries (tests/traceability.py):
-///   {"activations": [{"name", "aliases", "exact", "torch", "formula", "piecewise_linear",
+///   {"format": "matbp-catalog/1", "matbp_version",
+///    "activations": [{"name", "aliases", "exact", "torch", "formula", "piecewise_linear",
 ///                     "parameters": [{"name", "torch_name", "default" (exact text or null),
 ///                                     "list", "meaning"}]}], "losses": [… the same keys but
 ///                     piecewise_linear, plus "mean_over": "samples" | "entries"]}
