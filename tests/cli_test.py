@@ -179,7 +179,17 @@ bad_input("gradients_wrong_shape", ["check", exact_model, "--gradients", write("
 tanh_sq = json.loads(open(tanh_model).read())
 tanh_sq["loss"] = "squared_error"
 bad_input("verify_tanh", ["verify", write("m5.json", json.dumps(tanh_sq))], "layers[0].activation")
-bad_input("verify_other_loss", ["verify", tanh_model], "loss")
+exact_sce = json.loads(open(exact_model).read())
+exact_sce["loss"] = "softmax_cross_entropy"
+bad_input("verify_loss_without_exact_evaluation", ["verify", write("m6.json", json.dumps(exact_sce))], "loss")
+# T1 holds for every loss of the registry (only ∇ℓ enters T1.base): verify runs it with huber and l1.
+for loss in ({"name": "huber", "delta": "1/3"}, "l1"):
+    m = json.loads(open(exact_model).read())
+    m["loss"] = loss
+    rc, out, err = run("verify", write("m7.json", json.dumps(m)), "--format", "json", "--quiet")
+    doc = json.loads(out) if rc == 0 else {}
+    case("verify_loss_%s" % (loss if isinstance(loss, str) else loss["name"]),
+         rc == 0 and doc.get("pass") is True and len(doc.get("steps", [])) > 0, err)
 bad_input("bad_max_rel", ["check", exact_model, "--gradients", grads, "--max-rel", "nan"], "--max-rel")
 blowup = {"format": "matbp/1", "inputs": [["1/2", "2/3"]], "targets": [["1", "2"]], "layers": [
     {"weights": [["3/7", "-5/11"], ["2/3", "1/13"]], "bias": ["1/17", "-1/19"],

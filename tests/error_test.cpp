@@ -60,7 +60,7 @@ BOOST_AUTO_TEST_CASE(library_messages_name_no_flag) {
         matrix<exact> W(2, 2), b(2, 1);
         W << exact(3, 7), exact(-5, 11), exact(2, 3), exact(1, 13);
         b << exact(1, 17), exact(-1, 19);
-        m.layers.push_back({W, b, {"polynomial", 0, {exact(1, 3), 1, exact(1, 5), exact(1, 7)}}});
+        m.layers.push_back({W, b, {"polynomial", {exact(1, 3), 1, exact(1, 5), exact(1, 7)}}});
     }
     m.inputs = matrix<exact>(2, 1);
     m.inputs << exact(1, 2), exact(2, 3);
@@ -71,12 +71,12 @@ BOOST_AUTO_TEST_CASE(library_messages_name_no_flag) {
     no_time.max_seconds = 1e-12;
     model_spec tanh_model = m;
     tanh_model.layers.resize(1);
-    tanh_model.layers[0].activation = {"tanh", 0, {}};
+    tanh_model.layers[0].activation = {"tanh", {}};
     model_spec softmax = tanh_model;
-    softmax.layers[0].activation = {"identity", 0, {}};
-    softmax.loss_kind = loss::softmax_cross_entropy;
+    softmax.layers[0].activation = {"identity", {}};
+    softmax.loss_kind = {"softmax_cross_entropy", {}};
     model_spec huge = softmax;  // 2^2000 overflows double arithmetic
-    huge.loss_kind = loss::squared_error;
+    huge.loss_kind = {"squared_error", {}};
     huge.layers[0].weights(0, 0) = exact(bmp::mpz_int(1) << 2000);
     model_limits few;
     few.max_parameters = 1;

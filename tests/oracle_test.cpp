@@ -390,7 +390,7 @@ namespace {
 /// A 1-layer identity model: one sample x, target 0, weights W (1 × m), bias 0.
 model_spec linear(const matrix<exact>& W, const matrix<exact>& x) {
     model_spec m;
-    m.layers.push_back({W, matrix<exact>::Zero(W.rows(), 1), {"identity", 0, {}}});
+    m.layers.push_back({W, matrix<exact>::Zero(W.rows(), 1), {"identity", {}}});
     m.inputs = x;
     m.targets = matrix<exact>::Zero(W.rows(), 1);
     return m;

@@ -94,9 +94,11 @@ const char* grad_help =
     "  --format F     json (default) or text\n"
     "  --quiet        no progress messages on stderr\n"
     LIMITS_HELP
-    "Kinks list (layer, sample, unit), 0-based indices into the JSON arrays, of every unit whose\n"
-    "potential is exactly at a point where its activation is not differentiable; there the\n"
-    "derivative is PyTorch's convention: relu'(0) = 0, leaky_relu'(0) = negative_slope.\n"
+    "Kinks list (layer, sample, unit, site), 0-based indices into the JSON arrays, of every unit\n"
+    "whose potential is exactly at a point where its activation is not differentiable (site\n"
+    "\"activation\"), or whose output is at a kink of the loss (site \"loss\": l1 at a zero\n"
+    "residual); there the derivative is PyTorch's convention, which the output states in\n"
+    "\"kink_convention\" (matbp catalog lists each member's).\n"
     CONVENTIONS_HELP
     MATBP_CLI_EXIT_CODES_HELP;
 
