@@ -39,7 +39,9 @@
 #ifdef MATBP_CONTROL
 // A file that calls a poisoned helper does not compile: this is what the check catches.
 template <class F, class T>
-auto uses_the_algorithm(const F& f, const T& z) { return derivative(f, z); }
+auto uses_the_algorithm(const F& f, const T& z) {
+    return derivative(f, z);
+}
 #endif
 
 #include "support/reference.hpp"

@@ -71,7 +71,8 @@ reference_result<T> reference_gradients_by_ad(const mlp<T>& net, const matrix<T>
     const Eigen::Index n = X.cols();
     for (Eigen::Index i = 0; i < n; ++i) {
         std::vector<D> a;
-        for (Eigen::Index r = 0; r < X.rows(); ++r) a.push_back(D(X(r, i), Eigen::Matrix<T, Eigen::Dynamic, 1>::Zero(P)));
+        for (Eigen::Index r = 0; r < X.rows(); ++r)
+            a.push_back(D(X(r, i), Eigen::Matrix<T, Eigen::Dynamic, 1>::Zero(P)));
         for (std::size_t l = 0; l < k; ++l) {
             std::vector<D> next;
             for (std::size_t r = 0; r < W[l].size(); ++r) {
@@ -84,7 +85,8 @@ reference_result<T> reference_gradients_by_ad(const mlp<T>& net, const matrix<T>
         matrix<D> av(static_cast<Eigen::Index>(a.size()), 1), yv(static_cast<Eigen::Index>(a.size()), 1);
         for (std::size_t r = 0; r < a.size(); ++r) {
             av(static_cast<Eigen::Index>(r), 0) = a[r];
-            yv(static_cast<Eigen::Index>(r), 0) = D(Y(static_cast<Eigen::Index>(r), i), Eigen::Matrix<T, Eigen::Dynamic, 1>::Zero(P));
+            yv(static_cast<Eigen::Index>(r), 0) =
+                D(Y(static_cast<Eigen::Index>(r), i), Eigen::Matrix<T, Eigen::Dynamic, 1>::Zero(P));
         }
         total = D(total + sample_cost(ell, av, yv));
     }
@@ -115,7 +117,8 @@ matrix<T> kronecker(const matrix<T>& A, const matrix<T>& B) {
     for (Eigen::Index i = 0; i < A.rows(); ++i)
         for (Eigen::Index j = 0; j < A.cols(); ++j)
             for (Eigen::Index r = 0; r < B.rows(); ++r)
-                for (Eigen::Index s = 0; s < B.cols(); ++s) K(i * B.rows() + r, j * B.cols() + s) = T(A(i, j) * B(r, s));
+                for (Eigen::Index s = 0; s < B.cols(); ++s)
+                    K(i * B.rows() + r, j * B.cols() + s) = T(A(i, j) * B(r, s));
     return K;
 }
 template <class T>
@@ -207,7 +210,8 @@ reference_result<T> kronecker_chain_gradients(const mlp<T>& net, const matrix<T>
                 for (Eigen::Index r = 0; r < m; ++r) out.dW[l](r, s) = T(out.dW[l](r, s) + dvecW(0, r + s * m));
             const matrix<T> dbias = product(J, I);  // 1 × m
             for (Eigen::Index r = 0; r < m; ++r) out.db[l](r, 0) = T(out.db[l](r, 0) + dbias(0, r));
-            if (l > 1) J = product(product(J, net.layers[l - 1].W), elementwise_jacobian(net.layers[l - 2].f, z[l - 1]));
+            if (l > 1)
+                J = product(product(J, net.layers[l - 1].W), elementwise_jacobian(net.layers[l - 2].f, z[l - 1]));
         }
     }
     const T rho = reduction_scale<T>(ell, red, n, Y.rows());
