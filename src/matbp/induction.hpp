@@ -99,7 +99,7 @@ equation<matrix<T>> claim_potential_gradient_eq_delta(const mlp<T>& net, const m
     return {"P1", potential_gradient_by_definition(net, fwd, l, y, ell), delta[l]};
 }
 
-/// T1.base P(k): lhs = (Dc̃_k(zᵏ))ᵀ by the chain rule, rhs = δᵏ.
+/// T1.base P(k): lhs = (Dc̃_k(zᵏ))ᵀ by the chain rule, rhs = δᵏ as backpropagated_errors computes it.
 /// Requires: fwd is forward(net, x) for one sample; y is m_k × 1.
 template <scalar T>
 equation<matrix<T>> potential_gradient_at_output_eq_delta(const mlp<T>& net, const forward_values<T>& fwd,
@@ -124,7 +124,8 @@ equation<matrix<T>> potential_gradient_at_output_eq_delta(const mlp<T>& net, con
 }
 
 /// T1.step P(l+1) ⇒ P(l). Given the hypothesis — dc_next = Dc̃_{l+1}(zˡ⁺¹) (1 × m_{l+1}) equal to
-/// (δˡ⁺¹)ᵀ — returns lhs = (Dc̃_l(zˡ))ᵀ by the chain rule, rhs = δˡ by D15's recursion.
+/// (δˡ⁺¹)ᵀ — returns lhs = (Dc̃_l(zˡ))ᵀ by the chain rule, rhs = δˡ as backpropagated_errors
+/// computes it (D15). delta_next enters only the hypothesis.
 /// Requires: 1 ≤ l < k; dc_next is 1 × m_{l+1}; delta_next is m_{l+1} × 1; over ℚ the hypothesis
 /// dc_nextᵀ = delta_next holds.
 template <scalar T>
