@@ -152,7 +152,8 @@ const char* verify_help =
     "the model's \"layers\" array from 0 (layer l of the proof is 0-based layer l - 1), and C1's\n"
     "row, about the whole batch, has layer and sample null.\n"
     "Needs an exact model (no tanh/logistic/softplus/softmax_cross_entropy) and widths ≤ 128\n"
-    "(each step's automatic differentiation costs grow with the cube of the width).\n"
+    "(the automatic differentiation of T1.base and T1.step costs grow with the cube of the width,\n"
+    "that of T1.W, T1.b and C1, one direction per weight, with its fourth power).\n"
     "  --format F     text (default) or json\n"
     "  --quiet        no progress messages on stderr\n"
     LIMITS_HELP
@@ -433,7 +434,7 @@ int verify(int argc, char** argv) {
             if (model.layers[l].weights.rows() > verify_max_width || model.layers[l].weights.cols() > verify_max_width)
                 throw input_error("layers[" + std::to_string(l) + "].weights", 0, 0,
                                   "verify re-derives every proof step by automatic differentiation, whose cost grows with the "
-                                  "cube of the width; this layer is " + std::to_string(model.layers[l].weights.rows()) + " x " +
+                                  "fourth power of the width; this layer is " + std::to_string(model.layers[l].weights.rows()) + " x " +
                                   std::to_string(model.layers[l].weights.cols()) + ", over verify's limit of " +
                                   std::to_string(verify_max_width) + " (grad and check have no such limit)");
         }
