@@ -104,7 +104,12 @@ inline constexpr parameter_info hardtanh_parameters[] = {
 inline constexpr parameter_info polynomial_parameters[] = {
     {"coefficients", "", "", true, "c0, c1, ..., at least one"}};
 
-std::optional<parameter_problem> check_hardtanh(const std::vector<exact>& p);
+/// hardtanh's parameters: min_val < max_val (reported on max_val).
+inline std::optional<parameter_problem> check_hardtanh(const std::vector<exact>& p) {
+    if (p.size() == 2 && !(p[0] < p[1]))
+        return parameter_problem{1, "max_val (" + to_string(p[1]) + ") must be greater than min_val (" + to_string(p[0]) + ")"};
+    return std::nullopt;
+}
 
 struct identity_fn {
     static constexpr function_info info{"identity", {}, {}, true, "torch.nn.Identity", "x"};

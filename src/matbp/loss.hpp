@@ -61,7 +61,11 @@ S abs_by_cases(const S& r) {
 
 inline constexpr parameter_info huber_parameters[] = {
     {"delta", "delta", "1", false, "where the quadratic part ends; > 0"}};
-std::optional<parameter_problem> check_huber(const std::vector<exact>& p);
+/// huber's parameter: delta > 0.
+inline std::optional<parameter_problem> check_huber(const std::vector<exact>& p) {
+    if (p.size() == 1 && !(p[0] > 0)) return parameter_problem{0, "delta must be positive, not " + to_string(p[0])};
+    return std::nullopt;
+}
 
 /// D9 ½‖a − y‖² (the paper's loss).
 struct squared_error_loss {

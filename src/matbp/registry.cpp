@@ -101,15 +101,4 @@ std::vector<exact> function_info::with_defaults(const std::vector<std::optional<
     return out;
 }
 
-std::optional<parameter_problem> check_hardtanh(const std::vector<exact>& p) {
-    if (p.size() == 2 && !(p[0] < p[1]))
-        return parameter_problem{1, "max_val (" + to_string(p[1]) + ") must be greater than min_val (" + to_string(p[0]) + ")"};
-    return std::nullopt;
-}
-
-std::optional<parameter_problem> check_huber(const std::vector<exact>& p) {
-    if (p.size() == 1 && !(p[0] > 0)) return parameter_problem{0, "delta must be positive, not " + to_string(p[0])};
-    return std::nullopt;
-}
-
 }  // namespace matbp
