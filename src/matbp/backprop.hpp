@@ -14,8 +14,8 @@
 //   softmax_cross_entropy  G = softmax(Aᵏ)·diag(1ᵀY) − Y  scale 1/n or 1 (PyTorch CrossEntropyLoss)
 // and Δᵏ = fᵏ′(Zᵏ) ⊙ G · scale.
 //
-// Mutation testing: building with -DMATBP_MUTANT=N (1 … 12) compiles in deliberate bug N (listed
-// in tests/mutants.md); the property suite must fail for each. Without it, no mutant code exists.
+// Mutation testing: tests/mutants/mutants.cmake keeps deliberate bugs of this file as snippet
+// replacements that the build applies to a copy in the build tree (tests/mutants.md).
 //
 // Notation → C++: Δˡ ↦ Delta (local), ∇_{Wˡ}C ↦ result.dW[l], ∇_{bˡ}C ↦ result.db[l].
 //
@@ -28,10 +28,6 @@
 #include "matbp/network.hpp"
 
 #include <vector>
-
-#ifndef MATBP_MUTANT
-#define MATBP_MUTANT 0
-#endif
 
 namespace matbp {
 
@@ -83,73 +79,26 @@ gradient_result<T> backprop(const mlp<T>& net, const matrix<T>& X, const matrix<
     matrix<T> G;
     T scale = red == reduction::mean ? T(T(1) / T(static_cast<long>(n))) : T(1);
     if (kind == loss::squared_error) {
-#if MATBP_MUTANT == 1  // sign of the error flipped: Y − A
-        G = Y - fwd.a[k];
-#else
         G = fwd.a[k] - Y;
-#endif
     } else if (kind == loss::mse) {
         G = T(2) * (fwd.a[k] - Y);
         if (red == reduction::mean) scale = T(scale / T(static_cast<long>(net.width(k))));
     } else {
         if constexpr (transcendental_capable<T>) G = softmax_cross_entropy_delta(fwd.a[k], Y);
     }
-#if MATBP_MUTANT == 2  // batch mean applied twice
-    if (red == reduction::mean) scale = T(scale / T(static_cast<long>(n)));
-#endif
 
     // C1: Δᵏ = fᵏ′(Zᵏ) ⊙ G · scale.
-#if MATBP_MUTANT == 3  // δᵏ without fᵏ′
-    matrix<T> Delta = G * scale;
-#elif MATBP_MUTANT == 4  // fᵏ′ taken at Aᵏ instead of Zᵏ
-    matrix<T> Delta = derivative_at(net.layers[k - 1].f, fwd.a[k]).cwiseProduct(G) * scale;
-#else
     matrix<T> Delta = derivative_at(net.layers[k - 1].f, fwd.z[k]).cwiseProduct(G) * scale;
-#endif
     for (Eigen::Index l = k; l >= 1; --l) {
         if (observe) (*observe)("delta", l, Delta);
         // C1: ∇_{Wˡ}C = Δˡ(Aˡ⁻¹)ᵀ, ∇_{bˡ}C = Δˡ1ₙ.
-#if MATBP_MUTANT == 5  // missing transpose: (Aˡ⁻¹)ᵀ taken as Aˡ⁻¹ reshaped
-        r.dW[l] = mul(Delta, matrix<T>(fwd.a[l - 1].reshaped(n, fwd.a[l - 1].rows())));
-#elif MATBP_MUTANT == 6  // wrong layer index: activation of layer l instead of l−1 (shape permitting)
-        r.dW[l] = fwd.a[l].rows() == fwd.a[l - 1].rows() ? mul(Delta, fwd.a[l].transpose())
-                                                          : mul(Delta, fwd.a[l - 1].transpose());
-#else
         r.dW[l] = mul(Delta, fwd.a[l - 1].transpose());
-#endif
-#if MATBP_MUTANT == 7  // bias gradient missing
-        r.db[l] = matrix<T>::Zero(Delta.rows(), 1);
-#elif MATBP_MUTANT == 8  // bias gradient takes the first sample only
-        r.db[l] = Delta.col(0);
-#else
         r.db[l] = Delta.rowwise().sum();
-#endif
         if (l == 1) break;
         // C1: Δˡ⁻¹ = fˡ⁻¹′(Zˡ⁻¹) ⊙ ((Wˡ)ᵀΔˡ).
-#if MATBP_MUTANT == 9  // off by one in the recursion: derivative of layer l at Zˡ⁻¹
-        const auto& f_prev = net.layers[l - 1].f;
-#else
         const auto& f_prev = net.layers[l - 2].f;
-#endif
-#if MATBP_MUTANT == 10  // Wˡ used without transpose where it is square
-        const matrix<T> back = net.layers[l - 1].W.rows() == net.layers[l - 1].W.cols()
-                                   ? mul(net.layers[l - 1].W, Delta)
-                                   : mul(net.layers[l - 1].W.transpose(), Delta);
-#else
         const matrix<T> back = mul(net.layers[l - 1].W.transpose(), Delta);
-#endif
-#if MATBP_MUTANT == 11  // ReLU′(0) := 1 instead of the D11 convention 0
-        matrix<T> fp = derivative_at(f_prev, fwd.z[l - 1]);
-        if (std::holds_alternative<relu_fn>(f_prev))
-            for (Eigen::Index j = 0; j < fp.cols(); ++j)
-                for (Eigen::Index i = 0; i < fp.rows(); ++i)
-                    if (fwd.z[l - 1](i, j) == 0) fp(i, j) = T(1);
-        Delta = fp.cwiseProduct(back);
-#elif MATBP_MUTANT == 12  // hidden δ without fˡ′
-        Delta = back;
-#else
         Delta = derivative_at(f_prev, fwd.z[l - 1]).cwiseProduct(back);
-#endif
     }
     return r;
 }

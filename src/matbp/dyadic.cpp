@@ -13,11 +13,8 @@
 #include <thread>
 #include <type_traits>
 
-// Mutation testing: building this file with -DMATBP_DYADIC_MUTANT=N (1 … 7) compiles in deliberate
-// bug N (listed in tests/mutants.md); tests/dyadic_test.cpp must fail for each.
-#ifndef MATBP_DYADIC_MUTANT
-#define MATBP_DYADIC_MUTANT 0
-#endif
+// Mutation testing: tests/mutants/mutants.cmake keeps deliberate bugs of this file as snippet
+// replacements that the build applies to a copy in the build tree (tests/mutants.md).
 
 namespace matbp {
 
@@ -77,17 +74,9 @@ block piecewise_apply(const piecewise& f, const block& Z, const block* G) {
     const long e = f.kind == 2 ? std::min(V.e, V.e + f.slope_e) : V.e;
     block R(V.rows, V.cols, e);
     for (std::size_t i = 0; i < V.m.size(); ++i) {
-#if MATBP_DYADIC_MUTANT == 6  // ReLU′(0) := 1, against D11
-        const bool positive = mpz_sgn(Z.m[i].backend().data()) >= 0;
-#else
         const bool positive = mpz_sgn(Z.m[i].backend().data()) > 0;
-#endif
         if (positive) R.m[i] = times_power_of_two(V.m[i], V.e - e);
-#if MATBP_DYADIC_MUTANT == 7  // the leaky slope's exponent dropped
-        else if (f.kind == 2) R.m[i] = times_power_of_two(V.m[i] * f.slope, V.e - e);
-#else
         else if (f.kind == 2) R.m[i] = times_power_of_two(V.m[i] * f.slope, V.e + f.slope_e - e);
-#endif
         // else ReLU: stays 0
     }
     return R;
@@ -137,11 +126,7 @@ inline void multiply_add(limb* acc, const limb* x, std::size_t a, const limb* y,
         }
         for (std::size_t q = i + nb; carry; ++q) {
             const limb s = acc[q] + carry;
-#if MATBP_DYADIC_MUTANT == 2  // the carry stops after one limb
-            carry = 0;
-#else
             carry = s < carry;
-#endif
             acc[q] = s;
         }
     }
@@ -179,11 +164,7 @@ struct dyadic_engine {
             }
             while (p[hi - 1] == 0) --hi;
             used = std::max(used, hi);
-#if MATBP_DYADIC_MUTANT == 4  // trailing zeros kept: not canonical
-            tz = 0;
-#else
             tz = std::min(tz, static_cast<unsigned long>(lo * 64 + static_cast<std::size_t>(std::countr_zero(p[lo]))));
-#endif
         }
         if (used == 0) {
             d.e_ = 0;
@@ -318,11 +299,7 @@ struct dyadic_engine {
             for (std::size_t u = 0; u < w; ++u) {
                 const limb x = big[u], y = small[u];
                 const limb d1 = x - y, d2 = d1 - borrow;
-#if MATBP_DYADIC_MUTANT == 1  // the borrow lost where two limbs are equal
-                borrow = static_cast<limb>(x < y);
-#else
                 borrow = static_cast<limb>((x < y) | (d1 < borrow));
-#endif
                 out[u] = d2;
             }
             C.sign_[t] = negative ? -1 : 1;
@@ -362,11 +339,7 @@ struct dyadic_engine {
         // bits), their sum below 2^(p+q+⌈log₂ n⌉). In canonical form p > 64(a−1) and q > 64(b−1),
         // so this is ≥ a + b − 1 limbs, the positions multiply_add writes; the max makes it explicit.
         const auto log2n = static_cast<std::size_t>(std::bit_width(static_cast<std::size_t>(P.rows_) - 1));
-#if MATBP_DYADIC_MUTANT == 3  // the width bound without the ⌈log₂ n⌉ of the sum
-        D C = zeros(P.cols_, Q.cols_, std::max(a + b - 1, (magnitude_bits(P) + magnitude_bits(Q) + 63) / 64));
-#else
         D C = zeros(P.cols_, Q.cols_, std::max(a + b - 1, (magnitude_bits(P) + magnitude_bits(Q) + log2n + 63) / 64));
-#endif
         C.e_ = P.e_ + Q.e_;
         const std::size_t entries = C.sign_.size();
         const range_fn run = pick(a, b);
@@ -382,11 +355,7 @@ struct dyadic_engine {
             std::vector<std::exception_ptr> errors(T);
             auto range = [&](std::size_t u) {
                 try {
-#if MATBP_DYADIC_MUTANT == 5  // each thread but the first skips its first entry
-                    run(P, Q, C, entries * u / T + (u > 0), entries * (u + 1) / T);
-#else
                     run(P, Q, C, entries * u / T, entries * (u + 1) / T);
-#endif
                 } catch (...) {
                     errors[u] = std::current_exception();
                 }
