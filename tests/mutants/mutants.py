@@ -61,6 +61,10 @@ def run(args):
         os.remove(result_path)
     cmd = args.command[1:] if args.command[:1] == ["--"] else args.command
     cmd = cmd + ["--log_level=error", "--report_level=no"]
+    if not os.path.isfile(cmd[0]):
+        print(f"FAIL mutant {args.id}: its executable {cmd[0]} does not exist (did its build fail? "
+              "A snippet that no longer matches stops the build with a message naming the mutant)")
+        return 1
     proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace")
     failing = failing_cases(proc.stdout)
     named = [c for c in failing if c in row["killers"]]
