@@ -1,5 +1,5 @@
 // Tests for src/matbp/backprop.hpp, the algorithm users call. This suite is also the mutation
-// suite's judge: every deliberate bug of backprop.hpp (MATBP_MUTANT=1…12) must make it fail.
+// suite's judge: every deliberate bug of backprop.hpp in tests/mutants/ must make it fail.
 //
 // Test plan
 //   C1  C1_backprop_eq_ad_of_batch_cost           cost and every ∇ == forward-mode AD of the batch

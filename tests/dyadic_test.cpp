@@ -21,7 +21,7 @@
 //   (C1_dyadic_compile_fail_default_network: tests/compile_fail, no dyadic_network without layers)
 //   C1_dyadic_carries_and_borrows_across_limbs   2¹²⁸ − 1 (a borrow through equal limbs), its
 //                                             negative, and 64 terms near 2¹²⁸ that carry: == ℚ
-//   (tests/mutants.md: the dyadic mutants 1–7 this file must kill)
+//   (tests/mutants.md: the dyadic mutants this file must kill)
 //   C1_dyadic_exact_over_wide_range           2^±1000 spread: 4001-bit potentials, still == ℚ
 //   dyadic_refuses_what_it_cannot_do_exactly  softsign, a 1/3 slope, breakpoint or weight, l1 and
 //                                             huber (gradient not c(a − y)), non-dyadic data: nullopt
