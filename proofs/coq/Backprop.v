@@ -1,0 +1,148 @@
+(* matbp: the network of spec/network.md (D12-D16) and the backpropagation
+   theorem T1 of spec/theorem.md, proved by downward induction over the
+   layers with mathcomp-analysis's differential 'd. *)
+From mathcomp Require Import all_ssreflect ssralg ssrnum matrix.
+From mathcomp Require Import boolp classical_sets functions.
+From mathcomp Require Import reals topology normedtype derive.
+From Matbp Require Import Calculus.
+
+Set Implicit Arguments.
+Unset Strict Implicit.
+Unset Printing Implicit Defensive.
+Import GRing.Theory Num.Theory numFieldNormedType.Exports.
+Local Open Scope ring_scope.
+
+(* Replace entry l of a dependent family by V. *)
+Definition upd (T : nat -> Type) (F : forall i, T i) (l : nat) (V : T l) :
+    forall i, T i :=
+  fun i => match @eqP _ l i with
+           | ReflectT e => ecast i (T i) e V
+           | ReflectF _ => F i
+           end.
+
+Lemma upd_eq T F l V : @upd T F l V l = V.
+Proof.
+rewrite /upd; case: eqP => [e|]; last by [].
+by rewrite (eq_axiomK e).
+Qed.
+
+Lemma upd_neq T F l V i : l != i -> @upd T F l V i = F i.
+Proof. by rewrite /upd; case: eqP => // ->; rewrite eqxx. Qed.
+
+Section Network.
+Unset Implicit Arguments.
+Variable R : realType.
+(* Widths: layer l has (m l).+1 units (every width is at least 1, D12). *)
+Variable m : nat -> nat.
+(* The activation f l of layer l (D10; any map R -> R). *)
+Variable f : nat -> R -> R.
+(* The loss: L l is applied to the output of the last layer when the network
+   has depth l (only L k enters the statements about a network of depth k). *)
+Variable L : forall l, 'cV[R]_(m l).+1 -> R.
+(* The input x (a^0). *)
+Variable x : 'cV[R]_(m 0).+1.
+
+Definition Wty l := 'M[R]_((m l).+1, (m l.-1).+1).
+Definition bty l := 'cV[R]_(m l).+1.
+
+(* D12, forward pass: a^0 = x, a^l = f^l(W^l a^(l-1) + b^l). *)
+Fixpoint act (W : forall l, Wty l) (b : forall l, bty l) l : 'cV[R]_(m l).+1 :=
+  match l return 'cV[R]_(m l).+1 with
+  | 0 => x
+  | l'.+1 => emap (f l'.+1) (potential (W l'.+1) (act W b l') (b l'.+1))
+  end.
+
+(* z^l = W^l a^(l-1) + b^l (D8). *)
+Definition pot W b l : 'cV[R]_(m l).+1 := potential (W l) (act W b l.-1) (b l).
+
+(* D13: the cost of a network of depth k. *)
+Definition cost W b k := L k (act W b k).
+
+(* D16: c~_l for a network of depth l + j, the cost as a function of z^l. *)
+Fixpoint ctil (W : forall l, Wty l) (b : forall l, bty l) j : forall l, 'cV[R]_(m l).+1 -> R :=
+  match j with
+  | 0 => fun l z => L l (emap (f l) z)
+  | j'.+1 => fun l z => ctil W b j' l.+1 (potential (W l.+1) (emap (f l) z) (b l.+1))
+  end.
+
+(* D15: delta^l for a network of depth l + j, with a general loss: the output
+   error is diag(f'(z^k)) (grad L)(a^k), which is diag(f'(z^k)) (a^k - y) for
+   the squared error (L9). f' is the derivative f^`() of mathcomp-analysis. *)
+Fixpoint delta (W : forall l, Wty l) (b : forall l, bty l) j : forall l, 'cV[R]_(m l).+1 :=
+  match j with
+  | 0 => fun l => diagc (emap (f l)^`() (pot W b l)) *m grad (L l) (act W b l)
+  | j'.+1 => fun l =>
+      diagc (emap (f l)^`() (pot W b l)) *m ((W l.+1)^T *m delta W b j' l.+1)
+  end.
+
+(* H(l) for a network of depth l + j: f^i is differentiable at every entry of
+   z^i, i = l, ..., l + j. *)
+Definition H W b (j l : nat) :=
+  forall i : nat, (i <= j)%N -> forall r, differentiable (f (l + i)) (pot W b (l + i) r ord0).
+
+(* P(l): c~_l is differentiable at z^l with differential h |-> <delta^l, h>,
+   i.e. (by L5) its gradient is delta^l. *)
+Definition P W b (j l : nat) :=
+  differentiable (ctil W b j l) (pot W b l) /\
+  'd (ctil W b j l) (pot W b l) = frob (delta W b j l) :> (_ -> R).
+
+Lemma act_pot W b l : (0 < l)%N -> act W b l = emap (f l) (pot W b l).
+Proof. by case: l. Qed.
+
+(* T1.base: P(k), for a network of depth k = l. *)
+Lemma T1_base W b l : (0 < l)%N ->
+  (forall r, differentiable (f l) (pot W b l r ord0)) ->
+  differentiable (L l) (act W b l) -> P W b 0 l.
+Proof.
+case: l => // l _ Hf HL.
+have [d1 e1] := L7_elementwise_diag Hf.
+have [dc ec] := L6_chain_rule d1 HL.
+split; first exact: dc.
+apply/funext => h.
+apply: (etrans (congr1 (fun g => g h) ec)) => /=.
+have e1h := congr1 (fun g => g h) e1; simpl in e1h.
+apply: (etrans (congr1 ('d (L l.+1) (act W b l.+1)) e1h)).
+apply: (etrans (congr1 (fun g => g _) (L5_differential _ _))).
+by rewrite frob_mull /diagc tr_diag_mx.
+Qed.
+
+(* T1.step: P(l+1) implies P(l), for a network of depth l + j.+1. *)
+Lemma T1_step W b j l : (0 < l)%N ->
+  (forall r, differentiable (f l) (pot W b l r ord0)) ->
+  P W b j l.+1 -> P W b j.+1 l.
+Proof.
+case: l => // l _ Hf [dC eC].
+have [d1 e1] := L7_elementwise_diag Hf.
+have [dA eA] := L8_a (W l.+2) (act W b l.+1) (b l.+2).
+have [dg eg] := L6_chain_rule d1 dA.
+have [dc ec] := L6_chain_rule dg dC.
+split; first exact: dc.
+apply/funext => h.
+apply: (etrans (congr1 (fun g => g h) ec)) => /=.
+have egh := congr1 (fun g => g h) eg; simpl in egh.
+have e1h := congr1 (fun g => g h) e1; simpl in e1h.
+have eAh := congr1 (fun g => g (diagc (emap (f l.+1)^`() (pot W b l.+1)) *m h)) eA.
+simpl in eAh.
+apply: (etrans (congr1 ('d (ctil W b j l.+2) (pot W b l.+2)) egh)).
+apply: (etrans (congr1 ('d (ctil W b j l.+2) (pot W b l.+2))
+  (congr1 ('d (fun v => potential (W l.+2) v (b l.+2)) (act W b l.+1)) e1h))).
+apply: (etrans (congr1 ('d (ctil W b j l.+2) (pot W b l.+2)) eAh)).
+apply: (etrans (congr1 (fun g => g _) eC)).
+by rewrite !frob_mull /diagc tr_diag_mx.
+Qed.
+
+(* P1 for every layer, by induction over the layers above it. *)
+Lemma P1 W b j : forall l, (0 < l)%N -> H W b j l ->
+  differentiable (L (l + j)) (act W b (l + j)) -> P W b j l.
+Proof.
+elim: j => [|j IH] l l0 Hl HL.
+  apply: T1_base => //; last by move: HL; rewrite addn0.
+  by have := Hl 0%N (leqnn 0); rewrite addn0.
+apply: T1_step => //.
+  by have := Hl 0%N (leq0n _); rewrite addn0.
+apply: IH => //.
+  move=> i ij; rewrite addSn; have := Hl i.+1 ij; by rewrite addnS.
+by rewrite addSnnS.
+Qed.
+
+End Network.
