@@ -145,4 +145,121 @@ apply: IH => //.
 by rewrite addSnnS.
 Qed.
 
+(* D16 at the forward pass: c = c~_l(z^l). *)
+Lemma D16_cost_eq_ctil W b j : forall l, (0 < l)%N ->
+  cost W b (l + j) = ctil W b j l (pot W b l).
+Proof.
+elim: j => [|j IH] l l0.
+  by rewrite /cost addn0 act_pot.
+case: l l0 => // l _; by rewrite -addSnnS IH.
+Qed.
+
+(* Changing W^l (resp. b^l) changes neither the layers below l nor c~_l. *)
+Section Update.
+Variables (W : forall l, Wty l) (b : forall l, bty l) (l : nat).
+
+Lemma act_updW V i : (i < l)%N -> act (@upd Wty W l V) b i = act W b i.
+Proof.
+elim: i => // i IH il /=.
+by rewrite upd_neq ?IH ?(ltnW il) // neq_ltn il orbT.
+Qed.
+
+Lemma act_updb c i : (i < l)%N -> act W (@upd bty b l c) i = act W b i.
+Proof.
+elim: i => // i IH il /=.
+by rewrite upd_neq ?IH ?(ltnW il) // neq_ltn il orbT.
+Qed.
+
+Lemma ctil_updW V j : forall i, (l <= i)%N -> ctil (@upd Wty W l V) b j i = ctil W b j i.
+Proof.
+elim: j => // j IH i li; apply/funext => z /=.
+by rewrite IH ?upd_neq // ?neq_ltn ?ltnS ?li ?orbT // (leq_trans li).
+Qed.
+
+Lemma ctil_updb c j : forall i, (l <= i)%N -> ctil W (@upd bty b l c) j i = ctil W b j i.
+Proof.
+elim: j => // j IH i li; apply/funext => z /=.
+by rewrite IH ?upd_neq // ?neq_ltn ?ltnS ?li ?orbT // (leq_trans li).
+Qed.
+End Update.
+
+(* The cost as a function of W^l and of b^l (all other parameters fixed). *)
+Definition costW W b k l (V : Wty l) := cost (@upd Wty W l V) b k.
+Definition costb W b k l (c : bty l) := cost W (@upd bty b l c) k.
+
+Lemma costW_ctil W b j l : (0 < l)%N ->
+  costW W b (l + j) l =
+  ctil W b j l \o (fun V => potential V (act W b l.-1) (b l)).
+Proof.
+move=> l0; apply/funext => V; rewrite /costW D16_cost_eq_ctil // ctil_updW //.
+by rewrite /pot /= upd_eq act_updW // prednK.
+Qed.
+
+Lemma costb_ctil W b j l : (0 < l)%N ->
+  costb W b (l + j) l =
+  ctil W b j l \o (fun c => potential (W l) (act W b l.-1) c).
+Proof.
+move=> l0; apply/funext => c; rewrite /costb D16_cost_eq_ctil // ctil_updb //.
+by rewrite /pot /= upd_eq act_updb // prednK.
+Qed.
+
+(* T1.W: the gradient of the cost with respect to W^l is delta^l (a^(l-1))^T. *)
+Lemma T1_W W b j l : (0 < l)%N -> P W b j l ->
+  differentiable (costW W b (l + j) l) (W l) /\
+  grad (costW W b (l + j) l) (W l) = delta W b j l *m (act W b l.-1)^T.
+Proof.
+case: l => // l l0 [dC eC]; rewrite costW_ctil //=.
+have [dA eA] := L8_W (W l.+1) (act W b l) (b l.+1).
+have [dc ec] := L6_chain_rule dA dC.
+split; first exact: dc.
+apply: L5_identification; apply/funext => V.
+apply: (etrans (congr1 (fun g => g V) ec)) => /=.
+have eAV := congr1 (fun g => g V) eA; simpl in eAV.
+apply: (etrans (congr1 ('d (ctil W b j l.+1) (pot W b l.+1)) eAV)).
+apply: (etrans (congr1 (fun g => g _) eC)).
+by rewrite frob_mulr.
+Qed.
+
+(* T1.b: the gradient of the cost with respect to b^l is delta^l. *)
+Lemma T1_b W b j l : (0 < l)%N -> P W b j l ->
+  differentiable (costb W b (l + j) l) (b l) /\
+  grad (costb W b (l + j) l) (b l) = delta W b j l.
+Proof.
+case: l => // l l0 [dC eC]; rewrite costb_ctil //=.
+have [dA eA] := L8_b (W l.+1) (act W b l) (b l.+1).
+have [dc ec] := L6_chain_rule dA dC.
+split; first exact: dc.
+apply: L5_identification; apply/funext => c.
+apply: (etrans (congr1 (fun g => g c) ec)) => /=.
+have eAc := congr1 (fun g => g c) eA; simpl in eAc.
+exact: (etrans (congr1 ('d (ctil W b j l.+1) (pot W b l.+1)) eAc)
+  (congr1 (fun g => g c) eC)).
+Qed.
+
+(* H(l) for a network of depth k: f^i is differentiable at every entry of
+   z^i for i = l, ..., k (spec/theorem.md). *)
+Definition Hk W b k l :=
+  forall i, (l <= i <= k)%N -> forall r, differentiable (f i) (pot W b i r ord0).
+
+(* T1: for a network of depth k, a layer 1 <= l <= k with H(l), and a loss
+   differentiable at a^k, the cost is differentiable in W^l and in b^l with
+   gradients delta^l (a^(l-1))^T and delta^l. *)
+Theorem T1 W b k l : (0 < l <= k)%N -> Hk W b k l ->
+  differentiable (L k) (act W b k) ->
+  [/\ differentiable (costW W b k l) (W l),
+      grad (costW W b k l) (W l) = delta W b (k - l) l *m (act W b l.-1)^T,
+      differentiable (costb W b k l) (b l) &
+      grad (costb W b k l) (b l) = delta W b (k - l) l].
+Proof.
+case/andP => l0 lk Hl HL.
+have kE : k = (l + (k - l))%N by rewrite subnKC.
+have HP : P W b (k - l) l.
+  apply: P1 => //; last by rewrite -kE.
+  move=> i ik r; apply: Hl.
+  by rewrite leq_addr /= -leq_subRL.
+have [dW gW] := T1_W W b (k - l) l l0 HP.
+have [db gb] := T1_b W b (k - l) l l0 HP.
+by move: dW gW db gb; rewrite -kE; split.
+Qed.
+
 End Network.
