@@ -263,3 +263,101 @@ by move: dW gW db gb; rewrite -kE; split.
 Qed.
 
 End Network.
+
+(* C1: a batch of n samples (input X s, loss Ls s, e.g. the squared error
+   against target Y s), reduction factor rho (1/n for "mean", 1 for "sum"). *)
+Section Batch.
+Variables (R : realType) (m : nat -> nat) (f : nat -> R -> R) (n : nat).
+Variables (X : 'I_n -> 'cV[R]_(m 0).+1).
+Variables (Ls : 'I_n -> forall l, 'cV[R]_(m l).+1 -> R).
+Variable rho : R.
+Variables (W : forall l, Wty R m l) (b : forall l, bty R m l) (k l : nat).
+
+(* The batch cost C = rho * sum_s c_s as a function of W^l, resp. b^l. *)
+Definition batch_costW (V : Wty R m l) : R :=
+  rho * \sum_(s < n) costW R m f (Ls s) (X s) W b k l V.
+Definition batch_costb (c : bty R m l) : R :=
+  rho * \sum_(s < n) costb R m f (Ls s) (X s) W b k l c.
+
+(* Delta^l (column s is rho delta^l_s) and A^(l-1) (column s is a^(l-1)_s). *)
+Definition Delta : 'M[R]_((m l).+1, n) :=
+  \matrix_(r, s) (rho * delta R m f (Ls s) (X s) W b (k - l) l r ord0).
+Definition Aprev : 'M[R]_((m l.-1).+1, n) :=
+  \matrix_(r, s) act R m f (X s) W b l.-1 r ord0.
+
+Hypothesis l_range : (0 < l <= k)%N.
+Hypothesis HH : forall s, Hk R m f (X s) W b k l.
+Hypothesis HL : forall s, differentiable (Ls s k) (act R m f (X s) W b k).
+
+Let T1s s := T1 R m f (Ls s) (X s) W b k l l_range (HH s) (HL s).
+
+Lemma batch_costW_sum : batch_costW =
+  rho \*: \sum_(s < n) (costW R m f (Ls s) (X s) W b k l : Wty R m l -> R).
+Proof. by apply/funext => V; rewrite /batch_costW /= fct_sumE. Qed.
+
+Lemma batch_costb_sum : batch_costb =
+  rho \*: \sum_(s < n) (costb R m f (Ls s) (X s) W b k l : bty R m l -> R).
+Proof. by apply/funext => c; rewrite /batch_costb /= fct_sumE. Qed.
+
+Lemma frob_sumZ p q (G : 'I_n -> 'M[R]_(p, q)) (V : 'M[R]_(p, q)) :
+  frob (\sum_(s < n) rho *: G s) V = \sum_(s < n) rho * frob (G s) V.
+Proof.
+have frob0 : frob 0 V = 0 by rewrite /frob trmx0 mul0mx mxtrace0.
+have frobD G1 G2 : frob (G1 + G2) V = frob G1 V + frob G2 V.
+  rewrite /frob (_ : (G1 + G2)^T = G1^T + G2^T); last first.
+    by apply/matrixP => ? ?; rewrite !mxE.
+  by rewrite mulmxDl mxtraceD.
+rewrite (big_morph (fun G => frob G V) frobD frob0); apply: eq_bigr => s _.
+rewrite /frob (_ : (rho *: G s)^T = rho *: (G s)^T); last first.
+  by apply/matrixP => ? ?; rewrite !mxE.
+by rewrite -scalemxAl mxtraceZ.
+Qed.
+
+Lemma DeltaW : Delta *m (Aprev)^T = \sum_(s < n) rho *:
+  (delta R m f (Ls s) (X s) W b (k - l) l *m (act R m f (X s) W b l.-1)^T).
+Proof.
+apply/matrixP => i j; rewrite !mxE summxE; apply: eq_bigr => s _.
+by rewrite !mxE big_ord_recl big_ord0 addr0 !mxE mulrA.
+Qed.
+
+Lemma Deltab : Delta *m const_mx 1 =
+  \sum_(s < n) rho *: delta R m f (Ls s) (X s) W b (k - l) l.
+Proof.
+apply/matrixP => i j; rewrite !mxE summxE; apply: eq_bigr => s _.
+by rewrite !mxE (ord1 j) mulr1.
+Qed.
+
+Theorem C1 :
+  [/\ differentiable batch_costW (W l),
+      grad batch_costW (W l) = Delta *m (Aprev)^T,
+      differentiable batch_costb (b l) &
+      grad batch_costb (b l) = Delta *m const_mx 1].
+Proof.
+have dW s : differentiable (costW R m f (Ls s) (X s) W b k l) (W l).
+  by case: (T1s s).
+have db s : differentiable (costb R m f (Ls s) (X s) W b k l) (b l).
+  by case: (T1s s).
+have dsW := differentiable_sum dW.
+have dsb := differentiable_sum db.
+rewrite batch_costW_sum batch_costb_sum.
+split.
+- exact: differentiableZ.
+- apply: L5_identification; apply/funext => V.
+  apply: (etrans (congr1 (fun g => g V) (diffZ _ dsW))) => /=.
+  apply: (etrans (congr1 (fun g => rho *: g V) (diff_sum dW))) => /=.
+  transitivity (rho * \sum_(s < n) 'd (costW R m f (Ls s) (X s) W b k l) (W l) V).
+    by rewrite fct_sumE.
+  rewrite DeltaW frob_sumZ mulr_sumr; apply: eq_bigr => s _; congr (_ * _).
+  apply: (etrans (congr1 (fun g => g V) (L5_differential _ _))).
+  by case: (T1s s) => _ -> _ _.
+- exact: differentiableZ.
+- apply: L5_identification; apply/funext => V.
+  apply: (etrans (congr1 (fun g => g V) (diffZ _ dsb))) => /=.
+  apply: (etrans (congr1 (fun g => rho *: g V) (diff_sum db))) => /=.
+  transitivity (rho * \sum_(s < n) 'd (costb R m f (Ls s) (X s) W b k l) (b l) V).
+    by rewrite fct_sumE.
+  rewrite Deltab frob_sumZ mulr_sumr; apply: eq_bigr => s _; congr (_ * _).
+  apply: (etrans (congr1 (fun g => g V) (L5_differential _ _))).
+  by case: (T1s s) => _ _ _ ->.
+Qed.
+End Batch.
