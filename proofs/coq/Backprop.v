@@ -285,12 +285,6 @@ Definition Delta : 'M[R]_((m l).+1, n) :=
 Definition Aprev : 'M[R]_((m l.-1).+1, n) :=
   \matrix_(r, s) act R m f (X s) W b l.-1 r ord0.
 
-Hypothesis l_range : (0 < l <= k)%N.
-Hypothesis HH : forall s, Hk R m f (X s) W b k l.
-Hypothesis HL : forall s, differentiable (Ls s k) (act R m f (X s) W b k).
-
-Let T1s s := T1 R m f (Ls s) (X s) W b k l l_range (HH s) (HL s).
-
 Lemma batch_costW_sum : batch_costW =
   rho \*: \sum_(s < n) (costW R m f (Ls s) (X s) W b k l : Wty R m l -> R).
 Proof. by apply/funext => V; rewrite /batch_costW /= fct_sumE. Qed.
@@ -327,12 +321,18 @@ apply/matrixP => i j; rewrite !mxE summxE; apply: eq_bigr => s _.
 by rewrite !mxE (ord1 j) mulr1.
 Qed.
 
-Theorem C1 :
+(* C1: if 1 <= l <= k and every sample satisfies H(l) and has a loss
+   differentiable at its output, the batch cost is differentiable in W^l and
+   b^l with gradients Delta^l (A^(l-1))^T and Delta^l 1_n. *)
+Theorem C1 : (0 < l <= k)%N -> (forall s, Hk R m f (X s) W b k l) ->
+  (forall s, differentiable (Ls s k) (act R m f (X s) W b k)) ->
   [/\ differentiable batch_costW (W l),
       grad batch_costW (W l) = Delta *m (Aprev)^T,
       differentiable batch_costb (b l) &
       grad batch_costb (b l) = Delta *m const_mx 1].
 Proof.
+move=> l_range HH HL.
+have T1s s := T1 R m f (Ls s) (X s) W b k l l_range (HH s) (HL s).
 have dW s : differentiable (costW R m f (Ls s) (X s) W b k l) (W l).
   by case: (T1s s).
 have db s : differentiable (costb R m f (Ls s) (X s) W b k l) (b l).
