@@ -231,3 +231,68 @@ Qed.
 End L8.
 
 End Calculus.
+
+(* L9: the squared error (D9) has differential h |-> <a - y, h>, so its gradient
+   is a - y. *)
+Section L9.
+Variables (R : realType) (n : nat) (y : 'cV[R]_n.+1).
+
+Let g (i : 'I_n.+1) : 'cV[R]_n.+1 -> R := fun a => a i ord0 - y i ord0.
+
+Let g_split i : g i = (fun a : 'cV[R]_n.+1 => a i ord0) - cst (y i ord0).
+Proof. by apply/funext. Qed.
+
+Let dcoord (a : 'cV[R]_n.+1) i : differentiable (fun b : 'cV[R]_n.+1 => b i ord0) a.
+Proof. exact: differentiable_coord. Qed.
+
+Let dcst (a : 'cV[R]_n.+1) i : differentiable (cst (y i ord0) : 'cV[R]_n.+1 -> R) a.
+Proof. exact: differentiable_cst. Qed.
+
+Let dg (a : 'cV[R]_n.+1) i : differentiable (g i) a.
+Proof. by rewrite g_split; apply: differentiableB. Qed.
+
+Let dgE (a : 'cV[R]_n.+1) i v : 'd (g i) a v = v i ord0.
+Proof.
+rewrite g_split.
+apply: (etrans (congr1 (fun F => F v) (diffB (dcoord a i) (dcst a i)))) => /=.
+have e1 := congr1 (fun F => F v) (diff_coord a i ord0); simpl in e1.
+have e2 : 'd (cst (y i ord0) : 'cV[R]_n.+1 -> R) a v = 0.
+  exact: (congr1 (fun F => F v) (diff_cst _ _)).
+exact: (etrans (congr2 (fun s t => s - t) e1 e2) (subr0 _)).
+Qed.
+
+Let sq_split : sqerr y = 2^-1 \*: \sum_(i < n.+1) (g i * g i).
+Proof.
+apply/funext => a; rewrite /sqerr /= fct_sumE.
+by congr (_ * _); apply: eq_bigr => i _; rewrite /= expr2 !mxE.
+Qed.
+
+Let dsq (a : 'cV[R]_n.+1) i : differentiable (g i * g i) a.
+Proof. exact: differentiableM. Qed.
+
+Lemma L9_squared_error (a : 'cV[R]_n.+1) :
+  differentiable (sqerr y) a /\ 'd (sqerr y) a = frob (a - y) :> (_ -> R).
+Proof.
+have ds : differentiable (\sum_(i < n.+1) (g i * g i)) a.
+  by apply: differentiable_sum => i; apply: dsq.
+rewrite sq_split; split; first exact: differentiableZ.
+apply/funext => v.
+apply: (etrans (congr1 (fun F => F v) (diffZ _ ds))) => /=.
+apply: (etrans (congr1 (fun F => 2^-1 *: F v) (diff_sum (fun i => dsq a i)))) => /=.
+transitivity (2^-1 * \sum_(i < n.+1) 'd (g i * g i) a v).
+  by rewrite fct_sumE.
+transitivity (2^-1 * \sum_(i < n.+1) (g i a * v i ord0 + g i a * v i ord0)).
+  congr (_ * _); apply: eq_bigr => i _.
+  apply: (etrans (congr1 (fun F => F v) (diffM (dg a i) (dg a i)))) => /=.
+  have e := congr1 (fun t => g i a * t) (dgE a i v).
+  exact: (congr2 +%R e e).
+rewrite frobE mulr_sumr; apply: eq_bigr => i _.
+rewrite big_ord_recl big_ord0 addr0 !mxE.
+have half (c : R) : 2^-1 * (c + c) = c.
+  by rewrite -mulr2n -[c *+ 2]mulr_natl mulrA mulVf ?mul1r // pnatr_eq0.
+exact: half.
+Qed.
+
+Lemma L9_gradient (a : 'cV[R]_n.+1) : grad (sqerr y) a = a - y.
+Proof. exact/L5_identification/(proj2 (L9_squared_error a)). Qed.
+End L9.
