@@ -1,34 +1,50 @@
 // Tests for src/matbp/activation.hpp.
 //
 // Test plan
-//   D10 D10_derivative_matches_ad                derivative(f, x) = forward-mode AD of evaluate(f, ·), exact
+//   D10 D10_derivative_matches_ad                derivative(f, x) = forward-mode AD of evaluate(f, ·), exact,
+//                                                at random x, 0 and every kink of f
+//       D10_hardtanh_is_pytorchs                 hardtanh value min(max(x, lo), hi) and derivative
+//                                                [lo < x < hi] (PyTorch's hardtanh_backward), each
+//                                                written here independently, exact
 //       D10_transcendental_three_types           logistic/tanh/softplus: interval(128) contains a
 //                                                512-bit MPFR value; double within 8ε of it; the
 //                                                derivatives too
-//       D10_interval_encloses                    exact activations over intervals contain the exact value
+//       D10_interval_encloses                    exact activations over intervals contain the exact
+//                                                value and derivative, at a point and over a range
+//       D10_registry                             every entry: unique names; exact entries build
+//                                                over ℚ, the others only over intervals/reals;
+//                                                parameters round-trip; defaults and checks
 //       D10 compile-time rejection: tests/compile_fail/transcendental_over_exact.cpp (CTest)
-//   D11 D11_kink_conventions                     ReLU′(0) = 0, leaky′(0) = s, softsign′(0) = 1; is_kink
+//   D11 D11_kink_conventions                     ReLU′(0) = 0, leaky′(0) = s, hardtanh′(ends) = 0,
+//                                                softsign′(0) = 1; is_kink; kink_points' one-sided slopes
 //       D11_interval_kink_hull                   an enclosure around 0 gives the hull of both slopes
-//   usage_example_of_activation_hpp
+//   usage_example_of_activation_hpp, usage_example_of_registry_hpp
 #define BOOST_TEST_MODULE activation
 #include "matbp/activation.hpp"
 #include "matbp/convert.hpp"
 #include "matbp/jacobian.hpp"
+#include "matbp/loss.hpp"
+#include "matbp/registry.hpp"
 
 #include "support/generators.hpp"
 
 #include <boost/test/unit_test.hpp>
 #include <rapidcheck/boost_test.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
+#include <vector>
 
 using namespace matbp;
 using namespace matbp::testing;
 
 RC_BOOST_PROP(D10_derivative_matches_ad, ()) {
     const auto f = *gen_activation();
-    const exact x = *rc::gen::weightedOneOf<exact>({{1, rc::gen::just(exact(0))}, {3, gen_exact()}});
+    std::vector<exact> points{exact(0)};
+    for (const auto& k : kink_points<exact>(f)) points.push_back(k.at);
+    const exact x = *rc::gen::weightedOneOf<exact>({{1, rc::gen::elementOf(points)}, {3, gen_exact()}});
     matrix<exact> X(1, 1);
     X << x;
     auto F = [&](const auto& V) {
@@ -75,9 +91,41 @@ BOOST_AUTO_TEST_CASE(D10_transcendental_three_types) {
     }
 }
 
+RC_BOOST_PROP(D10_hardtanh_is_pytorchs, ()) {
+    const exact a = *gen_exact(), b = *gen_exact();
+    RC_PRE(a != b);
+    const exact lo = a < b ? a : b, hi = a < b ? b : a;
+    const activation<exact> f = hardtanh_fn<exact>{lo, hi};
+    for (const exact& x : {exact(lo - 1), lo, exact((lo + hi) / 2), hi, exact(hi + 1), *gen_exact()}) {
+        const exact value = x < lo ? lo : x > hi ? hi : x;              // torch.clamp(x, lo, hi)
+        const exact slope = lo < x && x < hi ? exact(1) : exact(0);  // hardtanh_backward's mask
+        RC_ASSERT(evaluate(f, x) == value);
+        RC_ASSERT(derivative(f, x) == slope);
+        RC_ASSERT(is_kink(f, x) == (x == lo || x == hi));
+    }
+}
+
 RC_BOOST_PROP(D10_interval_encloses, ()) {
     const exact x = *gen_exact();
     const exact s = *gen_exact();
+    // Every exact activation, over a point enclosure and over [x, x + w]: the enclosure holds the
+    // value and the derivative at x, at x + w and at every kink in between.
+    const auto f = *gen_activation();
+    const exact w = *rc::gen::map(gen_exact(), [](const exact& v) { return v < 0 ? exact(-v) : v; });
+    {
+        precision_guard g(128);
+        const activation<interval> fi = convert_activation<interval>(f);
+        const interval range = detail::hull(from_exact<interval>(x), from_exact<interval>(exact(x + w)));
+        std::vector<exact> inside{x, exact(x + w)};
+        for (const auto& k : kink_points<exact>(f))
+            if (x <= k.at && k.at <= x + w) inside.push_back(k.at);
+        for (const exact& p : inside) {
+            RC_ASSERT(encloses(evaluate(fi, range), evaluate(f, p)));
+            RC_ASSERT(encloses(derivative(fi, range), derivative(f, p)));
+        }
+        RC_ASSERT(encloses(evaluate(fi, from_exact<interval>(x)), evaluate(f, x)));
+        RC_ASSERT(encloses(derivative(fi, from_exact<interval>(x)), derivative(f, x)));
+    }
     precision_guard g(128);
     const interval xi = from_exact<interval>(x);
     RC_ASSERT(encloses(evaluate(relu_fn{}, xi), evaluate(relu_fn{}, x)));
@@ -99,8 +147,27 @@ BOOST_AUTO_TEST_CASE(D11_kink_conventions) {
     BOOST_TEST(is_kink(leaky, exact(0)));
     BOOST_TEST(!is_kink(relu, exact(1, 1000)));
     BOOST_TEST(!is_kink(soft, exact(0)));
-    // Default slope: 1/100 exactly.
-    BOOST_TEST(leaky_relu_fn<exact>{}.negative_slope == exact(1, 100));
+    // Default slope: the double 0.01 (PyTorch's), taken exactly: the registry's one default.
+    BOOST_TEST(leaky_relu_fn<exact>{}.negative_slope == to_exact(0.01));
+    // hardtanh: PyTorch's hardtanh_backward is 0 at both ends; defaults −1 and 1.
+    const activation<exact> ht = hardtanh_fn<exact>{};
+    BOOST_TEST(derivative(ht, exact(-1)) == exact(0));
+    BOOST_TEST(derivative(ht, exact(1)) == exact(0));
+    BOOST_TEST(derivative(ht, exact(0)) == exact(1));
+    BOOST_TEST(is_kink(ht, exact(-1)));
+    BOOST_TEST(is_kink(ht, exact(1)));
+    BOOST_TEST(!is_kink(ht, exact(0)));
+    // kink_points: the one-sided derivatives and the convention at each breakpoint.
+    const auto kr = kink_points<exact>(relu);
+    BOOST_TEST(kr.size() == 1u);
+    BOOST_TEST((kr[0].at == 0 && kr[0].left == 0 && kr[0].right == 1 && kr[0].convention == 0));
+    const auto kl = kink_points<exact>(leaky);
+    BOOST_TEST((kl.size() == 1 && kl[0].left == exact(1, 100) && kl[0].right == 1 && kl[0].convention == exact(1, 100)));
+    const auto kh = kink_points<exact>(ht);
+    BOOST_TEST(kh.size() == 2u);
+    BOOST_TEST((kh[0].at == -1 && kh[0].left == 0 && kh[0].right == 1 && kh[0].convention == 0));
+    BOOST_TEST((kh[1].at == 1 && kh[1].left == 1 && kh[1].right == 0 && kh[1].convention == 0));
+    BOOST_TEST(kink_points<exact>(soft).empty());
     // Same convention over double.
     const activation<double> relu_d = relu_fn{};
     BOOST_TEST(derivative(relu_d, 0.0) == 0.0);
@@ -122,6 +189,58 @@ BOOST_AUTO_TEST_CASE(D11_interval_kink_hull) {
     const interval dl = derivative(leaky, around);
     BOOST_TEST(encloses(dl, exact(1, 4)));
     BOOST_TEST(encloses(dl, exact(1)));
+}
+
+BOOST_AUTO_TEST_CASE(D10_registry) {
+    // Names and aliases are unique across the registry, and find_activation finds each.
+    std::vector<std::string_view> names;
+    for (const auto* f : activation_registry()) {
+        names.push_back(f->name);
+        for (auto a : f->aliases)
+            if (!a.empty()) names.push_back(a);
+        BOOST_TEST(find_activation(f->name) == f);
+        // Every parameter but a list has a default; a list parameter comes last.
+        for (std::size_t i = 0; i < f->parameters.size(); ++i)
+            BOOST_TEST((f->parameters[i].list ? i + 1 == f->parameters.size() : !f->parameters[i].default_text.empty()));
+    }
+    auto sorted = names;
+    std::sort(sorted.begin(), sorted.end());
+    BOOST_TEST((std::adjacent_find(sorted.begin(), sorted.end()) == sorted.end()));
+    BOOST_TEST(find_activation("sigmoid") == find_activation("logistic"));
+    BOOST_TEST(find_activation("Relu") == nullptr);  // names are case-sensitive
+    // Each entry builds over ℚ iff it is exact, and always over intervals; its parameters
+    // round-trip through parameters_of and make_activation.
+    for (const auto* f : activation_registry()) {
+        std::vector<std::optional<std::vector<exact>>> given(f->parameters.size());
+        if (!f->parameters.empty() && f->parameters.back().list) given.back() = std::vector<exact>{exact(1, 3), exact(2)};
+        const std::vector<exact> p = f->with_defaults(given);
+        const auto e = make_activation<exact>(f->name, p);
+        BOOST_TEST(e.has_value() == f->exact_evaluation, f->name);
+        precision_guard g(64);
+        std::vector<interval> pi;
+        for (const auto& v : p) pi.push_back(from_exact<interval>(v));
+        BOOST_TEST(make_activation<interval>(f->name, pi).has_value(), f->name);
+        if (e) {
+            BOOST_TEST(activation_name<exact>(*e) == f->name);
+            BOOST_TEST((parameters_of<exact>(*e) == p), f->name);
+        }
+    }
+    BOOST_TEST(!make_activation<exact>("frobnicate", {}).has_value());
+    // hardtanh's check: min_val < max_val, reported on max_val.
+    const auto* ht = find_activation("hardtanh");
+    BOOST_TEST(!ht->check({exact(-1), exact(1)}).has_value());
+    const auto bad = ht->check({exact(1), exact(1)});
+    BOOST_TEST((bad.has_value() && bad->parameter == 1u));
+    BOOST_TEST(ht->check({exact(2), exact(1)}).has_value());
+    // The leaky default is the one the C++ struct uses.
+    BOOST_TEST(find_activation("leaky_relu")->with_defaults({std::nullopt}).at(0) == leaky_relu_fn<exact>{}.negative_slope);
+}
+
+BOOST_AUTO_TEST_CASE(usage_example_of_registry_hpp) {
+    const matbp::function_info* f = matbp::find_activation("sigmoid");
+    BOOST_TEST(f->name == "logistic");
+    BOOST_TEST(f->parameters.size() == 0u);
+    BOOST_TEST(matbp::find_loss("huber")->parameters[0].default_text == "1");
 }
 
 BOOST_AUTO_TEST_CASE(usage_example_of_activation_hpp) {

@@ -3,8 +3,11 @@
 //
 // Test plan
 //   C1  C1_backprop_eq_ad_of_batch_cost           cost and every ∇ == forward-mode AD of the batch
-//                                                 cost (support/reference.hpp), squared error and
-//                                                 mse, mean and sum; kinks == find_kinks
+//                                                 cost (support/reference.hpp), every exact loss of
+//                                                 the registry, mean and sum; kinks == find_kinks
+//                                                 and find_loss_kinks
+//       C1_l1_zero_residual_follows_convention    targets equal to the outputs: l1's sign(0) = 0,
+//                                                 every output unit a loss kink, AD agrees
 //       C1_backprop_eq_kronecker_chain            == the literal Kronecker chain of Jacobians
 //       C1_batch_gradient_eq_mean_of_sample_gradients  == ρ Σ of T1's per-sample gradients (induction)
 //       C1_relu_kinks_follow_d11                  ReLU nets with zeros: kinks hit and D11 obeyed
@@ -50,7 +53,7 @@ batch_case gen_batch_case(int max_depth = 6, int max_width = 6) {
 
 RC_BOOST_PROP(C1_backprop_eq_ad_of_batch_cost, ()) {
     const auto c = gen_batch_case();
-    const auto kind = *rc::gen::element(loss::squared_error, loss::mse);
+    const auto kind = *gen_loss();
     const auto g = backprop(c.net, c.X, c.Y, kind, c.red);
     const auto ref = reference_gradients_by_ad(c.net, c.X, c.Y, kind, c.red);
     RC_ASSERT(g.cost == ref.cost);
@@ -58,12 +61,38 @@ RC_BOOST_PROP(C1_backprop_eq_ad_of_batch_cost, ()) {
         RC_ASSERT(same_matrix(g.dW[l], ref.dW[l]));
         RC_ASSERT(same_matrix(g.db[l], ref.db[l]));
     }
-    RC_ASSERT(g.kinks == find_kinks(c.net, forward_batch(c.net, c.X)));
+    const auto fwd = forward_batch(c.net, c.X);
+    auto kinks = find_kinks(c.net, fwd);
+    for (const auto& kk : find_loss_kinks(kind, fwd.a.back(), c.Y, c.net.depth())) kinks.push_back(kk);
+    RC_ASSERT(g.kinks == kinks);
+}
+
+RC_BOOST_PROP(C1_l1_zero_residual_follows_convention, ()) {
+    const auto c = gen_batch_case(3, 4);
+    const auto fwd = forward_batch(c.net, c.X);
+    matrix<exact> Y = fwd.a.back();
+    Y(0, 0) += 1;  // one nonzero residual, the rest exactly 0
+    const loss_function<exact> l1 = l1_loss{};
+    const auto g = backprop(c.net, c.X, Y, l1, c.red);
+    const auto ref = reference_gradients_by_ad(c.net, c.X, Y, l1, c.red);
+    for (Eigen::Index l = 1; l <= c.net.depth(); ++l) {
+        RC_ASSERT(same_matrix(g.dW[l], ref.dW[l]));
+        RC_ASSERT(same_matrix(g.db[l], ref.db[l]));
+    }
+    std::size_t loss_kinks = 0;
+    for (const auto& kk : g.kinks) loss_kinks += kk.site == kink_site::loss;
+    RC_ASSERT(loss_kinks == static_cast<std::size_t>(Y.size() - 1));
+    // Only sample 0, unit 0 has a nonzero residual: sign(0) = 0 elsewhere, so with one sample the
+    // last layer's bias gradient is ρ·f′(z)·(−1) at unit 0 and 0 at every other unit.
+    if (c.X.cols() == 1) {
+        const auto k = c.net.depth();
+        for (Eigen::Index i = 1; i < Y.rows(); ++i) RC_ASSERT(g.db[k](i, 0) == 0);
+    }
 }
 
 RC_BOOST_PROP(C1_backprop_eq_kronecker_chain, ()) {
     const auto c = gen_batch_case();
-    const auto g = backprop(c.net, c.X, c.Y, loss::squared_error, c.red);
+    const auto g = backprop(c.net, c.X, c.Y, squared_error_loss{}, c.red);
     const auto kc = kronecker_chain_gradients(c.net, c.X, c.Y, c.red);
     RC_ASSERT(g.cost == kc.cost);
     for (Eigen::Index l = 1; l <= c.net.depth(); ++l) {
@@ -74,7 +103,7 @@ RC_BOOST_PROP(C1_backprop_eq_kronecker_chain, ()) {
 
 RC_BOOST_PROP(C1_batch_gradient_eq_mean_of_sample_gradients, ()) {
     const auto c = gen_batch_case();
-    const auto g = backprop(c.net, c.X, c.Y, loss::squared_error, c.red);
+    const auto g = backprop(c.net, c.X, c.Y, squared_error_loss{}, c.red);
     std::vector<std::vector<matrix<exact>>> dW, db;
     for (Eigen::Index i = 0; i < c.X.cols(); ++i) {
         const auto proof = backprop_by_induction(c.net, matrix<exact>(c.X.col(i)), matrix<exact>(c.Y.col(i)));
@@ -101,16 +130,16 @@ BOOST_AUTO_TEST_CASE(C1_relu_kinks_follow_d11) {
     BOOST_TEST(g.kinks.size() == 4u);
     BOOST_TEST(g.db[1].isZero());
     BOOST_TEST(g.db[3](0, 0) == exact(-1, 2));  // a³ − y = ½ − 1
-    const auto ref = reference_gradients_by_ad(net, X, Y, loss::squared_error, reduction::mean);
+    const auto ref = reference_gradients_by_ad(net, X, Y, squared_error_loss{}, reduction::mean);
     BOOST_TEST(same_matrix(g.db[2], ref.db[2]));
 }
 
 RC_BOOST_PROP(C1_interval_encloses_exact, ()) {
     const auto c = gen_batch_case();
-    const auto g = backprop(c.net, c.X, c.Y, loss::squared_error, c.red);
+    const auto g = backprop(c.net, c.X, c.Y, squared_error_loss{}, c.red);
     precision_guard pg(128);
     const auto gi = backprop(convert_network<interval>(c.net), matrix<interval>(from_exact<interval>(c.X)),
-                             matrix<interval>(from_exact<interval>(c.Y)), loss::squared_error, c.red);
+                             matrix<interval>(from_exact<interval>(c.Y)), squared_error_loss{}, c.red);
     RC_ASSERT(encloses(gi.cost, g.cost));
     for (Eigen::Index l = 1; l <= c.net.depth(); ++l) {
         RC_ASSERT(interval_encloses(gi.dW[l], g.dW[l]) == "");
@@ -134,7 +163,7 @@ mlp<T> with_transcendental(const mlp<exact>& net, const std::vector<int>& kinds)
 }
 /// ∂C/∂θ by central differences at the current (high) precision, for every weight and bias.
 std::vector<matrix<real>> central_differences(mlp<real> net, const matrix<real>& X, const matrix<real>& Y,
-                                              loss kind, reduction red, bool weights, const real& h) {
+                                              const loss_function<real>& kind, reduction red, bool weights, const real& h) {
     std::vector<matrix<real>> out(net.layers.size() + 1);
     for (std::size_t l = 0; l < net.layers.size(); ++l) {
         matrix<real>& P = weights ? net.layers[l].W : net.layers[l].b;
@@ -160,9 +189,10 @@ bool close(const real& a, const real& b, const real& rel) {
 RC_BOOST_PROP(C1_transcendental_three_sources, ()) {
     const auto c = gen_batch_case(3, 3);
     const auto kinds = *rc::gen::container<std::vector<int>>(3, rc::gen::inRange(0, 4));
-    const auto kind = *rc::gen::element(loss::squared_error, loss::mse, loss::softmax_cross_entropy);
+    const auto kind = *rc::gen::element(loss_function<real>(squared_error_loss{}), loss_function<real>(mse_loss{}),
+                                        loss_function<real>(softmax_cross_entropy_loss{}));
     matrix<exact> Y = c.Y;
-    if (kind == loss::softmax_cross_entropy) Y = Y.cwiseAbs();  // nonnegative targets (any total mass)
+    if (std::holds_alternative<softmax_cross_entropy_loss>(kind)) Y = Y.cwiseAbs();  // nonnegative targets (any total mass)
     precision_guard pg(512);
     const auto net_r = with_transcendental<real>(c.net, kinds);
     const matrix<real> Xr = from_exact<real>(c.X), Yr = from_exact<real>(Y);
@@ -180,7 +210,7 @@ RC_BOOST_PROP(C1_transcendental_three_sources, ()) {
     // Certified: the 128-bit enclosure contains the 512-bit value (2^-500 from the truth).
     precision_guard pg2(128);
     const auto gi = backprop(with_transcendental<interval>(c.net, kinds), matrix<interval>(from_exact<interval>(c.X)),
-                             matrix<interval>(from_exact<interval>(Y)), kind, c.red);
+                             matrix<interval>(from_exact<interval>(Y)), *make_loss<interval>(loss_name<real>(kind), {}), c.red);
     for (Eigen::Index l = 1; l <= c.net.depth(); ++l)
         for (Eigen::Index j = 0; j < gr.dW[l].cols(); ++j)
             for (Eigen::Index i = 0; i < gr.dW[l].rows(); ++i) {
@@ -197,7 +227,6 @@ BOOST_AUTO_TEST_CASE(C1_preconditions) {
     expect_violation("C1", [&] { backprop(net, X, matrix<exact>(matrix<exact>::Zero(2, 3))); });
     expect_violation("C1", [&] { backprop(net, matrix<exact>(1, 0), matrix<exact>(2, 0)); });
     expect_violation("C1", [&] { backprop(mlp<exact>{}, X, Y); });
-    expect_violation("C2", [&] { backprop(net, X, Y, loss::softmax_cross_entropy); });
     const auto g = backprop(net, X, Y);
     expect_violation("C1", [&] { batch_gradient_eq_mean_of_sample_gradients<exact>(g, {}, {}, reduction::mean); });
 }
@@ -215,8 +244,8 @@ BOOST_AUTO_TEST_CASE(C2_softmax_cross_entropy_delta) {
             matrix<real> Zp = Z, Zm = Z;
             Zp(i, j) += h;
             Zm(i, j) -= h;
-            const real cd = (cost_of_outputs(Zp, Y, loss::softmax_cross_entropy, reduction::sum) -
-                             cost_of_outputs(Zm, Y, loss::softmax_cross_entropy, reduction::sum)) / (2 * h);
+            const real cd = (cost_of_outputs(Zp, Y, softmax_cross_entropy_loss{}, reduction::sum) -
+                             cost_of_outputs(Zm, Y, softmax_cross_entropy_loss{}, reduction::sum)) / (2 * h);
             BOOST_TEST(close(delta(i, j), cd, rel), "entry " << i << "," << j);
         }
     // For probability targets δ = softmax(z) − y: the columns of δ sum to 0.

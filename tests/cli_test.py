@@ -11,8 +11,23 @@ Test plan
   threads_same_result          a float64-valued ReLU model on the dyadic engine: --threads 1, 2, 7
                                and the default print the same bytes
   bad_input_*                  exit 2, one message on stderr naming where, nothing on stdout
-  help_*                       every command has --help, exit 0
+  resource_*                   exit 3 (a limit stopped the run: --max-bits, --time-limit,
+                               --max-parameters, --max-file-bytes, double range), one message
+                               naming where and the flag to raise, nothing on stdout
+                               (exit 4, an internal error, needs a bug: tests/cli_errors_test.cpp
+                               checks the mapping main() uses)
+  json_strict_*                every JSON output (grad exact/double/interval, check, verify) reads
+                               with a strict parser (NaN/Infinity refused) and carries
+                               "matbp_version" = `matbp --version`; on overflow models (weights
+                               near 1e300, cost and gradients beyond the double range) too
+  overflow_*                   grad --values double writes out-of-range values as exact strings,
+                               counted in out_of_double_range; check --format json likewise
+  conventions_*                --version; --opt=value == --opt value; -- ends options; - reads
+                               the model or the gradients from stdin; not both; -x refused
+  indices_0_based              verify's JSON layer is the 0-based index of "layers"; grad's kinks too
+  help_*                       every command has --help, exit 0, and documents exit codes 0-4
 Closes with "N passed, M failed"."""
+import fractions
 import json
 import os
 import random
@@ -28,9 +43,17 @@ work = tempfile.mkdtemp(prefix="matbp_cli_test_")
 passed, failed = 0, 0
 
 
-def run(*args):
-    p = subprocess.run([matbp, *args], capture_output=True, text=True, timeout=300)
+def run(*args, stdin=None):
+    p = subprocess.run([matbp, *args], capture_output=True, text=True, timeout=300,
+                       input=stdin, stdin=None if stdin is not None else subprocess.DEVNULL)
     return p.returncode, p.stdout, p.stderr
+
+
+def strict(text):
+    """json.loads that refuses NaN, Infinity and -Infinity (RFC 8259 has none of them)."""
+    def refuse(name):
+        raise ValueError("not JSON: " + name)
+    return json.loads(text, parse_constant=refuse)
 
 
 def case(name, ok, detail=""):
@@ -125,14 +148,46 @@ bad_input("gradients_wrong_shape", ["check", exact_model, "--gradients", write("
 tanh_sq = json.loads(open(tanh_model).read())
 tanh_sq["loss"] = "squared_error"
 bad_input("verify_tanh", ["verify", write("m5.json", json.dumps(tanh_sq))], "layers[0].activation")
-bad_input("verify_other_loss", ["verify", tanh_model], "loss")
+exact_sce = json.loads(open(exact_model).read())
+exact_sce["loss"] = "softmax_cross_entropy"
+bad_input("verify_loss_without_exact_evaluation", ["verify", write("m6.json", json.dumps(exact_sce))], "loss")
+# T1 holds for every loss of the registry (only ∇ℓ enters T1.base): verify runs it with huber and l1.
+for loss in ({"name": "huber", "delta": "1/3"}, "l1"):
+    m = json.loads(open(exact_model).read())
+    m["loss"] = loss
+    rc, out, err = run("verify", write("m7.json", json.dumps(m)), "--format", "json", "--quiet")
+    doc = json.loads(out) if rc == 0 else {}
+    case("verify_loss_%s" % (loss if isinstance(loss, str) else loss["name"]),
+         rc == 0 and doc.get("pass") is True and len(doc.get("steps", [])) > 0, err)
 bad_input("bad_max_rel", ["check", exact_model, "--gradients", grads, "--max-rel", "nan"], "--max-rel")
 blowup = {"format": "matbp/1", "inputs": [["1/2", "2/3"]], "targets": [["1", "2"]], "layers": [
     {"weights": [["3/7", "-5/11"], ["2/3", "1/13"]], "bias": ["1/17", "-1/19"],
      "activation": {"name": "polynomial", "coefficients": ["1/3", "1", "1/5", "1/7"]}}] * 12}
-bad_input("resource_max_bits", ["grad", write("blowup.json", json.dumps(blowup))], "--max-bits")
-bad_input("resource_small_max_bits", ["grad", os.path.join(work, "blowup.json"), "--max-bits", "5000"], "layers[")
-bad_input("max_parameters", ["grad", exact_model, "--max-parameters", "10"], "max_parameters")
+
+
+def resource(name, args, must_contain):
+    rc, out, err = run(*args)
+    case("resource_" + name, rc == 3 and out == "" and all(m in err for m in must_contain) and err.count("\n") == 1,
+         f"rc={rc} stdout={out[:200]!r} stderr={err[:300]!r}")
+
+
+blowup_path = write("blowup.json", json.dumps(blowup))
+resource("max_bits", ["grad", blowup_path], ["--max-bits", "layers["])
+resource("small_max_bits", ["grad", blowup_path, "--max-bits", "5000"], ["layers[", "--max-bits"])
+resource("max_parameters", ["grad", exact_model, "--max-parameters", "10"], ["max_parameters", "--max-parameters"])
+resource("max_file_bytes", ["grad", exact_model, "--max-file-bytes", "100"], ["larger than the limit of 100 bytes", "--max-file-bytes"])
+resource("max_file_bytes_gradients", ["check", exact_model, "--gradients", grads, "--max-file-bytes", str(os.path.getsize(exact_model))],
+         [grads, "--max-file-bytes"])
+# 14 cubic layers grow without bound; with no bit limit the time budget of 1 s stops them (about
+# 1.5 s and 10 MB here).
+blowup14 = dict(blowup, layers=blowup["layers"][:1] * 14)
+resource("time_limit", ["grad", write("blowup14.json", json.dumps(blowup14)), "--max-bits", "4000000000", "--time-limit", "1"],
+         ["time budget", "--time-limit"])
+overflow = {"format": "matbp/1", "loss": "squared_error", "inputs": [[1e10, 1]], "targets": [[0]], "layers": [
+    {"weights": [[1e300, -1e300]], "bias": [0], "activation": "relu"},
+    {"weights": [[1e300]], "bias": [1], "activation": "identity"}]}
+overflow_path = write("overflow.json", json.dumps(overflow))
+resource("double_range", ["grad", overflow_path, "--arith", "double"], ["overflowed", "--arith exact"])
 bad_input("bad_time_limit", ["grad", exact_model, "--time-limit", "-1"], "--time-limit")
 bad_input("threads_0", ["grad", exact_model, "--threads", "0"], "--threads")
 bad_input("no_command", [], "no command")
@@ -140,7 +195,85 @@ bad_input("two_models", ["grad", exact_model, exact_model], "one MODEL")
 
 for cmd in (["--help"], ["grad", "--help"], ["check", "--help"], ["verify", "--help"], ["demo", "--help"]):
     rc, out, err = run(*cmd)
-    case("help_" + "_".join(c.strip("-") for c in cmd), rc == 0 and "usage" in out, err)
+    case("help_" + "_".join(c.strip("-") for c in cmd), rc == 0 and "usage" in out and "Exit codes: 0" in out
+         and "3 a resource limit" in out and "4 internal error" in out, err)
+
+# ---- conventions ----
+rc, out, err = run("--version")
+version = out.strip().split(" ")[-1] if rc == 0 else ""
+case("conventions_version", rc == 0 and out.startswith("matbp ") and version.count(".") == 2, out + err)
+a = run("grad", exact_model, "--values", "double", "--arith", "exact")
+b = run("grad", exact_model, "--values=double", "--arith=exact")
+case("conventions_equals", a == b and a[0] == 0, str(a[0]) + str(b[0]) + b[2])
+c = run("grad", "--values=double", "--arith=exact", "--", exact_model)
+case("conventions_double_dash", c == a, c[2])
+rc, out, err = run("grad", "--", "--values")
+case("conventions_double_dash_positional", rc == 2 and "--values" in err and "cannot open" in err, err)
+d = run("grad", "-", "--values=double", "--arith=exact", stdin=open(exact_model).read())
+case("conventions_stdin_model", d == a, d[2])
+rc, out, err = run("check", exact_model, "--gradients", "-", stdin=open(grads).read())
+case("conventions_stdin_gradients", rc == 0 and out.strip().endswith("PASS"), out + err)
+rc, out, err = run("check", "-", "--gradients=-", stdin=open(grads).read())
+case("conventions_stdin_not_both", rc == 2 and out == "" and "standard input" in err, err)
+rc, out, err = run("grad", "-", stdin="")
+case("conventions_stdin_empty", rc == 2 and out == "" and "<stdin>: the file is empty" in err, err)
+rc, out, err = run("grad", "-", stdin='{"format": "matbp/1", "layers": [,]}')
+case("conventions_stdin_error_named", rc == 2 and "<stdin>:1:" in err, err)
+rc, out, err = run("grad", exact_model, "-q")
+case("conventions_single_dash_refused", rc == 2 and 'unknown option "-q"' in err and "--" in err, err)
+rc, out, err = run("grad", exact_model, "--quiet=yes")
+case("conventions_flag_without_value", rc == 2 and "--quiet takes no value" in err, err)
+
+# ---- every JSON output strict, with matbp_version ----
+def json_ok(name, args, check=lambda doc: True):
+    rc, out, err = run(*args)
+    try:
+        doc = strict(out)
+        ok = doc.get("matbp_version") == version and check(doc)
+    except ValueError as e:
+        ok, err = False, f"{e}: {out[:300]}"
+    case("json_strict_" + name, rc in (0, 1) and ok, f"rc={rc} {err[:300]}")
+    return doc if ok else {}
+
+
+json_ok("grad_exact", ["grad", exact_model])
+json_ok("grad_double", ["grad", exact_model, "--values", "double"])
+json_ok("grad_interval_double", ["grad", tanh_model, "--values", "double", "--quiet"])
+json_ok("check", ["check", exact_model, "--gradients", grads, "--format", "json"])
+verify_doc = json_ok("verify", ["verify", exact_model, "--format", "json"])
+n_layers = len(strict(open(exact_model).read())["layers"])
+layers_seen = {s["layer"] for s in verify_doc.get("steps", []) if s["layer"] is not None}
+c1 = [s for s in verify_doc.get("steps", []) if s["id"] == "C1"]
+case("indices_0_based", layers_seen == set(range(n_layers)) and len(c1) == 1 and c1[0]["layer"] is None
+     and c1[0]["sample"] is None, str(layers_seen))
+grad_doc = strict(run("grad", exact_model)[1])
+case("indices_0_based_kinks", all(0 <= k["layer"] < n_layers for k in grad_doc["kinks"]), str(grad_doc["kinks"]))
+
+# ---- overflow: weights near 1e300, cost and gradients beyond the double range ----
+doc = json_ok("overflow_grad_double", ["grad", overflow_path, "--values", "double"])
+strings = [doc.get("cost")] + [v for l in doc.get("layers", []) for row in l["weights"] for v in row] + \
+          [v for l in doc.get("layers", []) for v in l["bias"]]
+case("overflow_grad_double_exact_strings", doc.get("out_of_double_range") == 6 and all(isinstance(v, str) for v in strings)
+     and all(abs(fractions.Fraction(v)) > sys.float_info.max for v in strings), str(doc)[:300])
+doc = json_ok("overflow_grad_interval", ["grad", overflow_path, "--values", "double", "--arith", "interval:64"])
+case("overflow_grad_interval_bounds", isinstance(doc.get("cost", {}).get("lower"), str) and doc.get("out_of_double_range") == 12,
+     str(doc)[:300])
+zero_grads = write("zero_grads.json", json.dumps({"layers": [{"weights": [[0, 0]], "bias": [0]}, {"weights": [[1e-300]], "bias": [0]}]}))
+doc = json_ok("overflow_check", ["check", overflow_path, "--gradients", zero_grads, "--format", "json"])
+t0 = doc.get("tensors", [{}])[0]
+case("overflow_check_exact_strings", doc.get("pass") is False and doc.get("out_of_double_range") == 8
+     and isinstance(t0.get("worst_abs_error"), str) and abs(fractions.Fraction(t0["worst_abs_error"])) > sys.float_info.max
+     and t0.get("normwise_error") == 1, str(doc)[:300])
+rc, out, err = run("check", overflow_path, "--gradients", zero_grads, "--format", "json")
+case("overflow_check_exit_1", rc == 1, err)
+# The reference ∇W = ∇b = 1 (c = ½(1·1 − 0)²), the report 2^1100: every error beyond the double range.
+unit = write("unit.json", json.dumps({"format": "matbp/1", "inputs": [[1]], "targets": [[0]],
+                                      "layers": [{"weights": [[1]], "bias": [0], "activation": "identity"}]}))
+big_err = write("big_err_grads.json", json.dumps({"layers": [{"weights": [["0x1p1100"]], "bias": [1]}]}))
+doc = json_ok("overflow_check_normwise", ["check", unit, "--gradients", big_err, "--format", "json"])
+t0 = doc.get("tensors", [{}])[0]
+case("overflow_check_normwise_sqrt", str(t0.get("normwise_error", "")).startswith("sqrt(")
+     and doc.get("out_of_double_range") == 3 and doc["tensors"][1]["normwise_error"] == 0, str(doc)[:400])
 
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)

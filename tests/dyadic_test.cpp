@@ -9,7 +9,9 @@
 //   dyadic_matrix_canonical_eq_is_value_eq    values built along different routes compare ==, a
 //                                             changed value compares !=; the form is canonical (some
 //                                             magnitude odd, some top limb nonzero)
-//   C1_dyadic_eq_rational_backprop            random float64-valued identity/ReLU/leaky nets (data with
+//   C1_dyadic_hardtanh_at_its_ends_eq_rational  potentials exactly at hardtanh's ends: kinks and
+//                                             values == backprop<exact>
+//   C1_dyadic_eq_rational_backprop            random float64-valued identity/ReLU/leaky/hardtanh nets (data with
 //                                             zeros: kinks), mean and sum, squared_error and mse: cost,
 //                                             every dW and db and the kinks == backprop<exact>
 //   C1_dyadic_from_double_net_eq_from_exact_net   mlp<double> and its exact image give == results
@@ -21,8 +23,8 @@
 //                                             negative, and 64 terms near 2¹²⁸ that carry: == ℚ
 //   (tests/mutants.md: the dyadic mutants 1–7 this file must kill)
 //   C1_dyadic_exact_over_wide_range           2^±1000 spread: 4001-bit potentials, still == ℚ
-//   dyadic_refuses_what_it_cannot_do_exactly  softsign, a 1/3 slope or weight, softmax_cross_entropy,
-//                                             non-dyadic data: nullopt
+//   dyadic_refuses_what_it_cannot_do_exactly  softsign, a 1/3 slope, breakpoint or weight, l1 and
+//                                             huber (gradient not c(a − y)), non-dyadic data: nullopt
 //   size_observer_sees_every_stage_and_can_stop   stages in order; a throwing observer stops the run
 //   preconditions_raise_contract_violations   NaN/Inf data, parameters and slopes; shapes; n = 0;
 //                                             loss; threads = 0; entry and width indices; ill-formed nets
@@ -71,10 +73,9 @@ matrix<exact> exact_of(const matrix<double>& M) {
 mlp<exact> exact_of(const mlp<double>& net) {
     mlp<exact> e;
     for (const auto& L : net.layers) {
-        activation<exact> f = identity_fn{};
-        if (std::holds_alternative<relu_fn>(L.f)) f = relu_fn{};
-        if (auto* lk = std::get_if<leaky_relu_fn<double>>(&L.f)) f = leaky_relu_fn<exact>{to_exact(lk->negative_slope)};
-        e.layers.push_back({exact_of(L.W), exact_of(L.b), f});
+        std::vector<exact> p;
+        for (double v : parameters_of<double>(L.f)) p.push_back(to_exact(v));
+        e.layers.push_back({exact_of(L.W), exact_of(L.b), *make_activation<exact>(activation_name<double>(L.f), p)});
     }
     return e;
 }
@@ -87,11 +88,14 @@ mlp<double> gen_net(int s) {
     for (int l = 0; l <= k; ++l) m.push_back(*rc::gen::inRange(1, 7));
     mlp<double> net;
     for (int l = 1; l <= k; ++l) {
-        const int which = *rc::gen::inRange(0, 4);
+        const int which = *rc::gen::inRange(0, 6);
+        const double lo = *gen_double(4), hi = lo + std::abs(*gen_double(4)) + 0.25;
         activation<double> f = which == 0 ? activation<double>(identity_fn{})
                                : which == 1 ? activation<double>(relu_fn{})
                                : which == 2 ? activation<double>(leaky_relu_fn<double>{0.01})
-                                            : activation<double>(leaky_relu_fn<double>{*gen_double(4)});
+                               : which == 3 ? activation<double>(leaky_relu_fn<double>{*gen_double(4)})
+                               : which == 4 ? activation<double>(hardtanh_fn<double>{})
+                                            : activation<double>(hardtanh_fn<double>{lo, hi});
         net.layers.push_back({gen_doubles(m[l], m[l - 1], s), gen_doubles(m[l], 1, s), f});
     }
     return net;
@@ -150,7 +154,7 @@ BOOST_AUTO_TEST_CASE(dyadic_matrix_from_exact_refuses_non_dyadic) {
     mlp<exact> net;
     net.layers.push_back({wide, matrix<exact>::Zero(1, 1), relu_fn{}});
     BOOST_TEST(!dyadic_network::from(net).has_value());
-    BOOST_TEST(!dyadic_backprop(net, matrix<exact>::Ones(4000, 1), matrix<exact>::Ones(1, 1), loss::mse, reduction::sum).has_value());
+    BOOST_TEST(!dyadic_backprop(net, matrix<exact>::Ones(4000, 1), matrix<exact>::Ones(1, 1), mse_loss{}, reduction::sum).has_value());
     // The same integer in a short row is taken: the padding is small in absolute terms.
     matrix<exact> short_row = wide.leftCols(20);
     const auto S = dyadic_matrix::from_exact(short_row);
@@ -195,7 +199,7 @@ RC_BOOST_PROP(C1_dyadic_eq_rational_backprop, ()) {
     const auto n = *rc::gen::inRange(1, 6);
     const matrix<double> X = gen_doubles(net.width(0), n, s), Y = gen_doubles(net.width(net.depth()), n, s);
     const auto red = *rc::gen::element(reduction::mean, reduction::sum);
-    const auto kind = *rc::gen::element(loss::squared_error, loss::mse);
+    const auto kind = *rc::gen::element(loss_function<exact>(squared_error_loss{}), loss_function<exact>(mse_loss{}));
     const auto fast = dyadic_network::from(net);
     RC_ASSERT(fast.has_value());
     const auto g = backprop(net, exact_of(X), exact_of(Y), kind, red);  // the rational algorithm
@@ -206,15 +210,39 @@ RC_BOOST_PROP(C1_dyadic_eq_rational_backprop, ()) {
     require_same(fast->gradients(X, Y, kind, red), *via);
 }
 
+BOOST_AUTO_TEST_CASE(C1_dyadic_hardtanh_at_its_ends_eq_rational) {
+    // Potentials exactly at both ends of hardtanh(−1/2, 3/4) and of the default (−1, 1), between
+    // and beyond them, in two layers: the kinks and PyTorch's convention (0 at both ends) must
+    // agree with the rational algorithm, whose hardtanh is checked in activation_test.
+    for (const auto& [lo, hi] : {std::pair<double, double>{-0.5, 0.75}, std::pair<double, double>{-1, 1}}) {
+        mlp<double> net;
+        net.layers.push_back({matrix<double>::Identity(3, 3), matrix<double>::Zero(3, 1), hardtanh_fn<double>{lo, hi}});
+        net.layers.push_back({matrix<double>::Constant(2, 3, 0.5), matrix<double>::Constant(2, 1, hi - 0.5 * (3 * lo)),
+                              hardtanh_fn<double>{lo, hi}});
+        matrix<double> X(3, 4), Y(2, 4);
+        X << lo, hi, 0.125, -3, hi, lo, 2, lo, lo, lo, 0.25, hi;
+        Y << 0.5, -0.25, 1, 0, 0.125, 0.375, -1, 2;
+        const auto d = dyadic_network::from(net)->gradients(X, Y, mse_loss{}, reduction::mean).to_exact();
+        const auto g = backprop(exact_of(net), exact_of(X), exact_of(Y), mse_loss{}, reduction::mean);
+        BOOST_TEST(d.cost == g.cost);
+        for (Eigen::Index l = 1; l <= 2; ++l) {
+            BOOST_TEST(same_matrix(d.dW[l], g.dW[l]));
+            BOOST_TEST(same_matrix(d.db[l], g.db[l]));
+        }
+        BOOST_TEST(d.kinks.size() >= 6u);
+        BOOST_TEST((d.kinks == g.kinks));
+    }
+}
+
 RC_BOOST_PROP(C1_dyadic_from_double_net_eq_from_exact_net, ()) {
     const mlp<double> dnet = gen_net(30);
     const auto n = *rc::gen::inRange(1, 6);
     const matrix<double> X = gen_doubles(dnet.width(0), n), Y = gen_doubles(dnet.width(dnet.depth()), n);
     const auto a = dyadic_network::from(dnet), b = dyadic_network::from(exact_of(dnet));
     RC_ASSERT(a.has_value() && b.has_value());
-    RC_ASSERT(same_representation(a->gradients(X, Y, loss::mse, reduction::mean),
+    RC_ASSERT(same_representation(a->gradients(X, Y, mse_loss{}, reduction::mean),
                                   b->gradients(*dyadic_matrix::from_exact(exact_of(X)), *dyadic_matrix::from_exact(exact_of(Y)),
-                                               loss::mse, reduction::mean)));
+                                               mse_loss{}, reduction::mean)));
 }
 
 BOOST_AUTO_TEST_CASE(C1_dyadic_independent_of_thread_count) {
@@ -238,12 +266,12 @@ BOOST_AUTO_TEST_CASE(C1_dyadic_independent_of_thread_count) {
         const matrix<double> X = random(m0, n), Y = random(m2, n);
         const auto fast = dyadic_network::from(net);
         BOOST_REQUIRE(fast.has_value());
-        const auto one = fast->gradients(X, Y, loss::mse, reduction::mean, 1);
+        const auto one = fast->gradients(X, Y, mse_loss{}, reduction::mean, 1);
         BOOST_TEST((spread == 0 || one.dW[1].width() > 4u), "widths beyond the specialised kernels");
         for (unsigned t : {2u, 3u, 8u})
-            BOOST_TEST(same_representation(fast->gradients(X, Y, loss::mse, reduction::mean, t), one), t << " threads, spread " << spread);
+            BOOST_TEST(same_representation(fast->gradients(X, Y, mse_loss{}, reduction::mean, t), one), t << " threads, spread " << spread);
         // And the values are the rational algorithm's.
-        const auto g = backprop(exact_of(net), exact_of(X), exact_of(Y), loss::mse, reduction::mean);
+        const auto g = backprop(exact_of(net), exact_of(X), exact_of(Y), mse_loss{}, reduction::mean);
         const auto ex = one.to_exact();
         BOOST_TEST(ex.cost == g.cost);
         for (Eigen::Index l = 1; l <= 2; ++l) {
@@ -264,8 +292,8 @@ BOOST_AUTO_TEST_CASE(C1_dyadic_carries_and_borrows_across_limbs) {
         X << std::ldexp(1.0, 28), -sign;
         net.layers.push_back({W, matrix<double>::Zero(1, 1), identity_fn{}});
         const matrix<double> Y = matrix<double>::Zero(1, 1);
-        const auto d = dyadic_network::from(net)->gradients(X, Y, loss::squared_error, reduction::sum).to_exact();
-        const auto g = backprop(exact_of(net), exact_of(X), exact_of(Y), loss::squared_error, reduction::sum);
+        const auto d = dyadic_network::from(net)->gradients(X, Y, squared_error_loss{}, reduction::sum).to_exact();
+        const auto g = backprop(exact_of(net), exact_of(X), exact_of(Y), squared_error_loss{}, reduction::sum);
         BOOST_TEST(g.db[1](0) == sign * (exact(bmp::mpz_int(1) << 128) - 1));  // ∂ℓ/∂b = z − y = z
         BOOST_TEST(d.cost == g.cost);
         BOOST_TEST(same_matrix(d.dW[1], g.dW[1]));
@@ -280,8 +308,8 @@ BOOST_AUTO_TEST_CASE(C1_dyadic_carries_and_borrows_across_limbs) {
     mlp<double> net;
     net.layers.push_back({W, matrix<double>::Zero(1, 1), relu_fn{}});
     const matrix<double> Y = matrix<double>::Zero(1, 1);
-    const auto d = dyadic_network::from(net)->gradients(X, Y, loss::squared_error, reduction::sum).to_exact();
-    const auto g = backprop(exact_of(net), exact_of(X), exact_of(Y), loss::squared_error, reduction::sum);
+    const auto d = dyadic_network::from(net)->gradients(X, Y, squared_error_loss{}, reduction::sum).to_exact();
+    const auto g = backprop(exact_of(net), exact_of(X), exact_of(Y), squared_error_loss{}, reduction::sum);
     BOOST_TEST(g.db[1](0) == 1 + 64 * to_exact(big) * to_exact(big));
     BOOST_TEST(d.cost == g.cost);
     BOOST_TEST(same_matrix(d.dW[1], g.dW[1]));
@@ -295,7 +323,7 @@ BOOST_AUTO_TEST_CASE(C1_dyadic_exact_over_wide_range) {
     W << std::ldexp(1.0, 1000), std::ldexp(1.0, -1000);
     X << std::ldexp(1.0, 1000), std::ldexp(1.0, -1000);
     net.layers.push_back({W, b, identity_fn{}});
-    const auto d = dyadic_network::from(net)->gradients(X, Y, loss::squared_error, reduction::mean);
+    const auto d = dyadic_network::from(net)->gradients(X, Y, squared_error_loss{}, reduction::mean);
     const auto g = backprop(exact_of(net), exact_of(X), exact_of(Y));
     const auto e = d.to_exact();
     BOOST_TEST(e.cost == g.cost);
@@ -309,12 +337,14 @@ BOOST_AUTO_TEST_CASE(dyadic_refuses_what_it_cannot_do_exactly) {
     net.layers.push_back({matrix<exact>::Ones(2, 2), matrix<exact>::Zero(2, 1), relu_fn{}});
     const matrix<exact> X = matrix<exact>::Ones(2, 1), Y = matrix<exact>::Ones(2, 1);
     BOOST_TEST(dyadic_network::from(net).has_value());
-    BOOST_TEST(dyadic_backprop(net, X, Y, loss::mse, reduction::mean).has_value());
-    BOOST_TEST(!dyadic_backprop(net, X, Y, loss::softmax_cross_entropy, reduction::mean).has_value());
+    BOOST_TEST(dyadic_backprop(net, X, Y, mse_loss{}, reduction::mean).has_value());
+    // Losses whose gradient is not c(a − y) go to the rationals.
+    BOOST_TEST(!dyadic_backprop(net, X, Y, l1_loss{}, reduction::mean).has_value());
+    BOOST_TEST(!dyadic_backprop(net, X, Y, huber_loss<exact>{}, reduction::mean).has_value());
     matrix<exact> third = X;
     third(0) = exact(1, 3);
-    BOOST_TEST(!dyadic_backprop(net, third, Y, loss::mse, reduction::mean).has_value());
-    BOOST_TEST(!dyadic_backprop(net, X, third, loss::mse, reduction::mean).has_value());
+    BOOST_TEST(!dyadic_backprop(net, third, Y, mse_loss{}, reduction::mean).has_value());
+    BOOST_TEST(!dyadic_backprop(net, X, third, mse_loss{}, reduction::mean).has_value());
     auto w = net;
     w.layers[0].W(1, 1) = exact(1, 3);
     BOOST_TEST(!dyadic_network::from(w).has_value());
@@ -326,6 +356,8 @@ BOOST_AUTO_TEST_CASE(dyadic_refuses_what_it_cannot_do_exactly) {
     BOOST_TEST(!dyadic_network::from(slope).has_value());
     slope.layers[0].f = leaky_relu_fn<exact>{exact(1, 4)};
     BOOST_TEST(dyadic_network::from(slope).has_value());
+    slope.layers[0].f = hardtanh_fn<exact>{exact(-1, 3), exact(1)};  // a non-dyadic breakpoint
+    BOOST_TEST(!dyadic_network::from(slope).has_value());
     auto smooth = net;
     smooth.layers[0].f = softsign_fn{};
     BOOST_TEST(!dyadic_network::from(smooth).has_value());
@@ -345,14 +377,14 @@ BOOST_AUTO_TEST_CASE(size_observer_sees_every_stage_and_can_stop) {
         seen.push_back(std::string(stage) + std::to_string(l));
         BOOST_TEST(bits >= 1u);
     };
-    fast->gradients(X, Y, loss::mse, reduction::sum, 1, &log);
+    fast->gradients(X, Y, mse_loss{}, reduction::sum, 1, &log);
     const std::vector<std::string> want{"potential1", "activation1", "potential2", "activation2", "delta2", "delta1"};
     BOOST_TEST(seen == want, boost::test_tools::per_element());
     struct stop {};
     const size_observer stopper = [](const char* stage, Eigen::Index, std::size_t) {
         if (std::string(stage) == "delta") throw stop{};
     };
-    BOOST_CHECK_THROW(fast->gradients(X, Y, loss::mse, reduction::sum, 2, &stopper), stop);
+    BOOST_CHECK_THROW(fast->gradients(X, Y, mse_loss{}, reduction::sum, 2, &stopper), stop);
 }
 
 BOOST_AUTO_TEST_CASE(preconditions_raise_contract_violations) {
@@ -367,14 +399,14 @@ BOOST_AUTO_TEST_CASE(preconditions_raise_contract_violations) {
     const auto fast = dyadic_network::from(net);
     BOOST_REQUIRE(fast.has_value());
     const matrix<double> X = matrix<double>::Ones(2, 3), Y = matrix<double>::Ones(2, 3);
-    expect_violation("C1", [&] { fast->gradients(bad, matrix<double>::Ones(2, 1), loss::mse, reduction::sum); });
-    expect_violation("C1", [&] { fast->gradients(X, matrix<double>::Ones(2, 3) * inf, loss::mse, reduction::sum); });
-    expect_violation("C1", [&] { fast->gradients(matrix<double>::Ones(3, 3), Y, loss::mse, reduction::sum); });  // m₀
-    expect_violation("C1", [&] { fast->gradients(X, matrix<double>::Ones(1, 3), loss::mse, reduction::sum); });  // m_k
-    expect_violation("C1", [&] { fast->gradients(X, matrix<double>::Ones(2, 2), loss::mse, reduction::sum); });  // n
-    expect_violation("C1", [&] { fast->gradients(matrix<double>(2, 0), matrix<double>(2, 0), loss::mse, reduction::sum); });
-    expect_violation("C1", [&] { fast->gradients(X, Y, loss::softmax_cross_entropy, reduction::sum); });
-    expect_violation("C1", [&] { fast->gradients(X, Y, loss::mse, reduction::sum, 0); });
+    expect_violation("C1", [&] { fast->gradients(bad, matrix<double>::Ones(2, 1), mse_loss{}, reduction::sum); });
+    expect_violation("C1", [&] { fast->gradients(X, matrix<double>::Ones(2, 3) * inf, mse_loss{}, reduction::sum); });
+    expect_violation("C1", [&] { fast->gradients(matrix<double>::Ones(3, 3), Y, mse_loss{}, reduction::sum); });  // m₀
+    expect_violation("C1", [&] { fast->gradients(X, matrix<double>::Ones(1, 3), mse_loss{}, reduction::sum); });  // m_k
+    expect_violation("C1", [&] { fast->gradients(X, matrix<double>::Ones(2, 2), mse_loss{}, reduction::sum); });  // n
+    expect_violation("C1", [&] { fast->gradients(matrix<double>(2, 0), matrix<double>(2, 0), mse_loss{}, reduction::sum); });
+    expect_violation("C1", [&] { fast->gradients(X, Y, l1_loss{}, reduction::sum); });
+    expect_violation("C1", [&] { fast->gradients(X, Y, mse_loss{}, reduction::sum, 0); });
     expect_violation("C1", [&] { fast->width(2); });
     expect_violation("C1", [&] { fast->width(-1); });
     const auto D = dyadic_matrix::from_double(X);
@@ -396,11 +428,11 @@ BOOST_AUTO_TEST_CASE(preconditions_raise_contract_violations) {
     expect_violation("C1", [&] { dyadic_network::from(mlp<double>{}); });  // no layers
     const mlp<exact> enet = exact_of(net);
     const matrix<exact> EX = exact_of(X), EY = exact_of(Y);
-    expect_violation("C1", [&] { dyadic_backprop(exact_of(ill), EX, EY, loss::mse, reduction::sum); });
-    expect_violation("C1", [&] { dyadic_backprop(enet, exact_of(matrix<double>::Ones(3, 3)), EY, loss::mse, reduction::sum); });
-    expect_violation("C1", [&] { dyadic_backprop(enet, EX, exact_of(matrix<double>::Ones(2, 2)), loss::mse, reduction::sum); });
-    expect_violation("C1", [&] { dyadic_backprop(enet, EX, EY, loss::mse, reduction::sum, nullptr, 0); });
-    expect_violation("C1", [&] { dyadic_backprop(enet, matrix<exact>(2, 0), matrix<exact>(2, 0), loss::mse, reduction::sum); });
+    expect_violation("C1", [&] { dyadic_backprop(exact_of(ill), EX, EY, mse_loss{}, reduction::sum); });
+    expect_violation("C1", [&] { dyadic_backprop(enet, exact_of(matrix<double>::Ones(3, 3)), EY, mse_loss{}, reduction::sum); });
+    expect_violation("C1", [&] { dyadic_backprop(enet, EX, exact_of(matrix<double>::Ones(2, 2)), mse_loss{}, reduction::sum); });
+    expect_violation("C1", [&] { dyadic_backprop(enet, EX, EY, mse_loss{}, reduction::sum, nullptr, 0); });
+    expect_violation("C1", [&] { dyadic_backprop(enet, matrix<exact>(2, 0), matrix<exact>(2, 0), mse_loss{}, reduction::sum); });
 }
 
 BOOST_AUTO_TEST_CASE(usage_example_of_dyadic_hpp) {
@@ -408,7 +440,7 @@ BOOST_AUTO_TEST_CASE(usage_example_of_dyadic_hpp) {
     net.layers.push_back({matrix<double>::Constant(2, 2, 0.5), matrix<double>::Zero(2, 1), relu_fn{}});
     const matrix<double> X = matrix<double>::Ones(2, 1), Y = matrix<double>::Zero(2, 1);
     if (auto fast = matbp::dyadic_network::from(net)) {
-        const matbp::dyadic_gradients g = fast->gradients(X, Y, loss::mse, reduction::mean, 2);
+        const matbp::dyadic_gradients g = fast->gradients(X, Y, mse_loss{}, reduction::mean, 2);
         // z = (1, 1), a = z, mse over 2 outputs: cost (1 + 1)/2 = 1, ∂/∂W = (2/2)(a − y)xᵀ = all ones.
         BOOST_TEST(g.to_exact().cost == 1);
         BOOST_TEST(same_matrix(g.to_exact().dW[1], matrix<exact>::Ones(2, 2)));

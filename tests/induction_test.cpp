@@ -22,6 +22,8 @@
 //                                              with the expensive contracts on
 //       T1_interval_encloses_exact             the induction over 128-bit intervals contains the exact gradients
 //       T1_preconditions
+//       T1_holds_for_every_loss                every exact loss of the registry: every step holds,
+//                                              gradients == AD of the cost with that loss
 //   usage_example_of_induction_hpp
 #define BOOST_TEST_MODULE induction
 #include "matbp/induction.hpp"
@@ -172,7 +174,7 @@ struct conclusion_sources {
     reference_result<exact> ad, kc;
 };
 conclusion_sources sources(const sample_case& c) {
-    return {reference_gradients_by_ad(c.net, c.x, c.y, loss::squared_error, reduction::sum),
+    return {reference_gradients_by_ad(c.net, c.x, c.y, squared_error_loss{}, reduction::sum),
             kronecker_chain_gradients(c.net, c.x, c.y, reduction::sum)};
 }
 }  // namespace
@@ -221,6 +223,23 @@ RC_BOOST_PROP(T1_backprop_by_induction_eq_ad, ()) {
         RC_ASSERT(same_matrix(proof.dW[l], src.ad.dW[l]));
         RC_ASSERT(same_matrix(proof.db[l], src.ad.db[l]));
         RC_ASSERT(same_matrix(proof.dW[l], src.kc.dW[l]));
+    }
+}
+
+RC_BOOST_PROP(T1_holds_for_every_loss, ()) {
+    // The proof uses only ∇ℓ (L9): for every exact loss of the registry every step holds (with
+    // the expensive AD postconditions on), and the gradients are the AD Jacobian of the cost.
+    contract_level_guard g(contract_level::expensive);
+    const auto c = gen_sample_case();
+    const auto ell = *gen_loss();
+    matrix<exact> y = c.y;
+    if (*rc::gen::arbitrary<bool>()) y = forward(c.net, c.x).a.back();  // zero residuals: l1's kinks
+    const auto proof = backprop_by_induction(c.net, c.x, y, ell);
+    for (const auto& s : proof.steps) RC_ASSERT(holds_exactly(s.eq));
+    const auto ad = reference_gradients_by_ad(c.net, c.x, y, ell, reduction::sum);
+    for (Eigen::Index l = 1; l <= c.net.depth(); ++l) {
+        RC_ASSERT(same_matrix(proof.dW[l], ad.dW[l]));
+        RC_ASSERT(same_matrix(proof.db[l], ad.db[l]));
     }
 }
 

@@ -27,6 +27,10 @@
 //   read_gradients_accepts_matching_shapes / read_gradients_rejects_wrong_shapes
 //   read_model_file_errors              missing path, directory, empty file, /dev/zero under a small
 //                                       limit, a syntax error prefixed with the file name
+//   registry_members_with_parameters    hardtanh, huber, l1 (D9, D10): defaults, given values,
+//                                       errors at the parameter's path, round trip, write_model's
+//                                       precondition on a parameter its entry refuses
+//   fuzz_dictionary_holds_every_registry_name   tests/fuzz/model.dict has every name, alias, key
 //   usage_example_of_model_hpp
 // Expected rationals are written from the JSON text by hand (e.g. "6/4" → 3/2); a double's exact
 // value comes from its IEEE encoding (0.1 = 0x1.999999999999ap-4 = 3602879701896397·2^−55).
@@ -135,6 +139,8 @@ std::string file_error(auto read) {
         read();
     } catch (const input_error& e) {
         return e.what();
+    } catch (const resource_error& e) {
+        return "resource_error: " + std::string(e.what());
     }
     return "(accepted)";
 }
@@ -150,19 +156,19 @@ BOOST_AUTO_TEST_CASE(reads_a_complete_model) {
     BOOST_TEST(equal(m.layers[1].weights, mat({{1, -1}, {2, -2}, {3, -3}})));
     BOOST_TEST(equal(m.layers[1].bias, mat({{q(1, 2)}, {q(1, 10)}, {q(3, 16)}})));
     BOOST_TEST(m.layers[1].activation.name == "leaky_relu");
-    BOOST_TEST(m.layers[1].activation.negative_slope == q(1, 100));
-    BOOST_TEST((m.loss_kind == loss::squared_error));
+    BOOST_TEST((m.layers[1].activation.params == std::vector<exact>{q(1, 100)}));
+    BOOST_TEST((m.loss_kind.name == "squared_error"));
     BOOST_TEST((m.red == reduction::mean));
     // The JSON's rows are samples; the spec holds them as columns (m₀ × n, m_k × n).
     BOOST_TEST(equal(m.inputs, mat({{1, q(1, 2)}, {0, q(1, 4)}, {-1, q(1, 8)}})));
     BOOST_TEST(equal(m.targets, mat({{1, 0}, {2, 0}, {3, 0}})));
 
     const model_spec d = read_model(with(with(base, R"("loss": "squared_error",)", ""), R"("reduction": "mean",)", ""));
-    BOOST_TEST((d.loss_kind == loss::squared_error && d.red == reduction::mean));
+    BOOST_TEST((d.loss_kind.name == "squared_error" && d.red == reduction::mean));
     const model_spec s = read_model(with(with(base, R"("squared_error")", R"("mse")"), R"("mean")", R"("sum")"));
-    BOOST_TEST((s.loss_kind == loss::mse && s.red == reduction::sum));
-    BOOST_TEST((read_model(with(base, "\"squared_error\"", "\"softmax_cross_entropy\"")).loss_kind ==
-                loss::softmax_cross_entropy));
+    BOOST_TEST((s.loss_kind.name == "mse" && s.red == reduction::sum));
+    BOOST_TEST(read_model(with(base, "\"squared_error\"", "\"softmax_cross_entropy\"")).loss_kind.name ==
+               "softmax_cross_entropy");
     BOOST_TEST((read_model(with(base, "\"format\"", "\"comment\": \"any text\", \"format\"")) == m));
 }
 
@@ -180,7 +186,7 @@ BOOST_AUTO_TEST_CASE(round_trips_through_write_model) {
     changed.targets(2, 1) += 1;
     BOOST_TEST(!(changed == m));
     changed = m;
-    changed.layers[0].activation.coefficients.back() = 0;
+    changed.layers[0].activation.params.back() = 0;
     BOOST_TEST(!(changed == m));
     changed = m;
     changed.inputs.conservativeResize(3, 1);
@@ -203,10 +209,10 @@ BOOST_AUTO_TEST_CASE(write_model_preconditions) {
     m.layers[0].activation.name = "sigmoid";  // an alias is not canonical
     expect_violation("D10", [&] { write_model(m); });
     m = good;
-    m.layers[0].activation.negative_slope = q(1, 2);  // a slope on relu would be lost
+    m.layers[0].activation.params = {q(1, 2)};  // a parameter on relu would be lost
     expect_violation("D10", [&] { write_model(m); });
     m = good;
-    m.layers[0].activation = {"polynomial", 0, {}};
+    m.layers[0].activation = {"polynomial", {}};
     expect_violation("D10", [&] { write_model(m); });
     m = good;
     m.inputs.resize(2, 2);
@@ -262,8 +268,7 @@ BOOST_AUTO_TEST_CASE(activations) {
     for (const char* n : {"identity", "relu", "softsign", "logistic", "tanh", "softplus"}) {
         const activation_spec a = act(json::quote(n));
         BOOST_TEST(a.name == n);
-        BOOST_TEST(a.negative_slope == 0);
-        BOOST_TEST(a.coefficients.empty());
+        BOOST_TEST(a.params.empty());
         BOOST_TEST((act("{\"name\": " + json::quote(n) + "}") == a));
     }
     BOOST_TEST(act(R"("sigmoid")").name == "logistic");
@@ -273,15 +278,79 @@ BOOST_AUTO_TEST_CASE(activations) {
     BOOST_TEST(!act(R"("softsign")").transcendental());
     // leaky_relu's default slope is the double 0.01 taken exactly, as PyTorch computes with it.
     const activation_spec leaky = act(R"("leaky_relu")");
-    BOOST_TEST(leaky.negative_slope == to_exact(0.01));
-    BOOST_TEST(leaky.negative_slope != q(1, 100));
+    BOOST_TEST(leaky.params.at(0) == to_exact(0.01));
+    BOOST_TEST(leaky.params.at(0) != q(1, 100));
     BOOST_TEST((act(R"({"name": "leaky_relu"})") == leaky));
-    BOOST_TEST(act(R"({"name": "leaky_relu", "negative_slope": 0.01})").negative_slope == to_exact(0.01));
-    BOOST_TEST(act(R"({"name": "leaky_relu", "negative_slope": "1/100"})").negative_slope == q(1, 100));
+    BOOST_TEST(act(R"({"name": "leaky_relu", "negative_slope": 0.01})").params.at(0) == to_exact(0.01));
+    BOOST_TEST(act(R"({"name": "leaky_relu", "negative_slope": "1/100"})").params.at(0) == q(1, 100));
     BOOST_TEST(!leaky.transcendental());
     const activation_spec p = act(R"({"name": "polynomial", "coefficients": ["1", 0.5, "-2/6"]})");
     BOOST_TEST(p.name == "polynomial");
-    BOOST_TEST((p.coefficients == std::vector<exact>{q(1), q(1, 2), q(-1, 3)}));
+    BOOST_TEST((p.params == std::vector<exact>{q(1), q(1, 2), q(-1, 3)}));
+}
+
+BOOST_AUTO_TEST_CASE(registry_members_with_parameters) {
+    const auto act = [](const std::string& json_activation) {
+        return read_model(with(base, R"("relu")", json_activation)).layers[0].activation;
+    };
+    // hardtanh: PyTorch's defaults −1 and 1; either end may be given; values exact.
+    BOOST_TEST((act(R"("hardtanh")").params == std::vector<exact>{q(-1), q(1)}));
+    BOOST_TEST((act(R"({"name": "hardtanh", "max_val": "1/2"})").params == std::vector<exact>{q(-1), q(1, 2)}));
+    BOOST_TEST((act(R"({"name": "hardtanh", "min_val": 0.1, "max_val": 6})").params == std::vector<exact>{to_exact(0.1), q(6)}));
+    const auto loss = [](const std::string& json_loss) {
+        return read_model(with(base, R"("squared_error")", json_loss)).loss_kind;
+    };
+    BOOST_TEST(loss(R"("huber")").name == "huber");
+    BOOST_TEST((loss(R"("huber")").params == std::vector<exact>{q(1)}));
+    BOOST_TEST((loss(R"({"name": "huber", "delta": "1/4"})").params == std::vector<exact>{q(1, 4)}));
+    BOOST_TEST((loss(R"({"name": "huber"})") == loss(R"("huber")")));
+    BOOST_TEST(loss(R"("l1")").params.empty());
+    BOOST_TEST((loss(R"({"name": "mse"})") == loss(R"("mse")")));
+    // Errors name the parameter's path.
+    expect_error(with(base, R"("relu")", R"({"name": "hardtanh", "min_val": 1, "max_val": 1})"),
+                 "layers[0].activation.max_val", "layers[0].activation.max_val: max_val (1) must be greater than min_val (1)");
+    expect_error(with(base, R"("relu")", R"({"name": "hardtanh", "min_val": 2})"), "layers[0].activation",
+                 "layers[0].activation: max_val (1) must be greater than min_val (2)");
+    expect_error(with(base, R"("squared_error")", R"({"name": "huber", "delta": 0})"), "loss.delta",
+                 "loss.delta: delta must be positive, not 0");
+    expect_error(with(base, R"("squared_error")", R"({"name": "huber", "delta": "-3"})"), "loss.delta",
+                 "loss.delta: delta must be positive, not -3");
+    expect_error(with(base, R"("squared_error")", R"({"name": "l1", "delta": 1})"), "loss.delta",
+                 "loss.delta: unknown key for l1; expected one of: name");
+    expect_error(with(base, R"("squared_error")", R"({"name": "huber", "beta": 1})"), "loss.beta",
+                 "loss.beta: unknown key for huber; expected one of: name, delta");
+    expect_error(with(base, R"("squared_error")", R"(7)"), "loss", "loss: expected a loss name or {\"name\": …}, got 7");
+    // Round trip with every parameter written out.
+    const model_spec m = read_model(with(with(base, R"("relu")", R"({"name": "hardtanh", "max_val": "3/2"})"),
+                                         R"("squared_error")", R"({"name": "huber", "delta": "1/8"})"));
+    const std::string text = write_model(m);
+    BOOST_TEST((read_model(text) == m));
+    BOOST_TEST(text.find(R"({"name": "hardtanh", "min_val": "-1", "max_val": "3/2"})") != std::string::npos);
+    BOOST_TEST(text.find(R"({"name": "huber", "delta": "1/8"})") != std::string::npos);
+    // write_model's precondition: a parameter its entry's check refuses.
+    model_spec bad = m;
+    bad.layers[0].activation.params = {q(2), q(1)};
+    matbp::testing::expect_violation("D10", [&] { write_model(bad); });
+    bad = m;
+    bad.loss_kind.params = {q(0)};
+    matbp::testing::expect_violation("D9", [&] { write_model(bad); });
+}
+
+BOOST_AUTO_TEST_CASE(fuzz_dictionary_holds_every_registry_name) {
+    // The fuzzer's dictionary (tests/fuzz/model.dict) must offer every name, alias and parameter
+    // key the registries accept, so the fuzzer reaches every member's reader.
+    const fs::path dict = models_dir().parent_path().parent_path() / "fuzz" / "model.dict";
+    std::ifstream in(dict);
+    BOOST_TEST_REQUIRE(in.good(), dict);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    for (const auto registry : {activation_registry(), loss_registry()})
+        for (const auto* f : registry) {
+            std::vector<std::string_view> words{f->name};
+            for (auto a : f->aliases)
+                if (!a.empty()) words.push_back(a);
+            for (const auto& p : f->parameters) words.push_back(p.name);
+            for (auto w : words) BOOST_TEST(text.find("\"\\\"" + std::string(w) + "\\\"\"") != std::string::npos, w);
+        }
 }
 
 // ---- errors: every message is asserted whole ------------------------------------------------
@@ -318,11 +387,11 @@ BOOST_AUTO_TEST_CASE(rejects_missing_fields) {
     expect_error(with(base, "\"name\": \"leaky_relu\", ", ""), "layers[1].activation",
                  "layers[1].activation: missing \"name\"");
     expect_error(with(base, "\"relu\"", "\"polynomial\""), "layers[0].activation",
-                 "layers[0].activation: polynomial needs its coefficients: {\"name\": \"polynomial\", "
-                 "\"coefficients\": [c0, c1, …]}");
+                 "layers[0].activation: polynomial needs \"coefficients\": {\"name\": \"polynomial\", "
+                 "\"coefficients\": […]}");
     expect_error(with(base, "\"relu\"", "{\"name\": \"polynomial\", \"coefficients\": []}"),
                  "layers[0].activation.coefficients",
-                 "layers[0].activation.coefficients: no coefficients; give at least c0");
+                 "layers[0].activation.coefficients: no coefficients; give at least one");
 }
 
 BOOST_AUTO_TEST_CASE(rejects_bad_format) {
@@ -337,7 +406,7 @@ BOOST_AUTO_TEST_CASE(rejects_bad_format) {
 
 BOOST_AUTO_TEST_CASE(rejects_unknown_activation) {
     const std::string known =
-        "; known: identity, relu, leaky_relu, softsign, polynomial, logistic (or sigmoid), tanh, softplus";
+        "; known: identity, relu, leaky_relu, hardtanh, softsign, polynomial, logistic (or sigmoid), tanh, softplus";
     expect_error(with(base, "\"relu\"", "\"ReLU\""), "layers[0].activation",
                  "layers[0].activation: unknown activation \"ReLU\"" + known);
     expect_error(with(base, "\"name\": \"leaky_relu\"", "\"name\": \"gelu\""), "layers[1].activation.name",
@@ -507,8 +576,16 @@ BOOST_AUTO_TEST_CASE(rejects_over_limits) {
     expect_error(base, "inputs", "inputs: 2 samples, over the limit max_samples = 1", lim);
     lim = {};
     lim.max_parameters = 16;  // layer 1: 2·(3 + 1) = 8, layer 2: 3·(2 + 1) = 9, 17 in all
-    expect_error(base, "layers[1].weights",
-                 "layers[1].weights: the parameters so far number 17, over the limit max_parameters = 16", lim);
+    // A resource limit (error.hpp), not bad input: the same model reads under a larger limit.
+    try {
+        read_model(base, lim);
+        BOOST_FAIL("accepted over max_parameters");
+    } catch (const resource_error& e) {
+        BOOST_TEST((e.which() == resource::parameters));
+        BOOST_TEST(e.path() == "layers[1].weights");
+        BOOST_TEST(std::string(e.what()) ==
+                   "layers[1].weights: the parameters so far number 17, over the limit max_parameters = 16");
+    }
     lim.max_parameters = 17;
     BOOST_CHECK_NO_THROW(read_model(base, lim));
     lim = {};
@@ -517,7 +594,13 @@ BOOST_AUTO_TEST_CASE(rejects_over_limits) {
                  "layers[1].bias[1]: not an exact number: \"1e11\": exponent beyond the limit of 10 at character 3", lim);
     lim = {};
     lim.syntax.max_bytes = 100;
-    expect_error(base, "", "1:1: the text is " + std::to_string(base.size()) + " bytes, over the limit of 100", lim);
+    try {
+        read_model(base, lim);
+        BOOST_FAIL("accepted over max_bytes");
+    } catch (const resource_error& e) {
+        BOOST_TEST((e.which() == resource::file_bytes));
+        BOOST_TEST(std::string(e.what()) == "the text is " + std::to_string(base.size()) + " bytes, over the limit of 100");
+    }
 }
 
 BOOST_AUTO_TEST_CASE(rejects_duplicate_keys) {
@@ -529,7 +612,7 @@ BOOST_AUTO_TEST_CASE(rejects_duplicate_keys) {
 
 BOOST_AUTO_TEST_CASE(rejects_bad_loss_and_reduction) {
     expect_error(with(base, "\"squared_error\"", "\"cross_entropy\""), "loss",
-                 "loss: expected one of squared_error, mse, softmax_cross_entropy; got the string \"cross_entropy\"");
+                 "loss: unknown loss \"cross_entropy\"; known: squared_error, mse, huber, l1, softmax_cross_entropy");
     expect_error(with(base, "\"mean\"", "\"Mean\""), "reduction",
                  "reduction: expected one of mean, sum; got the string \"Mean\"");
     expect_error(with(base, "\"mean\"", "0"), "reduction", "reduction: expected one of mean, sum; got 0");
@@ -575,10 +658,10 @@ BOOST_AUTO_TEST_CASE(example_models_are_valid) {
     BOOST_TEST(tr.layers[0].activation.name == "tanh");
     BOOST_TEST(tr.layers[1].activation.name == "logistic");
     BOOST_TEST(tr.layers[2].activation.name == "softplus");
-    BOOST_TEST((tr.loss_kind == loss::mse && tr.red == reduction::sum));
+    BOOST_TEST((tr.loss_kind.name == "mse" && tr.red == reduction::sum));
 
     const model_spec sm = read_model_file((dir / "softmax_classifier.json").string());
-    BOOST_TEST((sm.loss_kind == loss::softmax_cross_entropy));
+    BOOST_TEST((sm.loss_kind.name == "softmax_cross_entropy"));
     BOOST_TEST(sm.targets.rows() == 3);
     BOOST_TEST(sm.targets.cols() == 4);
 
@@ -645,9 +728,10 @@ BOOST_AUTO_TEST_CASE(read_model_file_errors) {
     BOOST_TEST(file_error([&] { read_model_file(empty); }) == empty + ": the file is empty");
     model_limits small;
     small.syntax.max_bytes = 1000;
-    BOOST_TEST(file_error([&] { read_model_file("/dev/zero", small); }) == "/dev/zero: larger than the limit of 1000 bytes");
+    BOOST_TEST(file_error([&] { read_model_file("/dev/zero", small); }) ==
+               "resource_error: /dev/zero: larger than the limit of 1000 bytes");
     const std::string big = s.write("big.json", std::string(1001, ' ')).string();
-    BOOST_TEST(file_error([&] { read_model_file(big, small); }) == big + ": larger than the limit of 1000 bytes");
+    BOOST_TEST(file_error([&] { read_model_file(big, small); }) == "resource_error: " + big + ": larger than the limit of 1000 bytes");
     const std::string fits = s.write("fits.json", base).string();
     small.syntax.max_bytes = base.size();
     BOOST_TEST((read_model_file(fits, small) == read_model(base)));

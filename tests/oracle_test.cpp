@@ -5,7 +5,7 @@
 //   default_arith_follows_the_model          exact for rational models, interval:256 otherwise
 //   compute_gradients_eq_backprop            over ℚ the reference is backprop's result exactly (lo = hi);
 //                                            over interval:128 it encloses it; real and double close
-//   compute_gradients_refuses_exact_transcendental   input_error naming the layer
+//   compute_gradients_refuses_exact_transcendental   unsupported_error (an input_error) naming the layer
 //   kink_dependence_marks_convention_entries the entries that change when ReLU′(0) := 1 instead
 //                                            of 0 are all marked; unmarked entries never change
 //   ulp_distance_counts_representable_values 0 for the correctly rounded value, 1 for a neighbour,
@@ -22,12 +22,23 @@
 //                                            == the rational algorithm, for mean and sum, squared_error
 //                                            and mse; non-dyadic data takes the rational engine
 //   dyadic_fast_path_exact_over_wide_range   a 2^±1000 spread (4001-bit potentials): still exact
+//   to_json_gradients_valid_beyond_double_range   a weight 2^1100: under values float64 the values
+//                                            beyond the double range are their exact strings, counted in
+//                                            out_of_double_range, the others numbers that read back as
+//                                            the correctly rounded double; interval bounds alike; under
+//                                            exact every value a string; kinks 0-based; matbp_version.
+//                                            Every document is read by the strict json::parse.
+//   to_json_check_valid_beyond_double_range  errors beyond the double range are exact strings ("p/q",
+//                                            "sqrt(p/q)"), counted; a normwise error of 2^600 (whose
+//                                            square overflows) is still the number 2^600
 //   usage_example_of_oracle_hpp
 #define BOOST_TEST_MODULE oracle
 #include "matbp/oracle.hpp"
 
 #include "matbp/backprop.hpp"
 #include "matbp/convert.hpp"
+#include "matbp/json.hpp"
+#include "matbp/version.hpp"
 
 #include "support/generators.hpp"
 #include "support/reference.hpp"
@@ -53,11 +64,7 @@ bool throws_input_error(auto f, const std::string& path) {
 model_spec spec_of(const mlp<exact>& net, const matrix<exact>& X, const matrix<exact>& Y, reduction red) {
     model_spec m;
     for (const auto& L : net.layers) {
-        activation_spec a;
-        a.name = activation_name<exact>(L.f);
-        if (auto* l = std::get_if<leaky_relu_fn<exact>>(&L.f)) a.negative_slope = l->negative_slope;
-        if (auto* p = std::get_if<polynomial_fn<exact>>(&L.f)) a.coefficients = p->coefficients;
-        m.layers.push_back({L.W, L.b, a});
+        m.layers.push_back({L.W, L.b, to_spec(L.f)});
     }
     m.inputs = X;
     m.targets = Y;
@@ -80,18 +87,18 @@ BOOST_AUTO_TEST_CASE(parse_arith_accepts_and_rejects) {
     BOOST_TEST(parse_arith("interval:64").str() == "interval:64");
     for (const char* bad : {"", "Exact", "float", "real", "real:", "real:0", "real:1", "interval:1000000000", "interval:-5",
                             "interval:12x", "real:ten", "complex:64"})
-        BOOST_TEST(throws_input_error([&] { parse_arith(bad); }, "--arith"), "accepted " << bad);
+        BOOST_TEST(throws_input_error([&] { parse_arith(bad); }, "arith"), "accepted " << bad);
 }
 
 BOOST_AUTO_TEST_CASE(default_arith_follows_the_model) {
     model_spec m;
-    m.layers.push_back({matrix<exact>::Ones(1, 1), matrix<exact>::Zero(1, 1), {"relu", 0, {}}});
+    m.layers.push_back({matrix<exact>::Ones(1, 1), matrix<exact>::Zero(1, 1), {"relu", {}}});
     BOOST_TEST((default_arith(m).k == arith_spec::kind::exact));
     m.layers[0].activation.name = "tanh";
     BOOST_TEST((default_arith(m).k == arith_spec::kind::interval));
     BOOST_TEST(default_arith(m).bits == 256u);
     m.layers[0].activation.name = "relu";
-    m.loss_kind = loss::softmax_cross_entropy;
+    m.loss_kind = {"softmax_cross_entropy", {}};
     BOOST_TEST(!model_is_exact(m));
 }
 
@@ -101,7 +108,7 @@ RC_BOOST_PROP(compute_gradients_eq_backprop, ()) {
     const auto X = *gen_sparse_matrix(net.width(0), n), Y = *gen_matrix(net.width(net.depth()), n);
     const auto red = *rc::gen::element(reduction::mean, reduction::sum);
     const auto model = spec_of(net, X, Y, red);
-    const auto g = backprop(net, X, Y, loss::squared_error, red);
+    const auto g = backprop(net, X, Y, squared_error_loss{}, red);
     const auto ex = compute_gradients(model, parse_arith("exact"));
     RC_ASSERT(ex.cost_lo == g.cost && ex.cost_hi == g.cost);
     const auto iv = compute_gradients(model, parse_arith("interval:128"));
@@ -120,14 +127,16 @@ RC_BOOST_PROP(compute_gradients_eq_backprop, ()) {
 
 BOOST_AUTO_TEST_CASE(compute_gradients_refuses_exact_transcendental) {
     model_spec m;
-    m.layers.push_back({matrix<exact>::Ones(1, 1), matrix<exact>::Zero(1, 1), {"relu", 0, {}}});
-    m.layers.push_back({matrix<exact>::Ones(1, 1), matrix<exact>::Zero(1, 1), {"softplus", 0, {}}});
+    m.layers.push_back({matrix<exact>::Ones(1, 1), matrix<exact>::Zero(1, 1), {"relu", {}}});
+    m.layers.push_back({matrix<exact>::Ones(1, 1), matrix<exact>::Zero(1, 1), {"softplus", {}}});
     m.inputs = matrix<exact>::Ones(1, 1);
     m.targets = matrix<exact>::Ones(1, 1);
     BOOST_TEST(throws_input_error([&] { compute_gradients(m, parse_arith("exact")); }, "layers[1].activation"));
+    BOOST_CHECK_THROW(compute_gradients(m, parse_arith("exact")), unsupported_error);
     m.layers[1].activation.name = "identity";
-    m.loss_kind = loss::softmax_cross_entropy;
+    m.loss_kind = {"softmax_cross_entropy", {}};
     BOOST_TEST(throws_input_error([&] { compute_gradients(m, parse_arith("exact")); }, "loss"));
+    BOOST_CHECK_THROW(compute_gradients(m, parse_arith("exact")), unsupported_error);
     // With one class, softmax is exactly 1 and the cross-entropy exactly 0 (MPFR: exp(0)/exp(0), log 1).
     BOOST_TEST(compute_gradients(m, parse_arith("real:128")).cost_lo == exact(0));
 }
@@ -245,8 +254,8 @@ BOOST_AUTO_TEST_CASE(check_passes_correctly_rounded_and_fails_perturbed) {
 BOOST_AUTO_TEST_CASE(check_kink_entries_apart_unless_strict) {
     // x = 0, b¹ = 0: the ReLU potential is exactly 0, so ∇b¹ and ∇W¹ come from the convention.
     model_spec m;
-    m.layers.push_back({matrix<exact>::Ones(1, 1), matrix<exact>::Zero(1, 1), {"relu", 0, {}}});
-    m.layers.push_back({matrix<exact>::Constant(1, 1, 2), matrix<exact>::Ones(1, 1), {"identity", 0, {}}});
+    m.layers.push_back({matrix<exact>::Ones(1, 1), matrix<exact>::Zero(1, 1), {"relu", {}}});
+    m.layers.push_back({matrix<exact>::Constant(1, 1, 2), matrix<exact>::Ones(1, 1), {"identity", {}}});
     m.inputs = matrix<exact>::Zero(1, 1);
     m.targets = matrix<exact>::Zero(1, 1);
     const auto ref = compute_gradients(m, parse_arith("exact"));
@@ -270,7 +279,7 @@ BOOST_AUTO_TEST_CASE(resource_limits_stop_blowup) {
         matrix<exact> W(2, 2), b(2, 1);
         W << exact(3, 7), exact(-5, 11), exact(2, 3), exact(1, 13);
         b << exact(1, 17), exact(-1, 19);
-        m.layers.push_back({W, b, {"polynomial", 0, {exact(1, 3), 1, exact(1, 5), exact(1, 7)}}});
+        m.layers.push_back({W, b, {"polynomial", {exact(1, 3), 1, exact(1, 5), exact(1, 7)}}});
     }
     m.inputs = matrix<exact>(2, 1);
     m.inputs << exact(1, 2), exact(2, 3);
@@ -283,7 +292,8 @@ BOOST_AUTO_TEST_CASE(resource_limits_stop_blowup) {
     } catch (const resource_error& e) {
         const std::string what = e.what();
         BOOST_TEST(what.find("layers[") != std::string::npos);
-        BOOST_TEST(what.find("--max-bits") != std::string::npos);
+        BOOST_TEST((e.which() == resource::bits));
+        BOOST_TEST(what.find("--") == std::string::npos);  // the library names no CLI flag
     }
     resource_limits no_time;
     no_time.max_seconds = 1e-12;
@@ -345,9 +355,9 @@ RC_BOOST_PROP(dyadic_fast_path_eq_rationals, ()) {
     const auto n = *rc::gen::inRange(1, 6);
     const auto X = gen_double_matrix(m[0], n), Y = gen_double_matrix(m[k], n);
     const auto red = *rc::gen::element(reduction::mean, reduction::sum);
-    const auto kind = *rc::gen::element(loss::squared_error, loss::mse);
+    const auto kind = *rc::gen::element(loss_function<exact>(squared_error_loss{}), loss_function<exact>(mse_loss{}));
     auto model = spec_of(net, X, Y, red);
-    model.loss_kind = kind;
+    model.loss_kind = to_spec(kind);
     const auto ref = compute_gradients(model, parse_arith("exact"));
     RC_ASSERT(ref.engine == "dyadic");
     const auto g = backprop(net, X, Y, kind, red);  // the rational algorithm
@@ -376,9 +386,88 @@ BOOST_AUTO_TEST_CASE(dyadic_fast_path_exact_over_wide_range) {
     BOOST_TEST(same_matrix(ref.weights[0].lo, g.dW[1]));
 }
 
+namespace {
+/// A 1-layer identity model: one sample x, target 0, weights W (1 × m), bias 0.
+model_spec linear(const matrix<exact>& W, const matrix<exact>& x) {
+    model_spec m;
+    m.layers.push_back({W, matrix<exact>::Zero(W.rows(), 1), {"identity", {}}});
+    m.inputs = x;
+    m.targets = matrix<exact>::Zero(W.rows(), 1);
+    return m;
+}
+exact pow2(unsigned e) { return exact(bmp::mpz_int(1) << e); }
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(to_json_gradients_valid_beyond_double_range) {
+    matrix<exact> W(1, 2), x(2, 1);
+    W << pow2(1100), exact(1, 3);
+    x << 1, exact(1, 7);
+    // z = 2^1100 + 1/21, c = z²/2, ∇W = z·xᵀ = (z, z/7), ∇b = z: all beyond the double range.
+    const model_spec m = linear(W, x);
+    const auto ref = compute_gradients(m, parse_arith("exact"));
+    json_options dbl;
+    dbl.values = json_options::value_format::float64;
+    const json::value doc = json::parse(to_json(ref, dbl));  // strict: no inf, no nan
+    BOOST_TEST(doc.find("matbp_version")->text == std::string(version()));
+    BOOST_TEST(doc.find("values")->text == "double");
+    BOOST_TEST(doc.find("out_of_double_range")->text == "4");
+    BOOST_TEST((doc.find("cost")->kind == json::kind::string));
+    BOOST_TEST(doc.find("cost")->text == to_string(ref.cost_lo));
+    const auto& w = doc.find("layers")->items.at(0).find("weights")->items.at(0).items;
+    BOOST_TEST(w.at(0).text == to_string(ref.weights[0].lo(0, 0)));
+    // Within range: a number, and the shortest text of the correctly rounded double.
+    model_spec small = linear(matrix<exact>::Constant(1, 1, exact(1, 3)), matrix<exact>::Constant(1, 1, 1));
+    const auto sref = compute_gradients(small, parse_arith("exact"));
+    const json::value sdoc = json::parse(to_json(sref, dbl));
+    BOOST_TEST(sdoc.find("out_of_double_range")->text == "0");
+    const json::value& g = sdoc.find("layers")->items.at(0).find("weights")->items.at(0).items.at(0);
+    BOOST_TEST((g.kind == json::kind::number));
+    BOOST_TEST(std::strtod(g.text.c_str(), nullptr) == to_double(sref.weights[0].lo(0, 0)));
+    // Interval bounds beyond the range: exact strings as well.
+    const json::value idoc = json::parse(to_json(compute_gradients(m, parse_arith("interval:64")), dbl));
+    BOOST_TEST((idoc.find("cost")->find("lower")->kind == json::kind::string));
+    BOOST_TEST((idoc.find("cost")->find("upper")->kind == json::kind::string));
+    BOOST_TEST(idoc.find("out_of_double_range")->text == "8");
+    // Exact values: all strings, no count.
+    const json::value edoc = json::parse(to_json(ref));
+    BOOST_TEST(edoc.find("values")->text == "exact");
+    BOOST_TEST(edoc.find("out_of_double_range") == nullptr);
+    // Kinks index the document's "layers" array from 0 (D11 counts the proof's layers from 1).
+    model_spec kinked = linear(matrix<exact>::Ones(1, 1), matrix<exact>::Zero(1, 1));
+    kinked.layers[0].activation.name = "relu";
+    const auto kref = compute_gradients(kinked, parse_arith("exact"));
+    BOOST_TEST(kref.kinks.at(0).layer == 1);
+    const json::value kdoc = json::parse(to_json(kref));
+    BOOST_TEST(kdoc.find("kinks")->items.at(0).find("layer")->text == "0");
+}
+
+BOOST_AUTO_TEST_CASE(to_json_check_valid_beyond_double_range) {
+    // ∇W = 1, ∇b = 1 (c = ½(1·1 − 0)²), by hand.
+    const auto ref = compute_gradients(linear(matrix<exact>::Ones(1, 1), matrix<exact>::Ones(1, 1)), parse_arith("exact"));
+    BOOST_TEST(ref.weights[0].lo(0, 0) == exact(1));
+    std::vector<std::pair<matrix<exact>, matrix<exact>>> got{
+        {matrix<exact>::Constant(1, 1, pow2(600)), matrix<exact>::Constant(1, 1, pow2(1100))}};
+    const check_report rep = check_gradients(ref, got, {});
+    BOOST_TEST(!rep.pass);
+    // ‖g − ref‖/‖ref‖ = 2^600 − 1: its square overflows a double, the value does not.
+    BOOST_TEST(rep.tensors[0].normwise_rel == std::ldexp(1.0, 600));
+    BOOST_TEST(std::isinf(rep.tensors[1].normwise_rel));
+    BOOST_TEST(std::isinf(rep.tensors[1].worst_abs_error));
+    const json::value doc = json::parse(to_json(rep));  // strict: no inf, no nan
+    BOOST_TEST(doc.find("matbp_version")->text == std::string(version()));
+    BOOST_TEST(doc.find("out_of_double_range")->text == "3");
+    const json::value& w = doc.find("tensors")->items.at(0);
+    BOOST_TEST((w.find("normwise_error")->kind == json::kind::number));
+    const json::value& b = doc.find("tensors")->items.at(1);
+    BOOST_TEST(b.find("worst_abs_error")->text == to_string(exact(pow2(1100) - 1)));
+    BOOST_TEST(b.find("max_abs_error")->text == to_string(exact(pow2(1100) - 1)));
+    BOOST_TEST(b.find("normwise_error")->text == "sqrt(" + to_string(exact((pow2(1100) - 1) * (pow2(1100) - 1))) + ")");
+    BOOST_TEST(doc.find("tensors")->items.at(0).find("worst_entry")->items.at(0).text == "0");
+}
+
 BOOST_AUTO_TEST_CASE(usage_example_of_oracle_hpp) {
     model_spec model;
-    model.layers.push_back({matrix<exact>::Ones(1, 1), matrix<exact>::Zero(1, 1), {"identity", 0, {}}});
+    model.layers.push_back({matrix<exact>::Ones(1, 1), matrix<exact>::Zero(1, 1), {"identity", {}}});
     model.inputs = matrix<exact>::Constant(1, 1, 3);
     model.targets = matrix<exact>::Constant(1, 1, 1);
     auto ref = matbp::compute_gradients(model, matbp::default_arith(model));

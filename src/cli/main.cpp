@@ -3,14 +3,26 @@
 //   matbp grad MODEL                   exact (or certified) cost and gradients as JSON
 //   matbp check MODEL --gradients F    compare another implementation's gradients, in ULPs
 //   matbp verify MODEL                 run every proof-step check on the model
-// Exit codes: 0 success / pass, 1 a check failed, 2 bad usage or input.
+//   matbp --version
+// Exit codes (cli/errors.hpp, the one place that maps errors to them): 0 success / pass, 1 a check
+// failed, 2 bad usage or input (or unsupported), 3 a resource limit stopped the run, 4 internal error.
+// Options: `--opt value` or `--opt=value`; `--` ends the options; `-` as a file reads standard input.
+// JSON is written by the library (oracle.hpp's to_json, json_writer.hpp), never assembled here.
+//
+// The parser is our own rather than CLI11: it is some forty lines, the help texts below are prose
+// (what each option does, the limits, the kink convention) that a generated help would reduce to
+// one line per option, and every error must come out as one line with exit 2, which the
+// hostile-input catalog checks; CLI11 would need its own error and help paths remapped to that.
+#include "cli/errors.hpp"
 #include "matbp/backprop.hpp"
 #include "matbp/convert.hpp"
 #include "matbp/induction.hpp"
+#include "matbp/json_writer.hpp"
 #include "matbp/model.hpp"
 #include "matbp/oracle.hpp"
+#include "matbp/version.hpp"
 
-#include <charconv>
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -18,7 +30,6 @@
 #include <iomanip>
 #include <iostream>
 #include <map>
-#include <new>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -27,9 +38,15 @@
 namespace {
 
 using namespace matbp;
+using cli::usage_error;
+
+#define CONVENTIONS_HELP \
+    "Options are written --opt value or --opt=value; -- ends the options; a file named - is\n" \
+    "standard input (the model or the gradients, not both).\n"
 
 const char* usage =
     "usage: matbp <command> [options]\n"
+    "       matbp --version\n"
     "\n"
     "commands:\n"
     "  demo                        narrate the induction proof of backpropagation on an\n"
@@ -37,19 +54,30 @@ const char* usage =
     "  grad MODEL                  the cost and every gradient of a matbp/1 model, as JSON\n"
     "  check MODEL --gradients F   compare another implementation's gradients with matbp's\n"
     "  verify MODEL                run every proof-step check (T1, C1) on the model\n"
+    "  catalog                     the activations and losses matbp knows, as JSON\n"
     "\n"
     "'matbp <command> --help' describes a command's options.\n"
-    "Exit codes: 0 success or pass, 1 a check failed, 2 bad usage or input.\n";
+    CONVENTIONS_HELP
+    "Every JSON output carries \"matbp_version\" and indexes layers, samples, units and entries\n"
+    "from 0.\n"
+    MATBP_CLI_EXIT_CODES_HELP;
 
 // The options every command takes (limit_options below), one help text for all three.
 #define LIMITS_HELP \
-    "Limits (exit 2 with a message naming the layer when hit):\n" \
+    "Limits (exit 3 with a message naming the layer when hit; a malformed value is exit 2):\n" \
     "  --max-bits N        bits of any exact numerator or denominator (default 1000000)\n" \
     "  --time-limit S      seconds for the computation, checked per layer (default 3600; 0 none)\n" \
     "  --max-parameters N  parameters in the model (default 50000000)\n" \
     "  --max-file-bytes N  size of a JSON file read (default 67108864 = 64 MiB)\n" \
     "  --threads N         threads of the exact fast path, 1 to 256 (default: every core);\n" \
     "                      the result is the same for every N\n"
+
+const char* catalog_help =
+    "usage: matbp catalog\n"
+    "\n"
+    "Prints the activation and loss registries as JSON: every name and alias, each parameter with\n"
+    "its exact default and PyTorch name, whether it is exact over the rationals, and its PyTorch\n"
+    "counterpart.\n";
 
 const char* grad_help =
     "usage: matbp grad MODEL [--arith A] [--values exact|double] [--format json|text] [--quiet]\n"
@@ -59,13 +87,20 @@ const char* grad_help =
     "                 enclosures; the default for tanh/logistic/softplus/softmax, BITS 256),\n"
     "                 real:BITS (MPFR, not certified), double\n"
     "  --values V     exact: \"p/q\" strings (interval: {\"lower\",\"upper\"} objects);\n"
-    "                 double: correctly rounded doubles (interval: outward-rounded bounds)\n"
+    "                 double: correctly rounded doubles (interval: outward-rounded bounds).\n"
+    "                 A value beyond the double range (its rounding would be inf) is written as\n"
+    "                 its exact \"p/q\" string instead, and \"out_of_double_range\" counts them:\n"
+    "                 the output is always valid JSON, never inf or nan\n"
     "  --format F     json (default) or text\n"
     "  --quiet        no progress messages on stderr\n"
     LIMITS_HELP
-    "Kinks list (layer, sample, unit), 0-based indices into the JSON arrays, of every unit whose\n"
-    "potential is exactly at a point where its activation is not differentiable; there the\n"
-    "derivative is PyTorch's convention: relu'(0) = 0, leaky_relu'(0) = negative_slope.\n";
+    "Kinks list (layer, sample, unit, site), 0-based indices into the JSON arrays, of every unit\n"
+    "whose potential is exactly at a point where its activation is not differentiable (site\n"
+    "\"activation\"), or whose output is at a kink of the loss (site \"loss\": l1 at a zero\n"
+    "residual); there the derivative is PyTorch's convention, which the output states in\n"
+    "\"kink_convention\" (matbp catalog lists each member's).\n"
+    CONVENTIONS_HELP
+    MATBP_CLI_EXIT_CODES_HELP;
 
 const char* check_help =
     "usage: matbp check MODEL --gradients FILE [--arith A] [--precision float64|float32]\n"
@@ -77,14 +112,20 @@ const char* check_help =
     "entry, its distance in ULPs from the correctly rounded reference, the absolute error, and the\n"
     "normwise relative error ||g - ref||_2 / ||ref||_2 (absolute when ref = 0). Entries whose\n"
     "reference depends on a kink convention are counted apart and do not decide the verdict.\n"
+    "Indices (layers[i], the worst entry's (row, column)) are 0-based in text and JSON alike.\n"
+    "In JSON an error beyond the double range is a string: the exact \"p/q\" (normwise error:\n"
+    "\"sqrt(p/q)\"), counted in \"out_of_double_range\".\n"
     "  --arith A      as for grad; with interval the distance is from the enclosure\n"
     "  --precision P  float64 (default) or float32: the format ULPs are counted in\n"
     "  --max-rel R    pass threshold on the normwise relative error\n"
     "                 (default 1e-10 for float64, 1e-4 for float32)\n"
     "  --max-ulps N   also require every non-kink entry within N ULPs (off by default)\n"
     "  --strict-kinks judge kink entries too, against matbp's convention (PyTorch's)\n"
+    "  --format F     text (default) or json\n"
+    "  --quiet        no progress messages on stderr\n"
     LIMITS_HELP
-    "Exit 0 pass, 1 fail, 2 bad input.\n";
+    CONVENTIONS_HELP
+    MATBP_CLI_EXIT_CODES_HELP;
 
 const char* verify_help =
     "usage: matbp verify MODEL [--format text|json] [--quiet]\n"
@@ -92,14 +133,17 @@ const char* verify_help =
     "Runs backpropagation as the induction of T1 on every sample in exact arithmetic, with every\n"
     "proof step re-deriving its left-hand side by automatic differentiation, then the batch\n"
     "corollary C1, and prints a table: step ID, layer, sample, result, C++ function.\n"
-    "Needs an exact model (no tanh/logistic/softplus), the squared_error loss, and widths ≤ 128\n"
+    "The text table numbers layers from 1 as the proof does (l = 1 … k); the JSON output indexes\n"
+    "the model's \"layers\" array from 0 (layer l of the proof is 0-based layer l - 1), and C1's\n"
+    "row, about the whole batch, has layer and sample null.\n"
+    "Needs an exact model (no tanh/logistic/softplus/softmax_cross_entropy) and widths ≤ 128\n"
     "(each step's automatic differentiation costs grow with the cube of the width).\n"
+    "  --format F     text (default) or json\n"
+    "  --quiet        no progress messages on stderr\n"
     LIMITS_HELP
-    "Exit 0 if every step holds, 1 otherwise, 2 bad input.\n";
-
-struct usage_error : std::runtime_error {
-    using std::runtime_error::runtime_error;
-};
+    CONVENTIONS_HELP
+    "Exit 0 if every step holds, 1 otherwise.\n"
+    MATBP_CLI_EXIT_CODES_HELP;
 
 /// Options after the command: positionals and --name value pairs (flags have no value).
 struct options {
@@ -112,24 +156,38 @@ struct options {
     }
 };
 
+/// `--name value` and `--name=value`; `--` makes every later argument positional; `-` alone is
+/// a positional (standard input); `-h` is --help; any other argument starting with - is refused.
 options parse_options(int argc, char** argv, int first, const std::vector<std::string>& with_value,
                       const std::vector<std::string>& flags) {
     options o;
+    bool only_positional = false;
     for (int i = first; i < argc; ++i) {
         const std::string a = argv[i];
-        if (a.rfind("--", 0) == 0 || a == "-h") {
-            const std::string k = a == "-h" ? "--help" : a;
-            if (std::find(flags.begin(), flags.end(), k) != flags.end()) {
-                o.named[k] = "";
-            } else if (std::find(with_value.begin(), with_value.end(), k) != with_value.end()) {
-                if (i + 1 >= argc) throw usage_error(k + " needs a value");
-                if (o.has(k)) throw usage_error(k + " given twice");
-                o.named[k] = argv[++i];
-            } else {
-                throw usage_error("unknown option " + json::quote(a));
-            }
-        } else {
+        if (only_positional || a == "-" || a.empty() || a[0] != '-') {
             o.positional.push_back(a);
+            continue;
+        }
+        if (a == "--") {
+            only_positional = true;
+            continue;
+        }
+        const auto eq = a.find('=');
+        const std::string k = a == "-h" ? "--help" : a.substr(0, eq);
+        const bool known_flag = std::find(flags.begin(), flags.end(), k) != flags.end();
+        const bool known_value = std::find(with_value.begin(), with_value.end(), k) != with_value.end();
+        if (!k.starts_with("--") || (!known_flag && !known_value))
+            throw usage_error("unknown option " + json::quote(a.substr(0, std::min(eq, a.size()))) +
+                              (k.starts_with("--") ? "" : " (a file whose name starts with - goes after --)"));
+        if (o.has(k)) throw usage_error(k + " given twice");
+        if (known_flag) {
+            if (eq != std::string::npos) throw usage_error(k + " takes no value");
+            o.named[k] = "";
+        } else if (eq != std::string::npos) {
+            o.named[k] = a.substr(eq + 1);
+        } else {
+            if (i + 1 >= argc) throw usage_error(k + " needs a value");
+            o.named[k] = argv[++i];
         }
     }
     return o;
@@ -150,42 +208,13 @@ private:
     std::chrono::steady_clock::time_point start_;
 };
 
-std::string shortest(double d) {
-    char buf[64];
-    auto r = std::to_chars(buf, buf + sizeof buf, d);
-    return std::string(buf, r.ptr);
+/// A double for a text table: three significant digits, "inf" past the double range (text only;
+/// JSON output never holds it).
+std::string short_number(double d) {
+    std::ostringstream s;
+    s << std::setprecision(3) << d;
+    return s.str();
 }
-
-std::string quoted(const std::string& s) { return "\"" + s + "\""; }
-
-/// One reference value as JSON, by the --values mode.
-std::string json_value(const exact& lo, const exact& hi, bool as_double) {
-    if (lo == hi) return as_double ? shortest(to_double(lo)) : quoted(to_string(lo));
-    if (as_double) {
-        double l = to_double(lo), h = to_double(hi);
-        if (to_exact(l) > lo) l = std::nextafter(l, -INFINITY);
-        if (to_exact(h) < hi) h = std::nextafter(h, INFINITY);
-        return "{\"lower\": " + shortest(l) + ", \"upper\": " + shortest(h) + "}";
-    }
-    return "{\"lower\": " + quoted(to_string(lo)) + ", \"upper\": " + quoted(to_string(hi)) + "}";
-}
-
-std::string json_tensor(const tensor_range& t, bool as_double, bool is_vector) {
-    std::string s = "[";
-    for (Eigen::Index i = 0; i < t.lo.rows(); ++i) {
-        if (i) s += ", ";
-        if (is_vector) {
-            s += json_value(t.lo(i, 0), t.hi(i, 0), as_double);
-            continue;
-        }
-        s += "[";
-        for (Eigen::Index j = 0; j < t.lo.cols(); ++j) s += (j ? ", " : "") + json_value(t.lo(i, j), t.hi(i, j), as_double);
-        s += "]";
-    }
-    return s + "]";
-}
-
-const char* kink_convention = "relu'(0) = 0, leaky_relu'(0) = negative_slope (PyTorch)";
 
 const std::vector<std::string> limit_options{"--max-bits", "--time-limit", "--max-parameters", "--max-file-bytes", "--threads"};
 
@@ -213,29 +242,58 @@ resource_limits limits_of(const options& o) {
     return r;
 }
 
+/// The name a file argument has in messages: "-" is standard input.
+std::string display_name(const std::string& arg) { return arg == "-" ? "<stdin>" : arg; }
+
+/// Reads `arg` ("-": standard input, through /dev/stdin so that the same size cap applies) with
+/// `read`, attributing errors to its display name.
+template <class F>
+auto read_input(const std::string& arg, F read) {
+    if (arg != "-") return read(arg);
+    try {
+        return read(std::string("/dev/stdin"));
+    } catch (const input_error& e) {
+        throw e.in_file(display_name(arg));
+    } catch (const resource_error& e) {
+        throw e.in_file(display_name(arg));
+    }
+}
+
 model_spec load_model(const options& o, const char* help) {
     if (o.positional.size() != 1) throw usage_error(std::string("expected one MODEL file\n") + help);
     model_limits lim;
     lim.max_parameters = whole_number(o, "--max-parameters", lim.max_parameters, 1, 1'000'000'000'000ULL);
     lim.syntax.max_bytes = whole_number(o, "--max-file-bytes", lim.syntax.max_bytes, 1, std::size_t{1} << 40);
-    return read_model_file(o.positional[0], lim);
+    return read_input(o.positional[0], [&](const std::string& path) { return read_model_file(path, lim); });
 }
 
-/// Runs f; an input or resource error it raises is attributed to the model file.
+/// Runs f; an error it raises about the model (bad input, unsupported, a resource limit) is
+/// attributed to the model file.
 template <class F>
 auto about_model(const options& o, F f) {
+    const std::string file = display_name(o.positional.at(0));
     try {
         return f();
+    } catch (const unsupported_error& e) {
+        if (!e.file().empty()) throw;
+        throw e.in_file(file);
     } catch (const input_error& e) {
         if (!e.file().empty()) throw;
-        throw e.in_file(o.positional.at(0));
+        throw e.in_file(file);
     } catch (const resource_error& e) {
-        throw resource_error(o.positional.at(0) + ": " + e.what());
+        if (!e.file().empty()) throw;
+        throw e.in_file(file);
     }
 }
 
 arith_spec arith_of(const options& o, const model_spec& m) {
-    return o.get("--arith") ? parse_arith(*o.get("--arith")) : default_arith(m);
+    const auto a = o.get("--arith");
+    if (!a) return default_arith(m);
+    try {
+        return parse_arith(*a);
+    } catch (const input_error& e) {
+        throw usage_error("--arith " + e.reason());
+    }
 }
 
 std::string format_of(const options& o, const std::string& dflt) {
@@ -249,41 +307,33 @@ int grad(int argc, char** argv) {
     if (o.has("--help")) return std::cout << grad_help, 0;
     const progress p(o.has("--quiet"));
     const auto model = load_model(o, grad_help);
-    const auto arith = about_model(o, [&] { return arith_of(o, model); });
+    const auto arith = arith_of(o, model);
     const std::string values = o.get("--values").value_or("exact");
-    if (values != "exact" && values != "double") throw usage_error("--values must be exact or double");
+    if (values != "exact" && values != "double") throw usage_error("--values must be exact or double, not " + json::quote(values));
     const std::string format = format_of(o, "json");
     p.stage("model read; computing in " + arith.str());
     const auto ref = about_model(o, [&] { return compute_gradients(model, arith, limits_of(o)); });
     p.stage("done");
-    const bool dbl = values == "double";
-    if (format == "text") {
-        std::cout << "arith " << arith.str() << (arith.certified() ? " (certified)" : " (not certified)") << ", engine "
-                  << ref.engine << ", loss "
-                  << to_string(ref.loss_kind) << ", reduction " << to_string(ref.red) << "\n"
-                  << "cost " << json_value(ref.cost_lo, ref.cost_hi, dbl) << "\n";
-        for (std::size_t l = 0; l < ref.weights.size(); ++l)
-            std::cout << "layers[" << l << "].weights " << json_tensor(ref.weights[l], dbl, false) << "\nlayers[" << l
-                      << "].bias " << json_tensor(ref.bias[l], dbl, true) << "\n";
-        std::cout << ref.kinks.size() << " kink(s)";
-        for (const auto& k : ref.kinks) std::cout << " (layer " << k.layer - 1 << ", sample " << k.sample << ", unit " << k.unit << ")";
-        std::cout << "; convention " << kink_convention << "\n";
-        return 0;
+    json_options jo;
+    if (values == "double") jo.values = json_options::value_format::float64;
+    if (format == "json") {
+        std::cout << to_json(ref, jo);
+        return cli::success;
     }
-    std::cout << "{\"format\": \"matbp-gradients/1\", \"arith\": " << quoted(arith.str())
-              << ", \"engine\": " << quoted(ref.engine) << ", \"certified\": " << (arith.certified() ? "true" : "false")
-              << ", \"loss\": " << quoted(to_string(ref.loss_kind))
-              << ", \"reduction\": " << quoted(to_string(ref.red)) << ",\n \"cost\": " << json_value(ref.cost_lo, ref.cost_hi, dbl)
-              << ",\n \"layers\": [";
+    std::size_t beyond = 0;
+    std::cout << "arith " << arith.str() << (arith.certified() ? " (certified)" : " (not certified)") << ", engine "
+              << ref.engine << ", loss " << to_string(ref.loss_kind) << ", reduction " << to_string(ref.red) << "\n"
+              << "cost " << value_to_json(ref.cost_lo, ref.cost_hi, jo, &beyond) << "\n";
     for (std::size_t l = 0; l < ref.weights.size(); ++l)
-        std::cout << (l ? ",\n  " : "\n  ") << "{\"weights\": " << json_tensor(ref.weights[l], dbl, false)
-                  << ", \"bias\": " << json_tensor(ref.bias[l], dbl, true) << "}";
-    std::cout << "],\n \"kinks\": [";
-    for (std::size_t i = 0; i < ref.kinks.size(); ++i)
-        std::cout << (i ? ", " : "") << "{\"layer\": " << ref.kinks[i].layer - 1 << ", \"sample\": " << ref.kinks[i].sample
-                  << ", \"unit\": " << ref.kinks[i].unit << "}";
-    std::cout << "],\n \"kink_convention\": " << quoted(kink_convention) << "}\n";
-    return 0;
+        std::cout << "layers[" << l << "].weights " << tensor_to_json(ref.weights[l], false, jo, &beyond) << "\nlayers[" << l
+                  << "].bias " << tensor_to_json(ref.bias[l], true, jo, &beyond) << "\n";
+    if (beyond) std::cout << beyond << " value(s) beyond the double range, written exactly as \"p/q\"\n";
+    std::cout << ref.kinks.size() << " kink(s)";
+    for (const auto& k : ref.kinks)
+        std::cout << " (layer " << k.layer - 1 << ", sample " << k.sample << ", unit " << k.unit
+                  << (k.site == kink_site::loss ? ", loss" : "") << ")";
+    std::cout << " (0-based); convention " << kink_convention() << "\n";
+    return cli::success;
 }
 
 int check(int argc, char** argv) {
@@ -292,12 +342,15 @@ int check(int argc, char** argv) {
                                  {"--quiet", "--help", "--strict-kinks"});
     if (o.has("--help")) return std::cout << check_help, 0;
     const progress p(o.has("--quiet"));
+    if (o.positional.size() == 1 && o.positional[0] == "-" && o.get("--gradients") == "-")
+        throw usage_error("the model and the gradients cannot both be read from standard input (-)");
     const auto model = load_model(o, check_help);
     if (!o.get("--gradients")) throw usage_error(std::string("--gradients FILE is required\n") + check_help);
     model_limits glim;
     glim.syntax.max_bytes = whole_number(o, "--max-file-bytes", glim.syntax.max_bytes, 1, std::size_t{1} << 40);
-    const auto reported = read_gradients_file(*o.get("--gradients"), model, glim);
-    const auto arith = about_model(o, [&] { return arith_of(o, model); });
+    const auto reported = read_input(*o.get("--gradients"),
+                                     [&](const std::string& path) { return read_gradients_file(path, model, glim); });
+    const auto arith = arith_of(o, model);
     check_options opt;
     opt.strict_kinks = o.has("--strict-kinks");
     const std::string prec = o.get("--precision").value_or("float64");
@@ -319,43 +372,31 @@ int check(int argc, char** argv) {
     const auto ref = about_model(o, [&] { return compute_gradients(model, arith, limits_of(o)); });
     const auto rep = check_gradients(ref, reported, opt);
     if (format == "json") {
-        std::cout << "{\"format\": \"matbp-check/1\", \"arith\": " << quoted(arith.str()) << ", \"precision\": " << quoted(prec)
-                  << ", \"max_rel\": " << shortest(rep.max_rel) << ", \"max_ulps\": "
-                  << (rep.max_ulps ? std::to_string(*rep.max_ulps) : "null") << ", \"pass\": " << (rep.pass ? "true" : "false")
-                  << ",\n \"tensors\": [";
-        for (std::size_t i = 0; i < rep.tensors.size(); ++i) {
-            const auto& t = rep.tensors[i];
-            std::cout << (i ? ",\n  " : "\n  ") << "{\"name\": " << quoted(t.name) << ", \"worst_entry\": [" << t.worst_row << ", "
-                      << t.worst_col << "], \"worst_ulps\": " << t.worst_ulps << ", \"worst_abs_error\": " << shortest(t.worst_abs_error)
-                      << ", \"max_abs_error\": " << shortest(t.max_abs_error) << ", \"normwise_error\": " << shortest(t.normwise_rel)
-                      << ", \"normwise_relative\": " << (t.relative ? "true" : "false") << ", \"kink_entries\": " << t.kink_entries
-                      << ", \"worst_kink_ulps\": " << t.worst_kink_ulps << ", \"pass\": " << (t.pass ? "true" : "false") << "}";
-        }
-        std::cout << "],\n \"kinks\": " << ref.kinks.size() << "}\n";
+        std::cout << to_json(rep);
     } else {
         std::cout << "matbp check: reference in " << arith.str() << " [" << ref.engine << "]"
                   << (arith.certified() ? " (certified)" : " (not certified)")
-                  << ", ULPs of " << prec << ", pass if normwise error <= " << shortest(rep.max_rel)
-                  << (rep.max_ulps ? " and every entry <= " + std::to_string(*rep.max_ulps) + " ULPs" : "") << "\n";
+                  << ", ULPs of " << prec << ", pass if normwise error <= " << short_number(rep.max_rel)
+                  << (rep.max_ulps ? " and every entry <= " + std::to_string(*rep.max_ulps) + " ULPs" : "")
+                  << "; indices 0-based\n";
         std::cout << std::left << std::setw(20) << "tensor" << std::setw(10) << "worst" << std::setw(22) << "ULPs" << std::setw(12)
                   << "abs err" << std::setw(14) << "normwise" << std::setw(28) << "kink entries (worst ULPs)" << "verdict\n";
         for (const auto& t : rep.tensors) {
-            std::ostringstream at, ae, nw, kk;
+            std::ostringstream at, kk;
             at << "(" << t.worst_row << "," << t.worst_col << ")";
-            ae << std::setprecision(3) << t.worst_abs_error;
-            nw << std::setprecision(3) << t.normwise_rel << (t.relative ? "" : " abs");
             kk << t.kink_entries;
             if (t.kink_entries) kk << " (" << t.worst_kink_ulps << ")";
             std::cout << std::setw(20) << t.name << std::setw(10) << at.str() << std::setw(22) << t.worst_ulps << std::setw(12)
-                      << ae.str() << std::setw(14) << nw.str() << std::setw(28) << kk.str() << (t.pass ? "pass" : "FAIL") << "\n";
+                      << short_number(t.worst_abs_error) << std::setw(14) << short_number(t.normwise_rel) + (t.relative ? "" : " abs")
+                      << std::setw(28) << kk.str() << (t.pass ? "pass" : "FAIL") << "\n";
         }
         if (!ref.kinks.empty())
-            std::cout << ref.kinks.size() << " kink(s): kink entries take their reference from the convention " << kink_convention
+            std::cout << ref.kinks.size() << " kink(s): kink entries take their reference from the convention " << kink_convention()
                       << (opt.strict_kinks ? " and are judged (--strict-kinks)" : "; they do not decide the verdict (--strict-kinks to judge them)")
                       << "\n";
         std::cout << (rep.pass ? "PASS" : "FAIL") << "\n";
     }
-    return rep.pass ? 0 : 1;
+    return rep.pass ? cli::success : cli::check_failed;
 }
 
 constexpr Eigen::Index verify_max_width = 128;
@@ -366,9 +407,8 @@ int verify(int argc, char** argv) {
     const progress p(o.has("--quiet"));
     const auto model = load_model(o, verify_help);
     about_model(o, [&] {
-        if (model.loss_kind != loss::squared_error)
-            throw input_error("loss", 0, 0, "verify checks the theorem T1, which is stated for squared_error; this model uses " +
-                                                 to_string(model.loss_kind) + " (use grad or check)");
+        if (!model.loss_kind.info().exact_evaluation)
+            throw input_error("loss", 0, 0, model.loss_kind.name + " has no exact evaluation; verify runs over the rationals only");
         for (std::size_t l = 0; l < model.layers.size(); ++l) {
             if (model.layers[l].activation.transcendental())
                 throw input_error("layers[" + std::to_string(l) + "].activation", 0, 0,
@@ -388,10 +428,11 @@ int verify(int argc, char** argv) {
     // The algorithm first, under the resource limits: the induction's numbers are the same sizes.
     about_model(o, [&] { return compute_gradients(model, arith_spec{}, limits_of(o)); });
     const mlp<exact> net = build_network<exact>(model);
+    const loss_function<exact> ell = build_loss<exact>(model);
     contract_level_guard level(contract_level::expensive);
     struct row {
         std::string id;
-        Eigen::Index layer, sample;
+        Eigen::Index layer, sample;  ///< the proof's layer l (1-based), the sample; −1: the batch (C1) or unknown
         bool ok;
         std::string function, note;
     };
@@ -401,30 +442,44 @@ int verify(int argc, char** argv) {
     for (Eigen::Index i = 0; i < n; ++i) {
         p.stage("sample " + std::to_string(i) + " of " + std::to_string(n));
         try {
-            const auto proof = backprop_by_induction(net, matrix<exact>(model.inputs.col(i)), matrix<exact>(model.targets.col(i)));
+            const auto proof =
+                backprop_by_induction(net, matrix<exact>(model.inputs.col(i)), matrix<exact>(model.targets.col(i)), ell);
             for (const auto& s : proof.steps) rows.push_back({s.eq.id, s.layer, i, holds_exactly(s.eq), s.function, ""});
             sdW.push_back(proof.dW);
             sdb.push_back(proof.db);
         } catch (const contract_violation& e) {
+            // An expensive postcondition that fails is a step that does not hold: the verdict.
             rows.push_back({e.id(), -1, i, false, "backprop_by_induction", e.condition()});
         }
     }
     if (static_cast<Eigen::Index>(sdW.size()) == n) {
-        const auto g = backprop(net, model.inputs, model.targets, loss::squared_error, model.red);
+        const auto g = backprop(net, model.inputs, model.targets, ell, model.red);
         bool ok = true;
-        for (const auto& eq : batch_gradient_eq_mean_of_sample_gradients(g, sdW, sdb, model.red)) ok = ok && holds_exactly(eq);
-        rows.push_back({"C1", 0, -1, ok, "batch_gradient_eq_mean_of_sample_gradients", ""});
+        for (const auto& eq : batch_gradient_eq_mean_of_sample_gradients(g, sdW, sdb, model.red, ell)) ok = ok && holds_exactly(eq);
+        rows.push_back({"C1", -1, -1, ok, "batch_gradient_eq_mean_of_sample_gradients", ""});
     }
     bool all = true;
     for (const auto& r : rows) all = all && r.ok;
     if (format == "json") {
-        std::cout << "{\"format\": \"matbp-verify/1\", \"pass\": " << (all ? "true" : "false") << ", \"steps\": [";
-        for (std::size_t i = 0; i < rows.size(); ++i) {
-            const auto& r = rows[i];
-            std::cout << (i ? ",\n  " : "\n  ") << "{\"id\": " << quoted(r.id) << ", \"layer\": " << r.layer << ", \"sample\": " << r.sample
-                      << ", \"holds\": " << (r.ok ? "true" : "false") << ", \"function\": " << quoted(r.function) << "}";
+        json::writer w;
+        w.begin_object()
+            .key("format").string("matbp-verify/1")
+            .key("matbp_version").string(version())
+            .key("pass").boolean(all)
+            .key("steps").begin_array(json::layout::block);
+        for (const auto& r : rows) {
+            w.begin_object(json::layout::line).key("id").string(r.id).key("layer");
+            if (r.layer > 0) w.integer(r.layer - 1);  // 0-based, as the model's "layers" array
+            else w.null();
+            w.key("sample");
+            if (r.sample >= 0) w.integer(r.sample);
+            else w.null();
+            w.key("holds").boolean(r.ok).key("function").string(r.function);
+            if (!r.note.empty()) w.key("note").string(r.note);
+            w.end_object();
         }
-        std::cout << "]}\n";
+        w.end_array().end_object();
+        std::cout << w.str();
     } else {
         std::cout << std::left << std::setw(9) << "step" << std::setw(7) << "layer" << std::setw(8) << "sample" << std::setw(16)
                   << "result" << "function\n";
@@ -432,9 +487,10 @@ int verify(int argc, char** argv) {
             std::cout << std::setw(9) << r.id << std::setw(7) << (r.layer > 0 ? std::to_string(r.layer) : std::string("all"))
                       << std::setw(8) << (r.sample >= 0 ? std::to_string(r.sample) : std::string("batch")) << std::setw(16)
                       << (r.ok ? "holds exactly" : "FAILS") << r.function << (r.note.empty() ? "" : "  (" + r.note + ")") << "\n";
-        std::cout << rows.size() << " steps, " << (all ? "all hold exactly" : "some FAIL") << " (layers 1-based as in the proof)\n";
+        std::cout << rows.size() << " steps, " << (all ? "all hold exactly" : "some FAIL")
+                  << " (layers 1-based as in the proof, samples 0-based)\n";
     }
-    return all ? 0 : 1;
+    return all ? cli::success : cli::check_failed;
 }
 
 std::string show(const matrix<exact>& M) {
@@ -518,7 +574,7 @@ int demo() {
         sdW.push_back(proof.dW);
         sdb.push_back(proof.db);
     }
-    const auto g = backprop(e.net, e.X, e.Y, loss::squared_error, reduction::mean);
+    const auto g = backprop(e.net, e.X, e.Y, squared_error_loss{}, reduction::mean);
     std::cout << "\nBatch (C1, reduction mean): C = " << to_string(g.cost) << "\n";
     for (Eigen::Index l = 1; l <= k; ++l)
         std::cout << "  grad W" << l << " = " << show(g.dW[l]) << "   grad b" << l << " = "
@@ -534,14 +590,21 @@ int demo() {
     return all ? 0 : 1;
 }
 
+
 }  // namespace
 
 int main(int argc, char** argv) {
     const std::string cmd = argc > 1 ? argv[1] : "";
     try {
         if (cmd == "-h" || cmd == "--help" || cmd == "help") {
-            std::cout << usage;
-            return 0;
+            std::cout << usage << "\nActivations: " << registry_names(activation_registry())
+                      << "\nLosses: " << registry_names(loss_registry()) << "\n(matbp catalog lists their parameters and defaults.)\n";
+            return cli::success;
+        }
+        if (cmd == "--version") {
+            if (argc > 2) throw usage_error("--version takes no arguments");
+            std::cout << "matbp " << version() << "\n";
+            return cli::success;
         }
         if (cmd == "demo") {
             if (argc > 2) {
@@ -550,22 +613,20 @@ int main(int argc, char** argv) {
             }
             return demo();
         }
+        if (cmd == "catalog") {
+            if (argc > 2) {
+                if (std::string(argv[2]) == "--help" || std::string(argv[2]) == "-h") return std::cout << catalog_help, 0;
+                throw usage_error("catalog takes no arguments");
+            }
+            return std::cout << registry_json(), 0;
+        }
         if (cmd == "grad") return grad(argc, argv);
         if (cmd == "check") return check(argc, argv);
         if (cmd == "verify") return verify(argc, argv);
         throw usage_error(cmd.empty() ? "no command given\n" + std::string(usage) : "unknown command " + json::quote(cmd) + "\n" + usage);
-    } catch (const usage_error& e) {
-        std::cerr << "matbp" << (cmd.empty() ? "" : " " + cmd) << ": " << e.what() << "\n";
-        return 2;
-    } catch (const input_error& e) {
-        std::cerr << "matbp " << cmd << ": " << e.what() << "\n";
-        return 2;
-    } catch (const std::bad_alloc&) {
-        std::cerr << "matbp " << cmd << ": out of memory: the model or its exact numbers are too large for this machine "
-                     "(lower --max-file-bytes, --max-parameters or --max-bits, or use --arith interval:256)\n";
-        return 2;
-    } catch (const std::exception& e) {
-        std::cerr << "matbp " << cmd << ": " << e.what() << "\n";
-        return 2;
+    } catch (...) {
+        const auto f = cli::failure_of(std::current_exception());
+        std::cerr << "matbp" << (cmd.empty() ? "" : " " + cmd) << ": " << f.message << "\n";
+        return f.code;
     }
 }

@@ -1,108 +1,260 @@
 #pragma once
-// matbp/activation.hpp — the activation catalogue with exact derivatives (D10) and the
-// convention at points of non-differentiability (D11).
+// matbp/activation.hpp — the activation registry: every activation with its exact derivative (D10)
+// and the convention at its points of non-differentiability (D11).
 //
 // Statements (spec/network.md)
-//   D10  identity x; ReLU max(0, x); leaky ReLU x (x > 0), s·x (x ≤ 0); softsign x/(1+|x|) with
-//        derivative 1/(1+|x|)²; polynomial Σ c_j x^j; for real and interval types only:
-//        logistic 1/(1+e^{−x}), tanh, softplus log(1+eˣ).
-//   D11  ReLU′(0) := 0, leaky ReLU′(0) := s (PyTorch's conventions). A potential exactly at such
-//        a point is a kink; over intervals, an enclosure that contains it is a possible kink and
-//        the derivative is the hull of both one-sided values.
+//   D10  identity x; ReLU max(0, x); leaky ReLU x (x > 0), s·x (x ≤ 0); hardtanh
+//        min(max(x, lo), hi); softsign x/(1+|x|) with derivative 1/(1+|x|)²; polynomial Σ c_j x^j;
+//        for real and interval types only: logistic 1/(1+e^{−x}), tanh, softplus log(1+eˣ).
+//   D11  At a point of non-differentiability (a kink) the derivative is PyTorch's one-sided
+//        convention: ReLU′(0) := 0, leaky ReLU′(0) := s, hardtanh′(lo) := hardtanh′(hi) := 0.
+//        A potential exactly at such a point is a kink; over intervals, an enclosure that may
+//        contain it is a possible kink and the derivative is the hull of the values around it.
 //
-// Notation → C++: f ↦ activation<T> (a std::variant), f(x) ↦ evaluate(f, x), f′(x) ↦
-// derivative(f, x), "x is a kink of f" ↦ is_kink(f, x).
+// The registry. Each activation is one struct below and nothing else: its `info` (name, aliases,
+// parameters with exact defaults, exactness over ℚ, PyTorch counterpart; registry.hpp), its
+// parameters as members, and either
+//   - `pieces()`: a continuous piecewise-linear form (breakpoints, slope and intercept of each
+//     piece, and which side's piece holds at each breakpoint, the D11 convention). Values,
+//     derivatives, interval enclosures, kinks and their one-sided derivatives, and the exact fast
+//     path (dyadic.cpp) all derive from it; or
+//   - its own `evaluate` and `derivative` (smooth activations: no kinks).
+// activation_types<T> lists them; activation<T> is the std::variant of those admissible for T.
+// Adding an activation = one struct here, its name in activation_types, its spec row, its tests.
 //
-// activation<exact> cannot hold logistic_fn, tanh_fn or softplus_fn: they are not in its variant,
-// so `matbp::activation<matbp::exact> f = matbp::tanh_fn{};` does not compile
+// Notation → C++: f ↦ activation<T>, f(x) ↦ evaluate(f, x), f′(x) ↦ derivative(f, x),
+// "x is a kink of f" ↦ is_kink(f, x), the kinks of f with their one-sided derivatives ↦
+// kink_points(f).
+//
+// activation<exact> cannot hold logistic_fn, tanh_fn or softplus_fn (info.exact_evaluation is false), so
+// `matbp::activation<matbp::exact> f = matbp::tanh_fn{};` does not compile
 // (tests/compile_fail/transcendental_over_exact.cpp checks this).
 //
 // evaluate() is generic in the argument type S (the scalar T, or a forward-mode dual number over T
 // for the Jacobians of D6), so the definition-side derivative differentiates these very
-// definitions, never derivative().
+// definitions, never derivative(). At a breakpoint evaluate() takes the piece on the convention's
+// side, so AD through it yields exactly the D11 value.
 //
 // Usage (tests/activation_test.cpp, case usage_example_of_activation_hpp):
 //   matbp::activation<matbp::exact> f = matbp::leaky_relu_fn<matbp::exact>{matbp::exact(1, 100)};
-//   evaluate(f, matbp::exact(-3))       // −3/100
+//   evaluate(f, matbp::exact(-3))    // −3/100
 //   derivative(f, matbp::exact(0))   // 1/100, by D11
 //   is_kink(f, matbp::exact(0))      // true
 
 #include "matbp/contract.hpp"
+#include "matbp/convert.hpp"
+#include "matbp/dual.hpp"
+#include "matbp/registry.hpp"
 #include "matbp/scalar.hpp"
 
-#include <unsupported/Eigen/AutoDiff>
-
+#include <array>
 #include <cmath>
+#include <optional>
 #include <string>
+#include <tuple>
 #include <variant>
 #include <vector>
 
 namespace matbp {
 
-struct identity_fn {};
-struct relu_fn {};
+/// A continuous piecewise-linear map: breaks increasing breakpoints p_0 < … < p_{breaks−1};
+/// piece i (slope[i]·x + intercept[i]) holds on (p_{i−1}, p_i) (p_{−1} = −∞, p_breaks = +∞). At
+/// p_i the piece on the right holds iff right[i] (D11: the derivative there is that piece's slope).
+template <class T>
+struct piecewise_linear {
+    static constexpr int capacity = 3;
+    int breaks = 0;
+    std::array<T, capacity> at{};
+    std::array<bool, capacity> right{};
+    std::array<T, capacity + 1> slope{}, intercept{};
+
+    /// The piece that holds at x (a value, not an enclosure).
+    template <class V>
+    int piece_of(const V& x) const {
+        for (int b = 0; b < breaks; ++b) {
+            if (x < at[b]) return b;
+            if (x == at[b]) return right[b] ? b + 1 : b;
+        }
+        return breaks;
+    }
+};
+
+/// D11 a point where an activation is not differentiable: its one-sided derivatives there, and
+/// the value derivative() takes (the convention).
+template <class T>
+struct kink_point {
+    T at, left, right, convention;
+};
+
+namespace detail {
+template <class T>
+T parameter_default(const parameter_info& p) {
+    return from_exact<T>(parse_exact(p.default_text));
+}
+}  // namespace detail
+
+// ---- The registry's members ------------------------------------------------------------------
+
+inline constexpr parameter_info leaky_relu_parameters[] = {
+    {"negative_slope", "negative_slope", "0x1.47ae147ae147bp-7", false,
+     "slope for x <= 0; the default is the double 0.01 (PyTorch's), taken exactly"}};
+inline constexpr parameter_info hardtanh_parameters[] = {
+    {"min_val", "min_val", "-1", false, "lower end of the linear region"},
+    {"max_val", "max_val", "1", false, "upper end of the linear region"}};
+inline constexpr parameter_info polynomial_parameters[] = {
+    {"coefficients", "", "", true, "c0, c1, ..., at least one"}};
+
+/// hardtanh's parameters: min_val < max_val (reported on max_val).
+inline std::optional<parameter_problem> check_hardtanh(const std::vector<exact>& p) {
+    if (p.size() == 2 && !(p[0] < p[1]))
+        return parameter_problem{1, "max_val (" + to_string(p[1]) + ") must be greater than min_val (" + to_string(p[0]) + ")"};
+    return std::nullopt;
+}
+
+struct identity_fn {
+    static constexpr function_info info{"identity", {}, {}, true, "torch.nn.Identity", "x"};
+    template <class T>
+    static piecewise_linear<T> pieces() {
+        piecewise_linear<T> f;
+        f.slope[0] = T(1);
+        f.intercept[0] = T(0);
+        return f;
+    }
+};
+
+struct relu_fn {
+    static constexpr function_info info{"relu", {}, {}, true, "torch.nn.ReLU", "max(0, x); relu'(0) = 0"};
+    template <class T>
+    static piecewise_linear<T> pieces() {
+        piecewise_linear<T> f;
+        f.breaks = 1;
+        f.at[0] = T(0);
+        f.right[0] = false;  // D11: ReLU′(0) := 0, the left slope
+        f.slope = {T(0), T(1)};
+        f.intercept = {T(0), T(0)};
+        return f;
+    }
+};
+
 template <class T>
 struct leaky_relu_fn {
-    T negative_slope = T(1) / T(100);  // PyTorch's default 0.01, here exactly 1/100
+    static constexpr function_info info{"leaky_relu", {}, leaky_relu_parameters, true, "torch.nn.LeakyReLU",
+                                        "x if x > 0 else negative_slope*x; leaky_relu'(0) = negative_slope"};
+    T negative_slope = detail::parameter_default<T>(leaky_relu_parameters[0]);
+    static leaky_relu_fn from_params(const std::vector<T>& p) { return {p.at(0)}; }
+    std::vector<T> params() const { return {negative_slope}; }
+    piecewise_linear<T> pieces() const {
+        piecewise_linear<T> f;
+        f.breaks = 1;
+        f.at[0] = T(0);
+        f.right[0] = false;  // D11: leaky′(0) := s, the left slope
+        f.slope = {negative_slope, T(1)};
+        f.intercept = {T(0), T(0)};
+        return f;
+    }
 };
-struct softsign_fn {};
+
+template <class T>
+struct hardtanh_fn {
+    static constexpr function_info info{"hardtanh", {}, hardtanh_parameters, true, "torch.nn.Hardtanh",
+                                        "min(max(x, min_val), max_val); hardtanh'(min_val) = hardtanh'(max_val) = 0",
+                                        &check_hardtanh};
+    T min_val = detail::parameter_default<T>(hardtanh_parameters[0]);
+    T max_val = detail::parameter_default<T>(hardtanh_parameters[1]);
+    static hardtanh_fn from_params(const std::vector<T>& p) { return {p.at(0), p.at(1)}; }
+    std::vector<T> params() const { return {min_val, max_val}; }
+    /// Requires: min_val < max_val (check_hardtanh; the reader refuses other models).
+    piecewise_linear<T> pieces() const {
+        piecewise_linear<T> f;
+        f.breaks = 2;
+        f.at = {min_val, max_val, T(0)};
+        // D11, PyTorch's hardtanh_backward: the gradient is 0 unless min_val < x < max_val, so
+        // the flat piece holds at both ends.
+        f.right = {false, true, false};
+        f.slope = {T(0), T(1), T(0), T(0)};
+        f.intercept = {min_val, T(0), max_val, T(0)};
+        return f;
+    }
+};
+
+struct softsign_fn {
+    static constexpr function_info info{"softsign", {}, {}, true, "torch.nn.Softsign", "x / (1 + |x|)"};
+    /// An exact evaluation at most doubles the bits of its argument (x and 1 + |x|).
+    static std::size_t growth() { return 2; }
+};
+
 /// Σ_j coefficients[j]·x^j.
 template <class T>
 struct polynomial_fn {
+    static constexpr function_info info{"polynomial", {}, polynomial_parameters, true, "",
+                                        "sum_j coefficients[j] * x^j"};
     std::vector<T> coefficients;
+    static polynomial_fn from_params(const std::vector<T>& p) { return {p}; }
+    std::vector<T> params() const { return coefficients; }
+    /// An exact evaluation multiplies the bits of its argument by at most the degree.
+    std::size_t growth() const { return coefficients.size() > 2 ? coefficients.size() - 1 : 1; }
 };
-struct logistic_fn {};
-struct softplus_fn {};
-struct tanh_fn {};
 
-/// D10: the activations a scalar type may use. Exact types get the rational-closed ones only.
+struct logistic_fn {
+    static constexpr function_info info{"logistic", {"sigmoid"}, {}, false, "torch.nn.Sigmoid", "1 / (1 + exp(-x))"};
+};
+struct tanh_fn {
+    static constexpr function_info info{"tanh", {}, {}, false, "torch.nn.Tanh", "tanh(x)"};
+};
+struct softplus_fn {
+    // PyTorch's nn.Softplus() has beta = 1 and threshold = 20, above which it returns x: not this
+    // function, so there is no counterpart.
+    static constexpr function_info info{"softplus", {}, {}, false, "", "log(1 + exp(x))"};
+};
+
+/// D10 every activation, in registry order (activation_registry() lists their infos so).
+template <class T>
+using activation_types = type_list<identity_fn, relu_fn, leaky_relu_fn<T>, hardtanh_fn<T>, softsign_fn,
+                                   polynomial_fn<T>, logistic_fn, tanh_fn, softplus_fn>;
+
+namespace detail {
+template <class G>
+concept has_pieces_member = requires(const G& g) { g.pieces(); };
+}  // namespace detail
+
+/// D10 the activations a scalar type may use: for exact types only those with info.exact_evaluation.
 template <scalar T>
-using activation = std::conditional_t<
-    exact_field<T>,
-    std::variant<identity_fn, relu_fn, leaky_relu_fn<T>, softsign_fn, polynomial_fn<T>>,
-    std::variant<identity_fn, relu_fn, leaky_relu_fn<T>, softsign_fn, polynomial_fn<T>, logistic_fn,
-                 tanh_fn, softplus_fn>>;
+using activation = admissible_variant_t<T, activation_types<T>>;
+
+/// True iff G has a piecewise-linear form.
+template <class G>
+concept piecewise_linear_activation = requires { G::template pieces<double>(); } || detail::has_pieces_member<G>;
+
+/// The piecewise-linear form of g over T.
+template <class T, class G>
+    requires piecewise_linear_activation<G>
+piecewise_linear<T> pieces_of(const G& g) {
+    if constexpr (detail::has_pieces_member<G>) return g.pieces();
+    else return G::template pieces<T>();
+}
 
 /// The name the model format and reports use.
 template <scalar T>
 std::string activation_name(const activation<T>& f) {
-    return std::visit(
-        [](const auto& g) -> std::string {
-            using G = std::decay_t<decltype(g)>;
-            if constexpr (std::same_as<G, identity_fn>) return "identity";
-            else if constexpr (std::same_as<G, relu_fn>) return "relu";
-            else if constexpr (std::same_as<G, leaky_relu_fn<T>>) return "leaky_relu";
-            else if constexpr (std::same_as<G, softsign_fn>) return "softsign";
-            else if constexpr (std::same_as<G, polynomial_fn<T>>) return "polynomial";
-            else if constexpr (std::same_as<G, logistic_fn>) return "logistic";
-            else if constexpr (std::same_as<G, tanh_fn>) return "tanh";
-            else return "softplus";
-        },
-        f);
+    return std::string(info_of(f).name);
+}
+
+/// f's parameter values, in info.parameters order (a list parameter's values last).
+template <scalar T>
+std::vector<T> parameters_of(const activation<T>& f) {
+    return registry_parameters<T>(f);
+}
+
+/// The activation named `name` (canonical or alias) over T with the given parameter values (in
+/// info.parameters order, as function_info::with_defaults returns them); nullopt when the name is
+/// unknown or the activation is not admissible for T (not exact, for exact T).
+/// Requires: as many values as the activation takes (any number ≥ 1 for a list parameter).
+template <scalar T>
+std::optional<activation<T>> make_activation(std::string_view name, const std::vector<T>& params) {
+    return make_registry_member<activation<T>, T>("D10", activation_types<T>{}, name, params);
 }
 
 namespace detail {
-/// The value part of a number: itself, or the value of a forward-mode dual number.
-template <class S>
-const S& value_of(const S& x) {
-    return x;
-}
-template <class D>
-const auto& value_of(const Eigen::AutoDiffScalar<D>& x) {
-    return x.value();
-}
-
-/// The constant c shaped like x: for a dual number, derivatives of x's size, all 0. (Eigen's
-/// AutoDiff cannot combine an empty derivative vector with a non-empty expression.)
-template <class S, class C>
-S constant_like(const S&, const C& c) {
-    return S(c);
-}
-template <class D, class C>
-Eigen::AutoDiffScalar<D> constant_like(const Eigen::AutoDiffScalar<D>& x, const C& c) {
-    return Eigen::AutoDiffScalar<D>(c, D::Zero(x.derivatives().size()));
-}
-
 inline interval hull(const interval& a, const interval& b) {
     interval r;
     mpfi_union(r.backend().data(), a.backend().data(), b.backend().data());
@@ -110,35 +262,60 @@ inline interval hull(const interval& a, const interval& b) {
 }
 inline bool surely_positive(const interval& x) { return mpfr_sgn(bmp::lower(x).backend().data()) > 0; }
 inline bool surely_nonpositive(const interval& x) { return mpfr_sgn(bmp::upper(x).backend().data()) <= 0; }
+
+/// Over intervals: may x and p (enclosures) share a point?
+inline bool may_meet(const interval& x, const interval& p) {
+    return bmp::lower(x) <= bmp::upper(p) && bmp::upper(x) >= bmp::lower(p);
+}
+
+/// [lo, hi] from MPFR bounds (lo ≤ hi).
+inline interval make_interval(const real& lo, const real& hi) {
+    interval r;
+    mpfi_interv_fr(r.backend().data(), lo.backend().data(), hi.backend().data());
+    return r;
+}
+
+/// Over intervals: the pieces of f that may hold somewhere in X, each with X restricted to its
+/// closed domain, and the breakpoints X may contain (where the convention side's piece holds).
+/// Calls visit(piece, X restricted) for each.
+template <class V>
+void for_each_piece_meeting(const piecewise_linear<interval>& f, const interval& X, V visit) {
+    for (int i = 0; i <= f.breaks; ++i) {
+        const bool above_left = i == 0 || bmp::upper(X) > bmp::lower(f.at[i - 1]);
+        const bool below_right = i == f.breaks || bmp::lower(X) < bmp::upper(f.at[i]);
+        if (!above_left || !below_right) continue;
+        real lo = bmp::lower(X), hi = bmp::upper(X);
+        if (i > 0 && bmp::lower(f.at[i - 1]) > lo) lo = bmp::lower(f.at[i - 1]);
+        if (i < f.breaks && bmp::upper(f.at[i]) < hi) hi = bmp::upper(f.at[i]);
+        visit(i, make_interval(lo, hi));
+    }
+    for (int b = 0; b < f.breaks; ++b)
+        if (may_meet(X, f.at[b])) visit(f.right[b] ? b + 1 : b, f.at[b]);
+}
 }  // namespace detail
 
 // ---- D10: values ---------------------------------------------------------------------------
 
-template <class S>
-S evaluate(const identity_fn&, const S& x) {
-    return x;
-}
-
-template <class S>
-S evaluate(const relu_fn&, const S& x) {
+/// A piecewise-linear activation, from its pieces: over intervals the hull of every piece's image
+/// of its part of X (exact for a continuous map), else the convention side's piece.
+template <class G, class S>
+    requires piecewise_linear_activation<G>
+S evaluate(const G& g, const S& x) {
+    using B = detail::base_t<S>;
+    const piecewise_linear<B> f = pieces_of<B>(g);
     if constexpr (interval_type<S>) {
-        if (detail::surely_positive(x)) return x;
-        if (detail::surely_nonpositive(x)) return S(0);
-        return detail::hull(S(0), x);  // x straddles 0: image is [0, upper]
+        std::optional<S> r;
+        detail::for_each_piece_meeting(f, x, [&](int i, const S& part) {
+            const S v = S(S(f.slope[i] * part) + f.intercept[i]);
+            r = r ? detail::hull(*r, v) : v;
+        });
+        return *r;
     } else {
-        return detail::value_of(x) > 0 ? x : detail::constant_like(x, 0);
-    }
-}
-
-template <class T, class S>
-S evaluate(const leaky_relu_fn<T>& f, const S& x) {
-    if constexpr (interval_type<S>) {
-        if (detail::surely_positive(x)) return x;
-        const S neg = S(f.negative_slope) * x;
-        if (detail::surely_nonpositive(x)) return neg;
-        return detail::hull(detail::hull(neg, x), S(0));
-    } else {
-        return detail::value_of(x) > 0 ? x : S(x * f.negative_slope);
+        const int i = f.piece_of(detail::value_of(x));
+        if (f.slope[i] == 0) return detail::constant_like(x, f.intercept[i]);
+        if (f.slope[i] == 1 && f.intercept[i] == 0) return x;
+        if (f.intercept[i] == 0) return S(x * f.slope[i]);
+        return S(x * f.slope[i] + detail::constant_like(x, f.intercept[i]));
     }
 }
 
@@ -196,30 +373,18 @@ S evaluate(const std::variant<Fs...>& f, const S& x) {
 
 // ---- D10 derivatives, with the D11 convention at kinks -------------------------------------
 
-template <scalar T>
-T derivative(const identity_fn&, const T&) {
-    return T(1);
-}
-
-template <scalar T>
-T derivative(const relu_fn&, const T& x) {
+/// A piecewise-linear activation: the slope of the piece that holds at x (D11 at a breakpoint);
+/// over intervals the hull of the slopes of every piece that may hold in X.
+template <scalar T, class G>
+    requires piecewise_linear_activation<G>
+T derivative(const G& g, const T& x) {
+    const piecewise_linear<T> f = pieces_of<T>(g);
     if constexpr (interval_type<T>) {
-        if (detail::surely_positive(x)) return T(1);
-        if (detail::surely_nonpositive(x)) return T(0);  // includes x = 0: ReLU′(0) := 0
-        return detail::hull(T(0), T(1));
+        std::optional<T> r;
+        detail::for_each_piece_meeting(f, x, [&](int i, const T&) { r = r ? detail::hull(*r, f.slope[i]) : f.slope[i]; });
+        return *r;
     } else {
-        return x > 0 ? T(1) : T(0);  // D11: ReLU′(0) := 0
-    }
-}
-
-template <scalar T>
-T derivative(const leaky_relu_fn<T>& f, const T& x) {
-    if constexpr (interval_type<T>) {
-        if (detail::surely_positive(x)) return T(1);
-        if (detail::surely_nonpositive(x)) return f.negative_slope;
-        return detail::hull(f.negative_slope, T(1));
-    } else {
-        return x > 0 ? T(1) : f.negative_slope;  // D11: leaky′(0) := s
+        return f.slope[f.piece_of(x)];
     }
 }
 
@@ -266,16 +431,61 @@ T derivative(const std::variant<Fs...>& f, const T& x) {
 
 // ---- D11: kinks ---------------------------------------------------------------------------
 
-/// True iff x is (over intervals: may be) a point where f is not differentiable.
+/// D11 the points where f is not differentiable, with the one-sided derivatives there and the
+/// convention derivative() uses: the breakpoints of a piecewise-linear activation whose two
+/// slopes differ (none for the others).
+template <scalar T>
+std::vector<kink_point<T>> kink_points(const activation<T>& f) {
+    return std::visit(
+        [](const auto& g) {
+            std::vector<kink_point<T>> out;
+            if constexpr (piecewise_linear_activation<std::decay_t<decltype(g)>>) {
+                const auto p = pieces_of<T>(g);
+                for (int b = 0; b < p.breaks; ++b)
+                    out.push_back({p.at[b], p.slope[b], p.slope[b + 1], p.right[b] ? p.slope[b + 1] : p.slope[b]});
+            }
+            return out;
+        },
+        f);
+}
+
+/// True iff x is (over intervals: may be) a breakpoint of a piecewise-linear f. (Leaky ReLU with
+/// slope 1 is the identity; its 0 is still reported, and the convention is then the derivative.)
 template <class... Fs, scalar T>
 bool is_kink(const std::variant<Fs...>& f, const T& x) {
-    const bool piecewise = std::holds_alternative<relu_fn>(f) ||
-                           std::holds_alternative<leaky_relu_fn<T>>(f);
-    if (!piecewise) return false;
-    if constexpr (interval_type<T>)
-        return !detail::surely_positive(x) && mpfr_sgn(bmp::upper(x).backend().data()) >= 0;
-    else
-        return x == 0;
+    return std::visit(
+        [&](const auto& g) {
+            if constexpr (piecewise_linear_activation<std::decay_t<decltype(g)>>) {
+                const auto p = pieces_of<T>(g);
+                for (int b = 0; b < p.breaks; ++b) {
+                    if constexpr (interval_type<T>) {
+                        if (detail::may_meet(x, p.at[b])) return true;
+                    } else if (x == p.at[b]) {
+                        return true;
+                    }
+                }
+            }
+            return false;
+        },
+        f);
+}
+
+/// How many times an exact evaluation of f can multiply the bits of its argument (the oracle's
+/// --max-bits prediction): the degree of a polynomial, 2 for softsign, else 1.
+template <scalar T>
+std::size_t growth_of(const activation<T>& f) {
+    return std::visit(
+        [](const auto& g) -> std::size_t {
+            if constexpr (requires { g.growth(); }) return g.growth();
+            else return 1;
+        },
+        f);
+}
+
+/// An exact activation with its parameters converted to U (rounded, or enclosed for intervals).
+template <scalar U>
+activation<U> convert_activation(const activation<exact>& f) {
+    return convert_registry_member<activation<U>, U>(f);
 }
 
 }  // namespace matbp

@@ -3,19 +3,13 @@
 // speed (Eigen products, no per-entry Jacobians), over any scalar type; and C2.
 //
 // Statements (spec/theorem.md)
-//   C1  Δᵏ = fᵏ′(Zᵏ) ⊙ (Aᵏ − Y)/n (mean; without /n for sum), Δˡ = fˡ′(Zˡ) ⊙ ((Wˡ⁺¹)ᵀΔˡ⁺¹):
-//       ∇_{Wˡ}C = Δˡ(Aˡ⁻¹)ᵀ, ∇_{bˡ}C = Δˡ1ₙ — the mean (sum) of the per-sample gradients of T1.
+//   C1  Δᵏ = ρ · fᵏ′(Zᵏ) ⊙ G with G = ∇ℓ(Aᵏ) column by column (L9; Aᵏ − Y for the squared
+//       error) and ρ the reduction's factor (D14), Δˡ = fˡ′(Zˡ) ⊙ ((Wˡ⁺¹)ᵀΔˡ⁺¹):
+//       ∇_{Wˡ}C = Δˡ(Aˡ⁻¹)ᵀ, ∇_{bˡ}C = Δˡ1ₙ — ρ times the sum of the per-sample gradients of T1.
 //   C2  Softmax output with cross-entropy: δᵏ = softmax(zᵏ)·Σⱼyⱼ − y (= softmax(zᵏ) − y for a
-//       probability vector y). Real and interval types only.
+//       probability vector y). Real and interval types only (loss.hpp).
 //
-// Losses other than the squared error only change the output gradient G = ∂ℓ/∂Aᵏ (per column):
-//   squared_error  G = Aᵏ − Y                    scale 1/n (mean) or 1
-//   mse            G = 2(Aᵏ − Y)                 scale 1/(n·m_k) (mean) or 1   (PyTorch MSELoss)
-//   softmax_cross_entropy  G = softmax(Aᵏ)·diag(1ᵀY) − Y  scale 1/n or 1 (PyTorch CrossEntropyLoss)
-// and Δᵏ = fᵏ′(Zᵏ) ⊙ G · scale.
-//
-// Mutation testing: building with -DMATBP_MUTANT=N (1 … 12) compiles in deliberate bug N (listed
-// in tests/mutants.md); the property suite must fail for each. Without it, no mutant code exists.
+// The loss enters only through G and ρ (loss.hpp: loss_gradient, reduction_scale).
 //
 // Notation → C++: Δˡ ↦ Delta (local), ∇_{Wˡ}C ↦ result.dW[l], ∇_{bˡ}C ↦ result.db[l].
 //
@@ -28,10 +22,6 @@
 #include "matbp/network.hpp"
 
 #include <vector>
-
-#ifndef MATBP_MUTANT
-#define MATBP_MUTANT 0
-#endif
 
 namespace matbp {
 
@@ -48,123 +38,59 @@ matrix<T> derivative_at(const activation<T>& f, const matrix<T>& Z) {
     return Z.unaryExpr([&](const T& z) { return derivative(f, z); });
 }
 
-/// C2 δᵏ = softmax(zᵏ)(1ᵀy) − y for each column; with a probability vector y, softmax(zᵏ) − y.
-/// Requires: Z and Y have one shape.
-template <scalar T>
-    requires transcendental_capable<T>
-matrix<T> softmax_cross_entropy_delta(const matrix<T>& Z, const matrix<T>& Y) {
-    MATBP_REQUIRE("C2", Z.rows() == Y.rows() && Z.cols() == Y.cols());
-    matrix<T> S = softmax_columns(Z);
-    for (Eigen::Index j = 0; j < Z.cols(); ++j) S.col(j) *= Y.col(j).sum();
-    return S - Y;
-}
-
 /// C1 the cost and every gradient of the batch cost, by backpropagation in matrix form.
-/// Requires: well_formed(net); X is m₀ × n, Y is m_k × n, n ≥ 1; softmax_cross_entropy only for
-/// transcendental_capable T.
+/// Requires: well_formed(net); X is m₀ × n, Y is m_k × n, n ≥ 1 (softmax_cross_entropy is not a
+/// loss_function<T> for exact T, a compile-time condition).
 /// `observe`, when given, sees every potential, activation and Δ as it is computed (network.hpp).
 template <scalar T>
 gradient_result<T> backprop(const mlp<T>& net, const matrix<T>& X, const matrix<T>& Y,
-                            loss kind = loss::squared_error, reduction red = reduction::mean,
+                            const loss_function<T>& ell = squared_error_loss{}, reduction red = reduction::mean,
                             const layer_observer<T>* observe = nullptr) {
     MATBP_REQUIRE("C1", well_formed(net));
     MATBP_REQUIRE("C1", X.rows() == net.width(0) && X.cols() >= 1);
     MATBP_REQUIRE("C1", Y.rows() == net.width(net.depth()) && Y.cols() == X.cols());
-    if constexpr (exact_field<T>) MATBP_REQUIRE("C2", kind != loss::softmax_cross_entropy);
     const Eigen::Index k = net.depth(), n = X.cols();
     const auto fwd = forward_batch(net, X, observe);
     gradient_result<T> r;
-    r.cost = cost_of_outputs(fwd.a[k], Y, kind, red);
+    r.cost = cost_of_outputs(fwd.a[k], Y, ell, red);
     r.kinks = find_kinks(net, fwd);
+    for (const auto& kk : find_loss_kinks(ell, fwd.a[k], Y, k)) r.kinks.push_back(kk);
     r.dW.resize(k + 1);
     r.db.resize(k + 1);
 
-    // Output gradient G = ∂ℓ/∂Aᵏ per sample, and the reduction's scale.
-    matrix<T> G;
-    T scale = red == reduction::mean ? T(T(1) / T(static_cast<long>(n))) : T(1);
-    if (kind == loss::squared_error) {
-#if MATBP_MUTANT == 1  // sign of the error flipped: Y − A
-        G = Y - fwd.a[k];
-#else
-        G = fwd.a[k] - Y;
-#endif
-    } else if (kind == loss::mse) {
-        G = T(2) * (fwd.a[k] - Y);
-        if (red == reduction::mean) scale = T(scale / T(static_cast<long>(net.width(k))));
-    } else {
-        if constexpr (transcendental_capable<T>) G = softmax_cross_entropy_delta(fwd.a[k], Y);
-    }
-#if MATBP_MUTANT == 2  // batch mean applied twice
-    if (red == reduction::mean) scale = T(scale / T(static_cast<long>(n)));
-#endif
+    // Output gradient G = ∇ℓ(Aᵏ) per sample (L9), and the reduction's factor ρ (D14).
+    const matrix<T> G = loss_gradient(ell, fwd.a[k], Y);
+    const T scale = reduction_scale<T>(ell, red, n, net.width(k));
 
-    // C1: Δᵏ = fᵏ′(Zᵏ) ⊙ G · scale.
-#if MATBP_MUTANT == 3  // δᵏ without fᵏ′
-    matrix<T> Delta = G * scale;
-#elif MATBP_MUTANT == 4  // fᵏ′ taken at Aᵏ instead of Zᵏ
-    matrix<T> Delta = derivative_at(net.layers[k - 1].f, fwd.a[k]).cwiseProduct(G) * scale;
-#else
+    // C1: Δᵏ = fᵏ′(Zᵏ) ⊙ G · ρ.
     matrix<T> Delta = derivative_at(net.layers[k - 1].f, fwd.z[k]).cwiseProduct(G) * scale;
-#endif
     for (Eigen::Index l = k; l >= 1; --l) {
         if (observe) (*observe)("delta", l, Delta);
         // C1: ∇_{Wˡ}C = Δˡ(Aˡ⁻¹)ᵀ, ∇_{bˡ}C = Δˡ1ₙ.
-#if MATBP_MUTANT == 5  // missing transpose: (Aˡ⁻¹)ᵀ taken as Aˡ⁻¹ reshaped
-        r.dW[l] = mul(Delta, matrix<T>(fwd.a[l - 1].reshaped(n, fwd.a[l - 1].rows())));
-#elif MATBP_MUTANT == 6  // wrong layer index: activation of layer l instead of l−1 (shape permitting)
-        r.dW[l] = fwd.a[l].rows() == fwd.a[l - 1].rows() ? mul(Delta, fwd.a[l].transpose())
-                                                          : mul(Delta, fwd.a[l - 1].transpose());
-#else
         r.dW[l] = mul(Delta, fwd.a[l - 1].transpose());
-#endif
-#if MATBP_MUTANT == 7  // bias gradient missing
-        r.db[l] = matrix<T>::Zero(Delta.rows(), 1);
-#elif MATBP_MUTANT == 8  // bias gradient takes the first sample only
-        r.db[l] = Delta.col(0);
-#else
         r.db[l] = Delta.rowwise().sum();
-#endif
         if (l == 1) break;
         // C1: Δˡ⁻¹ = fˡ⁻¹′(Zˡ⁻¹) ⊙ ((Wˡ)ᵀΔˡ).
-#if MATBP_MUTANT == 9  // off by one in the recursion: derivative of layer l at Zˡ⁻¹
-        const auto& f_prev = net.layers[l - 1].f;
-#else
         const auto& f_prev = net.layers[l - 2].f;
-#endif
-#if MATBP_MUTANT == 10  // Wˡ used without transpose where it is square
-        const matrix<T> back = net.layers[l - 1].W.rows() == net.layers[l - 1].W.cols()
-                                   ? mul(net.layers[l - 1].W, Delta)
-                                   : mul(net.layers[l - 1].W.transpose(), Delta);
-#else
         const matrix<T> back = mul(net.layers[l - 1].W.transpose(), Delta);
-#endif
-#if MATBP_MUTANT == 11  // ReLU′(0) := 1 instead of the D11 convention 0
-        matrix<T> fp = derivative_at(f_prev, fwd.z[l - 1]);
-        if (std::holds_alternative<relu_fn>(f_prev))
-            for (Eigen::Index j = 0; j < fp.cols(); ++j)
-                for (Eigen::Index i = 0; i < fp.rows(); ++i)
-                    if (fwd.z[l - 1](i, j) == 0) fp(i, j) = T(1);
-        Delta = fp.cwiseProduct(back);
-#elif MATBP_MUTANT == 12  // hidden δ without fˡ′
-        Delta = back;
-#else
         Delta = derivative_at(f_prev, fwd.z[l - 1]).cwiseProduct(back);
-#endif
     }
     return r;
 }
 
-/// C1 as an equation per parameter: lhs = the batch gradient by backprop, rhs = the mean (sum) of
+/// C1 as an equation per parameter: lhs = the batch gradient by backprop, rhs = ρ times the sum of
 /// the per-sample gradients of T1 (backprop_by_induction's conclusions are computed by the caller
 /// and passed in as sample_dW / sample_db, one vector per sample). Entries: ∇W¹, ∇b¹, ∇W², …
 /// Requires: one per-sample result per column of X.
 template <scalar T>
 std::vector<equation<matrix<T>>> batch_gradient_eq_mean_of_sample_gradients(
     const gradient_result<T>& batch, const std::vector<std::vector<matrix<T>>>& sample_dW,
-    const std::vector<std::vector<matrix<T>>>& sample_db, reduction red) {
+    const std::vector<std::vector<matrix<T>>>& sample_db, reduction red,
+    const loss_function<T>& ell = squared_error_loss{}) {
     MATBP_REQUIRE("C1", !sample_dW.empty() && sample_dW.size() == sample_db.size());
     const std::size_t k = batch.dW.size() - 1;
-    const T scale = red == reduction::mean ? T(T(1) / T(static_cast<long>(sample_dW.size()))) : T(1);
+    // ρ of D14: the output width is the rows of the last layer's bias gradient.
+    const T scale = reduction_scale<T>(ell, red, static_cast<Eigen::Index>(sample_dW.size()), batch.db[k].rows());
     std::vector<equation<matrix<T>>> out;
     for (std::size_t l = 1; l <= k; ++l) {
         matrix<T> sw = matrix<T>::Zero(batch.dW[l].rows(), batch.dW[l].cols());

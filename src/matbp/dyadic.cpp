@@ -5,19 +5,16 @@
 #include <gmp.h>
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <climits>
 #include <cmath>
 #include <cstring>
 #include <exception>
+#include <optional>
 #include <thread>
 #include <type_traits>
 
-// Mutation testing: building this file with -DMATBP_DYADIC_MUTANT=N (1 … 7) compiles in deliberate
-// bug N (listed in tests/mutants.md); tests/dyadic_test.cpp must fail for each.
-#ifndef MATBP_DYADIC_MUTANT
-#define MATBP_DYADIC_MUTANT 0
-#endif
 
 namespace matbp {
 
@@ -62,33 +59,69 @@ void lower_exponent(block& b, long e) {
     b.e = e;
 }
 
-struct piecewise {
-    int kind = 0;  // 0 identity, 1 ReLU, 2 leaky ReLU
-    mpz_int slope;  // leaky: the slope is slope·2^slope_e
-    long slope_e = 0;
+/// A dyadic number m·2^e.
+struct dyadic_number {
+    mpz_int m;
+    long e = 0;
 };
 
-/// f⃗(Z) (G null) or f′(Z) ⊙ G (G shaped like Z) for identity, ReLU and leaky ReLU, with the
-/// D11 convention at 0 (ReLU′(0) = 0, leaky′(0) = slope).
+/// A piecewise-linear activation (activation.hpp) with every breakpoint, slope and intercept
+/// dyadic: the engine's form of any activation whose registry entry has pieces().
+struct piecewise {
+    int breaks = 0;
+    std::array<dyadic_number, piecewise_linear<exact>::capacity> at;
+    std::array<bool, piecewise_linear<exact>::capacity> right{};
+    std::array<dyadic_number, piecewise_linear<exact>::capacity + 1> slope, intercept;
+    bool identity() const { return breaks == 0 && slope[0].m == 1 && slope[0].e == 0 && intercept[0].m == 0; }
+};
+
+/// sign(z·2^ze − p) for the integer z; `shifted`, when given, is p.m·2^(p.e − ze) with p.e ≥ ze
+/// (precomputed once per matrix).
+int compare_to_break(const mpz_int& z, long ze, const dyadic_number& p, const mpz_int* shifted) {
+    if (p.m == 0) return mpz_sgn(z.backend().data());
+    if (shifted) return mpz_cmp(z.backend().data(), shifted->backend().data());
+    if (p.e >= ze) {
+        const mpz_int ps = times_power_of_two(p.m, p.e - ze);
+        return mpz_cmp(z.backend().data(), ps.backend().data());
+    }
+    const mpz_int zs = times_power_of_two(z, ze - p.e);
+    return mpz_cmp(zs.backend().data(), p.m.backend().data());
+}
+
+/// f⃗(Z) (G null) or f′(Z) ⊙ G (G shaped like Z) for a piecewise-linear f: at each entry the piece
+/// that holds at its potential, with the D11 convention side at a breakpoint (piece_of in
+/// activation.hpp, here on dyadic integers).
 block piecewise_apply(const piecewise& f, const block& Z, const block* G) {
     const block& V = G ? *G : Z;  // the values that get multiplied
-    if (f.kind == 0) return V;
-    // Positive potentials keep V; the rest get 0 (ReLU) or slope·V (leaky). Common exponent:
-    const long e = f.kind == 2 ? std::min(V.e, V.e + f.slope_e) : V.e;
+    if (f.identity()) return V;
+    // Breakpoints at Z's exponent where that is exact.
+    std::array<std::optional<mpz_int>, piecewise_linear<exact>::capacity> shifted;
+    for (int b = 0; b < f.breaks; ++b)
+        if (f.at[b].e >= Z.e) shifted[b] = times_power_of_two(f.at[b].m, f.at[b].e - Z.e);
+    // A common exponent for slope·V and (values only) the intercepts.
+    long e = LONG_MAX;
+    for (int i = 0; i <= f.breaks; ++i) {
+        if (f.slope[i].m != 0) e = std::min(e, V.e + f.slope[i].e);
+        if (!G && f.intercept[i].m != 0) e = std::min(e, f.intercept[i].e);
+    }
+    if (e == LONG_MAX) e = V.e;
     block R(V.rows, V.cols, e);
-    for (std::size_t i = 0; i < V.m.size(); ++i) {
-#if MATBP_DYADIC_MUTANT == 6  // ReLU′(0) := 1, against D11
-        const bool positive = mpz_sgn(Z.m[i].backend().data()) >= 0;
-#else
-        const bool positive = mpz_sgn(Z.m[i].backend().data()) > 0;
-#endif
-        if (positive) R.m[i] = times_power_of_two(V.m[i], V.e - e);
-#if MATBP_DYADIC_MUTANT == 7  // the leaky slope's exponent dropped
-        else if (f.kind == 2) R.m[i] = times_power_of_two(V.m[i] * f.slope, V.e - e);
-#else
-        else if (f.kind == 2) R.m[i] = times_power_of_two(V.m[i] * f.slope, V.e + f.slope_e - e);
-#endif
-        // else ReLU: stays 0
+    for (std::size_t t = 0; t < V.m.size(); ++t) {
+        int i = f.breaks;
+        for (int b = 0; b < f.breaks; ++b) {
+            const int c = compare_to_break(Z.m[t], Z.e, f.at[b], shifted[b] ? &*shifted[b] : nullptr);
+            if (c < 0 || (c == 0 && !f.right[b])) {
+                i = b;
+                break;
+            }
+            if (c == 0) {
+                i = b + 1;
+                break;
+            }
+        }
+        const dyadic_number& s = f.slope[i];
+        if (s.m != 0) R.m[t] = times_power_of_two(V.m[t] * s.m, V.e + s.e - e);
+        if (!G && f.intercept[i].m != 0) R.m[t] += times_power_of_two(f.intercept[i].m, f.intercept[i].e - e);
     }
     return R;
 }
@@ -137,11 +170,7 @@ inline void multiply_add(limb* acc, const limb* x, std::size_t a, const limb* y,
         }
         for (std::size_t q = i + nb; carry; ++q) {
             const limb s = acc[q] + carry;
-#if MATBP_DYADIC_MUTANT == 2  // the carry stops after one limb
-            carry = 0;
-#else
             carry = s < carry;
-#endif
             acc[q] = s;
         }
     }
@@ -179,11 +208,7 @@ struct dyadic_engine {
             }
             while (p[hi - 1] == 0) --hi;
             used = std::max(used, hi);
-#if MATBP_DYADIC_MUTANT == 4  // trailing zeros kept: not canonical
-            tz = 0;
-#else
             tz = std::min(tz, static_cast<unsigned long>(lo * 64 + static_cast<std::size_t>(std::countr_zero(p[lo]))));
-#endif
         }
         if (used == 0) {
             d.e_ = 0;
@@ -318,11 +343,7 @@ struct dyadic_engine {
             for (std::size_t u = 0; u < w; ++u) {
                 const limb x = big[u], y = small[u];
                 const limb d1 = x - y, d2 = d1 - borrow;
-#if MATBP_DYADIC_MUTANT == 1  // the borrow lost where two limbs are equal
-                borrow = static_cast<limb>(x < y);
-#else
                 borrow = static_cast<limb>((x < y) | (d1 < borrow));
-#endif
                 out[u] = d2;
             }
             C.sign_[t] = negative ? -1 : 1;
@@ -362,11 +383,7 @@ struct dyadic_engine {
         // bits), their sum below 2^(p+q+⌈log₂ n⌉). In canonical form p > 64(a−1) and q > 64(b−1),
         // so this is ≥ a + b − 1 limbs, the positions multiply_add writes; the max makes it explicit.
         const auto log2n = static_cast<std::size_t>(std::bit_width(static_cast<std::size_t>(P.rows_) - 1));
-#if MATBP_DYADIC_MUTANT == 3  // the width bound without the ⌈log₂ n⌉ of the sum
-        D C = zeros(P.cols_, Q.cols_, std::max(a + b - 1, (magnitude_bits(P) + magnitude_bits(Q) + 63) / 64));
-#else
         D C = zeros(P.cols_, Q.cols_, std::max(a + b - 1, (magnitude_bits(P) + magnitude_bits(Q) + log2n + 63) / 64));
-#endif
         C.e_ = P.e_ + Q.e_;
         const std::size_t entries = C.sign_.size();
         const range_fn run = pick(a, b);
@@ -382,11 +399,7 @@ struct dyadic_engine {
             std::vector<std::exception_ptr> errors(T);
             auto range = [&](std::size_t u) {
                 try {
-#if MATBP_DYADIC_MUTANT == 5  // each thread but the first skips its first entry
-                    run(P, Q, C, entries * u / T + (u > 0), entries * (u + 1) / T);
-#else
                     run(P, Q, C, entries * u / T, entries * (u + 1) / T);
-#endif
                 } catch (...) {
                     errors[u] = std::current_exception();
                 }
@@ -413,9 +426,50 @@ struct dyadic_engine {
 
     static piecewise piecewise_of(const dyadic_network::layer_data& L) {
         piecewise f;
-        f.kind = L.kind;
-        if (L.kind == 2) std::tie(f.slope, f.slope_e) = split(L.slope);
+        f.breaks = L.pieces.breaks;
+        for (int b = 0; b < f.breaks; ++b) {
+            std::tie(f.at[b].m, f.at[b].e) = split(L.pieces.at[b]);
+            f.right[b] = L.pieces.right[b];
+        }
+        for (int i = 0; i <= f.breaks; ++i) {
+            std::tie(f.slope[i].m, f.slope[i].e) = split(L.pieces.slope[i]);
+            std::tie(f.intercept[i].m, f.intercept[i].e) = split(L.pieces.intercept[i]);
+        }
         return f;
+    }
+
+    /// The activation's piecewise-linear form over ℚ, nullopt unless it has one (its registry
+    /// entry has pieces()) with every number dyadic (always, for doubles; which must be finite).
+    template <class T>
+    static std::optional<piecewise_linear<exact>> dyadic_pieces(const activation<T>& f) {
+        return std::visit(
+            [](const auto& g) -> std::optional<piecewise_linear<exact>> {
+                using G = std::decay_t<decltype(g)>;
+                if constexpr (!piecewise_linear_activation<G>) {
+                    return std::nullopt;
+                } else {
+                    const piecewise_linear<T> p = pieces_of<T>(g);
+                    piecewise_linear<exact> q;
+                    q.breaks = p.breaks;
+                    q.right = p.right;
+                    auto take = [](const T& v, exact& out) {
+                        if constexpr (std::is_same_v<T, double>) {
+                            MATBP_REQUIRE("C1", std::isfinite(v));
+                            out = to_exact_double(v);
+                            return true;
+                        } else {
+                            out = v;
+                            return is_dyadic(v);
+                        }
+                    };
+                    bool ok = true;
+                    for (int b = 0; b < p.breaks; ++b) ok = take(p.at[b], q.at[b]) && ok;
+                    for (int i = 0; i <= p.breaks; ++i) ok = take(p.slope[i], q.slope[i]) && take(p.intercept[i], q.intercept[i]) && ok;
+                    if (!ok) return std::nullopt;
+                    return q;
+                }
+            },
+            f);
     }
 
     template <class Net>
@@ -425,17 +479,9 @@ struct dyadic_engine {
         dyadic_network d;
         for (const auto& L : net.layers) {
             dyadic_network::layer_data x;
-            if (std::holds_alternative<relu_fn>(L.f)) x.kind = 1;
-            else if (auto* lk = std::get_if<leaky_relu_fn<T>>(&L.f)) {
-                x.kind = 2;
-                if constexpr (std::is_same_v<T, double>) {
-                    MATBP_REQUIRE("C1", std::isfinite(lk->negative_slope));
-                    x.slope = to_exact_double(lk->negative_slope);
-                } else {
-                    if (!is_dyadic(lk->negative_slope)) return std::nullopt;
-                    x.slope = lk->negative_slope;
-                }
-            } else if (!std::holds_alternative<identity_fn>(L.f)) return std::nullopt;
+            auto pieces = dyadic_pieces<T>(L.f);
+            if (!pieces) return std::nullopt;
+            x.pieces = std::move(*pieces);
             if constexpr (std::is_same_v<T, double>) {
                 x.W = D::from_double(L.W);
                 x.b = D::from_double(L.b);
@@ -574,17 +620,21 @@ Eigen::Index dyadic_network::width(Eigen::Index l) const {
     return l == 0 ? layers_.front().W.cols() : layers_[static_cast<std::size_t>(l - 1)].W.rows();
 }
 
-dyadic_gradients dyadic_network::gradients(const matrix<double>& X, const matrix<double>& Y, loss kind, reduction red,
-                                           unsigned threads, const size_observer* observe) const {
-    return gradients(dyadic_matrix::from_double(X), dyadic_matrix::from_double(Y), kind, red, threads, observe);
+dyadic_gradients dyadic_network::gradients(const matrix<double>& X, const matrix<double>& Y,
+                                           const loss_function<exact>& ell, reduction red, unsigned threads,
+                                           const size_observer* observe) const {
+    return gradients(dyadic_matrix::from_double(X), dyadic_matrix::from_double(Y), ell, red, threads, observe);
 }
 
-dyadic_gradients dyadic_network::gradients(const dyadic_matrix& X, const dyadic_matrix& Y, loss kind, reduction red,
-                                           unsigned threads, const size_observer* observe) const {
+dyadic_gradients dyadic_network::gradients(const dyadic_matrix& X, const dyadic_matrix& Y,
+                                           const loss_function<exact>& ell, reduction red, unsigned threads,
+                                           const size_observer* observe) const {
     const Eigen::Index k = depth(), n = X.cols();
     MATBP_REQUIRE("C1", X.rows() == width(0) && n >= 1);
     MATBP_REQUIRE("C1", Y.rows() == width(k) && Y.cols() == n);
-    MATBP_REQUIRE("C1", kind == loss::squared_error || kind == loss::mse);
+    // ∇ℓ(a) = c(a − y) with c ≥ 1 (squared_error 1, mse 2): ℓ = (c/2)‖a − y‖².
+    const int c = linear_gradient_factor(ell);
+    MATBP_REQUIRE("C1", c >= 1);
     MATBP_REQUIRE("C1", threads >= 1);
     using E = dyadic_engine;
     std::vector<piecewise> f(static_cast<std::size_t>(k + 1));
@@ -608,7 +658,11 @@ dyadic_gradients dyadic_network::gradients(const dyadic_matrix& X, const dyadic_
         if (observe) (*observe)("potential", l, bits_bound(z));
         for (Eigen::Index j = 0; j < n; ++j)
             for (Eigen::Index i = 0; i < z.rows; ++i)
-                if (f[L].kind != 0 && z.at(i, j) == 0) r.kinks.push_back({l, j, i});
+                for (int b = 0; b < f[L].breaks; ++b)
+                    if (compare_to_break(z.at(i, j), z.e, f[L].at[b], nullptr) == 0) {
+                        r.kinks.push_back({l, j, i});
+                        break;
+                    }
         const block a = piecewise_apply(f[L], z, nullptr);
         if (observe) (*observe)("activation", l, bits_bound(a));
         A[L] = E::from_block(a);
@@ -626,13 +680,14 @@ dyadic_gradients dyadic_network::gradients(const dyadic_matrix& X, const dyadic_
     for (std::size_t i = 0; i < G.m.size(); ++i) G.m[i] -= y.m[i];
     mpz_int sq = 0;
     for (const auto& x : G.m) mpz_addmul(sq.backend().data(), x.backend().data(), x.backend().data());
-    // squared_error: ½Σ(a−y)², G = A − Y;  mse: Σ(a−y)², G = 2(A − Y).
-    r.cost = exact(sq) * (kind == loss::squared_error ? exact(1, 2) : exact(1));
-    if (kind == loss::mse) G.e += 1;
+    // ℓ = (c/2)Σ(a−y)², G = c(A − Y): squared_error c = 1, mse c = 2.
+    r.cost = exact(sq) * exact(c, 2);
+    if (std::has_single_bit(static_cast<unsigned>(c))) G.e += std::countr_zero(static_cast<unsigned>(c));
+    else for (auto& x : G.m) x *= c;
     // The squares carry the exponent 2·eg: cost ·= 2^(2·eg), exactly, for any size of eg.
     if (eg >= 0) mpq_mul_2exp(r.cost.backend().data(), r.cost.backend().data(), static_cast<mp_bitcnt_t>(2 * eg));
     else mpq_div_2exp(r.cost.backend().data(), r.cost.backend().data(), static_cast<mp_bitcnt_t>(-2 * eg));
-    if (red == reduction::mean) r.scale = exact(1) / (kind == loss::mse ? exact(n * width(k)) : exact(n));
+    r.scale = reduction_scale<exact>(ell, red, n, width(k));
     r.cost *= r.scale;
     // Backward pass (C1): Δᵏ = fᵏ′(Zᵏ) ⊙ G, Δˡ⁻¹ = fˡ⁻¹′(Zˡ⁻¹) ⊙ ((Wˡ)ᵀΔˡ);
     // ∂ℓ/∂Wˡ = Δˡ(Aˡ⁻¹)ᵀ, ∂ℓ/∂bˡ = Δˡ1.
@@ -656,18 +711,18 @@ dyadic_gradients dyadic_network::gradients(const dyadic_matrix& X, const dyadic_
 }
 
 std::optional<gradient_result<exact>> dyadic_backprop(const mlp<exact>& net, const matrix<exact>& X,
-                                                      const matrix<exact>& Y, loss kind, reduction red,
-                                                      const size_observer* observe, unsigned threads) {
+                                                      const matrix<exact>& Y, const loss_function<exact>& ell,
+                                                      reduction red, const size_observer* observe, unsigned threads) {
     MATBP_REQUIRE("C1", well_formed(net));
     MATBP_REQUIRE("C1", X.rows() == net.width(0) && X.cols() >= 1);
     MATBP_REQUIRE("C1", Y.rows() == net.width(net.depth()) && Y.cols() == X.cols());
     MATBP_REQUIRE("C1", threads >= 1);
-    if (kind != loss::squared_error && kind != loss::mse) return std::nullopt;
+    if (linear_gradient_factor(ell) < 1) return std::nullopt;
     auto x = dyadic_matrix::from_exact(X), y = dyadic_matrix::from_exact(Y);
     if (!x || !y) return std::nullopt;
     auto fast = dyadic_network::from(net);
     if (!fast) return std::nullopt;
-    return fast->gradients(*x, *y, kind, red, threads, observe).to_exact();
+    return fast->gradients(*x, *y, ell, red, threads, observe).to_exact();
 }
 
 }  // namespace matbp

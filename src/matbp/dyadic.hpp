@@ -1,9 +1,10 @@
 #pragma once
 // matbp/dyadic.hpp — the exact fast path of C1 for float64-valued piecewise-linear networks.
 //
-// Every double is a dyadic rational m·2^e. With identity, ReLU and leaky ReLU (dyadic slope)
-// activations and the squared-error or mse loss under reduction sum, backpropagation uses only
-// +, − and ×, so every number it computes is dyadic too. This engine stores each matrix as
+// Every double is a dyadic rational m·2^e. With piecewise-linear activations whose breakpoints,
+// slopes and intercepts are dyadic (every registry entry with pieces(): identity, ReLU, leaky
+// ReLU, hardtanh) and a loss whose gradient is c(a − y) (squared_error, mse) under reduction sum,
+// backpropagation uses only +, −, × and comparisons, so every number it computes is dyadic too. This engine stores each matrix as
 // integer magnitudes (64-bit limbs) and signs with one shared binary exponent (block floating
 // point). Nothing is ever rounded and no gcd is ever taken:
 //   - the products (Zˡ = WˡAˡ⁻¹, (Wˡ)ᵀΔˡ, ΔˡAˡ⁻¹ᵀ) run on fixed-width limb accumulators whose
@@ -23,7 +24,7 @@
 //
 // Usage (tests/dyadic_test.cpp, case usage_example_of_dyadic_hpp):
 //   if (auto fast = matbp::dyadic_network::from(net))       // mlp<double> or mlp<exact>
-//       matbp::dyadic_gradients g = fast->gradients(X, Y, loss::mse, reduction::mean, 2);
+//       matbp::dyadic_gradients g = fast->gradients(X, Y, matbp::mse_loss{}, reduction::mean, 2);
 //   // nullopt: not of the kind above (use backprop<exact>); g.to_exact() gives the rationals
 
 #include "matbp/backprop.hpp"
@@ -89,11 +90,12 @@ using size_observer = std::function<void(const char* stage, Eigen::Index layer, 
 /// A network prepared once for the exact fast path (each Wˡ kept in both layouts the products read).
 class dyadic_network {
 public:
-    /// nullopt unless every activation is identity, ReLU or leaky ReLU with a dyadic slope and
-    /// dyadic_matrix::from_exact takes every Wˡ and bˡ. Requires: well_formed(net).
+    /// nullopt unless every activation is piecewise linear (its registry entry has pieces()) with
+    /// dyadic breakpoints, slopes and intercepts, and dyadic_matrix::from_exact takes every Wˡ
+    /// and bˡ. Requires: well_formed(net).
     static std::optional<dyadic_network> from(const mlp<exact>& net);
-    /// nullopt unless every activation is identity, ReLU or leaky ReLU. Requires: well_formed(net),
-    /// every parameter and slope finite.
+    /// nullopt unless every activation is piecewise linear. Requires: well_formed(net), every
+    /// parameter finite.
     static std::optional<dyadic_network> from(const mlp<double>& net);
 
     Eigen::Index depth() const noexcept { return static_cast<Eigen::Index>(layers_.size()); }
@@ -101,20 +103,20 @@ public:
 
     /// C1 exactly: the same values as backprop<exact>(net, X, Y, kind, red). `threads` ≥ 1 is the
     /// most threads a product may use (the result is the same for every count).
-    /// Requires: X is m₀ × n and Y is m_k × n with n ≥ 1; kind is squared_error or mse; threads ≥ 1.
-    dyadic_gradients gradients(const dyadic_matrix& X, const dyadic_matrix& Y, loss kind, reduction red,
-                               unsigned threads = 1, const size_observer* observe = nullptr) const;
+    /// Requires: X is m₀ × n and Y is m_k × n with n ≥ 1; linear_gradient_factor(ell) ≥ 1
+    /// (squared_error, mse); threads ≥ 1.
+    dyadic_gradients gradients(const dyadic_matrix& X, const dyadic_matrix& Y, const loss_function<exact>& ell,
+                               reduction red, unsigned threads = 1, const size_observer* observe = nullptr) const;
     /// The same, the data given as doubles (converted exactly). Requires: as above, X and Y finite.
-    dyadic_gradients gradients(const matrix<double>& X, const matrix<double>& Y, loss kind, reduction red,
-                               unsigned threads = 1, const size_observer* observe = nullptr) const;
+    dyadic_gradients gradients(const matrix<double>& X, const matrix<double>& Y, const loss_function<exact>& ell,
+                               reduction red, unsigned threads = 1, const size_observer* observe = nullptr) const;
 
 private:
     friend struct dyadic_engine;
     struct layer_data {
         dyadic_matrix W, Wt;  ///< Wˡ and (Wˡ)ᵀ
         dyadic_matrix b;
-        int kind = 0;         ///< 0 identity, 1 ReLU, 2 leaky ReLU
-        exact slope;          ///< leaky ReLU's negative slope (dyadic)
+        piecewise_linear<exact> pieces;  ///< fˡ, every number dyadic
     };
     std::vector<layer_data> layers_;
     dyadic_network() = default;  // only from() makes one: a network has at least one layer
@@ -122,11 +124,10 @@ private:
 
 /// C1 by the exact fast path, the results as rationals: the same values as backprop<exact>.
 /// nullopt unless dyadic_network::from(net) applies, X and Y are dyadic (dyadic_matrix::from_exact
-/// takes them), and the loss is
-/// squared_error or mse. Requires: as backprop (well_formed(net), X m₀ × n, Y m_k × n, n ≥ 1),
-/// threads ≥ 1.
+/// takes them), and linear_gradient_factor(ell) ≥ 1 (squared_error, mse). Requires: as backprop
+/// (well_formed(net), X m₀ × n, Y m_k × n, n ≥ 1), threads ≥ 1.
 std::optional<gradient_result<exact>> dyadic_backprop(const mlp<exact>& net, const matrix<exact>& X,
-                                                      const matrix<exact>& Y, loss kind, reduction red,
+                                                      const matrix<exact>& Y, const loss_function<exact>& ell, reduction red,
                                                       const size_observer* observe = nullptr, unsigned threads = 1);
 
 }  // namespace matbp

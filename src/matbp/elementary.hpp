@@ -5,16 +5,17 @@
 // Statements (spec/calculus.md)
 //   D7  f⃗(z) = (f(z₁), …, f(z_m))ᵀ.
 //   D8  z = W a + b, W ∈ ℝ^{m×n}, a ∈ ℝⁿ, b ∈ ℝ^m.
-//   D9  ℓ(a) = ½ (a − y)ᵀ(a − y).
+//   D9  ℓ(a) = ½ (a − y)ᵀ(a − y) (the paper's loss; the registry's others are in loss.hpp).
 //   L7  Df⃗(z) = diag(f′(z₁), …, f′(z_m))  (f differentiable at each zᵢ; at a kink, the D11 value).
 //   L8  L8.W D_W z = aᵀ ⊗ I_m (m × mn);  L8.a D_a z = W;  L8.b D_b z = I_m.
-//   L9  Dℓ(a) = (a − y)ᵀ.
+//   L9  Dℓ(a) = ∇ℓ(a)ᵀ for every loss of the registry (loss.hpp); for the squared error (a − y)ᵀ.
 //
 // Each lemma has a formula function (the right-hand side, used by the proof of T1) and an
 // equation function that also computes the left-hand side by definition (D6).
 //
 // Notation → C++: f⃗ ↦ elementwise, z = Wa + b ↦ affine_potential, ℓ ↦ squared_error,
-// diag(f′(z)) ↦ diag_of_derivative, aᵀ ⊗ I_m ↦ d_potential_d_weights, (a − y)ᵀ ↦ d_squared_error.
+// diag(f′(z)) ↦ diag_of_derivative, aᵀ ⊗ I_m ↦ d_potential_d_weights, (a − y)ᵀ ↦ d_squared_error,
+// ∇ℓ(a)ᵀ ↦ d_loss.
 //
 // Usage (tests/elementary_test.cpp, case usage_example_of_elementary_hpp):
 //   auto eq = matbp::jacobian_of_potential_wrt_weights(W, a, b);   // L8.W
@@ -25,6 +26,7 @@
 #include "matbp/equation.hpp"
 #include "matbp/jacobian.hpp"
 #include "matbp/kron.hpp"
+#include "matbp/loss.hpp"
 
 namespace matbp {
 
@@ -138,6 +140,28 @@ equation<matrix<T>> jacobian_of_squared_error(const matrix<T>& a, const matrix<T
         return squared_error<S>(x, y.template cast<S>());
     };
     return {"L9", jacobian_by_definition(ell, a), d_squared_error(a, y)};
+}
+
+/// L9 formula for a loss of the registry: ∇ℓ_y(a)ᵀ (loss_gradient, a row).
+/// Requires: a and y are columns of one length.
+template <scalar T>
+matrix<T> d_loss(const loss_function<T>& ell, const matrix<T>& a, const matrix<T>& y) {
+    MATBP_REQUIRE("L9", a.cols() == 1 && y.cols() == 1 && a.rows() == y.rows());
+    return loss_gradient(ell, a, y).transpose();
+}
+
+/// L9 for a loss of the registry: Dℓ_y(a) by definition (AD of sample_cost) = ∇ℓ_y(a)ᵀ. At a
+/// kink of ℓ (l1 at a zero residual) both sides are the convention, sign(0) = 0.
+template <scalar T>
+equation<matrix<T>> jacobian_of_loss_eq_gradient(const loss_function<T>& ell, const matrix<T>& a, const matrix<T>& y) {
+    MATBP_REQUIRE("L9", a.cols() == 1 && y.cols() == 1 && a.rows() == y.rows());
+    auto c = [&](const auto& x) {
+        using S = typename std::decay_t<decltype(x)>::Scalar;
+        matrix<S> r(1, 1);
+        r(0, 0) = sample_cost(ell, matrix<S>(x), matrix<S>(y.template cast<S>()));
+        return r;
+    };
+    return {"L9", jacobian_by_definition(c, a), d_loss(ell, a, y)};
 }
 
 }  // namespace matbp

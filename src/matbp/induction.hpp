@@ -3,7 +3,8 @@
 // layers, each proof step a function that computes both sides of its statement.
 //
 // Statements (spec/network.md, spec/theorem.md)
-//   D15  δᵏ = diag(fᵏ′(zᵏ))(aᵏ − y);  δˡ = diag(fˡ′(zˡ))(Wˡ⁺¹)ᵀδˡ⁺¹, l = k−1 … 1.
+//   D15  δᵏ = diag(fᵏ′(zᵏ))∇ℓ_y(aᵏ) (= diag(fᵏ′(zᵏ))(aᵏ − y) for the squared error);
+//        δˡ = diag(fˡ′(zˡ))(Wˡ⁺¹)ᵀδˡ⁺¹, l = k−1 … 1.
 //   D16  c̃_l(z) = ℓ(f⃗ᵏ(Wᵏ ⋯ f⃗ˡ⁺¹(Wˡ⁺¹ f⃗ˡ(z) + bˡ⁺¹) ⋯ + bᵏ)), everything but z held fixed.
 //   P1   P(l): (Dc̃_l(zˡ))ᵀ = δˡ.
 //   T1   ∇_{Wˡ}c = δˡ(aˡ⁻¹)ᵀ and ∇_{bˡ}c = δˡ for every l; D_{vec Wˡ}c = (δˡ)ᵀ((aˡ⁻¹)ᵀ ⊗ I_{m_l}).
@@ -15,7 +16,10 @@
 // applied to the formula Jacobians of L7, L8, L9. At the expensive contract level each step also
 // re-derives its left side by definition (forward-mode AD of D16, over ℚ) as a postcondition.
 //
-// Notation → C++: δˡ ↦ delta[l], Dc̃_l(zˡ) ↦ a 1 × m_l matrix `dc`, zˡ ↦ fwd.z[l],
+// Every function takes the loss ℓ (loss.hpp; default the squared error of D9): the proof uses only
+// its gradient (L9), so it is carried out once for every loss of the registry.
+//
+// Notation → C++: ℓ ↦ ell, δˡ ↦ delta[l], Dc̃_l(zˡ) ↦ a 1 × m_l matrix `dc`, zˡ ↦ fwd.z[l],
 // aˡ ↦ fwd.a[l], Wˡ ↦ net.layers[l−1].W.
 //
 // Usage (tests/induction_test.cpp, case usage_example_of_induction_hpp):
@@ -39,12 +43,12 @@ namespace matbp {
 /// Requires: fwd is forward(net, x) for one sample; y is m_k × 1.
 template <scalar T>
 std::vector<matrix<T>> backpropagated_errors(const mlp<T>& net, const forward_values<T>& fwd,
-                                             const matrix<T>& y) {
+                                             const matrix<T>& y, const loss_function<T>& ell = squared_error_loss{}) {
     const Eigen::Index k = net.depth();
     MATBP_REQUIRE("D15", static_cast<Eigen::Index>(fwd.z.size()) == k + 1 && fwd.a.back().cols() == 1);
     MATBP_REQUIRE("D15", y.rows() == net.width(k) && y.cols() == 1);
     std::vector<matrix<T>> delta(k + 1);
-    delta[k] = mul(diag_of_derivative(net.layers[k - 1].f, fwd.z[k]), matrix<T>(fwd.a[k] - y));
+    delta[k] = mul(diag_of_derivative(net.layers[k - 1].f, fwd.z[k]), loss_gradient(ell, fwd.a[k], y));
     for (Eigen::Index l = k - 1; l >= 1; --l)
         delta[l] = mul(diag_of_derivative(net.layers[l - 1].f, fwd.z[l]),
                        mul(net.layers[l].W.transpose(), delta[l + 1]));
@@ -54,66 +58,74 @@ std::vector<matrix<T>> backpropagated_errors(const mlp<T>& net, const forward_va
 /// D16 c̃_l as a callable z ↦ 1×1 matrix, generic in the scalar (for forward-mode AD).
 /// Requires: 1 ≤ l ≤ k; y is m_k × 1. The network and y are copied into the callable.
 template <scalar T>
-auto cost_as_function_of_potential(const mlp<T>& net, Eigen::Index l, const matrix<T>& y) {
+auto cost_as_function_of_potential(const mlp<T>& net, Eigen::Index l, const matrix<T>& y,
+                                   const loss_function<T>& ell = squared_error_loss{}) {
     MATBP_REQUIRE("D16", l >= 1 && l <= net.depth());
     MATBP_REQUIRE("D16", y.rows() == net.width(net.depth()) && y.cols() == 1);
-    return [net, l, y](const auto& z) {
+    return [net, l, y, ell](const auto& z) {
         using S = typename std::decay_t<decltype(z)>::Scalar;
         matrix<S> a = elementwise(net.layers[l - 1].f, matrix<S>(z));
         for (Eigen::Index j = l + 1; j <= net.depth(); ++j) {
             const auto& L = net.layers[j - 1];
             a = elementwise(L.f, affine_potential<S>(L.W.template cast<S>(), a, L.b.template cast<S>()));
         }
-        return squared_error<S>(a, y.template cast<S>());
+        matrix<S> c(1, 1);
+        c(0, 0) = sample_cost(ell, a, matrix<S>(y.template cast<S>()));
+        return c;
     };
 }
 
 /// (Dc̃_l(zˡ))ᵀ by definition: forward-mode AD of D16 at zˡ. Exact and double only.
 template <scalar T>
 matrix<T> potential_gradient_by_definition(const mlp<T>& net, const forward_values<T>& fwd,
-                                           Eigen::Index l, const matrix<T>& y) {
-    return jacobian_by_definition(cost_as_function_of_potential(net, l, y), fwd.z[l]).transpose();
+                                           Eigen::Index l, const matrix<T>& y,
+                                           const loss_function<T>& ell = squared_error_loss{}) {
+    return jacobian_by_definition(cost_as_function_of_potential(net, l, y, ell), fwd.z[l]).transpose();
 }
 
 /// P1 the claim P(l): lhs = (Dc̃_l(zˡ))ᵀ by definition (AD of D16), rhs = δˡ (D15).
 /// Requires: x is m₀ × 1, y is m_k × 1, 1 ≤ l ≤ k.
 template <scalar T>
 equation<matrix<T>> claim_potential_gradient_eq_delta(const mlp<T>& net, const matrix<T>& x,
-                                                      const matrix<T>& y, Eigen::Index l) {
+                                                      const matrix<T>& y, Eigen::Index l,
+                                                      const loss_function<T>& ell = squared_error_loss{}) {
     MATBP_REQUIRE("P1", l >= 1 && l <= net.depth());
     const auto fwd = forward(net, x);
-    const auto delta = backpropagated_errors(net, fwd, y);
-    return {"P1", potential_gradient_by_definition(net, fwd, l, y), delta[l]};
+    const auto delta = backpropagated_errors(net, fwd, y, ell);
+    return {"P1", potential_gradient_by_definition(net, fwd, l, y, ell), delta[l]};
 }
 
 /// T1.base P(k): lhs = (Dc̃_k(zᵏ))ᵀ by the chain rule, rhs = δᵏ.
 /// Requires: fwd is forward(net, x) for one sample; y is m_k × 1.
 template <scalar T>
 equation<matrix<T>> potential_gradient_at_output_eq_delta(const mlp<T>& net, const forward_values<T>& fwd,
-                                                          const matrix<T>& y) {
+                                                          const matrix<T>& y,
+                                                          const loss_function<T>& ell = squared_error_loss{}) {
     const Eigen::Index k = net.depth();
     MATBP_REQUIRE("T1.base", static_cast<Eigen::Index>(fwd.z.size()) == k + 1 && fwd.a.back().cols() == 1);
     MATBP_REQUIRE("T1.base", y.rows() == net.width(k) && y.cols() == 1);
     const auto& f = net.layers[k - 1].f;
     // T1.base (i): c̃_k = ℓ ∘ f⃗ᵏ (D16).
     // T1.base (ii): chain rule (L6): Dc̃_k(zᵏ) = Dℓ(aᵏ) · Df⃗ᵏ(zᵏ).
-    // T1.base (iii): L9 and L7: = (aᵏ − y)ᵀ diag(fᵏ′(zᵏ)).
-    const matrix<T> dc = mul(d_squared_error(fwd.a[k], y), diag_of_derivative(f, fwd.z[k]));
+    // T1.base (iii): L9 and L7: = ∇ℓ_y(aᵏ)ᵀ diag(fᵏ′(zᵏ)) (for the squared error (aᵏ − y)ᵀ diag(fᵏ′(zᵏ))).
+    const matrix<T> dc = mul(d_loss(ell, fwd.a[k], y), diag_of_derivative(f, fwd.z[k]));
     // T1.base (iv): transpose (diag is symmetric): the right side is δᵏ of D15.
-    const matrix<T> delta_k = mul(diag_of_derivative(f, fwd.z[k]), matrix<T>(fwd.a[k] - y));
+    const matrix<T> delta_k = mul(diag_of_derivative(f, fwd.z[k]), loss_gradient(ell, fwd.a[k], y));
     if constexpr (exact_field<T>)
-        MATBP_ENSURE_EXPENSIVE("T1.base", same_matrix(dc.transpose(), potential_gradient_by_definition(net, fwd, k, y)));
+        MATBP_ENSURE_EXPENSIVE("T1.base",
+                               same_matrix(dc.transpose(), potential_gradient_by_definition(net, fwd, k, y, ell)));
     return {"T1.base", dc.transpose(), delta_k};
 }
 
 /// T1.step P(l+1) ⇒ P(l). Given the hypothesis — dc_next = Dc̃_{l+1}(zˡ⁺¹) (1 × m_{l+1}) equal to
 /// (δˡ⁺¹)ᵀ — returns lhs = (Dc̃_l(zˡ))ᵀ by the chain rule, rhs = δˡ by D15's recursion.
 /// Requires: 1 ≤ l < k; dc_next is 1 × m_{l+1}; delta_next is m_{l+1} × 1; over ℚ the hypothesis
-/// dc_nextᵀ = delta_next holds. (y is used only by the expensive postcondition.)
+/// dc_nextᵀ = delta_next holds. (y and ell are used only by the expensive postcondition.)
 template <scalar T>
 equation<matrix<T>> potential_gradient_step_eq_delta(const mlp<T>& net, const forward_values<T>& fwd,
                                                      const matrix<T>& y, Eigen::Index l,
-                                                     const matrix<T>& dc_next, const matrix<T>& delta_next) {
+                                                     const matrix<T>& dc_next, const matrix<T>& delta_next,
+                                                     const loss_function<T>& ell = squared_error_loss{}) {
     MATBP_REQUIRE("T1.step", l >= 1 && l < net.depth());
     MATBP_REQUIRE("T1.step", static_cast<Eigen::Index>(fwd.z.size()) == net.depth() + 1);
     MATBP_REQUIRE("T1.step", dc_next.rows() == 1 && dc_next.cols() == net.width(l + 1));
@@ -127,7 +139,8 @@ equation<matrix<T>> potential_gradient_step_eq_delta(const mlp<T>& net, const fo
     // T1.step (iii): transpose and use P(l+1): = diag(fˡ′(zˡ)) (Wˡ⁺¹)ᵀ δˡ⁺¹ = δˡ (D15).
     const matrix<T> delta_l = mul(D, mul(W_next.transpose(), delta_next));
     if constexpr (exact_field<T>)
-        MATBP_ENSURE_EXPENSIVE("T1.step", same_matrix(dc.transpose(), potential_gradient_by_definition(net, fwd, l, y)));
+        MATBP_ENSURE_EXPENSIVE("T1.step",
+                               same_matrix(dc.transpose(), potential_gradient_by_definition(net, fwd, l, y, ell)));
     return {"T1.step", dc.transpose(), delta_l};
 }
 
@@ -200,19 +213,20 @@ struct induction_result {
 /// then T1.W, T1.jac and T1.b at every layer. Returns every step's two sides.
 /// Requires: x is m₀ × 1, y is m_k × 1.
 template <scalar T>
-induction_result<T> backprop_by_induction(const mlp<T>& net, const matrix<T>& x, const matrix<T>& y) {
+induction_result<T> backprop_by_induction(const mlp<T>& net, const matrix<T>& x, const matrix<T>& y,
+                                          const loss_function<T>& ell = squared_error_loss{}) {
     induction_result<T> r;
     r.fwd = forward(net, x);
-    r.delta = backpropagated_errors(net, r.fwd, y);
+    r.delta = backpropagated_errors(net, r.fwd, y, ell);
     const Eigen::Index k = net.depth();
     std::vector<matrix<T>> dc(k + 1);  // Dc̃_l(zˡ) as the proof derives it
     // T1 (base case): P(k).
-    auto base = potential_gradient_at_output_eq_delta(net, r.fwd, y);
+    auto base = potential_gradient_at_output_eq_delta(net, r.fwd, y, ell);
     dc[k] = base.lhs.transpose();
     r.steps.push_back({k, "potential_gradient_at_output_eq_delta", std::move(base)});
     // T1 (inductive step), downward: P(l+1) ⇒ P(l).
     for (Eigen::Index l = k - 1; l >= 1; --l) {
-        auto step = potential_gradient_step_eq_delta(net, r.fwd, y, l, dc[l + 1], r.delta[l + 1]);
+        auto step = potential_gradient_step_eq_delta(net, r.fwd, y, l, dc[l + 1], r.delta[l + 1], ell);
         dc[l] = step.lhs.transpose();
         r.steps.push_back({l, "potential_gradient_step_eq_delta", std::move(step)});
     }

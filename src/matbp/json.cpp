@@ -6,46 +6,6 @@
 
 namespace matbp {
 
-namespace {
-/// Control characters written as escapes, so that a message stays one line.
-std::string one_line(const std::string& s) {
-    std::string out;
-    for (unsigned char c : s) {
-        if (c == '\n') out += "\\n";
-        else if (c == '\r') out += "\\r";
-        else if (c == '\t') out += "\\t";
-        else if (c < 0x20 || c == 0x7f) {
-            static const char* hex = "0123456789abcdef";
-            out += std::string("\\x") + hex[c >> 4] + hex[c & 15];
-        } else out += static_cast<char>(c);
-    }
-    return out;
-}
-
-std::string located(const std::string& path_raw, std::size_t line, std::size_t column,
-                    const std::string& reason_raw, const std::string& file_raw) {
-    const std::string path = one_line(path_raw), reason = one_line(reason_raw), file = one_line(file_raw);
-    std::string where = !path.empty() ? path
-                        : line > 0    ? std::to_string(line) + ":" + std::to_string(column)
-                                      : "";
-    if (!file.empty()) where = where.empty() ? file : file + (path.empty() ? ":" : ": ") + where;
-    return where.empty() ? reason : where + ": " + reason;
-}
-}  // namespace
-
-input_error::input_error(std::string path, std::size_t line, std::size_t column, std::string reason,
-                         std::string file)
-    : std::runtime_error(located(path, line, column, reason, file)),
-      path_(std::move(path)),
-      reason_(std::move(reason)),
-      file_(std::move(file)),
-      line_(line),
-      column_(column) {}
-
-input_error input_error::in_file(std::string file) const {
-    return input_error(path_, line_, column_, reason_, std::move(file));
-}
-
 namespace json {
 
 namespace {
@@ -114,8 +74,8 @@ public:
 
     value document() {
         if (s_.size() > lim_.max_bytes)
-            fail("the text is " + std::to_string(s_.size()) + " bytes, over the limit of " +
-                 std::to_string(lim_.max_bytes));
+            throw resource_error(resource::file_bytes, "", "the text is " + std::to_string(s_.size()) +
+                                                               " bytes, over the limit of " + std::to_string(lim_.max_bytes));
         if (s_.starts_with("\xEF\xBB\xBF")) fail("a byte order mark is not allowed in JSON text");
         value v = parse_value(0);
         skip_space();

@@ -1,5 +1,5 @@
 #pragma once
-// matbp/json.hpp — a strict JSON reader (RFC 8259) and the error type for bad input.
+// matbp/json.hpp — a strict JSON reader (RFC 8259); its errors are input_error (error.hpp).
 //
 // The reader is ours so that it can be strict where general-purpose readers are lenient, and so
 // that numbers reach the model reader as the text the user wrote: a number keeps its lexeme and
@@ -21,6 +21,8 @@
 //   v.find("a")->items[1].column      // 14
 //   matbp::json::parse("[1,]")        // throws matbp::input_error "1:3: trailing comma before ']'"
 
+#include "matbp/error.hpp"
+
 #include <cstddef>
 #include <stdexcept>
 #include <string>
@@ -28,31 +30,6 @@
 #include <vector>
 
 namespace matbp {
-
-/// Bad input (a JSON syntax error, or a document that is valid JSON but not a valid model).
-/// The message is `<where>: <what is wrong>`, where is the JSON path when there is one, else
-/// `line:column`; a file name, when known, comes first: `model.json:3:7: …`, `model.json: layers[0].bias: …`.
-class input_error : public std::runtime_error {
-public:
-    input_error(std::string path, std::size_t line, std::size_t column, std::string reason,
-                std::string file = "");
-    /// JSON path of the offending value; "" for syntax errors and for the root.
-    const std::string& path() const noexcept { return path_; }
-    /// 1-based position of the offending text; 0 when the error is not about a position
-    /// (a file that cannot be read).
-    std::size_t line() const noexcept { return line_; }
-    std::size_t column() const noexcept { return column_; }
-    /// The file the text came from, "" when parsed from memory.
-    const std::string& file() const noexcept { return file_; }
-    /// What is wrong, without the location prefix.
-    const std::string& reason() const noexcept { return reason_; }
-    /// The same error, attributed to `file`.
-    input_error in_file(std::string file) const;
-
-private:
-    std::string path_, reason_, file_;
-    std::size_t line_, column_;
-};
 
 namespace json {
 

@@ -16,9 +16,20 @@
 
 namespace matbp {
 
-bool activation_spec::transcendental() const {
-    return name == "logistic" || name == "tanh" || name == "softplus";
+const function_info& activation_spec::info() const {
+    const function_info* f = find_activation(name);
+    MATBP_REQUIRE("D10", f != nullptr && f->name == name);
+    return *f;
 }
+
+const function_info& loss_spec::info() const {
+    const function_info* f = find_loss(name);
+    MATBP_REQUIRE("D9", f != nullptr && f->name == name);
+    return *f;
+}
+
+activation_spec to_spec(const activation<exact>& f) { return {activation_name<exact>(f), parameters_of<exact>(f)}; }
+loss_spec to_spec(const loss_function<exact>& l) { return {loss_name<exact>(l), registry_parameters<exact>(l)}; }
 
 namespace {
 bool same(const matrix<exact>& a, const matrix<exact>& b) {
@@ -43,16 +54,16 @@ using json::element_path;
 using json::member_path;
 using Eigen::Index;
 
-constexpr std::string_view activation_names =
-    "identity, relu, leaky_relu, softsign, polynomial, logistic (or sigmoid), tanh, softplus";
-
-/// As read_model builds it: a canonical name, parameters only where the name takes them.
-bool canonical(const activation_spec& a) {
-    static constexpr std::string_view names[] = {"identity", "relu", "leaky_relu", "softsign",
-                                                 "polynomial", "logistic", "tanh", "softplus"};
-    return std::find(std::begin(names), std::end(names), a.name) != std::end(names) &&
-           (a.name == "leaky_relu" || a.negative_slope == 0) &&
-           (a.name == "polynomial" ? !a.coefficients.empty() : a.coefficients.empty());
+/// As read_model builds it: a canonical name of the registry, as many values as its parameters
+/// take (at least one for a list), passing the entry's check.
+bool canonical(std::span<const function_info* const> registry, const std::string& name, const std::vector<exact>& params) {
+    const function_info* f = nullptr;
+    for (const auto* g : registry)
+        if (g->name == name) f = g;
+    if (!f) return false;
+    const auto& ps = f->parameters;
+    const bool counts = !ps.empty() && ps.back().list ? params.size() >= ps.size() : params.size() == ps.size();
+    return counts && (!f->check || !f->check(params));
 }
 
 /// "1 row", "2 rows"; "1 entry", "2 entries".
@@ -75,7 +86,7 @@ const value& required(const value& obj, const std::string& path, std::string_vie
 }
 
 /// Typo protection: a key not in `known` is an error, never silently ignored.
-void only_keys(const value& obj, const std::string& path, std::initializer_list<std::string_view> known,
+void only_keys(const value& obj, const std::string& path, const std::vector<std::string_view>& known,
                const std::string& context = "") {
     for (const auto& m : obj.members) {
         if (std::find(known.begin(), known.end(), m.key) != known.end()) continue;
@@ -118,10 +129,8 @@ public:
             m.layers.push_back(layer(layers.items[l], l, l == 0 ? 0 : m.layers.back().weights.rows()));
 
         if (const value* v = doc.find("loss")) {
-            static const std::pair<std::string_view, loss> kinds[] = {
-                {"squared_error", loss::squared_error}, {"mse", loss::mse},
-                {"softmax_cross_entropy", loss::softmax_cross_entropy}};
-            m.loss_kind = choice(*v, "loss", kinds);
+            const auto [name, params] = member(*v, "loss", loss_registry(), "loss");
+            m.loss_kind = loss_spec{name, params};
         }
         if (const value* v = doc.find("reduction")) {
             static const std::pair<std::string_view, reduction> kinds[] = {{"mean", reduction::mean},
@@ -273,11 +282,12 @@ private:
         return b;
     }
 
-    void count_parameters(std::size_t more, const std::string& path, const value& v) {
+    void count_parameters(std::size_t more, const std::string& path, const value& /*where*/) {
         parameters_ += more;
         if (parameters_ > lim_.max_parameters)
-            fail(path, v, over("the parameters so far number " + std::to_string(parameters_), "max_parameters",
-                               lim_.max_parameters));
+            throw resource_error(resource::parameters, path,
+                                 over("the parameters so far number " + std::to_string(parameters_), "max_parameters",
+                                      lim_.max_parameters));
     }
 
     /// Layer l (0-based, as the JSON indexes it); prev_rows = m_{l−1} for l > 0, while the first
@@ -311,39 +321,67 @@ private:
     }
 
     activation_spec activation(const value& v, const std::string& path) {
-        static constexpr std::string_view known[] = {"identity", "relu", "leaky_relu", "softsign", "polynomial",
-                                                     "logistic", "sigmoid", "tanh", "softplus"};
+        auto [name, params] = member(v, path, activation_registry(), "activation");
+        return activation_spec{std::move(name), std::move(params)};
+    }
+
+    /// A registry member (D9, D10): a name, or {"name": …, parameters}; every parameter a number
+    /// (a list parameter: an array of at least one), defaults from the entry, then its check.
+    std::pair<std::string, std::vector<exact>> member(const value& v, const std::string& path,
+                                                      std::span<const function_info* const> registry,
+                                                      const std::string& what) {
         const bool object = v.kind == kind::object;
         if (!object && v.kind != kind::string)
-            fail(path, v, "expected an activation name or {\"name\": …}, got " + json::describe(v));
+            fail(path, v, "expected " + article(what) + " name or {\"name\": …}, got " + json::describe(v));
         const std::string np = object ? member_path(path, "name") : path;
         const value& name = object ? required(v, path, "name") : v;
-        expect(name, kind::string, np, "an activation name");
-        if (std::find(std::begin(known), std::end(known), name.text) == std::end(known))
-            fail(np, name, "unknown activation " + json::quote(name.text) + "; known: " + std::string(activation_names));
-
-        activation_spec a;
-        a.name = name.text == "sigmoid" ? "logistic" : name.text;
-        if (a.name == "leaky_relu") {
-            if (object) only_keys(v, path, {"name", "negative_slope"}, " for leaky_relu");
-            const value* s = object ? v.find("negative_slope") : nullptr;
-            // The double PyTorch's default 0.01 denotes; see the header comment.
-            a.negative_slope = s ? number(*s, [&] { return member_path(path, "negative_slope"); }) : to_exact(0.01);
-        } else if (a.name == "polynomial") {
-            if (!object)
-                fail(path, v, "polynomial needs its coefficients: {\"name\": \"polynomial\", \"coefficients\": [c0, c1, …]}");
-            only_keys(v, path, {"name", "coefficients"}, " for polynomial");
-            const std::string cp = member_path(path, "coefficients");
-            const value& c = required(v, path, "coefficients");
-            expect(c, kind::array, cp, "an array of numbers, c0 first");
-            if (c.items.empty()) fail(cp, c, "no coefficients; give at least c0");
-            count_parameters(c.items.size(), cp, c);
-            for (std::size_t j = 0; j < c.items.size(); ++j)
-                a.coefficients.push_back(number(c.items[j], [&] { return element_path(cp, j); }));
-        } else if (object) {
-            only_keys(v, path, {"name"}, " for " + a.name);
+        expect(name, kind::string, np, article(what) + " name");
+        const function_info* f = nullptr;
+        for (const auto* g : registry)
+            if (g->named(name.text)) f = g;
+        if (!f) fail(np, name, "unknown " + what + " " + json::quote(name.text) + "; known: " + registry_names(registry));
+        const std::string canonical(f->name);
+        std::vector<std::optional<std::vector<exact>>> given(f->parameters.size());
+        if (object) {
+            std::vector<std::string_view> keys{"name"};
+            for (const auto& p : f->parameters) keys.push_back(p.name);
+            only_keys(v, path, keys, " for " + canonical);
         }
-        return a;
+        for (std::size_t i = 0; i < f->parameters.size(); ++i) {
+            const parameter_info& p = f->parameters[i];
+            const value* pv = object ? v.find(p.name) : nullptr;
+            if (!pv) {
+                if (!p.default_text.empty()) continue;
+                if (!object)
+                    fail(path, v, canonical + " needs " + json::quote(p.name) + ": {\"name\": \"" + canonical + "\", \"" +
+                                      std::string(p.name) + "\": " + (p.list ? "[…]" : "…") + "}");
+                fail(path, v, "missing " + json::quote(p.name) + " for " + canonical);
+            }
+            const std::string pp = member_path(path, p.name);
+            std::vector<exact> values;
+            if (p.list) {
+                expect(*pv, kind::array, pp, "an array of numbers" + (p.meaning.empty() ? std::string() : " (" + std::string(p.meaning) + ")"));
+                if (pv->items.empty()) fail(pp, *pv, "no " + std::string(p.name) + "; give at least one");
+                count_parameters(pv->items.size(), pp, *pv);
+                for (std::size_t j = 0; j < pv->items.size(); ++j)
+                    values.push_back(number(pv->items[j], [&] { return element_path(pp, j); }));
+            } else {
+                values.push_back(number(*pv, [&] { return pp; }));
+            }
+            given[i] = std::move(values);
+        }
+        std::vector<exact> params = f->with_defaults(given);
+        if (f->check)
+            if (auto problem = f->check(params)) {
+                const std::string_view key = f->parameters[problem->parameter].name;
+                const value* at = object ? v.find(key) : nullptr;
+                fail(at ? member_path(path, key) : path, at ? *at : v, problem->what);
+            }
+        return {canonical, std::move(params)};
+    }
+
+    static std::string article(const std::string& noun) {
+        return (noun.find_first_of("aeiou") == 0 ? "an " : "a ") + noun;
     }
 };
 
@@ -377,7 +415,7 @@ std::string read_file(const std::string& file, std::size_t max_bytes) {
         }
     }
     if (text.size() > max_bytes)
-        refuse(file, "larger than the limit of " + std::to_string(max_bytes) + " bytes");
+        throw resource_error(resource::file_bytes, "", "larger than the limit of " + std::to_string(max_bytes) + " bytes", file);
     if (text.empty()) refuse(file, "the file is empty");
     return text;
 }
@@ -397,15 +435,27 @@ std::string exact_rows(const matrix<exact>& M, bool samples_as_columns, const st
     return s + indent + "]";
 }
 
-std::string activation_text(const activation_spec& a) {
-    if (a.name == "leaky_relu")
-        return "{\"name\": \"leaky_relu\", \"negative_slope\": " + json::quote(to_string(a.negative_slope)) + "}";
-    if (a.name == "polynomial") {
-        std::string c;
-        for (const auto& q : a.coefficients) c += (c.empty() ? "" : ", ") + json::quote(to_string(q));
-        return "{\"name\": \"polynomial\", \"coefficients\": [" + c + "]}";
+/// A registry member as matbp/1 text: its name, or an object with every parameter written out.
+std::string member_text(std::span<const function_info* const> registry, const std::string& name,
+                        const std::vector<exact>& params) {
+    const function_info* f = nullptr;
+    for (const auto* g : registry)
+        if (g->name == name) f = g;
+    MATBP_REQUIRE("D10", f != nullptr);
+    if (f->parameters.empty()) return json::quote(name);
+    std::string s = "{\"name\": " + json::quote(name);
+    for (std::size_t i = 0; i < f->parameters.size(); ++i) {
+        const auto& p = f->parameters[i];
+        s += ", " + json::quote(p.name) + ": ";
+        if (p.list) {
+            std::string list;
+            for (std::size_t j = i; j < params.size(); ++j) list += (list.empty() ? "" : ", ") + json::quote(to_string(params[j]));
+            s += "[" + list + "]";
+        } else {
+            s += json::quote(to_string(params[i]));
+        }
     }
-    return json::quote(a.name);
+    return s + "}";
 }
 
 }  // namespace
@@ -419,6 +469,8 @@ model_spec read_model_file(const std::string& path, const model_limits& limits) 
     try {
         return read_model(text, limits);
     } catch (const input_error& e) {
+        throw e.in_file(path);
+    } catch (const resource_error& e) {
         throw e.in_file(path);
     }
 }
@@ -437,6 +489,8 @@ std::vector<std::pair<matrix<exact>, matrix<exact>>> read_gradients_file(const s
         return read_gradients(text, shapes, limits);
     } catch (const input_error& e) {
         throw e.in_file(path);
+    } catch (const resource_error& e) {
+        throw e.in_file(path);
     }
 }
 
@@ -447,8 +501,9 @@ std::string write_model(const model_spec& m) {
         MATBP_REQUIRE("D12", L.weights.rows() >= 1 && L.weights.cols() >= 1);
         MATBP_REQUIRE("D12", L.bias.rows() == L.weights.rows() && L.bias.cols() == 1);
         MATBP_REQUIRE("D12", l == 0 || L.weights.cols() == m.layers[l - 1].weights.rows());
-        MATBP_REQUIRE("D10", canonical(L.activation));
+        MATBP_REQUIRE("D10", canonical(activation_registry(), L.activation.name, L.activation.params));
     }
+    MATBP_REQUIRE("D9", canonical(loss_registry(), m.loss_kind.name, m.loss_kind.params));
     MATBP_REQUIRE("D14", m.inputs.rows() == m.layers.front().weights.cols() && m.inputs.cols() >= 1);
     MATBP_REQUIRE("D14", m.targets.rows() == m.layers.back().weights.rows() && m.targets.cols() == m.inputs.cols());
 
@@ -457,11 +512,11 @@ std::string write_model(const model_spec& m) {
         const auto& L = m.layers[l];
         s += "    {\n      \"weights\": " + exact_rows(L.weights, false, "      ") + ",\n";
         s += "      \"bias\": " + exact_array(L.bias.col(0)) + ",\n";
-        s += "      \"activation\": " + activation_text(L.activation) + "\n";
+        s += "      \"activation\": " + member_text(activation_registry(), L.activation.name, L.activation.params) + "\n";
         s += l + 1 < m.layers.size() ? "    },\n" : "    }\n";
     }
     s += "  ],\n";
-    s += "  \"loss\": " + json::quote(to_string(m.loss_kind)) + ",\n";
+    s += "  \"loss\": " + member_text(loss_registry(), m.loss_kind.name, m.loss_kind.params) + ",\n";
     s += "  \"reduction\": " + json::quote(to_string(m.red)) + ",\n";
     s += "  \"inputs\": " + exact_rows(m.inputs, true, "  ") + ",\n";
     s += "  \"targets\": " + exact_rows(m.targets, true, "  ") + "\n}\n";

@@ -6,7 +6,7 @@
 //   {
 //     "format": "matbp/1",                                   required
 //     "layers": [ {"weights": W, "bias": b, "activation": f}, … ],   at least one layer
-//     "loss": "squared_error" | "mse" | "softmax_cross_entropy",     default squared_error
+//     "loss": L,                                             default "squared_error"
 //     "reduction": "mean" | "sum",                           default mean
 //     "inputs":  X,                                          n rows of m₀ values (batch first)
 //     "targets": Y,                                          n rows of m_k values
@@ -14,10 +14,12 @@
 //   }
 //   W of layer l: m_l rows of m_{l−1} values (PyTorch's nn.Linear.weight); b: m_l values.
 //   Every width and n are ≥ 1; rows are not ragged; widths chain.
-//   f: a name, or an object {"name": …, parameters}: identity, relu, leaky_relu
-//   ("negative_slope", default below), softsign, polynomial ("coefficients": c₀, c₁, …, at least
-//   one), and, not over ℚ, logistic (alias sigmoid), tanh, softplus. Names are case-sensitive.
-//   Unknown keys are errors, so a misspelt key never falls back to a default.
+//   f and L: a name, or an object {"name": …, parameters}, from the activation registry
+//   (activation.hpp: identity, relu, leaky_relu, hardtanh, softsign, polynomial, and, not over ℚ,
+//   logistic, tanh, softplus) and the loss registry (loss.hpp: squared_error, mse, huber, l1,
+//   softmax_cross_entropy). Each member's parameters, their defaults and their checks come from
+//   its registry entry (registry.hpp). Names are case-sensitive. Unknown keys are errors, so a
+//   misspelt key never falls back to a default.
 //
 // Numbers. A JSON number means the IEEE double nearest to its decimal text (glibc's strtod_l,
 // which rounds correctly, in the C locale whatever the caller's), taken exactly: 0.1 is 3602879701896397/2^55, what a PyTorch float64 model holds;
@@ -26,11 +28,14 @@
 //
 // leaky_relu's default negative_slope is to_exact(0.01), the double PyTorch's default 0.01
 // denotes, not 1/100: a model that omits the slope means what PyTorch computes, and omitting it
-// means the same as writing the JSON number 0.01. Write "1/100" to get 1/100.
-// (leaky_relu_fn's own default in activation.hpp is 1/100.)
+// means the same as writing the JSON number 0.01. Write "1/100" to get 1/100. (The registry holds
+// this default once; leaky_relu_fn's C++ default is the same value.)
 //
-// Errors are input_error (json.hpp) naming the JSON path of the offending value:
+// Errors are input_error (error.hpp) naming the JSON path of the offending value:
 //   layers[1].weights[0][3]: expected a number or an exact string, got true
+// Over max_parameters or syntax.max_bytes, resource_error (resource::parameters, ::file_bytes):
+// limits a caller raises for a larger model, not faults of the text. The other limits are
+// bounds of the format: input_error.
 //
 // Usage (tests/model_test.cpp, case usage_example_of_model_hpp):
 //   matbp::model_spec m = matbp::read_model_file("tests/data/models/exact_mixed.json");
@@ -40,6 +45,7 @@
 #include "matbp/convert.hpp"
 #include "matbp/json.hpp"
 #include "matbp/network.hpp"
+#include "matbp/registry.hpp"
 #include "matbp/scalar.hpp"
 
 #include <cstddef>
@@ -62,15 +68,31 @@ struct model_limits {
     json::limits syntax;                        ///< max_bytes also bounds what a file read takes
 };
 
-/// D10 an activation by name; the parameters apply to leaky_relu and polynomial only.
+/// D10 an activation as a model names it: its canonical registry name and every parameter value
+/// in its entry's order, defaults filled in (polynomial: the coefficients, c₀ first).
 struct activation_spec {
-    std::string name;             ///< canonical: identity relu leaky_relu softsign polynomial logistic tanh softplus
-    exact negative_slope;         ///< leaky_relu; 0 otherwise
-    std::vector<exact> coefficients;  ///< polynomial, c₀ first; empty otherwise
-    /// logistic, tanh or softplus: no exact evaluation (C2).
-    bool transcendental() const;
+    std::string name = "identity";
+    std::vector<exact> params;
+    /// Its registry entry. Requires: name is a canonical activation name.
+    const function_info& info() const;
+    /// Not exact over ℚ (logistic, tanh, softplus; C2).
+    bool transcendental() const { return !info().exact_evaluation; }
     friend bool operator==(const activation_spec&, const activation_spec&) = default;
 };
+
+/// D9 a loss as a model names it: its canonical registry name and parameter values.
+struct loss_spec {
+    std::string name = "squared_error";
+    std::vector<exact> params;
+    /// Its registry entry. Requires: name is a canonical loss name.
+    const function_info& info() const;
+    friend bool operator==(const loss_spec&, const loss_spec&) = default;
+};
+inline std::string to_string(const loss_spec& l) { return l.name; }
+
+/// The spec of an activation or a loss: its registry name and parameter values.
+activation_spec to_spec(const activation<exact>& f);
+loss_spec to_spec(const loss_function<exact>& l);
 
 struct layer_spec {
     matrix<exact> weights;  ///< Wˡ, m_l × m_{l−1}
@@ -82,27 +104,29 @@ struct layer_spec {
 /// A model as read: scalar-independent, every number exact.
 struct model_spec {
     std::vector<layer_spec> layers;
-    loss loss_kind = loss::squared_error;
+    loss_spec loss_kind;
     reduction red = reduction::mean;
     matrix<exact> inputs;   ///< X, m₀ × n: samples as columns (the JSON's n × m₀, transposed)
     matrix<exact> targets;  ///< Y, m_k × n
     friend bool operator==(const model_spec&, const model_spec&);
 };
 
-/// The model a matbp/1 text describes. Throws input_error naming the JSON path.
+/// The model a matbp/1 text describes. Throws input_error naming the JSON path (resource_error
+/// over max_parameters or syntax.max_bytes).
 model_spec read_model(std::string_view json_text, const model_limits& limits = {});
 
-/// The same from a file. Errors (input_error, message prefixed with the file name): a missing,
-/// unreadable or empty file, a directory, a file larger than limits.syntax.max_bytes (at most
-/// max_bytes + 1 bytes are read, so /dev/zero or a pipe cannot hang it).
+/// The same from a file. Errors (message prefixed with the file name): input_error for a missing,
+/// unreadable or empty file, a directory; resource_error (resource::file_bytes) for a file larger
+/// than limits.syntax.max_bytes (at most max_bytes + 1 bytes are read, so /dev/zero or a pipe
+/// cannot hang it).
 model_spec read_model_file(const std::string& path, const model_limits& limits = {});
 
 /// Canonical matbp/1 text of m: every number an exact string "p/q" or "p", every default
 /// written out. read_model(write_model(m)) == m, reading with a size limit (syntax.max_bytes)
 /// large enough for the written text, which can be longer than the text first read.
 /// Requires: m satisfies the shape conditions read_model checks (D12, D14), and each activation
-/// is as read_model builds it: a canonical name, a slope only for leaky_relu, coefficients (at
-/// least one) only for polynomial (D10).
+/// and the loss are as read_model builds them: a canonical registry name with its parameter
+/// values, which pass the entry's check (D9, D10).
 std::string write_model(const model_spec& m);
 
 /// Gradients written by another implementation: {"layers": [{"weights": [[…]], "bias": […]}, …]}

@@ -6,12 +6,11 @@
 //   D12  Depth k ≥ 1, widths m₀ … m_k ≥ 1, Wˡ ∈ ℝ^{m_l×m_{l−1}} (row = output unit, PyTorch's
 //        nn.Linear.weight layout), bˡ ∈ ℝ^{m_l}, activation fˡ. Forward pass a⁰ = x,
 //        zˡ = Wˡaˡ⁻¹ + bˡ, aˡ = f⃗ˡ(zˡ), l = 1 … k.
-//   D13  c = ℓ(aᵏ) with ℓ the squared error of D9.
+//   D13  c = ℓ_y(aᵏ) with ℓ a loss of the registry (D9, loss.hpp); the paper's is the squared error.
 //   D14  Samples as columns: A⁰ = X ∈ ℝ^{m₀×n}, Zˡ = WˡAˡ⁻¹ + bˡ1ₙᵀ, Aˡ = f⃗ˡ(Zˡ);
-//        C = (1/n) Σᵢ ½‖aᵏᵢ − yᵢ‖² (reduction mean) or Σᵢ ½‖aᵏᵢ − yᵢ‖² (reduction sum).
-//        Beyond the paper, for the oracle: loss mse, PyTorch's nn.MSELoss, Σ (aᵏ − y)² over all
-//        entries, divided by n·m_k for mean; loss softmax_cross_entropy, PyTorch's CrossEntropyLoss
-//        on logits aᵏ with probability targets, −Σⱼ yⱼ log softmax(aᵏ)ⱼ per sample (C2; not over ℚ).
+//        C = ρ Σᵢ ℓ_{yᵢ}(aᵏᵢ) with ρ = 1 (reduction sum) or, for mean, 1/n (losses averaged over
+//        samples: squared_error, softmax_cross_entropy) or 1/(n·m_k) (averaged over entries,
+//        as PyTorch does: mse, huber, l1).
 //
 // Notation → C++: Wˡ ↦ net.layers[l−1].W, bˡ ↦ net.layers[l−1].b (an m_l × 1 matrix),
 // fˡ ↦ net.layers[l−1].f, zˡ ↦ fwd.z[l], aˡ ↦ fwd.a[l] (fwd.z[0] is empty), k ↦ net.depth().
@@ -25,6 +24,7 @@
 #include "matbp/contract.hpp"
 #include "matbp/convert.hpp"
 #include "matbp/elementary.hpp"
+#include "matbp/loss.hpp"
 #include "matbp/scalar.hpp"
 
 #include <functional>
@@ -32,14 +32,6 @@
 #include <vector>
 
 namespace matbp {
-
-enum class reduction { mean, sum };
-enum class loss { squared_error, mse, softmax_cross_entropy };
-
-inline std::string to_string(reduction r) { return r == reduction::mean ? "mean" : "sum"; }
-inline std::string to_string(loss l) {
-    return l == loss::squared_error ? "squared_error" : l == loss::mse ? "mse" : "softmax_cross_entropy";
-}
 
 template <scalar T>
 struct layer {
@@ -117,80 +109,43 @@ forward_values<T> forward(const mlp<T>& net, const matrix<T>& x) {
     return forward_batch(net, x);
 }
 
-/// D13 c = ℓ(aᵏ) = ½‖aᵏ − y‖².
+/// D13 c = ℓ_y(aᵏ) (by default the squared error ½‖aᵏ − y‖², D9).
 /// Requires: x is m₀ × 1, y is m_k × 1.
 template <scalar T>
-T sample_cost(const mlp<T>& net, const matrix<T>& x, const matrix<T>& y) {
+T sample_cost(const mlp<T>& net, const matrix<T>& x, const matrix<T>& y,
+                      const loss_function<T>& ell = squared_error_loss{}) {
     MATBP_REQUIRE("D13", y.cols() == 1 && y.rows() == net.width(net.depth()));
     const auto fwd = forward(net, x);
-    return squared_error<T>(fwd.a.back(), y)(0, 0);
+    return sample_cost(ell, fwd.a.back(), y);
 }
 
-/// softmax of each column, exp(aᵢ − max) / Σⱼ exp(aⱼ − max) (the max is not subtracted for intervals,
-/// where it would only widen the enclosure).
+/// D14 the batch cost ρ Σᵢ ℓ_{yᵢ}(aᵢ) of output activations A (m_k × n) against targets Y.
+/// Requires: A and Y have one shape with n ≥ 1 columns.
 template <scalar T>
-    requires transcendental_capable<T>
-matrix<T> softmax_columns(const matrix<T>& A) {
-    using std::exp;
-    matrix<T> S(A.rows(), A.cols());
-    for (Eigen::Index j = 0; j < A.cols(); ++j) {
-        T mx = A(0, j);
-        if constexpr (!interval_type<T>)
-            for (Eigen::Index i = 1; i < A.rows(); ++i) mx = A(i, j) > mx ? A(i, j) : mx;
-        T sum(0);
-        for (Eigen::Index i = 0; i < A.rows(); ++i) {
-            S(i, j) = exp(T(A(i, j) - mx));
-            sum += S(i, j);
-        }
-        for (Eigen::Index i = 0; i < A.rows(); ++i) S(i, j) = T(S(i, j) / sum);
-    }
-    return S;
-}
-
-/// D14 the batch cost of output activations A (m_k × n) against targets Y.
-/// Requires: A and Y have one shape with n ≥ 1 columns; softmax_cross_entropy only for
-/// transcendental_capable T (a compile-time condition).
-template <scalar T>
-T cost_of_outputs(const matrix<T>& A, const matrix<T>& Y, loss kind, reduction red) {
+T cost_of_outputs(const matrix<T>& A, const matrix<T>& Y, const loss_function<T>& ell, reduction red) {
     MATBP_REQUIRE("D14", A.rows() == Y.rows() && A.cols() == Y.cols() && A.cols() >= 1);
-    const T n(static_cast<long>(A.cols()));
     T c(0);
-    if (kind == loss::squared_error) {
-        for (Eigen::Index j = 0; j < A.cols(); ++j)
-            for (Eigen::Index i = 0; i < A.rows(); ++i) c += T(A(i, j) - Y(i, j)) * T(A(i, j) - Y(i, j));
-        c = T(c / T(2));
-        return red == reduction::mean ? T(c / n) : c;
-    }
-    if (kind == loss::mse) {
-        for (Eigen::Index j = 0; j < A.cols(); ++j)
-            for (Eigen::Index i = 0; i < A.rows(); ++i) c += T(A(i, j) - Y(i, j)) * T(A(i, j) - Y(i, j));
-        return red == reduction::mean ? T(c / T(n * T(static_cast<long>(A.rows())))) : c;
-    }
-    if constexpr (transcendental_capable<T>) {
-        using std::log;
-        const matrix<T> S = softmax_columns(A);
-        for (Eigen::Index j = 0; j < A.cols(); ++j)
-            for (Eigen::Index i = 0; i < A.rows(); ++i) c -= T(Y(i, j) * T(log(S(i, j))));
-        return red == reduction::mean ? T(c / n) : c;
-    } else {
-        MATBP_REQUIRE("C2", kind != loss::softmax_cross_entropy);
-        return c;
-    }
+    for (Eigen::Index j = 0; j < A.cols(); ++j) c += sample_cost(ell, matrix<T>(A.col(j)), matrix<T>(Y.col(j)));
+    return T(c * reduction_scale<T>(ell, red, A.cols(), A.rows()));
 }
 
 /// D14 batch cost C.
 /// Requires: X is m₀ × n, Y is m_k × n, n ≥ 1.
 template <scalar T>
 T batch_cost(const mlp<T>& net, const matrix<T>& X, const matrix<T>& Y, reduction red,
-             loss kind = loss::squared_error) {
+             const loss_function<T>& ell = squared_error_loss{}) {
+    MATBP_REQUIRE("D14", well_formed(net));
     MATBP_REQUIRE("D14", Y.rows() == net.width(net.depth()) && Y.cols() == X.cols());
-    return cost_of_outputs(forward_batch(net, X).a.back(), Y, kind, red);
+    return cost_of_outputs(forward_batch(net, X).a.back(), Y, ell, red);
 }
 
-/// D11 a unit whose potential is at a kink of its activation: layer l (1-based, as in the
-/// statements), sample (column), unit (row), all as the JSON arrays index them except layer.
+/// D11 a unit whose potential is at a kink of its activation (site activation), or an output
+/// unit at a kink of the loss (site loss, l1 at a zero residual; layer k): layer l (1-based, as in
+/// the statements), sample (column), unit (row), all as the JSON arrays index them except layer.
+enum class kink_site { activation, loss };
 struct kink {
     Eigen::Index layer, sample, unit;
+    kink_site site = kink_site::activation;
     friend bool operator==(const kink&, const kink&) = default;
 };
 
@@ -207,20 +162,16 @@ std::vector<kink> find_kinks(const mlp<T>& net, const forward_values<T>& fwd) {
     return out;
 }
 
-/// An exact activation with its parameters converted to U (rounded, or enclosed for intervals).
-template <scalar U>
-activation<U> convert_activation(const activation<exact>& f) {
-    return std::visit(
-        [](const auto& g) -> activation<U> {
-            using G = std::decay_t<decltype(g)>;
-            if constexpr (std::same_as<G, leaky_relu_fn<exact>>) return leaky_relu_fn<U>{from_exact<U>(g.negative_slope)};
-            else if constexpr (std::same_as<G, polynomial_fn<exact>>) {
-                polynomial_fn<U> p;
-                for (const auto& c : g.coefficients) p.coefficients.push_back(from_exact<U>(c));
-                return p;
-            } else return g;
-        },
-        f);
+/// D11 for the loss: every (sample, output unit) whose value is (may be) at a kink of ℓ, as kinks
+/// of site loss at layer k. Requires: A and Y have one shape.
+template <scalar T>
+std::vector<kink> find_loss_kinks(const loss_function<T>& ell, const matrix<T>& A, const matrix<T>& Y, Eigen::Index k) {
+    MATBP_REQUIRE("D11", A.rows() == Y.rows() && A.cols() == Y.cols());
+    std::vector<kink> out;
+    for (Eigen::Index j = 0; j < A.cols(); ++j)
+        for (Eigen::Index i = 0; i < A.rows(); ++i)
+            if (loss_kink_at(ell, A(i, j), Y(i, j))) out.push_back({k, j, i, kink_site::loss});
+    return out;
 }
 
 /// An exact network with every parameter converted to U (rounded, or enclosed for intervals).

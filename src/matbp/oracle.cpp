@@ -4,6 +4,7 @@
 #include "matbp/convert.hpp"
 #include "matbp/dyadic.hpp"
 
+#include <algorithm>
 #include <bit>
 #include <chrono>
 #include <cmath>
@@ -27,8 +28,8 @@ std::string arith_spec::str() const {
 
 arith_spec parse_arith(std::string_view text) {
     auto bad = [&](const std::string& why) -> input_error {
-        return input_error("--arith", 0, 0, json::quote(text) + ": " + why +
-                                                 " (expected exact, double, real:BITS or interval:BITS)");
+        return input_error("arith", 0, 0, json::quote(text) + ": " + why +
+                                                " (expected exact, double, real:BITS or interval:BITS)");
     };
     if (text == "exact") return {arith_spec::kind::exact, 0};
     if (text == "double") return {arith_spec::kind::float64, 0};
@@ -48,7 +49,7 @@ arith_spec parse_arith(std::string_view text) {
 }
 
 bool model_is_exact(const model_spec& model) {
-    if (model.loss_kind == loss::softmax_cross_entropy) return false;
+    if (!model.loss_kind.info().exact_evaluation) return false;
     for (const auto& L : model.layers)
         if (L.activation.transcendental()) return false;
     return true;
@@ -63,28 +64,26 @@ arith_spec default_arith(const model_spec& model) {
 namespace {
 
 template <scalar T>
+std::vector<T> converted(const std::vector<exact>& params) {
+    std::vector<T> out;
+    for (const auto& p : params) out.push_back(from_exact<T>(p));
+    return out;
+}
+
+/// Layer l's activation over T, from the registry; an unsupported_error for one that T cannot evaluate.
+template <scalar T>
 activation<T> build_activation(const activation_spec& a, std::size_t layer) {
-    const std::string& n = a.name;
-    if (n == "identity") return identity_fn{};
-    if (n == "relu") return relu_fn{};
-    if (n == "leaky_relu") return leaky_relu_fn<T>{from_exact<T>(a.negative_slope)};
-    if (n == "softsign") return softsign_fn{};
-    if (n == "polynomial") {
-        polynomial_fn<T> p;
-        for (const auto& c : a.coefficients) p.coefficients.push_back(from_exact<T>(c));
-        return p;
-    }
-    if constexpr (transcendental_capable<T>) {
-        if (n == "logistic") return logistic_fn{};
-        if (n == "tanh") return tanh_fn{};
-        if (n == "softplus") return softplus_fn{};
-    } else {
-        if (n == "logistic" || n == "tanh" || n == "softplus")
-            throw input_error("layers[" + std::to_string(layer) + "].activation", 0, 0,
-                              n + " has no exact evaluation over the rationals; use --arith interval:256 "
-                                  "(certified enclosures) or --arith real:256");
-    }
-    throw input_error("layers[" + std::to_string(layer) + "].activation", 0, 0, "unknown activation " + n);
+    if (auto f = make_activation<T>(a.name, converted<T>(a.params))) return *f;
+    throw unsupported_error(unsupported_error::feature::exact_evaluation, "layers[" + std::to_string(layer) + "].activation",
+                            a.name + " has no exact evaluation over the rationals");
+}
+
+/// The model's loss over T, from the registry; an unsupported_error for one that T cannot evaluate.
+template <scalar T>
+loss_function<T> loss_over(const loss_spec& l) {
+    if (auto f = make_loss<T>(l.name, converted<T>(l.params))) return *f;
+    throw unsupported_error(unsupported_error::feature::exact_evaluation, "loss",
+                            l.name + " has no exact evaluation over the rationals");
 }
 
 template <class T>
@@ -99,15 +98,17 @@ template <class T>
 std::pair<exact, exact> range_of(const T& x) {
     if constexpr (exact_field<T>) return {x, x};
     else if constexpr (std::same_as<T, double>) {
-        if (!std::isfinite(x)) throw std::runtime_error("a result overflowed in double arithmetic; use --arith exact or interval:BITS");
+        if (!std::isfinite(x))
+            throw resource_error(resource::precision, "", "a result overflowed the range of double arithmetic");
         return {to_exact(x), to_exact(x)};
     } else if constexpr (std::same_as<T, real>) {
-        if (!mpfr_number_p(x.backend().data())) throw std::runtime_error("a result is not finite in real arithmetic");
+        if (!mpfr_number_p(x.backend().data()))
+            throw resource_error(resource::precision, "", "a result is not finite in real arithmetic");
         const exact e = exact_value(x);
         return {e, e};
     } else {
         if (!mpfr_number_p(bmp::lower(x).backend().data()) || !mpfr_number_p(bmp::upper(x).backend().data()))
-            throw std::runtime_error("an enclosure is unbounded; use more --arith interval bits");
+            throw resource_error(resource::precision, "", "an enclosure is unbounded at this interval precision");
         return {lower_exact(x), upper_exact(x)};
     }
 }
@@ -127,11 +128,11 @@ std::size_t bits_of(const exact& q) {
     return std::max(nb, static_cast<std::size_t>(bmp::msb(bmp::denominator(q)) + 1));
 }
 
-/// How many times an activation can multiply the bit size of its argument.
+/// How many times layer l's activation (1-based) can multiply the bit size of its argument
+/// (growth_of; 1 for an activation with no exact evaluation, which never runs exactly).
 std::size_t size_factor(const activation_spec& a) {
-    if (a.name == "polynomial") return std::max<std::size_t>(1, a.coefficients.size() - 1);
-    if (a.name == "softsign") return 2;
-    return 1;
+    if (a.transcendental()) return 1;
+    return growth_of<exact>(build_activation<exact>(a, 0));
 }
 
 /// The resource limits as a check of one stage: throws resource_error past the time budget or
@@ -139,26 +140,28 @@ std::size_t size_factor(const activation_spec& a) {
 class limits_check {
 public:
     limits_check(const model_spec& model, const resource_limits& limits)
-        : model_(model), limits_(limits), start_(std::chrono::steady_clock::now()) {}
+        : model_(model), limits_(limits), start_(std::chrono::steady_clock::now()) {
+        for (const auto& L : model.layers) growth_.push_back(size_factor(L.activation));
+    }
     void operator()(const char* stage, Eigen::Index l, std::size_t bits) const {
         const std::string where = "layers[" + std::to_string(l - 1) + "] (" + stage + "s of layer " + std::to_string(l) + ")";
         if (limits_.max_seconds > 0 &&
             std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count() > limits_.max_seconds)
-            throw resource_error(where + ": the time budget of " + std::to_string(limits_.max_seconds) + " s is spent (--time-limit)");
+            throw resource_error(resource::time, "", where + ": the time budget of " + std::to_string(limits_.max_seconds) + " s is spent");
         const auto& act = model_.layers[static_cast<std::size_t>(l - 1)].activation;
-        const std::size_t factor = std::string(stage) == "potential" ? size_factor(act) : 1;
+        const std::size_t factor = std::string(stage) == "potential" ? growth_[static_cast<std::size_t>(l - 1)] : 1;
         if (bits > limits_.max_bits || bits * factor > limits_.max_bits)
-            throw resource_error(where + ": numbers of " + std::to_string(bits) + " bits" +
+            throw resource_error(resource::bits, "", where + ": numbers of " + std::to_string(bits) + " bits" +
                                  (factor > 1 ? ", about " + std::to_string(bits * factor) + " after the " + act.name + " activation"
                                              : std::string()) +
                                  ", over the limit of " + std::to_string(limits_.max_bits) +
-                                 " bits (--max-bits); exact sizes grow with depth and polynomial degree: raise "
-                                 "--max-bits or use --arith interval:256");
+                                 " bits; exact sizes grow with depth and polynomial degree");
     }
 
 private:
     const model_spec& model_;
     resource_limits limits_;
+    std::vector<std::size_t> growth_;  ///< per layer: size_factor of its activation
     std::chrono::steady_clock::time_point start_;
 };
 
@@ -178,11 +181,7 @@ gradient_reference compute(const model_spec& model, const arith_spec& arith, con
     const limits_check check(model, limits);
     const layer_observer<T> observe = limits_observer<T>(check);
     const matrix<T> X = from_exact<T>(model.inputs), Y = from_exact<T>(model.targets);
-    if constexpr (exact_field<T>)
-        if (model.loss_kind == loss::softmax_cross_entropy)
-            throw input_error("loss", 0, 0,
-                              "softmax_cross_entropy has no exact evaluation over the rationals; use --arith "
-                              "interval:256 (certified enclosures) or --arith real:256");
+    const loss_function<T> ell = loss_over<T>(model.loss_kind);
     std::string engine = exact_field<T> ? "rational" : arith.k == arith_spec::kind::interval ? "interval"
                          : arith.k == arith_spec::kind::real                               ? "real"
                                                                                            : "double";
@@ -191,20 +190,21 @@ gradient_reference compute(const model_spec& model, const arith_spec& arith, con
         // The exact fast path (dyadic.hpp) when the model allows it; the same values.
         const size_observer sizes = check;
         const unsigned threads = limits.threads ? limits.threads : std::max(1u, std::thread::hardware_concurrency());
-        if (auto fast = dyadic_backprop(net, X, Y, model.loss_kind, model.red, &sizes, threads)) {
+        if (auto fast = dyadic_backprop(net, X, Y, ell, model.red, &sizes, threads)) {
             g = std::move(*fast);
             engine = "dyadic";
         } else {
-            g = backprop(net, X, Y, model.loss_kind, model.red, &observe);
+            g = backprop(net, X, Y, ell, model.red, &observe);
         }
     } else {
-        g = backprop(net, X, Y, model.loss_kind, model.red, &observe);
+        g = backprop(net, X, Y, ell, model.red, &observe);
     }
     const Eigen::Index k = net.depth(), n = X.cols();
     // The forward values, only needed to trace kink dependence (none without kinks).
     const auto fwd = g.kinks.empty() ? forward_values<T>{} : forward_batch(net, X);
-    // Which δ entries depend on the kink convention (D11): a unit at a kink, and every unit that
-    // a dependent one reaches backwards through a nonzero weight and a nonzero derivative.
+    // Which δ entries depend on the kink convention (D11): a unit at a kink (of its activation, or
+    // of the loss at an output unit), and every unit that a dependent one reaches backwards
+    // through a nonzero weight and a nonzero derivative.
     std::vector<Eigen::Matrix<bool, Eigen::Dynamic, Eigen::Dynamic>> dep(k + 1);
     for (Eigen::Index l = 1; l <= k; ++l) dep[l] = Eigen::Matrix<bool, Eigen::Dynamic, Eigen::Dynamic>::Constant(net.width(l), n, false);
     for (const auto& kk : g.kinks) dep[kk.layer](kk.unit, kk.sample) = true;
@@ -256,6 +256,15 @@ template mlp<exact> build_network<exact>(const model_spec&);
 template mlp<double> build_network<double>(const model_spec&);
 template mlp<real> build_network<real>(const model_spec&);
 template mlp<interval> build_network<interval>(const model_spec&);
+
+template <scalar T>
+loss_function<T> build_loss(const model_spec& model) {
+    return loss_over<T>(model.loss_kind);
+}
+template loss_function<exact> build_loss<exact>(const model_spec&);
+template loss_function<double> build_loss<double>(const model_spec&);
+template loss_function<real> build_loss<real>(const model_spec&);
+template loss_function<interval> build_loss<interval>(const model_spec&);
 
 gradient_reference compute_gradients(const model_spec& model, const arith_spec& arith, const resource_limits& limits) {
     switch (arith.k) {
@@ -331,6 +340,20 @@ std::uint64_t ulp_distance_to_range(const exact& g, const exact& lo, const exact
 
 namespace {
 
+/// √q rounded to double (within an ulp or two): q scaled by 4^−e into [1/4, 4) first, so that
+/// neither q nor √q has to fit in a double on the way; +Inf only when √q itself is beyond the
+/// double range.
+double sqrt_to_double(const exact& q) {
+    if (q == 0) return 0;
+    const auto& n = bmp::numerator(q);
+    const auto& d = bmp::denominator(q);
+    const long e = (static_cast<long>(bmp::msb(n)) - static_cast<long>(bmp::msb(d))) / 2;
+    exact scaled = q;
+    if (e > 0) scaled /= exact(bmp::mpz_int(1) << static_cast<unsigned>(2 * e));
+    if (e < 0) scaled *= exact(bmp::mpz_int(1) << static_cast<unsigned>(-2 * e));
+    return std::ldexp(std::sqrt(to_double(scaled)), static_cast<int>(std::clamp(e, -100000L, 100000L)));
+}
+
 tensor_check check_tensor(const std::string& name, const tensor_range& ref, const matrix<exact>& got,
                           const check_options& opt) {
     tensor_check t;
@@ -352,22 +375,20 @@ tensor_check check_tensor(const std::string& name, const tensor_range& ref, cons
             const exact mid = (lo + hi) / 2;
             err2 += abs_err * abs_err;
             ref2 += mid * mid;
-            const double ae = to_double(abs_err);
-            t.max_abs_error = std::max(t.max_abs_error, ae);
-            if (first || ulps > t.worst_ulps || (ulps == t.worst_ulps && ae > t.worst_abs_error)) {
+            if (abs_err > t.max_abs_error_exact) t.max_abs_error_exact = abs_err;
+            if (first || ulps > t.worst_ulps || (ulps == t.worst_ulps && abs_err > t.worst_abs_error_exact)) {
                 first = false;
                 t.worst_ulps = ulps;
-                t.worst_abs_error = ae;
+                t.worst_abs_error_exact = abs_err;
                 t.worst_row = i;
                 t.worst_col = j;
             }
         }
-    if (ref2 == 0) {
-        t.relative = false;
-        t.normwise_rel = std::sqrt(to_double(err2));
-    } else {
-        t.normwise_rel = std::sqrt(to_double(err2 / ref2));
-    }
+    t.worst_abs_error = to_double(t.worst_abs_error_exact);
+    t.max_abs_error = to_double(t.max_abs_error_exact);
+    t.relative = ref2 != 0;
+    t.normwise_squared = t.relative ? exact(err2 / ref2) : err2;
+    t.normwise_rel = sqrt_to_double(t.normwise_squared);
     t.pass = t.normwise_rel <= opt.max_rel_or_default() && (!opt.max_ulps || t.worst_ulps <= *opt.max_ulps);
     return t;
 }
@@ -382,6 +403,10 @@ check_report check_gradients(const gradient_reference& ref,
     r.max_rel = options.max_rel_or_default();
     r.max_ulps = options.max_ulps;
     r.format = options.format;
+    r.strict_kinks = options.strict_kinks;
+    r.arith = ref.arith;
+    r.engine = ref.engine;
+    r.kinks = ref.kinks.size();
     for (std::size_t l = 0; l < reported.size(); ++l) {
         MATBP_REQUIRE("C1", reported[l].first.rows() == ref.weights[l].lo.rows() &&
                                 reported[l].first.cols() == ref.weights[l].lo.cols() &&

@@ -25,6 +25,7 @@
 //   auto report = matbp::check_gradients(ref, matbp::read_gradients_file("torch.json", model), {});
 //   report.pass
 
+#include "matbp/error.hpp"
 #include "matbp/model.hpp"
 #include "matbp/network.hpp"
 #include "matbp/scalar.hpp"
@@ -46,16 +47,21 @@ struct arith_spec {
 };
 
 /// "exact", "double", "real:BITS", "interval:BITS" with 2 ≤ BITS ≤ 1'000'000.
-/// Throws input_error (path "--arith") otherwise.
+/// Throws input_error (path "arith") otherwise.
 arith_spec parse_arith(std::string_view text);
 
 /// True iff every activation and the loss can be evaluated over ℚ.
 bool model_is_exact(const model_spec& model);
 
-/// The model's network over T (exact: every activation rational-closed, else input_error naming
-/// the layer). Instantiated for exact, double, real and interval.
+/// The model's network over T (exact: every activation rational-closed, else unsupported_error
+/// naming the layer). Instantiated for exact, double, real and interval.
 template <scalar T>
 mlp<T> build_network(const model_spec& model);
+
+/// The model's loss over T (exact: a loss with an exact evaluation, else input_error naming
+/// "loss"). Instantiated for exact, double, real and interval.
+template <scalar T>
+loss_function<T> build_loss(const model_spec& model);
 
 /// exact where the model allows, else interval:256.
 arith_spec default_arith(const model_spec& model);
@@ -72,7 +78,7 @@ struct gradient_reference {
     /// How the values were computed: "rational" (GMP ℚ), "dyadic" (the exact fast path of
     /// dyadic.hpp: GMP integers with shared binary exponents), "interval", "real", "double".
     std::string engine;
-    loss loss_kind;
+    loss_spec loss_kind;
     reduction red;
     exact cost_lo, cost_hi;
     std::vector<tensor_range> weights, bias;  ///< index l − 1 for layer l
@@ -89,16 +95,17 @@ struct resource_limits {
                                        ///< (its result is the same for every count)
 };
 
-/// A resource limit was hit; the message names the layer, the size and the option to change.
-class resource_error : public std::runtime_error {
-public:
-    using std::runtime_error::runtime_error;
-};
+// A limit that is hit throws resource_error (error.hpp): resource::time or resource::bits, the
+// message naming the layer and the size.
 
-/// The reference gradients of a model (C1) in the given arithmetic.
+/// The reference gradients of a model (C1) in the given arithmetic. Throws unsupported_error for
+/// an exact evaluation the model does not allow (tanh, softmax_cross_entropy, …), resource_error
+/// past a limit (resource::time, resource::bits) or when the arithmetic's range or precision
+/// fails (resource::precision: a double overflowed, an enclosure became unbounded).
 ///
-/// Exact: float64-valued models with identity/ReLU/leaky ReLU and squared_error/mse take the
-/// dyadic engine (dyadic.hpp, no gcd ever), all others the rationals; the values are the same.
+/// Exact: float64-valued (dyadic) models whose activations are piecewise linear and whose loss is
+/// squared_error or mse take the dyadic engine (dyadic.hpp, no gcd ever), all others the
+/// rationals; the values are the same.
 gradient_reference compute_gradients(const model_spec& model, const arith_spec& arith,
                                      const resource_limits& limits = {});
 
@@ -114,11 +121,15 @@ struct check_options {
 
 struct tensor_check {
     std::string name;               ///< JSON path: layers[0].weights
-    Eigen::Index worst_row = 0, worst_col = 0;
+    Eigen::Index worst_row = 0, worst_col = 0;  ///< 0-based
     std::uint64_t worst_ulps = 0;   ///< among entries that do not depend on a kink (all, with strict_kinks)
-    double worst_abs_error = 0;     ///< of that entry
-    double max_abs_error = 0;       ///< over all non-kink entries
-    double normwise_rel = 0;        ///< ‖g − ref‖₂ / ‖ref‖₂ over non-kink entries (abs. when ‖ref‖ = 0)
+    double worst_abs_error = 0;     ///< of that entry (+Inf when beyond the double range)
+    double max_abs_error = 0;       ///< over all non-kink entries (+Inf when beyond the double range)
+    double normwise_rel = 0;        ///< ‖g − ref‖₂ / ‖ref‖₂ over non-kink entries (abs. when ‖ref‖ = 0);
+                                    ///< +Inf when beyond the double range
+    /// The same three exactly: the errors, and the square of the normwise error (a square root
+    /// is not rational). to_json writes these where the doubles are infinite.
+    exact worst_abs_error_exact, max_abs_error_exact, normwise_squared;
     bool relative = true;           ///< false when ‖ref‖₂ = 0 and normwise_rel is absolute
     std::size_t kink_entries = 0;   ///< entries whose reference is a convention (D11)
     std::uint64_t worst_kink_ulps = 0;
@@ -131,6 +142,10 @@ struct check_report {
     double max_rel = 0;
     std::optional<std::uint64_t> max_ulps;
     float_format format = float_format::float64;
+    bool strict_kinks = false;
+    arith_spec arith;          ///< of the reference
+    std::string engine;        ///< of the reference
+    std::size_t kinks = 0;     ///< the reference's kink count (D11)
 };
 
 /// Compares reported gradients (one (weights, bias) pair per layer, as read_gradients returns
@@ -138,6 +153,45 @@ struct check_report {
 check_report check_gradients(const gradient_reference& ref,
                              const std::vector<std::pair<matrix<exact>, matrix<exact>>>& reported,
                              const check_options& options);
+
+// ---- JSON (oracle_json.cpp, through json_writer.hpp) ----------------------------------------
+//
+// Both documents carry "format" ("matbp-gradients/1", "matbp-check/1") and "matbp_version".
+// Indices are 0-based everywhere ("layers[0]", kink layers, worst_entry).
+//
+// Values beyond the double range. Under values::float64 a reference value is written as the
+// correctly rounded double (an enclosure as its outward-rounded bounds). A value beyond the
+// double range (|v| greater than the largest finite double, whatever the rounding direction) is
+// written instead as its exact JSON string "p/q", as under values::exact, and the document's
+// "out_of_double_range" counts such values. In a check report the errors worst_abs_error,
+// max_abs_error and normwise_error are JSON numbers unless beyond the double range; then they
+// are strings: the exact "p/q" for the absolute errors and "sqrt(p/q)" for the normwise error,
+// and "out_of_double_range" counts them. So a number field that holds a string always means
+// "beyond the double range, here exactly", and no output holds inf or nan.
+
+struct json_options {
+    enum class value_format {
+        exact,    ///< "p/q" strings; an enclosure as {"lower": "p/q", "upper": "p/q"}
+        float64,  ///< correctly rounded doubles; an enclosure's bounds rounded outward
+    };
+    value_format values = value_format::exact;
+};
+
+/// The matbp-gradients/1 document of a reference.
+std::string to_json(const gradient_reference& ref, const json_options& options = {});
+/// The matbp-check/1 document of a check.
+std::string to_json(const check_report& report, const json_options& options = {});
+/// One value [lo, hi] of a reference (lo = hi: a point) as JSON text, as to_json writes it;
+/// for text output. Adds 1 to *out_of_range when it is written exactly for want of range.
+std::string value_to_json(const exact& lo, const exact& hi, const json_options& options,
+                          std::size_t* out_of_range = nullptr);
+/// One tensor of a reference (its weights, or with as_vector its bias) as JSON text, as to_json
+/// writes it.
+std::string tensor_to_json(const tensor_range& t, bool as_vector, const json_options& options,
+                           std::size_t* out_of_range = nullptr);
+
+/// The kink convention (D11) the reference follows, as written in "kink_convention".
+std::string_view kink_convention();
 
 /// Number of representable values of the format between the nearest-even roundings of a and b.
 std::uint64_t ulp_distance(const exact& a, const exact& b, float_format f);

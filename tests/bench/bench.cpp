@@ -324,7 +324,6 @@ struct workload_data {
 activation_spec activation_named(const std::string& name) {
     activation_spec a;
     a.name = name;
-    a.negative_slope = 0;
     return a;
 }
 
@@ -386,7 +385,7 @@ workload_data make_data(const workload& w, bool need_spec) {
         d.X = from_exact<double>(d.spec.inputs);
         d.Y = from_exact<double>(d.spec.targets);
     }
-    d.spec.loss_kind = loss::squared_error;
+    d.spec.loss_kind = {"squared_error", {}};
     d.spec.red = reduction::mean;
     return d;
 }
@@ -430,7 +429,7 @@ measurement measure(const workload& w, const std::string& arith, const options& 
     return in_child([&](measurement& m) {
         if (arith == "double") {
             const workload_data d = make_data(w, false);
-            time_into(m, [&] { g_sink = g_sink + backprop(d.dnet, d.X, d.Y, loss::squared_error, reduction::mean).cost; }, o);
+            time_into(m, [&] { g_sink = g_sink + backprop(d.dnet, d.X, d.Y, squared_error_loss{}, reduction::mean).cost; }, o);
         } else if (arith == "exact-alg") {
             const workload_data d = make_data(w, true);
             const mlp<exact> net = exact_network(d.spec);
@@ -438,10 +437,10 @@ measurement measure(const workload& w, const std::string& arith, const options& 
         } else if (arith == "exact-dyadic") {
             const workload_data d = make_data(w, true);
             const mlp<exact> net = exact_network(d.spec);
-            if (!dyadic_backprop(net, d.spec.inputs, d.spec.targets, loss::squared_error, reduction::mean))
+            if (!dyadic_backprop(net, d.spec.inputs, d.spec.targets, squared_error_loss{}, reduction::mean))
                 throw std::runtime_error("dyadic_backprop does not apply to this network");
             time_into(m, [&] {
-                g_sink = g_sink + static_cast<double>(dyadic_backprop(net, d.spec.inputs, d.spec.targets, loss::squared_error,
+                g_sink = g_sink + static_cast<double>(dyadic_backprop(net, d.spec.inputs, d.spec.targets, squared_error_loss{},
                                                                       reduction::mean)->dW.size());
             }, o);
         } else if (arith == "exact-fast" || arith == "exact-fast-2t") {
@@ -452,10 +451,10 @@ measurement measure(const workload& w, const std::string& arith, const options& 
             if (!fast) throw std::runtime_error("dyadic_network does not apply to this network");
             const unsigned threads = arith == "exact-fast" ? 1 : 2;
             time_into(m, [&] {
-                g_sink = g_sink + static_cast<double>(fast->gradients(d.X, d.Y, loss::squared_error, reduction::mean, threads).dW.size());
+                g_sink = g_sink + static_cast<double>(fast->gradients(d.X, d.Y, squared_error_loss{}, reduction::mean, threads).dW.size());
             }, o);
             // The same values as the rational algorithm (outside the timing).
-            const auto g = fast->gradients(d.X, d.Y, loss::squared_error, reduction::mean, threads).to_exact();
+            const auto g = fast->gradients(d.X, d.Y, squared_error_loss{}, reduction::mean, threads).to_exact();
             const auto a = backprop(exact_network(d.spec), d.spec.inputs, d.spec.targets);
             bool same = g.cost == a.cost;
             for (std::size_t l = 1; l < a.dW.size(); ++l) same = same && g.dW[l] == a.dW[l] && g.db[l] == a.db[l];
@@ -477,7 +476,7 @@ measurement measure(const workload& w, const std::string& arith, const options& 
             if (arith == "exact") {
                 const auto t_check = clk::now();
                 // The double path against the exact reference: `matbp check`'s verdict.
-                const auto g = backprop(d.dnet, d.X, d.Y, loss::squared_error, reduction::mean);
+                const auto g = backprop(d.dnet, d.X, d.Y, squared_error_loss{}, reduction::mean);
                 const auto rep = check_gradients(*ref, as_reported(g), {});
                 m.extra["double_passes_check"] = rep.pass ? "yes" : "NO";
                 std::size_t nb = 0, db = 0;
@@ -792,7 +791,7 @@ int main(int argc, char** argv) {
         progress("matbp check (exact) on 16-16-16-4 x 8");
         check_m = in_child([&](measurement& m) {
             const workload_data d = make_data(gc, true);
-            const auto reported = as_reported(backprop(d.dnet, d.X, d.Y, loss::squared_error, reduction::mean));
+            const auto reported = as_reported(backprop(d.dnet, d.X, d.Y, squared_error_loss{}, reduction::mean));
             bool pass = false;
             time_into(m, [&] {
                 const auto ref = compute_gradients(d.spec, parse_arith("exact"), bench_limits());

@@ -1,9 +1,12 @@
 // The oracle called from another project's test, through the installed package: a 2-layer exact
 // network, backprop (C1) and backprop_by_induction (T1), every proof step checked exactly, and
-// gradient entries compared with values worked out by hand. Exit 0 iff everything agrees.
+// gradient entries compared with values worked out by hand; the JSON writer and version() linked
+// from the installed library. Exit 0 iff everything agrees.
 #include "matbp/backprop.hpp"
 #include "matbp/dyadic.hpp"
 #include "matbp/induction.hpp"
+#include "matbp/json_writer.hpp"
+#include "matbp/version.hpp"
 
 #include <iostream>
 
@@ -66,11 +69,17 @@ int main() {
     const auto fast = matbp::dyadic_network::from(dnet);
     check(fast.has_value(), "dyadic_network takes a float64 identity net");
     if (fast) {
-        const auto d = fast->gradients(xd, yd, matbp::loss::mse, matbp::reduction::mean, 2);
+        const auto d = fast->gradients(xd, yd, matbp::mse_loss{}, matbp::reduction::mean, 2);
         check(d.cost == exact(49, 16), "fast path cost == 49/16");
         check(d.scale * d.dW[1](0, 1) == -7, "fast path dW(0,1) == -7");
         check(d.to_exact().db[1](0) == exact(-7, 2), "fast path db == -7/2");
     }
+
+    // The one JSON writer and the version, from the installed library.
+    matbp::json::writer w;
+    w.begin_array().number(-7.0).number(0.5).end_array();
+    check(w.str() == "[-7, 0.5]\n", "json::writer writes [-7, 0.5]");
+    check(!matbp::version().empty(), "matbp::version() is set");
 
     std::cout << "consumer: " << proof.steps.size() << " proof steps, "
               << (failures ? "FAILED" : "all hold exactly and match the hand computation") << "\n";

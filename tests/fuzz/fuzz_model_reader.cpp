@@ -2,13 +2,14 @@
 // and the strict JSON reader under it (json.hpp).
 //
 // For every input:
-//   1. read_model(bytes) either returns a model or throws input_error. Any other exception
+//   1. read_model(bytes) either returns a model or throws input_error (or resource_error, past
+//      a size limit such as max_parameters: error.hpp). Any other exception
 //      escapes and is reported by libFuzzer as a crash (uncaught exception → abort).
 //   2. When it returns a model m: write_model(m) must not throw, and
 //      read_model(write_model(m)) must succeed and equal m (the round trip model.hpp promises).
 //      A failure aborts with both texts' first bytes on stderr.
 //   3. read_gradients(bytes, shapes) either returns gradients shaped as `shapes` or throws
-//      input_error; shapes is m when step 1 succeeded, else a fixed 3 → 2 → 1 network, so that
+//      input_error (or resource_error); shapes is m when step 1 succeeded, else a fixed 3 → 2 → 1 network, so that
 //      gradient-shaped inputs reach the gradient reader's shape checks.
 // Sanitizers (address, undefined, leaks) report everything else.
 //
@@ -55,6 +56,7 @@ void check_gradients(std::string_view text, const matbp::model_spec& shapes) {
                 fail("read_gradients: a gradient is not shaped as its layer", std::string(text));
         }
     } catch (const matbp::input_error&) {
+    } catch (const matbp::resource_error&) {
     }
 }
 
@@ -68,6 +70,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         m = matbp::read_model(text);
         ok = true;
     } catch (const matbp::input_error&) {
+    } catch (const matbp::resource_error&) {
     }
     if (ok) {
         const std::string written = matbp::write_model(m);

@@ -10,14 +10,18 @@ runs matbp once per case and judges the result:
   every case     finished within the timeout (60 s; MATBP_HOSTILE_TIMEOUT), under the address-space
                  cap (4096 MiB; MATBP_HOSTILE_MEM_MB), not killed by a signal, and the exit code
                  is expect.exit
-  exit 2         stdout is empty (nothing that could be mistaken for a result); stderr is exactly
-                 one non-empty line, or, only for cases marked "usage": true, that line followed by
-                 the command's usage block (the next line starts with "usage: matbp"); progress
+  exit 2 or 3    (2 bad input, 3 a resource limit stopped the run) stdout is empty (nothing
+                 that could be mistaken for a result); stderr is exactly one non-empty line,
+                 or, only for cases marked "usage": true, that line followed by the command's
+                 usage block (the next line starts with "usage: matbp"); progress
                  lines (`matbp: <seconds> s: <stage>`, documented in README.md) are not counted;
                  the message contains every expect.stderr_contains string; stderr is valid
                  UTF-8 (matbp reads only UTF-8, so what it quotes back must stay UTF-8; the
                  paths the cases use are ASCII)
   exit 0         expect.json (a subset of the JSON on stdout) and expect.stdout_contains hold
+
+A case's "stdin": "MODEL" or "GRADS" feeds that built input to matbp's standard input (for the
+file name `-`); otherwise standard input is /dev/null.
 
 Placeholders in args and in expected strings: {MODEL}, {GRADS} (the paths of the built inputs)
 and {WORK} (the case's directory).
@@ -371,14 +375,17 @@ def run_case(matbp, work, case):
     args = [matbp] + [substitute(a, where) for a in case["args"]]
     exp = case["expect"]
     start = time.monotonic()
+    stdin = open(where[case["stdin"]], "rb") if "stdin" in case else subprocess.DEVNULL
     try:
-        p = subprocess.run(args, stdin=subprocess.DEVNULL, capture_output=True, timeout=TIMEOUT,
+        p = subprocess.run(args, stdin=stdin, capture_output=True, timeout=TIMEOUT,
                            preexec_fn=limit_memory)
     except subprocess.TimeoutExpired as e:
         return "fail", f"no answer within {TIMEOUT:g} s (killed); stderr so far {short((e.stderr or b'').decode(errors='replace'))}"
     finally:
         if writer:
             writer.close()
+        if "stdin" in case:
+            stdin.close()
     secs = time.monotonic() - start
     out, err = p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace")
     problems = []
@@ -390,7 +397,7 @@ def run_case(matbp, work, case):
         problems.append(f"killed by signal {-p.returncode} (crash or memory cap of {MEM_MB} MiB)")
     elif p.returncode != exp["exit"]:
         problems.append(f"exit {p.returncode}, expected {exp['exit']}")
-    if exp["exit"] == 2:
+    if exp["exit"] in (2, 3):
         if out:
             problems.append(f"stdout not empty: {short(out)}")
         lines = [ln for ln in err.split("\n") if not PROGRESS.match(ln)]
@@ -423,7 +430,7 @@ def run_case(matbp, work, case):
             problems.append(f"stderr {short(err)}")
     if problems:
         return "fail", f"({secs:.1f} s) " + "; ".join(problems)
-    return "pass", f"({secs:.1f} s) " + (short(err.strip().split("\n")[0], 160) if exp["exit"] == 2 else "accepted")
+    return "pass", f"({secs:.1f} s) " + (short(err.strip().split("\n")[0], 160) if exp["exit"] in (2, 3) else "accepted")
 
 
 def remove_tree(path):
@@ -442,11 +449,12 @@ def load_cases(path):
     cases = json.load(open(path, encoding="utf-8"))
     seen = set()
     for c in cases:
-        assert set(c) <= {"id", "class", "summary", "args", "input", "grads", "expect", "note"}, c
+        assert set(c) <= {"id", "class", "summary", "args", "input", "grads", "stdin", "expect", "note"}, c
+        assert c.get("stdin", "MODEL") in ("MODEL", "GRADS"), c["id"]
         assert re.fullmatch(r"[A-Za-z0-9_]+", c["id"]) and c["id"] not in seen, f"bad or repeated id {c['id']!r}"
         seen.add(c["id"])
         assert c["class"] in CLASSES, c["id"]
-        assert c["expect"]["exit"] in (0, 1, 2), c["id"]
+        assert c["expect"]["exit"] in (0, 1, 2, 3), c["id"]
         assert set(c["expect"]) <= {"exit", "stderr_contains", "usage", "json", "stdout_contains"}, c["id"]
     return cases
 

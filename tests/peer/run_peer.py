@@ -21,7 +21,9 @@ Test plan (statement ↦ cases):
   C1 intervals, tanh / logistic / softplus                  seeds 5, 6, 7, 9, 10, 11
   C1 intervals, piecewise linear mixed with transcendental  seeds 10, 11
   C2 softmax with cross-entropy (probability targets)       seeds 8, 9, 12
-  D14 losses squared_error, mse; reductions mean, sum       every seed, both reductions each
+  D10 hardtanh (PyTorch's Hardtanh)                         seeds 13, 14, 15, 16
+  D9, D14 losses squared_error, mse, huber, l1; reductions  every seed, both reductions each
+  the exporter's PyTorch mapping == `matbp catalog`         case "catalog"
   a wrong gradient is rejected                              PERTURBED (2, 5, 9, 12)
   the kink check tells the conventions apart                KINKED (3, 11), kink_other
 
@@ -65,8 +67,12 @@ PLAN = {
     10: ("mse", "sum", ["--layers", "softplus,relu,tanh"]),
     11: ("squared_error", "mean", ["--layers", "leaky_relu,tanh,softsign,relu", "--kink"]),
     12: ("softmax_cross_entropy", "mean", ["--activations", ALL]),
+    13: ("huber", "mean", ["--layers", "hardtanh,relu,identity"]),
+    14: ("l1", "sum", ["--layers", "leaky_relu,hardtanh"]),
+    15: ("huber", "sum", ["--layers", "tanh,hardtanh,identity"]),
+    16: ("l1", "mean", ["--activations", "hardtanh,identity"]),
 }
-PERTURBED = (2, 5, 9, 12)  # exact, interval, and softmax_cross_entropy models
+PERTURBED = (2, 5, 9, 12, 13, 14)  # exact, interval, softmax_cross_entropy, huber and l1 models
 KINKED = tuple(s for s in sorted(PLAN) if "--kink" in PLAN[s][2])
 CHECK_TIMEOUT = 120  # seconds per `matbp check`
 # `matbp check` keeps entries whose reference depends on a kink convention (D11) out of its
@@ -142,7 +148,17 @@ def kink_ulps(binary, model, grads):
 
 def run_case(binary, workdir, seed, mode):
     """mode: "pass" (PyTorch's gradients), "perturb" (one entry × (1 + 1e-6)), "kink_other"
-    (the kink entry under the other convention). Returns (ok, verdict text)."""
+    (the kink entry under the other convention), "catalog" (the exporter's table against the
+    registries). Returns (ok, verdict text)."""
+    if mode == "catalog":
+        out = os.path.join(workdir, "catalog.json")
+        rc, text = run([binary, "catalog"])
+        with open(out, "w") as f:
+            f.write(text)
+        problems = torch_export.check_catalog(out) if rc == 0 else ["matbp catalog: exit %d" % rc]
+        for p in problems:
+            print("   " + p)
+        return not problems, "%d difference(s)" % len(problems)
     if mode == "kink_other":
         stem = os.path.join(workdir, "seed_%02d" % seed)
         model, grads = stem + ".model.json", stem + ".gradients.json"
@@ -171,6 +187,7 @@ HEADINGS = {
     "pass": "expect exit 0 (pass)",
     "perturb": "--perturb: expect exit 1 (fail)",
     "kink_other": "kink entry under f'(0) = 1: expect matbp to put it > %d ULPs off" % KINK_MAX_ULPS,
+    "catalog": "the exporter's PyTorch mapping against `matbp catalog`",
 }
 
 
@@ -182,7 +199,7 @@ def main(argv):
     os.makedirs(workdir, exist_ok=True)
     print("PyTorch %s peer against %s" % (torch_export.torch.__version__, binary))
 
-    cases = ([(s, "pass") for s in sorted(PLAN)] + [(s, "perturb") for s in PERTURBED]
+    cases = ([(0, "catalog")] + [(s, "pass") for s in sorted(PLAN)] + [(s, "perturb") for s in PERTURBED]
              + [(s, "kink_other") for s in KINKED])
     passed = failed = 0
     for seed, mode in cases:

@@ -4,10 +4,12 @@ matbp/1 model JSON and matbp-gradients/1 JSON: the independent peer for `matbp c
 
 Model (D12, D14): torch.nn.Sequential of depth k ∈ 1…4, widths m_l ∈ 1…8, each nn.Linear
 followed by one activation (D10): identity (no module), ReLU, LeakyReLU (slope 0.01 or random),
-Softsign, Tanh, Sigmoid (matbp's "logistic"), Softplus (beta 1, threshold 20). Batch n ∈ 1…8.
-Loss, reduction mean or sum:
+Hardtanh (−1, 1 or random ends), Softsign, Tanh, Sigmoid (matbp's "logistic"), Softplus (beta 1,
+threshold 20). Batch n ∈ 1…8. Loss, reduction mean or sum:
   squared_error          0.5*((a-y)**2).sum(dim=1), then mean or sum over samples   (D9, D14)
   mse                    nn.MSELoss(reduction=...): Σ(a-y)² / (n·m_k) or Σ(a-y)²
+  huber                  nn.HuberLoss(reduction=..., delta=1 or random)
+  l1                     nn.L1Loss(reduction=...)
   softmax_cross_entropy  nn.CrossEntropyLoss(reduction=...) on the logits, targets rows of a
                          softmax (probability vectors), last layer identity, m_k ≥ 2      (C2)
 
@@ -28,11 +30,12 @@ Usage:
       [--activations relu,tanh,... | --layers relu,tanh,identity] [--loss mse] [--reduction sum]
       [--kink] [--perturb]
 Exit: 0 written; 2 usage; 3 the seed cannot honour the request (a softplus input above the
-threshold 20, nothing to perturb); 4 round-trip mismatch.
+threshold 20, nothing to perturb); 4 round-trip mismatch; 5 --check-catalog found a difference.
 """
 
 import argparse
 import json
+from fractions import Fraction
 import math
 import random
 import sys
@@ -47,9 +50,32 @@ except ImportError as e:  # pragma: no cover - environment check
         "with /usr/bin/python3.\n" % e)
     sys.exit(1)
 
-ACTIVATIONS = ("identity", "relu", "leaky_relu", "softsign", "tanh", "logistic", "softplus")
+# matbp activation ↦ (torch.nn module, {matbp parameter: torch argument}); loss likewise. These
+# must agree with the registries' PyTorch counterparts: `--check-catalog FILE` compares them with
+# `matbp catalog` (run_peer.py does, so a registry change that the exporter misses fails CTest).
+TORCH_ACTIVATIONS = {
+    "identity": ("Identity", {}),
+    "relu": ("ReLU", {}),
+    "leaky_relu": ("LeakyReLU", {"negative_slope": "negative_slope"}),
+    "hardtanh": ("Hardtanh", {"min_val": "min_val", "max_val": "max_val"}),
+    "softsign": ("Softsign", {}),
+    "tanh": ("Tanh", {}),
+    "logistic": ("Sigmoid", {}),
+}
+# softplus has no registry counterpart: nn.Softplus returns x above its threshold 20, so it equals
+# matbp's softplus only below it; activation_module builds it apart and export() refuses a seed
+# whose softplus inputs reach the threshold (exit 3).
+TORCH_LOSSES = {
+    "mse": ("MSELoss", {}),
+    "huber": ("HuberLoss", {"delta": "delta"}),
+    "l1": ("L1Loss", {}),
+    "softmax_cross_entropy": ("CrossEntropyLoss", {}),
+}
+DEFAULTS = {"leaky_relu": {"negative_slope": 0.01}, "hardtanh": {"min_val": -1.0, "max_val": 1.0},
+            "huber": {"delta": 1.0}}
+ACTIVATIONS = ("identity", "relu", "leaky_relu", "hardtanh", "softsign", "tanh", "logistic", "softplus")
 ALIASES = {"sigmoid": "logistic", "leaky": "leaky_relu"}
-LOSSES = ("squared_error", "mse", "softmax_cross_entropy")
+LOSSES = ("squared_error", "mse", "huber", "l1", "softmax_cross_entropy")
 REDUCTIONS = ("mean", "sum")
 
 SOFTPLUS_THRESHOLD = 20.0  # nn.Softplus default: returns x when beta·x > threshold
@@ -63,64 +89,84 @@ class Unsatisfiable(Exception):
 # ---------------------------------------------------------------------------------------------
 # Activations: matbp/1 spec <-> torch module
 
-def activation_json(name, slope):
-    if name == "leaky_relu":
-        return {"name": "leaky_relu", "negative_slope": slope}
-    return name
+def member_json(name, params):
+    """A matbp/1 activation or loss: its name, or {"name": …, parameters} (every one written)."""
+    return dict(name=name, **params) if params else name
 
 
-def activation_from_json(spec):
-    """(name, slope) of a matbp/1 activation as this exporter writes it."""
+def member_from_json(spec):
+    """(name, parameters with defaults filled in) of a matbp/1 activation or loss."""
     if isinstance(spec, str):
-        return ALIASES.get(spec, spec), None
-    name = ALIASES.get(spec["name"], spec["name"])
-    return name, spec.get("negative_slope", 0.01)
+        name, given = ALIASES.get(spec, spec), {}
+    else:
+        name, given = ALIASES.get(spec["name"], spec["name"]), {k: v for k, v in spec.items() if k != "name"}
+    return name, dict(DEFAULTS.get(name, {}), **{k: float(v) for k, v in given.items()})
 
 
-def activation_module(name, slope):
+def activation_module(name, params):
     """The torch module for a D10 activation, or None for identity."""
     if name == "identity":
         return None
-    if name == "relu":
-        return nn.ReLU()
-    if name == "leaky_relu":
-        return nn.LeakyReLU(negative_slope=slope)
-    if name == "softsign":
-        return nn.Softsign()
-    if name == "tanh":
-        return nn.Tanh()
-    if name == "logistic":
-        return nn.Sigmoid()
     if name == "softplus":
         return nn.Softplus(beta=1, threshold=SOFTPLUS_THRESHOLD)
-    raise ValueError("unknown activation %r" % name)
+    module, names = TORCH_ACTIVATIONS[name]
+    return getattr(nn, module)(**{names[k]: v for k, v in params.items()})
+
+
+def check_catalog(path):
+    """Differences between the tables above and `matbp catalog` (a list of sentences)."""
+    with open(path) as f:
+        cat = json.load(f)
+    problems = []
+    for kind, table in (("activations", TORCH_ACTIVATIONS), ("losses", TORCH_LOSSES)):
+        for e in cat[kind]:
+            if e["torch"] is None:
+                if e["name"] in table:
+                    problems.append("%s: the exporter maps it, the catalog has no PyTorch counterpart" % e["name"])
+                continue
+            if e["name"] not in table:
+                problems.append("%s: %s in the catalog, not in the exporter" % (e["name"], e["torch"]))
+                continue
+            module, names = table[e["name"]]
+            if e["torch"] != "torch.nn." + module:
+                problems.append("%s: catalog %s, exporter torch.nn.%s" % (e["name"], e["torch"], module))
+            want = {p["name"]: p["torch_name"] for p in e["parameters"]}
+            if want != names:
+                problems.append("%s: catalog parameters %s, exporter %s" % (e["name"], want, names))
+            defaults = {p["name"]: float(Fraction(p["default"])) for p in e["parameters"] if p["default"] is not None}
+            if defaults != DEFAULTS.get(e["name"], {}):
+                problems.append("%s: catalog defaults %s, exporter %s" % (e["name"], defaults, DEFAULTS.get(e["name"], {})))
+    return problems
+
 
 
 # ---------------------------------------------------------------------------------------------
 # The network and its loss
 
 def build_sequential(layers):
-    """layers: list of (W, b, name, slope) with W, b float64 tensors -> (Sequential, linears)."""
+    """layers: list of (W, b, name, params) with W, b float64 tensors -> (Sequential, linears)."""
     modules, linears = [], []
-    for W, b, name, slope in layers:
+    for W, b, name, params in layers:
         lin = nn.Linear(W.shape[1], W.shape[0])
         with torch.no_grad():
             lin.weight.copy_(W)
             lin.bias.copy_(b)
         modules.append(lin)
         linears.append(lin)
-        act = activation_module(name, slope)
+        act = activation_module(name, params)
         if act is not None:
             modules.append(act)
     return nn.Sequential(*modules), linears
 
 
 def loss_value(loss, reduction, a, y):
+    loss, params = loss if isinstance(loss, tuple) else (loss, {})
     if loss == "squared_error":
         per_sample = 0.5 * ((a - y) ** 2).sum(dim=1)
         return per_sample.mean() if reduction == "mean" else per_sample.sum()
-    if loss == "mse":
-        return nn.MSELoss(reduction=reduction)(a, y)
+    if loss in ("mse", "huber", "l1"):
+        module, names = TORCH_LOSSES[loss]
+        return getattr(nn, module)(reduction=reduction, **{names[k]: v for k, v in params.items()})(a, y)
     if loss == "softmax_cross_entropy":
         # Probability targets (same shape as the logits): −Σ_j y_j log softmax(a)_j per sample.
         return nn.CrossEntropyLoss(reduction=reduction)(a, y)
@@ -176,12 +222,15 @@ def random_model(seed, pool, loss, reduction, kink, layers=None):
         # input, unit 0 bias 0, so z¹₀ = W¹·0 + 0 = 0 in floating point, exactly.
         kinked = [a for a in pool if a in ("relu", "leaky_relu")] or ["relu"]
         names[0] = rng.choice(kinked)
-    slopes = []
+    slopes = []  # each layer's activation parameters
     for name in names:
-        slope = None
+        params = {}
         if name == "leaky_relu":
-            slope = 0.01 if rng.random() < 0.5 else rng.uniform(0.001, 0.5)
-        slopes.append(slope)
+            params = {"negative_slope": 0.01 if rng.random() < 0.5 else rng.uniform(0.001, 0.5)}
+        elif name == "hardtanh":
+            lo = -1.0 if rng.random() < 0.5 else rng.uniform(-2, 0.5)
+            params = {"min_val": lo, "max_val": 1.0 if lo < 1 and rng.random() < 0.5 else lo + rng.uniform(0.25, 2)}
+        slopes.append(params)
 
     layers = []
     for l in range(depth):
@@ -197,7 +246,10 @@ def random_model(seed, pool, loss, reduction, kink, layers=None):
     if kink:
         X[0].zero_()
         layers[0][1][0] = 0.0
-    return dict(layers=[tuple(L) for L in layers], loss=loss, reduction=reduction, X=X, Y=Y)
+    loss_params = {}
+    if loss == "huber":
+        loss_params = {"delta": 1.0 if rng.random() < 0.5 else rng.uniform(0.05, 2)}
+    return dict(layers=[tuple(L) for L in layers], loss=(loss, loss_params), reduction=reduction, X=X, Y=Y)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -221,11 +273,11 @@ def mat(M, indent):
 
 def model_text(m):
     out = ['{\n  "format": "matbp/1",\n  "comment": %s,\n  "layers": [' % json.dumps(m["comment"])]
-    for l, (W, b, name, slope) in enumerate(m["layers"]):
+    for l, (W, b, name, params) in enumerate(m["layers"]):
         out.append('    {"weights": %s,\n     "bias": %s,\n     "activation": %s}%s' % (
             mat(W.tolist(), "                 "), vec(b.tolist()),
-            json.dumps(activation_json(name, slope)), "," if l + 1 < len(m["layers"]) else ""))
-    out.append('  ],\n  "loss": %s,\n  "reduction": %s,' % (json.dumps(m["loss"]), json.dumps(m["reduction"])))
+            json.dumps(member_json(name, params)), "," if l + 1 < len(m["layers"]) else ""))
+    out.append('  ],\n  "loss": %s,\n  "reduction": %s,' % (json.dumps(member_json(*m["loss"])), json.dumps(m["reduction"])))
     out.append('  "inputs": %s,' % mat(m["X"].tolist(), "             "))
     out.append('  "targets": %s\n}\n' % mat(m["Y"].tolist(), "              "))
     return "\n".join(out)
@@ -249,10 +301,10 @@ def read_model(path):
     assert j["format"] == "matbp/1"
     layers = []
     for L in j["layers"]:
-        name, slope = activation_from_json(L["activation"])
+        name, params = member_from_json(L["activation"])
         layers.append((torch.tensor(L["weights"], dtype=torch.float64),
-                       torch.tensor(L["bias"], dtype=torch.float64), name, slope))
-    return dict(layers=layers, loss=j.get("loss", "squared_error"),
+                       torch.tensor(L["bias"], dtype=torch.float64), name, params))
+    return dict(layers=layers, loss=member_from_json(j.get("loss", "squared_error")),
                 reduction=j.get("reduction", "mean"),
                 X=torch.tensor(j["inputs"], dtype=torch.float64),
                 Y=torch.tensor(j["targets"], dtype=torch.float64))
@@ -323,6 +375,8 @@ def parse_args(argv):
     p.add_argument("--seed", type=int, required=True)
     p.add_argument("--model", required=True, help="output: the matbp/1 model")
     p.add_argument("--gradients", required=True, help="output: PyTorch's gradients")
+    p.add_argument("--check-catalog", metavar="FILE",
+                   help="first compare this exporter's PyTorch mapping with `matbp catalog` output; exit 5 on a difference")
     p.add_argument("--activations", help="comma-separated pool (default: all): " + ",".join(ACTIVATIONS))
     p.add_argument("--layers", help="comma-separated activation of each layer, first to last "
                    "(fixes the depth; overrides --activations)")
@@ -378,9 +432,11 @@ def export(a):
             raise Unsatisfiable("a softplus input %.17g exceeds PyTorch's threshold %g"
                                 % (float(z.max()), SOFTPLUS_THRESHOLD))
     widths = [m["layers"][0][0].shape[1]] + [W.shape[0] for W, _, _, _ in m["layers"]]
-    acts = [name if name != "leaky_relu" else "leaky_relu(%r)" % slope for _, _, name, slope in m["layers"]]
+    def show(name, params):
+        return name + ("(%s)" % ", ".join("%r" % v for v in params.values()) if params else "")
+    acts = [show(name, params) for _, _, name, params in m["layers"]]
     desc = "widths %s, n %d, %s, %s %s" % ("-".join(map(str, widths)), m["X"].shape[0],
-                                            ",".join(acts), m["loss"], m["reduction"])
+                                            ",".join(acts), show(*m["loss"]), m["reduction"])
     m["comment"] = "torch_export.py %s: PyTorch %s float64 model; %s; C = %r" % (
         reproduce(a), torch.__version__, desc, cost)
 
@@ -391,8 +447,8 @@ def export(a):
         # for ReLU and the slope s for leaky ReLU; with f′(0) = 1 instead, ∂C/∂b¹₀ would gain
         # (1 − f′(0))·∂C/∂a¹₀ (sample 0). Recorded so a harness can build that other-convention
         # gradient (matbp check ignores this key).
-        _, _, name, slope = m["layers"][0]
-        fprime0 = 0.0 if name == "relu" else slope
+        _, _, name, params = m["layers"][0]
+        fprime0 = 0.0 if name == "relu" else params["negative_slope"]
         extra["kink"] = {"layer": 1, "sample": 0, "unit": 0, "activation": name,
                          "derivative_at_0": fprime0, "dC_da": float(dC_dA1[0, 0])}
     perturbed = None
@@ -413,6 +469,12 @@ def export(a):
 
 def main(argv=None):
     a = parse_args(argv)
+    if a.check_catalog:
+        problems = check_catalog(a.check_catalog)
+        for p in problems:
+            sys.stderr.write("torch_export.py: catalog: %s\n" % p)
+        if problems:
+            return 5
     try:
         desc = export(a)
     except Unsatisfiable as e:

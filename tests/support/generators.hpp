@@ -53,21 +53,43 @@ inline matrix<exact> abs_of(const matrix<exact>& M) {
 }  // namespace matbp::testing
 
 #include "matbp/activation.hpp"
+#include "matbp/loss.hpp"
 
 namespace matbp::testing {
 
 /// A random activation from the exact catalogue (D10): identity, ReLU, leaky ReLU with a random
-/// rational slope, softsign, or a polynomial of degree ≤ 3 with random rational coefficients.
+/// rational slope, hardtanh with random rational ends lo < hi, softsign, or a polynomial of
+/// degree ≤ 3 with random rational coefficients.
 inline rc::Gen<activation<exact>> gen_activation() {
     return rc::gen::oneOf(
         rc::gen::just(activation<exact>(identity_fn{})), rc::gen::just(activation<exact>(relu_fn{})),
         rc::gen::map(gen_exact(), [](const exact& s) { return activation<exact>(leaky_relu_fn<exact>{s}); }),
+        rc::gen::map(rc::gen::pair(gen_exact(), gen_exact()),
+                     [](const std::pair<exact, exact>& e) {
+                         // lo < hi: the smaller end, and the larger (or lo + 1 when they are equal).
+                         const exact lo = e.first < e.second ? e.first : e.second;
+                         const exact hi = e.first == e.second ? exact(lo + 1) : e.first < e.second ? e.second : e.first;
+                         return activation<exact>(hardtanh_fn<exact>{lo, hi});
+                     }),
         rc::gen::just(activation<exact>(softsign_fn{})),
         rc::gen::map(rc::gen::nonEmpty(rc::gen::container<std::vector<exact>>(gen_exact())),
                      [](std::vector<exact> c) {
                          if (c.size() > 4) c.resize(4);
                          return activation<exact>(polynomial_fn<exact>{c});
                      }));
+}
+
+/// A random exact loss from the registry (D9): squared_error, mse, huber with a random positive
+/// δ, or l1.
+inline rc::Gen<loss_function<exact>> gen_loss() {
+    return rc::gen::oneOf(rc::gen::just(loss_function<exact>(squared_error_loss{})),
+                          rc::gen::just(loss_function<exact>(mse_loss{})),
+                          rc::gen::map(gen_exact(),
+                                       [](const exact& d) {
+                                           const exact delta = d == 0 ? exact(1) : d < 0 ? exact(-d) : d;
+                                           return loss_function<exact>(huber_loss<exact>{delta});
+                                       }),
+                          rc::gen::just(loss_function<exact>(l1_loss{})));
 }
 
 /// A column whose entries are often exactly 0, so kinks (D11) are hit.
@@ -87,12 +109,8 @@ namespace matbp {
 /// RapidCheck finds this by argument-dependent lookup (the variant's alternatives live in matbp)
 /// and prints counterexample activations with their parameters.
 inline void showValue(const activation<exact>& f, std::ostream& os) {
-    os << activation_name<exact>(f);
-    if (auto* l = std::get_if<leaky_relu_fn<exact>>(&f)) os << "(" << l->negative_slope << ")";
-    if (auto* p = std::get_if<polynomial_fn<exact>>(&f)) {
-        os << "(";
-        for (const auto& c : p->coefficients) os << c << " ";
-        os << ")";
-    }
+    os << activation_name<exact>(f) << "(";
+    for (const auto& c : parameters_of<exact>(f)) os << c << " ";
+    os << ")";
 }
 }  // namespace matbp

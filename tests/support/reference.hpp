@@ -3,9 +3,10 @@
 // steps (induction.hpp):
 //
 //  1. reference_gradients_by_ad: forward-mode AD (Eigen AutoDiffScalar over T, one direction per
-//     parameter) through a forward pass and loss written here with plain loops. Only the
-//     activations' defining formulas (apply, D10) are shared: they *are* the function being
-//     differentiated, and AD never calls derivative().
+//     parameter) through a forward pass written here with plain loops. Only the registries'
+//     defining formulas are shared — the activations' evaluate (D10) and the losses'
+//     sample_cost (D9): they *are* the function being differentiated, and AD never calls
+//     derivative() or loss_gradient().
 //  2. kronecker_chain_gradients: the literal chain of full Jacobians per sample,
 //     D_{vec Wˡ}c = Dℓ(aᵏ)·diag(fᵏ′(zᵏ))·Wᵏ ⋯ Wˡ⁺¹·diag(fˡ′(zˡ))·((aˡ⁻¹)ᵀ ⊗ I),
 //     multiplied out, then averaged (or summed) over samples.
@@ -26,7 +27,10 @@
 namespace matbp {
 /// RapidCheck prints these in counterexamples (found by argument-dependent lookup).
 inline void showValue(reduction r, std::ostream& os) { os << to_string(r); }
-inline void showValue(loss l, std::ostream& os) { os << to_string(l); }
+inline void showValue(const loss_function<exact>& l, std::ostream& os) {
+    os << loss_name<exact>(l);
+    for (const auto& p : registry_parameters<exact>(l)) os << " " << p;
+}
 }  // namespace matbp
 
 namespace matbp::testing {
@@ -40,7 +44,7 @@ struct reference_result {
 /// Source 1: forward-mode AD of the batch cost with respect to every parameter.
 template <class T>
 reference_result<T> reference_gradients_by_ad(const mlp<T>& net, const matrix<T>& X, const matrix<T>& Y,
-                                              loss kind, reduction red) {
+                                              const loss_function<T>& ell, reduction red) {
     using D = Eigen::AutoDiffScalar<Eigen::Matrix<T, Eigen::Dynamic, 1>>;
     const std::size_t k = net.layers.size();
     Eigen::Index P = 0;
@@ -72,19 +76,14 @@ reference_result<T> reference_gradients_by_ad(const mlp<T>& net, const matrix<T>
             }
             a = std::move(next);
         }
-        D c(T(0), Eigen::Matrix<T, Eigen::Dynamic, 1>::Zero(P));
+        matrix<D> av(static_cast<Eigen::Index>(a.size()), 1), yv(static_cast<Eigen::Index>(a.size()), 1);
         for (std::size_t r = 0; r < a.size(); ++r) {
-            D e = D(a[r] - D(Y(r, i), Eigen::Matrix<T, Eigen::Dynamic, 1>::Zero(P)));
-            c = D(c + e * e);
+            av(static_cast<Eigen::Index>(r), 0) = a[r];
+            yv(static_cast<Eigen::Index>(r), 0) = D(Y(static_cast<Eigen::Index>(r), i), Eigen::Matrix<T, Eigen::Dynamic, 1>::Zero(P));
         }
-        if (kind == loss::squared_error) c = D(c / T(2));
-        total = D(total + c);
+        total = D(total + sample_cost(ell, av, yv));
     }
-    if (red == reduction::mean) {
-        T denom = T(static_cast<long>(n));
-        if (kind == loss::mse) denom *= T(static_cast<long>(Y.rows()));
-        total = D(total / denom);
-    }
+    total = D(total * reduction_scale<T>(ell, red, n, Y.rows()));
     reference_result<T> out;
     out.cost = total.value();
     out.dW.resize(k + 1);

@@ -1,0 +1,191 @@
+#include "matbp/json_writer.hpp"
+
+#include "matbp/contract.hpp"
+
+#include <charconv>
+#include <cmath>
+
+namespace matbp::json {
+
+bool is_valid_utf8(std::string_view s) noexcept {
+    std::size_t i = 0;
+    while (i < s.size()) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        if (c < 0x80) {
+            ++i;
+            continue;
+        }
+        std::size_t n;
+        std::uint32_t cp;
+        if (c >= 0xC2 && c <= 0xDF) n = 1, cp = c & 0x1F;
+        else if (c >= 0xE0 && c <= 0xEF) n = 2, cp = c & 0x0F;
+        else if (c >= 0xF0 && c <= 0xF4) n = 3, cp = c & 0x07;
+        else return false;  // continuation byte, C0/C1 (overlong) or F5–FF
+        if (i + n >= s.size()) return false;  // truncated sequence
+        for (std::size_t k = 1; k <= n; ++k) {
+            const auto d = static_cast<unsigned char>(s[i + k]);
+            if ((d & 0xC0) != 0x80) return false;
+            cp = (cp << 6) | (d & 0x3F);
+        }
+        if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+            return false;
+        i += n + 1;
+    }
+    return true;
+}
+
+namespace {
+void append_string(std::string& out, std::string_view s) {
+    static const char* hex = "0123456789abcdef";
+    out += '"';
+    for (const char ch : s) {
+        const auto c = static_cast<unsigned char>(ch);
+        switch (c) {
+            case '"': out += "\\\""; break;
+            case '\\': out += "\\\\"; break;
+            case '\n': out += "\\n"; break;
+            case '\r': out += "\\r"; break;
+            case '\t': out += "\\t"; break;
+            case '\b': out += "\\b"; break;
+            case '\f': out += "\\f"; break;
+            default:
+                if (c < 0x20) out += std::string("\\u00") + hex[c >> 4] + hex[c & 15];
+                else out += ch;
+        }
+    }
+    out += '"';
+}
+}  // namespace
+
+void writer::newline_indent(std::size_t depth) {
+    out_ += '\n';
+    out_.append(depth, ' ');
+}
+
+void writer::before_value() {
+    MATBP_REQUIRE("RFC8259", !complete_);
+    if (open_.empty()) return;
+    frame& f = open_.back();
+    if (f.object) {
+        MATBP_REQUIRE("RFC8259", f.key_pending);  // an object member's value follows its key
+        f.key_pending = false;
+        return;
+    }
+    if (!f.empty) out_ += ",";
+    if (f.line) {
+        if (!f.empty) out_ += ' ';
+    } else {
+        newline_indent(open_.size());
+    }
+    f.empty = false;
+}
+
+void writer::after_value() {
+    if (open_.empty()) complete_ = true;
+}
+
+writer& writer::begin_object(layout l) {
+    before_value();
+    const bool line = l == layout::line || (!open_.empty() && open_.back().line);
+    open_.push_back({true, line});
+    out_ += '{';
+    return *this;
+}
+
+writer& writer::begin_array(layout l) {
+    before_value();
+    const bool line = l == layout::line || (!open_.empty() && open_.back().line);
+    open_.push_back({false, line});
+    out_ += '[';
+    return *this;
+}
+
+writer& writer::end_object() {
+    MATBP_REQUIRE("RFC8259", !open_.empty() && open_.back().object && !open_.back().key_pending);
+    const frame f = open_.back();
+    open_.pop_back();
+    if (!f.line && !f.empty) newline_indent(open_.size());
+    out_ += '}';
+    after_value();
+    return *this;
+}
+
+writer& writer::end_array() {
+    MATBP_REQUIRE("RFC8259", !open_.empty() && !open_.back().object);
+    const frame f = open_.back();
+    open_.pop_back();
+    if (!f.line && !f.empty) newline_indent(open_.size());
+    out_ += ']';
+    after_value();
+    return *this;
+}
+
+writer& writer::key(std::string_view k) {
+    MATBP_REQUIRE("RFC8259", !open_.empty() && open_.back().object && !open_.back().key_pending);
+    MATBP_REQUIRE("RFC8259", is_valid_utf8(k));
+    frame& f = open_.back();
+    if (!f.empty) out_ += ",";
+    if (f.line) {
+        if (!f.empty) out_ += ' ';
+    } else {
+        newline_indent(open_.size());
+    }
+    f.empty = false;
+    f.key_pending = true;
+    append_string(out_, k);
+    out_ += ": ";
+    return *this;
+}
+
+writer& writer::string(std::string_view s) {
+    MATBP_REQUIRE("RFC8259", is_valid_utf8(s));
+    before_value();
+    append_string(out_, s);
+    after_value();
+    return *this;
+}
+
+writer& writer::number(double d) {
+    MATBP_REQUIRE("RFC8259", std::isfinite(d));  // JSON has no inf or nan: the caller chooses a representation
+    before_value();
+    char buf[32];
+    const auto r = std::to_chars(buf, buf + sizeof buf, d);
+    out_.append(buf, r.ptr);
+    after_value();
+    return *this;
+}
+
+writer& writer::signed_integer(std::int64_t n) {
+    before_value();
+    out_ += std::to_string(n);
+    after_value();
+    return *this;
+}
+
+writer& writer::unsigned_integer(std::uint64_t n) {
+    before_value();
+    out_ += std::to_string(n);
+    after_value();
+    return *this;
+}
+
+writer& writer::boolean(bool b) {
+    before_value();
+    out_ += b ? "true" : "false";
+    after_value();
+    return *this;
+}
+
+writer& writer::null() {
+    before_value();
+    out_ += "null";
+    after_value();
+    return *this;
+}
+
+std::string writer::str() const {
+    MATBP_REQUIRE("RFC8259", complete_);
+    return out_ + "\n";
+}
+
+}  // namespace matbp::json

@@ -1,0 +1,175 @@
+// Tests for src/matbp/json_writer.hpp (and version.hpp, whose string every document carries).
+//
+// Test plan (every written document is read back by the strict reader json::parse, which rejects
+// NaN, Infinity, bad escapes and invalid UTF-8)
+//   writes_every_kind                   null, booleans, integers (int64 and uint64 extremes),
+//                                       strings, nested arrays and objects; block and line layouts
+//   doubles_round_trip_shortest         RapidCheck: any finite double is written as the shortest
+//                                       text that strtod reads back to the same double (−0, subnormals,
+//                                       the largest double included)
+//   strings_escaped_per_rfc8259         `"`, `\`, every control character U+0000–U+001F, DEL and
+//                                       non-ASCII UTF-8 survive the round trip exactly
+//   refuses_non_finite_doubles          inf, −inf, nan: contract_violation "RFC8259", nothing written
+//   refuses_misplaced_tokens            a value in an object without a key, a key in an array, two
+//                                       keys, closing the wrong container, a second top-level value,
+//                                       str() before the document is complete, invalid UTF-8
+//   is_valid_utf8_matches_the_reader    RapidCheck: is_valid_utf8(s) iff json::parse accepts "s"
+//                                       (printable ASCII and byte mutations)
+//   version_is_cmake_project_version    version() == the PROJECT_VERSION CMake passes this test
+//   usage_example_of_json_writer_hpp
+#define BOOST_TEST_MODULE json_writer
+#include "matbp/json_writer.hpp"
+
+#include "matbp/json.hpp"
+#include "matbp/version.hpp"
+
+#include <boost/test/unit_test.hpp>
+#include <rapidcheck/boost_test.h>
+
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <limits>
+#include <string>
+
+using namespace matbp;
+
+namespace {
+
+bool violates(auto f) {
+    try {
+        f();
+    } catch (const contract_violation& e) {
+        return e.id() == "RFC8259";
+    }
+    return false;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(writes_every_kind) {
+    json::writer w;
+    w.begin_object()
+        .key("null").null()
+        .key("t").boolean(true)
+        .key("f").boolean(false)
+        .key("min").integer(std::numeric_limits<std::int64_t>::min())
+        .key("max").integer(std::numeric_limits<std::uint64_t>::max())
+        .key("s").string("x")
+        .key("rows").begin_array(json::layout::block)
+        .begin_array().integer(1).integer(2).end_array()
+        .begin_object(json::layout::line).key("a").begin_array().end_array().key("b").begin_object().end_object().end_object()
+        .end_array()
+        .key("empty").begin_array(json::layout::block).end_array()
+        .end_object();
+    BOOST_TEST(w.complete());
+    const std::string text = w.str();
+    BOOST_TEST(text ==
+               "{\n \"null\": null,\n \"t\": true,\n \"f\": false,\n \"min\": -9223372036854775808,\n"
+               " \"max\": 18446744073709551615,\n \"s\": \"x\",\n \"rows\": [\n  [1, 2],\n"
+               "  {\"a\": [], \"b\": {}}\n ],\n \"empty\": []\n}\n");
+    const json::value v = json::parse(text);
+    BOOST_TEST(v.find("min")->text == "-9223372036854775808");
+    BOOST_TEST((v.find("rows")->items[1].find("b")->kind == json::kind::object));
+}
+
+RC_BOOST_PROP(doubles_round_trip_shortest, ()) {
+    const auto bits = *rc::gen::arbitrary<std::uint64_t>();
+    double d = std::bit_cast<double>(bits);
+    if (!std::isfinite(d)) d = *rc::gen::element(0.0, -0.0, 5e-324, std::numeric_limits<double>::max(), -2.5);
+    json::writer w;
+    w.begin_array().number(d).end_array();
+    const json::value v = json::parse(w.str());
+    const std::string& t = v.items.at(0).text;
+    const double back = std::strtod(t.c_str(), nullptr);
+    RC_ASSERT(std::bit_cast<std::uint64_t>(back) == std::bit_cast<std::uint64_t>(d));
+    // Shortest: one significant digit fewer never reads back (checked via %.*g at each precision).
+    for (int p = 1; p < 17; ++p) {
+        char buf[64];
+        std::snprintf(buf, sizeof buf, "%.*g", p, d);
+        if (std::strtod(buf, nullptr) == d) {
+            std::string digits;
+            for (char c : t) {
+                if (c == 'e' || c == 'E') break;
+                if (c >= '0' && c <= '9') digits += c;
+            }
+            while (digits.size() > 1 && digits.front() == '0') digits.erase(0, 1);
+            while (digits.size() > 1 && digits.back() == '0') digits.pop_back();
+            RC_ASSERT(digits.size() <= static_cast<std::size_t>(p));
+            break;
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(strings_escaped_per_rfc8259) {
+    std::string all;
+    for (int c = 0; c < 0x20; ++c) all += static_cast<char>(c);
+    all += "\"\\/\x7f é € 😀";
+    json::writer w;
+    w.begin_object().key(all).string(all).end_object();
+    const std::string text = w.str();
+    for (char c : text.substr(0, text.size() - 1))
+        if (c != '\n') BOOST_TEST(static_cast<unsigned char>(c) >= 0x20);  // no raw control character
+    const json::value v = json::parse(text);
+    BOOST_TEST(v.members.at(0).key == all);
+    BOOST_TEST(v.members.at(0).value.text == all);
+    BOOST_TEST(text.find("\\u0000") != std::string::npos);
+    BOOST_TEST(text.find("\\n") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(refuses_non_finite_doubles) {
+    for (double d : {double(INFINITY), -double(INFINITY), std::nan("")}) {
+        json::writer w;
+        w.begin_array();
+        BOOST_TEST(violates([&] { w.number(d); }));
+        w.end_array();
+        BOOST_TEST(w.str() == "[]\n");  // nothing of the refused value was written
+    }
+}
+
+BOOST_AUTO_TEST_CASE(refuses_misplaced_tokens) {
+    BOOST_TEST(violates([] { json::writer().begin_object().integer(1); }));                   // value without a key
+    BOOST_TEST(violates([] { json::writer().begin_array().key("a"); }));                      // key in an array
+    BOOST_TEST(violates([] { json::writer().begin_object().key("a").key("b"); }));            // two keys
+    BOOST_TEST(violates([] { json::writer().begin_object().key("a").end_object(); }));        // key without value
+    BOOST_TEST(violates([] { json::writer().begin_object().end_array(); }));                  // wrong container
+    BOOST_TEST(violates([] { json::writer().begin_array().end_object(); }));
+    BOOST_TEST(violates([] { json::writer().end_array(); }));                                 // nothing open
+    BOOST_TEST(violates([] { json::writer().integer(1).integer(2); }));                       // second top-level value
+    BOOST_TEST(violates([] { json::writer().begin_array().str(); }));                         // incomplete
+    BOOST_TEST(violates([] { (void)json::writer().str(); }));                                 // empty
+    BOOST_TEST(violates([] { json::writer().string("\xff"); }));                              // invalid UTF-8
+    BOOST_TEST(violates([] { json::writer().begin_object().key("\xc0\xaf"); }));              // overlong
+    BOOST_TEST(!violates([] { (void)json::writer().integer(1).str(); }));                      // the control
+}
+
+RC_BOOST_PROP(is_valid_utf8_matches_the_reader, ()) {
+    std::string s = *rc::gen::container<std::string>(rc::gen::inRange<char>(0x20, 0x7f));
+    const auto flips = *rc::gen::container<std::vector<std::pair<std::size_t, unsigned char>>>(
+        rc::gen::pair(rc::gen::arbitrary<std::size_t>(), rc::gen::inRange<unsigned char>(0x80, 0xff)));
+    for (const auto& [at, byte] : flips)
+        if (!s.empty()) s[at % s.size()] = static_cast<char>(byte);
+    std::string escaped;  // the reader must see the bytes as a string's content
+    for (char c : s) {
+        if (c == '"' || c == '\\') escaped += '\\';
+        escaped += c;
+    }
+    bool reader_accepts = true;
+    try {
+        json::parse("\"" + escaped + "\"");
+    } catch (const input_error&) {
+        reader_accepts = false;
+    }
+    RC_ASSERT(json::is_valid_utf8(s) == reader_accepts);
+}
+
+BOOST_AUTO_TEST_CASE(version_is_cmake_project_version) {
+    BOOST_TEST(std::string(version()) == MATBP_EXPECTED_VERSION);
+}
+
+BOOST_AUTO_TEST_CASE(usage_example_of_json_writer_hpp) {
+    matbp::json::writer w;
+    w.begin_object().key("cost").number(0.5).key("kinks").begin_array().integer(3).end_array().end_object();
+    BOOST_TEST(w.str() == "{\n \"cost\": 0.5,\n \"kinks\": [3]\n}\n");
+}
