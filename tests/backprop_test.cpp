@@ -8,7 +8,9 @@
 //                                                 and find_loss_kinks
 //       C1_l1_zero_residual_follows_convention    targets equal to the outputs: l1's sign(0) = 0,
 //                                                 every output unit a loss kink, AD agrees
-//       C1_backprop_eq_kronecker_chain            == the literal Kronecker chain of Jacobians
+//       C1_backprop_eq_kronecker_chain            cost, every ∇W and ∇b (all columns) == the literal
+//                                                 Kronecker chain of Jacobians (its Jacobians by AD
+//                                                 of evaluate and sample_cost), every exact loss
 //       C1_batch_gradient_eq_mean_of_sample_gradients  == ρ Σ of T1's per-sample gradients (induction)
 //       C1_relu_kinks_follow_d11                  ReLU nets with zeros: kinks hit and D11 obeyed
 //       C1_interval_encloses_exact                128-bit interval run contains the exact gradients
@@ -92,8 +94,9 @@ RC_BOOST_PROP(C1_l1_zero_residual_follows_convention, ()) {
 
 RC_BOOST_PROP(C1_backprop_eq_kronecker_chain, ()) {
     const auto c = gen_batch_case();
-    const auto g = backprop(c.net, c.X, c.Y, squared_error_loss{}, c.red);
-    const auto kc = kronecker_chain_gradients(c.net, c.X, c.Y, c.red);
+    const auto ell = *gen_loss();
+    const auto g = backprop(c.net, c.X, c.Y, ell, c.red);
+    const auto kc = kronecker_chain_gradients(c.net, c.X, c.Y, ell, c.red);
     RC_ASSERT(g.cost == kc.cost);
     for (Eigen::Index l = 1; l <= c.net.depth(); ++l) {
         RC_ASSERT(same_matrix(g.dW[l], kc.dW[l]));

@@ -7,6 +7,12 @@ Test plan
   check_fails_perturbed        one entry changed by 1e-6 relative: FAIL, exit 1
   check_float32                the double gradients checked in float32 ULPs: PASS
   verify_exact_model           every proof step holds, exit 0
+  verify_kinks                 verify's JSON lists the same kinks as grad's (exact_mixed.json) and
+                               its convention; on a ReLU unit at exactly 0 (layer 0 of a 1-1-1
+                               net) exactly the steps at layer 0 and C1 are "conventional", the
+                               steps at layer 1 and every T1.jac "true"; the text says so
+  verify_help_names_checks     verify --help names the AD comparison, the conventional marking
+                               and C1's two checks
   interval_default_for_tanh    a tanh model defaults to interval:256 and is certified
   threads_same_result          a float64-valued ReLU model on the dyadic engine: --threads 1, 2, 7
                                and the default print the same bytes
@@ -99,6 +105,31 @@ case("check_float32", rc == 0, out + err)
 
 rc, out, err = run("verify", exact_model)
 case("verify_exact_model", rc == 0 and "all hold exactly" in out and "T1.step" in out and "C1" in out, out + err)
+
+kink_net = {"format": "matbp/1",
+            "layers": [{"weights": [["1"]], "bias": ["0"], "activation": "relu"},
+                       {"weights": [["2"]], "bias": ["1"], "activation": "identity"}],
+            "loss": "squared_error", "reduction": "mean", "inputs": [["0"]], "targets": [["5"]]}
+kink_path = write("kink.json", json.dumps(kink_net))
+rc, out, err = run("verify", kink_path, "--format", "json")
+vdoc = strict(out) if rc == 0 else {}
+marks = {(s["id"], s["layer"]): s["derivative"] for s in vdoc.get("steps", [])}
+expected = {("T1.base", 1): "true", ("T1.step", 0): "conventional", ("T1.W", 1): "true", ("T1.b", 1): "true",
+            ("T1.jac", 1): "true", ("T1.W", 0): "conventional", ("T1.b", 0): "conventional",
+            ("T1.jac", 0): "true", ("C1", None): "conventional"}
+case("verify_kinks", rc == 0 and vdoc.get("pass") is True and marks == expected
+     and vdoc.get("kinks") == [{"layer": 0, "sample": 0, "unit": 0, "site": "activation"}]
+     and "relu'(0) = 0" in vdoc.get("kink_convention", ""), out + err)
+rc, out, err = run("verify", kink_path)
+case("verify_kinks_text", rc == 0 and "1 kink(s) (layer 1, sample 0, unit 0)" in out
+     and "4 of them depend on a kink and hold for the conventional derivative only" in out, out + err)
+vdoc = strict(run("verify", exact_model, "--format", "json")[1])
+gdoc = strict(run("grad", exact_model)[1])
+case("verify_kinks_as_grad", vdoc.get("kinks") == gdoc.get("kinks") and len(gdoc.get("kinks", [])) > 0,
+     str(vdoc.get("kinks")) + " vs " + str(gdoc.get("kinks")))
+rc, out, err = run("verify", "--help")
+case("verify_help_names_checks", rc == 0 and "automatic differentiation" in out and "conventional" in out
+     and "rho times the sum" in out and "D14" in out, out)
 
 rc, out, err = run("grad", tanh_model, "--quiet")
 doc = json.loads(out) if rc == 0 else {}

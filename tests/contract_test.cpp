@@ -6,11 +6,20 @@
 //   levels_gate_postconditions               ENSURE fires at cheap, ENSURE_EXPENSIVE only at
 //                                            expensive; REQUIRE fires at every level
 //   guard_restores_level
+//   tests_run_at_the_requested_level         the global fixture (support/contract_level.cpp) set
+//                                            MATBP_CONTRACT_LEVEL's level, expensive when unset;
+//                                            CTest runs it unset, at shapes (not the process
+//                                            default, so a missing fixture fails) and with a bad
+//                                            value (the run must fail)
 //   usage_example_of_contract_hpp
 #define BOOST_TEST_MODULE contract
 #include "matbp/contract.hpp"
 
+#include "support/contract_level.hpp"
+
 #include <boost/test/unit_test.hpp>
+
+#include <cstdlib>
 
 using namespace matbp;
 
@@ -70,6 +79,12 @@ BOOST_AUTO_TEST_CASE(guard_restores_level) {
         BOOST_TEST((current_contract_level() == contract_level::expensive));
     }
     BOOST_TEST((current_contract_level() == before));
+}
+
+BOOST_AUTO_TEST_CASE(tests_run_at_the_requested_level) {
+    BOOST_TEST((current_contract_level() == testing::requested_contract_level()));
+    if (std::getenv("MATBP_CONTRACT_LEVEL") == nullptr)
+        BOOST_TEST((current_contract_level() == contract_level::expensive));
 }
 
 BOOST_AUTO_TEST_CASE(usage_example_of_contract_hpp) {

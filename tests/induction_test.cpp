@@ -22,8 +22,12 @@
 //                                              with the expensive contracts on
 //       T1_interval_encloses_exact             the induction over 128-bit intervals contains the exact gradients
 //       T1_preconditions
+//       T1_postconditions_by_ad_can_fail       a (dc, δ) pair that meets the hypothesis but is not
+//                                              the derivative: lhs == rhs (a tautology), and the
+//                                              expensive AD postconditions of T1.W, T1.b, T1.step,
+//                                              T1.base (inconsistent forward pass) raise
 //       T1_holds_for_every_loss                every exact loss of the registry: every step holds,
-//                                              gradients == AD of the cost with that loss
+//                                              gradients == AD of the cost == KC with that loss
 //   usage_example_of_induction_hpp
 #define BOOST_TEST_MODULE induction
 #include "matbp/induction.hpp"
@@ -173,10 +177,12 @@ namespace {
 struct conclusion_sources {
     reference_result<exact> ad, kc;
 };
-conclusion_sources sources(const sample_case& c) {
-    return {reference_gradients_by_ad(c.net, c.x, c.y, squared_error_loss{}, reduction::sum),
-            kronecker_chain_gradients(c.net, c.x, c.y, reduction::sum)};
+conclusion_sources sources(const sample_case& c, const matrix<exact>& y,
+                           const loss_function<exact>& ell = squared_error_loss{}) {
+    return {reference_gradients_by_ad(c.net, c.x, y, ell, reduction::sum),
+            kronecker_chain_gradients(c.net, c.x, y, ell, reduction::sum)};
 }
+conclusion_sources sources(const sample_case& c) { return sources(c, c.y); }
 }  // namespace
 
 RC_BOOST_PROP(T1_W_gradient_eq_delta_times_activation, ()) {
@@ -185,7 +191,7 @@ RC_BOOST_PROP(T1_W_gradient_eq_delta_times_activation, ()) {
     const auto delta = backpropagated_errors(c.net, fwd, c.y);
     const auto src = sources(c);
     for (Eigen::Index l = 1; l <= c.net.depth(); ++l) {
-        const auto eq = weight_gradient_eq_delta_times_activation(fwd, l, dc_by_ad(c, fwd, l), delta[l]);
+        const auto eq = weight_gradient_eq_delta_times_activation(c.net, fwd, c.y, l, dc_by_ad(c, fwd, l), delta[l]);
         RC_ASSERT(holds_exactly(eq));
         RC_ASSERT(same_matrix(eq.lhs, src.ad.dW[l]));
         RC_ASSERT(same_matrix(eq.lhs, src.kc.dW[l]));
@@ -198,7 +204,7 @@ RC_BOOST_PROP(T1_b_gradient_eq_delta, ()) {
     const auto delta = backpropagated_errors(c.net, fwd, c.y);
     const auto src = sources(c);
     for (Eigen::Index l = 1; l <= c.net.depth(); ++l) {
-        const auto eq = bias_gradient_eq_delta(fwd, l, dc_by_ad(c, fwd, l), delta[l]);
+        const auto eq = bias_gradient_eq_delta(c.net, fwd, c.y, l, dc_by_ad(c, fwd, l), delta[l]);
         RC_ASSERT(holds_exactly(eq));
         RC_ASSERT(same_matrix(eq.lhs, src.ad.db[l]));
         RC_ASSERT(same_matrix(eq.lhs, src.kc.db[l]));
@@ -223,6 +229,7 @@ RC_BOOST_PROP(T1_backprop_by_induction_eq_ad, ()) {
         RC_ASSERT(same_matrix(proof.dW[l], src.ad.dW[l]));
         RC_ASSERT(same_matrix(proof.db[l], src.ad.db[l]));
         RC_ASSERT(same_matrix(proof.dW[l], src.kc.dW[l]));
+        RC_ASSERT(same_matrix(proof.db[l], src.kc.db[l]));
     }
 }
 
@@ -236,10 +243,12 @@ RC_BOOST_PROP(T1_holds_for_every_loss, ()) {
     if (*rc::gen::arbitrary<bool>()) y = forward(c.net, c.x).a.back();  // zero residuals: l1's kinks
     const auto proof = backprop_by_induction(c.net, c.x, y, ell);
     for (const auto& s : proof.steps) RC_ASSERT(holds_exactly(s.eq));
-    const auto ad = reference_gradients_by_ad(c.net, c.x, y, ell, reduction::sum);
+    const auto src = sources(c, y, ell);
     for (Eigen::Index l = 1; l <= c.net.depth(); ++l) {
-        RC_ASSERT(same_matrix(proof.dW[l], ad.dW[l]));
-        RC_ASSERT(same_matrix(proof.db[l], ad.db[l]));
+        RC_ASSERT(same_matrix(proof.dW[l], src.ad.dW[l]));
+        RC_ASSERT(same_matrix(proof.db[l], src.ad.db[l]));
+        RC_ASSERT(same_matrix(proof.dW[l], src.kc.dW[l]));
+        RC_ASSERT(same_matrix(proof.db[l], src.kc.db[l]));
     }
 }
 
@@ -264,12 +273,45 @@ BOOST_AUTO_TEST_CASE(T1_preconditions) {
     const auto delta = backpropagated_errors(net, fwd, y);
     expect_violation("T1.base", [&] { potential_gradient_at_output_eq_delta(net, fwd, matrix<exact>(matrix<exact>::Zero(3, 1))); });
     const matrix<exact> dc = delta[1].transpose();
-    expect_violation("T1.W", [&] { weight_gradient_eq_delta_times_activation(fwd, 2, dc, delta[1]); });
-    expect_violation("T1.W", [&] { weight_gradient_eq_delta_times_activation(fwd, 1, matrix<exact>(dc + matrix<exact>::Ones(1, 2)), delta[1]); });
-    expect_violation("T1.b", [&] { bias_gradient_eq_delta(fwd, 0, dc, delta[1]); });
-    expect_violation("T1.b", [&] { bias_gradient_eq_delta(fwd, 1, matrix<exact>(dc + matrix<exact>::Ones(1, 2)), delta[1]); });
+    expect_violation("T1.W", [&] { weight_gradient_eq_delta_times_activation(net, fwd, y, 2, dc, delta[1]); });
+    expect_violation("T1.W", [&] { weight_gradient_eq_delta_times_activation(net, fwd, y, 1, matrix<exact>(dc + matrix<exact>::Ones(1, 2)), delta[1]); });
+    expect_violation("T1.b", [&] { bias_gradient_eq_delta(net, fwd, y, 0, dc, delta[1]); });
+    expect_violation("T1.b", [&] { bias_gradient_eq_delta(net, fwd, y, 1, matrix<exact>(dc + matrix<exact>::Ones(1, 2)), delta[1]); });
     expect_violation("T1.jac", [&] { jacobian_form_eq_vec_of_gradient(matrix<exact>(matrix<exact>::Zero(2, 2)), x); });
     expect_violation("D15", [&] { backpropagated_errors(net, fwd, matrix<exact>(matrix<exact>::Zero(1, 1))); });
+}
+
+BOOST_AUTO_TEST_CASE(T1_postconditions_by_ad_can_fail) {
+    // A pair (dc, δ) that satisfies every step's hypothesis dcᵀ = δ but is not the derivative
+    // (here δ + 1 in every entry): lhs == rhs still holds — it is algebra given the hypothesis —
+    // and only the expensive AD postcondition sees the error. Likewise a forward pass whose
+    // activation is not f(z) for T1.base. At the cheap level none of them is raised.
+    mlp<exact> net;
+    matrix<exact> W1(2, 1), b1(2, 1), W2(1, 2), b2(1, 1), x(1, 1), y(1, 1);
+    W1 << 1, -2; b1 << exact(1, 2), 0; W2 << 3, 1; b2 << 0; x << 1; y << 0;
+    net.layers.push_back({W1, b1, softsign_fn{}});
+    net.layers.push_back({W2, b2, softsign_fn{}});
+    const auto fwd = forward(net, x);
+    const auto delta = backpropagated_errors(net, fwd, y);
+    const matrix<exact> wrong1 = delta[1] + matrix<exact>::Ones(2, 1), wrong2 = delta[2] + matrix<exact>::Ones(1, 1);
+    auto bad_fwd = fwd;
+    bad_fwd.a[2](0, 0) += 1;  // a² ≠ f(z²): not forward(net, x)
+    auto w = [&] { return weight_gradient_eq_delta_times_activation(net, fwd, y, 1, matrix<exact>(wrong1.transpose()), wrong1); };
+    auto b = [&] { return bias_gradient_eq_delta(net, fwd, y, 1, matrix<exact>(wrong1.transpose()), wrong1); };
+    auto st = [&] { return potential_gradient_step_eq_delta(net, fwd, y, 1, matrix<exact>(wrong2.transpose()), wrong2); };
+    auto base = [&] { return potential_gradient_at_output_eq_delta(net, bad_fwd, y); };
+    {
+        contract_level_guard g(contract_level::cheap);
+        BOOST_TEST(holds_exactly(w()));  // the tautology: lhs == rhs although both are wrong
+        BOOST_TEST(holds_exactly(b()));
+        BOOST_TEST(!holds_exactly(st()));  // rhs is the algorithm's δ¹, lhs from the wrong hypothesis
+        base();
+    }
+    contract_level_guard g(contract_level::expensive);
+    expect_violation("T1.W", w);
+    expect_violation("T1.b", b);
+    expect_violation("T1.step", st);
+    expect_violation("T1.base", base);
 }
 
 BOOST_AUTO_TEST_CASE(usage_example_of_induction_hpp) {

@@ -8,7 +8,9 @@
 //       D6_preconditions
 //   L5  L5_first_identification                  DF = A for F(X) = AXB + X∘X with A = Bᵀ⊗A + diag(2 vec X);
 //       L5_hypothesis_checked                    a wrong A violates L5 at the expensive level; shapes
-//   L6  L6_chain_rule                            exact, for G(Y) = (Y∘Y)P with F(X) = AXB
+//   L6  L6_chain_rule                            exact, for G(Y) = (Y∘Y)P with F(X) = AXB; D(G∘F) by AD
+//                                                == DG·DF by AD == the Jacobians by hand (Kronecker
+//                                                forms, not AD)
 //       L6_chain_rule_double                     same over double, within k·ε
 //   usage_example_of_jacobian_hpp
 #define BOOST_TEST_MODULE jacobian
@@ -143,7 +145,15 @@ RC_BOOST_PROP(L6_chain_rule, ()) {
     const auto m = gen_dim(), n = gen_dim(), q = gen_dim(), p = gen_dim(), r = gen_dim();
     const auto A = *gen_matrix(m, n), B = *gen_matrix(q, p), P = *gen_matrix(p, r), X = *gen_matrix(n, q);
     auto [G, F] = chain_inputs(A, B, P);
-    RC_ASSERT(holds_exactly(chain_rule(G, F, X)));
+    const auto eq = chain_rule(G, F, X);
+    RC_ASSERT(holds_exactly(eq));
+    // Both sides above come from the same AD (jacobian_by_definition); the Jacobians by hand do
+    // not: DF(X) = Bᵀ ⊗ A (L1), DG(Y) = (Pᵀ ⊗ I_m)·diag(2 vec Y) at Y = F(X) (L1 and D6 of Y∘Y).
+    const matrix<exact> Y = mul(mul(A, X), B);
+    const matrix<exact> Bt = B.transpose(), Pt = P.transpose();
+    const matrix<exact> dF = kron<exact>(Bt, A);
+    const matrix<exact> dG = mul(kron<exact>(Pt, identity<exact>(m)), diag<exact>(colvec<exact>(vec<exact>(Y) * exact(2))));
+    RC_ASSERT(same_matrix(eq.lhs, mul(dG, dF)));
 }
 
 RC_BOOST_PROP(L6_chain_rule_double, ()) {

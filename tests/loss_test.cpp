@@ -17,6 +17,10 @@
 //                                              exact ones, also on ranges across their breakpoints
 //       L9_loss_preconditions
 //   D11 D11_loss_kinks                         l1 has a kink exactly at a zero residual; find_loss_kinks
+//   C2  C2_softmax_columns_rows_and_max        a 0-row input is a C2 precondition violation (never a
+//                                              read of A(0, j)); over double the max is subtracted:
+//                                              logits (1000, 1001), whose exp overflows, give
+//                                              softmax(0, 1) = (1/(1+e), e/(1+e))
 //   usage_example_of_loss_hpp
 #define BOOST_TEST_MODULE loss
 #include "matbp/elementary.hpp"
@@ -32,6 +36,8 @@
 #include <rapidcheck/boost_test.h>
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <optional>
 #include <vector>
 
@@ -173,6 +179,17 @@ BOOST_AUTO_TEST_CASE(D11_loss_kinks) {
     precision_guard g(64);
     BOOST_TEST(loss_kink_at<interval>(convert_loss<interval>(l1), interval(-1, 1), interval(0)));
     BOOST_TEST(!loss_kink_at<interval>(convert_loss<interval>(l1), interval(1, 2), interval(0)));
+}
+
+BOOST_AUTO_TEST_CASE(C2_softmax_columns_rows_and_max) {
+    expect_violation("C2", [] { softmax_columns<double>(matrix<double>(0, 2)); });
+    expect_violation("C2", [] { softmax_cross_entropy_delta<double>(matrix<double>(0, 2), matrix<double>(0, 2)); });
+    matrix<double> A(2, 1);
+    A << 1000, 1001;  // exp(1000) is +inf in double: without the max subtracted this is inf/inf = NaN
+    const matrix<double> S = softmax_columns<double>(A);
+    const double e = std::exp(1.0);
+    BOOST_TEST(S(0, 0) == 1 / (1 + e), boost::test_tools::tolerance(4 * std::numeric_limits<double>::epsilon()));
+    BOOST_TEST(S(1, 0) == e / (1 + e), boost::test_tools::tolerance(4 * std::numeric_limits<double>::epsilon()));
 }
 
 BOOST_AUTO_TEST_CASE(usage_example_of_loss_hpp) {

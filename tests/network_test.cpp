@@ -4,11 +4,13 @@
 //   D12 D12_forward_pass_by_layer              zˡ = Wˡaˡ⁻¹ + bˡ, aˡ = f⃗ˡ(zˡ), checked entry by entry
 //       D12_forward_records_kinks              find_kinks lists exactly the units at a ReLU/leaky 0
 //       D12_preconditions_shapes               widths that don't chain, bad bias, empty net, wrong x
-//   D13 D13_sample_cost                        = ½‖aᵏ − y‖² by an explicit sum;  D13 precondition
+//   D13 D13_sample_cost                        = ½‖aᵏ − y‖² by an explicit sum
+//       D13_precondition                       wrong y; a network with no layers or a wrong bias
+//                                              (D12, checked before width() reads the layers)
 //   D14 D14_forward_batch_columns_eq_forward   column i of the batch pass = forward of sample i
 //       D14_batch_cost_reductions              mean = (1/n)Σ sample costs, sum = Σ sample costs;
 //                                              mse = Σ(a−y)² / (n·m_k)
-//       D14_preconditions
+//       D14_preconditions                      wrong Y; outputs ≠ targets; a network with no layers
 //   usage_example_of_network_hpp
 #define BOOST_TEST_MODULE network
 #include "matbp/network.hpp"
@@ -91,6 +93,14 @@ BOOST_AUTO_TEST_CASE(D13_precondition) {
     mlp<exact> net;
     net.layers.push_back({matrix<exact>::Zero(3, 2), matrix<exact>::Zero(3, 1), relu_fn{}});
     expect_violation("D13", [&] { sample_cost(net, matrix<exact>(matrix<exact>::Zero(2, 1)), matrix<exact>(matrix<exact>::Zero(2, 1))); });
+    // A network with no layers: the D12 precondition, before anything reads layers.front() (an
+    // empty vector's front() is undefined behaviour; the sanitizer build would report it).
+    const mlp<exact> empty;
+    const matrix<exact> one = matrix<exact>::Zero(1, 1);
+    expect_violation("D12", [&] { sample_cost(empty, one, one); });
+    mlp<exact> ragged = net;  // well_formed is false: the bias has the wrong height
+    ragged.layers[0].b = matrix<exact>::Zero(2, 1);
+    expect_violation("D12", [&] { sample_cost(ragged, matrix<exact>(matrix<exact>::Zero(2, 1)), matrix<exact>(matrix<exact>::Zero(3, 1))); });
 }
 
 RC_BOOST_PROP(D14_forward_batch_columns_eq_forward, ()) {
@@ -127,6 +137,8 @@ BOOST_AUTO_TEST_CASE(D14_preconditions) {
     const matrix<exact> X = matrix<exact>::Zero(2, 2);
     expect_violation("D14", [&] { batch_cost(net, X, matrix<exact>(matrix<exact>::Zero(3, 1)), reduction::mean); });
     expect_violation("D14", [&] { cost_of_outputs<exact>(matrix<exact>::Zero(3, 2), matrix<exact>::Zero(3, 1), mse_loss{}, reduction::sum); });
+    const mlp<exact> empty;  // no layers: refused before width() reads layers.front()
+    expect_violation("D14", [&] { batch_cost(empty, X, X, reduction::mean); });
 }
 
 BOOST_AUTO_TEST_CASE(usage_example_of_network_hpp) {

@@ -19,6 +19,7 @@
 
 #include "matbp/activation.hpp"
 #include "matbp/contract.hpp"
+#include "matbp/jacobian.hpp"
 #include "matbp/network.hpp"
 
 #include <vector>
@@ -38,7 +39,38 @@ matrix<T> derivative_at(const activation<T>& f, const matrix<T>& Z) {
     return Z.unaryExpr([&](const T& z) { return derivative(f, z); });
 }
 
-/// C1 the cost and every gradient of the batch cost, by backpropagation in matrix form.
+/// D14 the batch cost C as a function of Wˡ (bias = false) or bˡ (bias = true), everything else
+/// fixed; generic in the scalar, for forward-mode AD (C1's expensive postcondition). The callable
+/// refers to net, X, Y and ell: it must not outlive them.
+/// Requires: as backprop; 1 ≤ l ≤ k.
+template <scalar T>
+auto batch_cost_as_function_of_layer_parameter(const mlp<T>& net, const matrix<T>& X, const matrix<T>& Y,
+                                               const loss_function<T>& ell, reduction red, Eigen::Index l,
+                                               bool bias) {
+    MATBP_REQUIRE("C1", l >= 1 && l <= net.depth());
+    const T scale = reduction_scale<T>(ell, red, X.cols(), Y.rows());
+    return [&net, &X, &Y, &ell, scale, l, bias](const auto& P) {
+        using S = typename std::decay_t<decltype(P)>::Scalar;
+        matrix<S> c(1, 1);
+        for (Eigen::Index i = 0; i < X.cols(); ++i) {
+            matrix<S> a = matrix<T>(X.col(i)).template cast<S>();
+            for (Eigen::Index j = 1; j <= net.depth(); ++j) {
+                const auto& L = net.layers[j - 1];
+                const matrix<S> W = j == l && !bias ? matrix<S>(P) : matrix<S>(L.W.template cast<S>());
+                const matrix<S> b = j == l && bias ? matrix<S>(P) : matrix<S>(L.b.template cast<S>());
+                a = elementwise(L.f, affine_potential<S>(W, a, b));
+            }
+            const S ci = sample_cost(ell, a, matrix<S>(matrix<T>(Y.col(i)).template cast<S>()));
+            c(0, 0) = i == 0 ? ci : S(c(0, 0) + ci);
+        }
+        c(0, 0) = S(c(0, 0) * scale);
+        return c;
+    };
+}
+
+/// C1 the cost and every gradient of the batch cost, by backpropagation in matrix form. At the
+/// expensive contract level over ℚ every ∇_{Wˡ}C and ∇_{bˡ}C is also compared with forward-mode AD
+/// of the batch cost (D14) as a function of that parameter: a postcondition that uses no f′.
 /// Requires: well_formed(net); X is m₀ × n, Y is m_k × n, n ≥ 1 (softmax_cross_entropy is not a
 /// loss_function<T> for exact T, a compile-time condition).
 /// `observe`, when given, sees every potential, activation and Δ as it is computed (network.hpp).
@@ -75,6 +107,17 @@ gradient_result<T> backprop(const mlp<T>& net, const matrix<T>& X, const matrix<
         const matrix<T> back = mul(net.layers[l - 1].W.transpose(), Delta);
         Delta = derivative_at(f_prev, fwd.z[l - 1]).cwiseProduct(back);
     }
+    if constexpr (exact_field<T>)
+        if (current_contract_level() >= contract_level::expensive)
+            for (Eigen::Index l = 1; l <= k; ++l) {
+                const auto& L = net.layers[l - 1];
+                const auto c_of_W = batch_cost_as_function_of_layer_parameter(net, X, Y, ell, red, l, false);
+                const auto c_of_b = batch_cost_as_function_of_layer_parameter(net, X, Y, ell, red, l, true);
+                MATBP_ENSURE_EXPENSIVE("C1", same_matrix(r.dW[l], gradient_from_jacobian(jacobian_by_definition(c_of_W, L.W),
+                                                                                         L.W.rows(), L.W.cols())));
+                MATBP_ENSURE_EXPENSIVE("C1", same_matrix(r.db[l], gradient_from_jacobian(jacobian_by_definition(c_of_b, L.b),
+                                                                                         L.b.rows(), 1)));
+            }
     return r;
 }
 

@@ -9,7 +9,10 @@
 //              meaningless (MATBP_REQUIRE).
 //   cheap      postconditions of linear cost (MATBP_ENSURE); on by default.
 //   expensive  postconditions that re-derive a lemma's other side (MATBP_ENSURE_EXPENSIVE); with
-//              exact rationals every run then checks the lemma. Off by default, on in tests.
+//              exact rationals every run then checks the lemma. Off by default; `matbp demo`
+//              and `matbp verify` raise it for the induction; every test binary runs at it
+//              unless MATBP_CONTRACT_LEVEL says otherwise (tests/support/contract_level.cpp),
+//              and CTest's <suite>_cheap variants run the property suites at cheap.
 // The level is a process-wide runtime setting (contract_level_guard), so no build compiles any
 // check out.
 //

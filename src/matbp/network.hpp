@@ -110,10 +110,11 @@ forward_values<T> forward(const mlp<T>& net, const matrix<T>& x) {
 }
 
 /// D13 c = ℓ_y(aᵏ) (by default the squared error ½‖aᵏ − y‖², D9).
-/// Requires: x is m₀ × 1, y is m_k × 1.
+/// Requires: well_formed(net), x is m₀ × 1, y is m_k × 1.
 template <scalar T>
 T sample_cost(const mlp<T>& net, const matrix<T>& x, const matrix<T>& y,
                       const loss_function<T>& ell = squared_error_loss{}) {
+    MATBP_REQUIRE("D12", well_formed(net));  // first: width() reads the layers
     MATBP_REQUIRE("D13", y.cols() == 1 && y.rows() == net.width(net.depth()));
     const auto fwd = forward(net, x);
     return sample_cost(ell, fwd.a.back(), y);
@@ -134,7 +135,7 @@ T cost_of_outputs(const matrix<T>& A, const matrix<T>& Y, const loss_function<T>
 template <scalar T>
 T batch_cost(const mlp<T>& net, const matrix<T>& X, const matrix<T>& Y, reduction red,
              const loss_function<T>& ell = squared_error_loss{}) {
-    MATBP_REQUIRE("D14", well_formed(net));
+    MATBP_REQUIRE("D14", well_formed(net));  // first: width() reads the layers
     MATBP_REQUIRE("D14", Y.rows() == net.width(net.depth()) && Y.cols() == X.cols());
     return cost_of_outputs(forward_batch(net, X).a.back(), Y, ell, red);
 }

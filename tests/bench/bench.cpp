@@ -463,7 +463,7 @@ measurement measure(const workload& w, const std::string& arith, const options& 
             const workload_data d = make_data(w, true);
             const mlp<exact> net = exact_network(d.spec);
             testing::reference_result<exact> r;
-            time_into(m, [&] { r = testing::kronecker_chain_gradients(net, d.spec.inputs, d.spec.targets, reduction::mean); }, o);
+            time_into(m, [&] { r = testing::kronecker_chain_gradients(net, d.spec.inputs, d.spec.targets, squared_error_loss{}, reduction::mean); }, o);
             const auto g = backprop(net, d.spec.inputs, d.spec.targets);
             bool same = g.cost == r.cost;
             for (std::size_t l = 1; l < g.dW.size(); ++l) same = same && g.dW[l] == r.dW[l] && g.db[l] == r.db[l];
