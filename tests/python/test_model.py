@@ -77,6 +77,8 @@ def test_kinks_are_reported_with_their_module():
     tm = matbp.Model.from_torch(net, torch.zeros(1, 2, dtype=torch.float64), torch.zeros(1, 1, dtype=torch.float64), nn.MSELoss())
     kinks = tm.gradients().kinks
     assert {(k.layer, k.sample, k.unit, k.module) for k in kinks} == {(0, 0, 0, "1"), (0, 0, 1, "1")}
+    report = matbp.check(tm, tm.gradients())
+    assert report.passed and report.kinks == kinks and "2 kink(s)" in str(report)
 
 
 def test_report_string_is_the_cli_table(cli, tmp_path):

@@ -75,6 +75,21 @@ def test_flatten_first():
     assert_gradients_exact(net, X, Y, nn.HuberLoss(delta=0.5))
 
 
+def test_float32_parameters_are_taken_as_float32_kernels_use_them():
+    # PyTorch's float32 kernels use negative_slope, min_val/max_val and delta rounded to float32.
+    import json
+    from fractions import Fraction
+    net = nn.Sequential(nn.Linear(2, 2), nn.LeakyReLU(0.1), nn.Linear(2, 2), nn.Hardtanh(-0.3, 0.7)).float()
+    X, Y = torch.randn(3, 2), torch.randn(3, 2)
+    doc = json.loads(matbp.Model.from_torch(net, X, Y, nn.HuberLoss(delta=0.2)).to_json())
+    f32 = lambda v: Fraction(float(np.float32(v)))
+    assert Fraction(doc["layers"][0]["activation"]["negative_slope"]) == f32(0.1) != Fraction(0.1)
+    assert Fraction(doc["layers"][1]["activation"]["min_val"]) == f32(-0.3)
+    assert Fraction(doc["loss"]["delta"]) == f32(0.2)
+    doc64 = json.loads(matbp.Model.from_torch(net.double(), X.double(), Y.double(), nn.HuberLoss(delta=0.2)).to_json())
+    assert Fraction(doc64["layers"][0]["activation"]["negative_slope"]) == Fraction(0.1)
+
+
 def test_functional_losses():
     torch.manual_seed(3)
     net = nn.Sequential(nn.Linear(3, 3), nn.LeakyReLU(0.2), nn.Linear(3, 3)).double()
