@@ -247,7 +247,11 @@ check_report check(const gradient_reference& ref, const py::list& reported, cons
         }
         g.push_back(std::move(p));
     }
-    check_report rep = check_gradients(ref, g, opt);
+    check_report rep;
+    {
+        py::gil_scoped_release release;
+        rep = check_gradients(ref, g, opt);
+    }
     // check_gradients reports weights and bias of each layer in order; keep the judged ones.
     if (rep.tensors.size() != judged.size()) throw std::logic_error("matbp._core.check: unexpected tensor count");
     std::vector<tensor_check> kept;
@@ -325,6 +329,16 @@ PYBIND11_MODULE(_core, m) {
         .def_property_readonly("certified", [](const gradient_reference& r) { return r.arith.certified(); })
         .def_property_readonly("engine", [](const gradient_reference& r) { return r.engine; })
         .def_property_readonly("depth", [](const gradient_reference& r) { return r.weights.size(); })
+        .def_property_readonly("correctly_rounded", [](const gradient_reference& r) {
+            // The true value lies in [lo, hi] and rounding is monotone: when both ends round to
+            // the same double, so does the true value.
+            for (const auto* ts : {&r.weights, &r.bias})
+                for (const auto& t : *ts)
+                    for (Eigen::Index i = 0; i < t.lo.size(); ++i)
+                        if (to_double(t.lo(i)) != to_double(t.hi(i))) return false;
+            return r.arith.certified();
+        }, "True iff every float64 value given is the correctly rounded true gradient: a certified "
+           "arithmetic whose enclosures' ends round to the same double")
         .def("cost", [](const gradient_reference& r, bool exact_values) -> py::object {
             if (!exact_values) return py::float_(double_of(r.cost_lo, r.cost_hi));
             const auto F = fraction_class();

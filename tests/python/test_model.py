@@ -124,7 +124,11 @@ def test_exact_arith_refused_for_tanh_is_unsupported_error():
     with pytest.raises(matbp.UnsupportedError):
         m.gradients(arith="exact")
     g = m.gradients()  # interval:256 by default
-    assert g.arith == "interval:256" and g.certified
+    assert g.arith == "interval:256" and g.certified and g.correctly_rounded
+    coarse = m.gradients(arith="interval:8")  # enclosures wider than a float64 ULP
+    assert coarse.certified and not coarse.correctly_rounded
+    assert not m.gradients(arith="double").correctly_rounded
+    assert matbp.Model.from_json(SMALL).gradients().correctly_rounded  # exact
 
 
 def test_resource_error():

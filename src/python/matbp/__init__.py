@@ -75,6 +75,8 @@ class Gradients(list):
     """The reference gradients, one array per parameter in the module's parameters() order
     (weight, then bias, of each layer; no bias for a Linear without one). Attributes: names
     (state_dict keys, or "layers[l].weights"/"layers[l].bias"), cost, arith, engine, certified,
+    correctly_rounded (every float64 value is the true gradient correctly rounded: a certified
+    arithmetic whose enclosures' ends round to the same double; always so for exact),
     kinks (a list of Kink), kink_dependent (per tensor, a bool array: entries whose value is the
     kink convention's), and reference (for matbp.check).
 
@@ -219,6 +221,7 @@ class Model:
         out.kink_dependent = masks
         out.cost = ref.cost(exact)
         out.arith, out.engine, out.certified = ref.arith, ref.engine, ref.certified
+        out.correctly_rounded = ref.correctly_rounded
         out.kinks = self._kinks(ref)
         out.reference = ref
         return out
