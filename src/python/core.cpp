@@ -39,7 +39,9 @@ std::string index_path(const std::string& path, py::ssize_t i) { return path + "
 matrix<exact> matrix_of(const f64_array& a, const std::string& path, bool transposed) {
     if (a.ndim() != 2) throw input_error(path, 0, 0, "expected a 2-D array, got " + std::to_string(a.ndim()) + "-D");
     const auto r = a.shape(0), c = a.shape(1);
-    if (r < 1 || c < 1) throw input_error(path, 0, 0, "expected a non-empty array, got shape (" + std::to_string(r) + ", " + std::to_string(c) + ")");
+    if (r < 1 || c < 1)
+        throw input_error(
+            path, 0, 0, "expected a non-empty array, got shape (" + std::to_string(r) + ", " + std::to_string(c) + ")");
     auto v = a.unchecked<2>();
     matrix<exact> M(transposed ? c : r, transposed ? r : c);
     for (py::ssize_t i = 0; i < r; ++i)
@@ -79,8 +81,9 @@ exact scalar_of(const py::handle& h, const std::string& path) {
 
 /// A registry member named `name` with parameters {matbp name: value}, checked as the reader
 /// checks it (model.cpp's member): known name, known parameter keys, defaults, the entry's check.
-std::pair<std::string, std::vector<exact>> member_of(std::span<const function_info* const> registry, const std::string& what,
-                                                     const std::string& name, const py::dict& params, const std::string& path) {
+std::pair<std::string, std::vector<exact>> member_of(std::span<const function_info* const> registry,
+                                                     const std::string& what, const std::string& name,
+                                                     const py::dict& params, const std::string& path) {
     const function_info* f = nullptr;
     for (const auto* g : registry)
         if (g->named(name)) f = g;
@@ -96,14 +99,16 @@ std::pair<std::string, std::vector<exact>> member_of(std::span<const function_in
         const auto& p = f->parameters[i];
         const std::string key(p.name);
         if (!params.contains(key)) {
-            if (p.default_text.empty()) throw input_error(path, 0, 0, "missing \"" + key + "\" for " + std::string(f->name));
+            if (p.default_text.empty())
+                throw input_error(path, 0, 0, "missing \"" + key + "\" for " + std::string(f->name));
             continue;
         }
         std::vector<exact> values;
         if (p.list) {
             const auto items = params[key.c_str()].cast<py::sequence>();
             if (items.size() == 0) throw input_error(path + "." + key, 0, 0, "give at least one value");
-            for (std::size_t j = 0; j < items.size(); ++j) values.push_back(scalar_of(items[j], index_path(path + "." + key, static_cast<py::ssize_t>(j))));
+            for (std::size_t j = 0; j < items.size(); ++j)
+                values.push_back(scalar_of(items[j], index_path(path + "." + key, static_cast<py::ssize_t>(j))));
         } else {
             values.push_back(scalar_of(params[key.c_str()], path + "." + key));
         }
@@ -111,13 +116,14 @@ std::pair<std::string, std::vector<exact>> member_of(std::span<const function_in
     }
     auto values = f->with_defaults(given);
     if (f->check)
-        if (auto problem = f->check(values)) throw input_error(path + "." + std::string(f->parameters[problem->parameter].name), 0, 0, problem->what);
+        if (auto problem = f->check(values))
+            throw input_error(path + "." + std::string(f->parameters[problem->parameter].name), 0, 0, problem->what);
     return {std::string(f->name), std::move(values)};
 }
 
 /// A model from buffers. layers: [(W m_l × m_{l−1}, b (m_l,), activation name, {param: value})].
-model_spec build_model(const py::list& layers, const std::string& loss, const py::dict& loss_params, const std::string& red,
-                       const f64_array& X, const f64_array& Y) {
+model_spec build_model(const py::list& layers, const std::string& loss, const py::dict& loss_params,
+                       const std::string& red, const f64_array& X, const f64_array& Y) {
     model_spec m;
     if (layers.size() == 0) throw input_error("layers", 0, 0, "no layers");
     m.inputs = matrix_of(X, "inputs", true);
@@ -129,24 +135,36 @@ model_spec build_model(const py::list& layers, const std::string& loss, const py
         L.weights = matrix_of(t[0].cast<f64_array>(), path + ".weights", false);
         L.bias = vector_of(t[1].cast<f64_array>(), path + ".bias");
         if (L.weights.cols() != width)
-            throw input_error(path + ".weights", 0, 0, "has " + std::to_string(L.weights.cols()) + " columns; the layer's input has " + std::to_string(width) + " values");
+            throw input_error(path + ".weights", 0, 0,
+                              "has " + std::to_string(L.weights.cols()) + " columns; the layer's input has " +
+                                  std::to_string(width) + " values");
         if (L.bias.rows() != L.weights.rows())
-            throw input_error(path + ".bias", 0, 0, "has " + std::to_string(L.bias.rows()) + " values; the weights have " + std::to_string(L.weights.rows()) + " rows");
-        auto [name, params] = member_of(activation_registry(), "activation", t[2].cast<std::string>(), t[3].cast<py::dict>(), path + ".activation");
+            throw input_error(path + ".bias", 0, 0,
+                              "has " + std::to_string(L.bias.rows()) + " values; the weights have " +
+                                  std::to_string(L.weights.rows()) + " rows");
+        auto [name, params] = member_of(activation_registry(), "activation", t[2].cast<std::string>(),
+                                        t[3].cast<py::dict>(), path + ".activation");
         L.activation = activation_spec{std::move(name), std::move(params)};
         width = L.weights.rows();
         m.layers.push_back(std::move(L));
     }
     auto [lname, lparams] = member_of(loss_registry(), "loss", loss, loss_params, "loss");
     m.loss_kind = loss_spec{std::move(lname), std::move(lparams)};
-    if (red == "mean") m.red = reduction::mean;
-    else if (red == "sum") m.red = reduction::sum;
-    else throw input_error("reduction", 0, 0, "expected \"mean\" or \"sum\", got \"" + red + "\"");
+    if (red == "mean")
+        m.red = reduction::mean;
+    else if (red == "sum")
+        m.red = reduction::sum;
+    else
+        throw input_error("reduction", 0, 0, "expected \"mean\" or \"sum\", got \"" + red + "\"");
     m.targets = matrix_of(Y, "targets", true);
     if (m.targets.cols() != m.inputs.cols())
-        throw input_error("targets", 0, 0, "has " + std::to_string(m.targets.cols()) + " rows; the inputs have " + std::to_string(m.inputs.cols()));
+        throw input_error(
+            "targets", 0, 0,
+            "has " + std::to_string(m.targets.cols()) + " rows; the inputs have " + std::to_string(m.inputs.cols()));
     if (m.targets.rows() != width)
-        throw input_error("targets", 0, 0, "rows have " + std::to_string(m.targets.rows()) + " values; the last layer has " + std::to_string(width) + " units");
+        throw input_error("targets", 0, 0,
+                          "rows have " + std::to_string(m.targets.rows()) + " values; the last layer has " +
+                              std::to_string(width) + " units");
     return m;
 }
 
@@ -168,7 +186,8 @@ double double_of(const exact& lo, const exact& hi) { return lo == hi ? to_double
 
 py::array_t<double> doubles_of(const tensor_range& t, bool as_vector) {
     const auto r = t.lo.rows(), c = t.lo.cols();
-    py::array_t<double> out = py::array_t<double>(as_vector ? std::vector<py::ssize_t>{r} : std::vector<py::ssize_t>{r, c});
+    py::array_t<double> out =
+        py::array_t<double>(as_vector ? std::vector<py::ssize_t>{r} : std::vector<py::ssize_t>{r, c});
     double* p = out.mutable_data();
     for (Eigen::Index i = 0; i < r; ++i)
         for (Eigen::Index j = 0; j < c; ++j) p[i * c + j] = double_of(t.lo(i, j), t.hi(i, j));
@@ -182,9 +201,10 @@ py::object fractions_of(const tensor_range& t, bool as_vector) {
     py::object a = py::module_::import("numpy").attr("empty")(py::make_tuple(r, c), "dtype"_a = "object");
     for (Eigen::Index i = 0; i < r; ++i)
         for (Eigen::Index j = 0; j < c; ++j)
-            a[py::make_tuple(i, j)] = t.lo(i, j) == t.hi(i, j)
-                                          ? fraction_of(t.lo(i, j), Fraction)
-                                          : py::object(py::make_tuple(fraction_of(t.lo(i, j), Fraction), fraction_of(t.hi(i, j), Fraction)));
+            a[py::make_tuple(i, j)] =
+                t.lo(i, j) == t.hi(i, j)
+                    ? fraction_of(t.lo(i, j), Fraction)
+                    : py::object(py::make_tuple(fraction_of(t.lo(i, j), Fraction), fraction_of(t.hi(i, j), Fraction)));
     if (as_vector) return a.attr("reshape")(r);
     return a;
 }
@@ -198,8 +218,8 @@ py::array_t<bool> kink_mask(const tensor_range& t, bool as_vector) {
     return out;
 }
 
-gradient_reference compute(const model_spec& m, const std::optional<std::string>& arith, std::size_t max_bits, double time_limit,
-                           unsigned threads) {
+gradient_reference compute(const model_spec& m, const std::optional<std::string>& arith, std::size_t max_bits,
+                           double time_limit, unsigned threads) {
     const arith_spec a = arith ? parse_arith(*arith) : default_arith(m);
     resource_limits lim;
     lim.max_bits = max_bits;
@@ -215,13 +235,16 @@ gradient_reference compute(const model_spec& m, const std::optional<std::string>
 
 /// reported: per layer (W or None, b or None); a None tensor is not judged (the reference's own
 /// values stand in, and the tensor is left out of the report). names: per layer (W name, b name).
-check_report check(const gradient_reference& ref, const py::list& reported, const py::list& names, const std::string& precision,
-                   std::optional<double> max_rel, std::optional<std::uint64_t> max_ulps, bool strict_kinks) {
+check_report check(const gradient_reference& ref, const py::list& reported, const py::list& names,
+                   const std::string& precision, std::optional<double> max_rel, std::optional<std::uint64_t> max_ulps,
+                   bool strict_kinks) {
     if (reported.size() != ref.weights.size() || names.size() != ref.weights.size())
         throw input_error("gradients", 0, 0, "expected " + std::to_string(ref.weights.size()) + " layers");
     check_options opt;
-    if (precision == "float32") opt.format = float_format::float32;
-    else if (precision != "float64") throw input_error("precision", 0, 0, "expected \"float64\" or \"float32\", got \"" + precision + "\"");
+    if (precision == "float32")
+        opt.format = float_format::float32;
+    else if (precision != "float64")
+        throw input_error("precision", 0, 0, "expected \"float64\" or \"float32\", got \"" + precision + "\"");
     opt.max_rel = max_rel;
     opt.max_ulps = max_ulps;
     opt.strict_kinks = strict_kinks;
@@ -239,10 +262,12 @@ check_report check(const gradient_reference& ref, const py::list& reported, cons
             if (!given) continue;
             const std::string path = tensor_names.back();
             const auto& want = which == 0 ? ref.weights[l].lo : ref.bias[l].lo;
-            matrix<exact> M = which == 0 ? matrix_of(pair[0].cast<f64_array>(), path, false) : vector_of(pair[1].cast<f64_array>(), path);
+            matrix<exact> M = which == 0 ? matrix_of(pair[0].cast<f64_array>(), path, false)
+                                         : vector_of(pair[1].cast<f64_array>(), path);
             if (M.rows() != want.rows() || M.cols() != want.cols())
-                throw input_error(path, 0, 0, "shape " + std::to_string(M.rows()) + "×" + std::to_string(M.cols()) + ", expected " +
-                                                  std::to_string(want.rows()) + "×" + std::to_string(want.cols()));
+                throw input_error(path, 0, 0,
+                                  "shape " + std::to_string(M.rows()) + "×" + std::to_string(M.cols()) + ", expected " +
+                                      std::to_string(want.rows()) + "×" + std::to_string(want.cols()));
             (which == 0 ? p.first : p.second) = std::move(M);
         }
         g.push_back(std::move(p));
@@ -304,24 +329,28 @@ PYBIND11_MODULE(_core, m) {
 
     py::class_<model_spec>(m, "ModelSpec")
         .def("to_json", &write_model, "Canonical matbp/1 text: every number an exact string.")
-        .def_property_readonly("widths", [](const model_spec& s) {
-            std::vector<Eigen::Index> w{s.inputs.rows()};
-            for (const auto& L : s.layers) w.push_back(L.weights.rows());
-            return w;
-        })
+        .def_property_readonly("widths",
+                               [](const model_spec& s) {
+                                   std::vector<Eigen::Index> w{s.inputs.rows()};
+                                   for (const auto& L : s.layers) w.push_back(L.weights.rows());
+                                   return w;
+                               })
         .def_property_readonly("samples", [](const model_spec& s) { return s.inputs.cols(); })
-        .def_property_readonly("activations", [](const model_spec& s) {
-            std::vector<std::string> a;
-            for (const auto& L : s.layers) a.push_back(L.activation.name);
-            return a;
-        })
+        .def_property_readonly("activations",
+                               [](const model_spec& s) {
+                                   std::vector<std::string> a;
+                                   for (const auto& L : s.layers) a.push_back(L.activation.name);
+                                   return a;
+                               })
         .def_property_readonly("loss", [](const model_spec& s) { return s.loss_kind.name; })
         .def_property_readonly("reduction", [](const model_spec& s) { return to_string(s.red); })
         .def_property_readonly("exact", [](const model_spec& s) { return model_is_exact(s); })
         .def("__eq__", [](const model_spec& a, const model_spec& b) { return a == b; });
 
-    m.def("read_model_file", [](const std::string& path) { return read_model_file(path); }, "path"_a);
-    m.def("read_model_text", [](const std::string& text) { return read_model(text); }, "text"_a);
+    m.def(
+        "read_model_file", [](const std::string& path) { return read_model_file(path); }, "path"_a);
+    m.def(
+        "read_model_text", [](const std::string& text) { return read_model(text); }, "text"_a);
     m.def("build_model", &build_model, "layers"_a, "loss"_a, "loss_params"_a, "reduction"_a, "inputs"_a, "targets"_a);
 
     py::class_<gradient_reference>(m, "Reference")
@@ -329,44 +358,65 @@ PYBIND11_MODULE(_core, m) {
         .def_property_readonly("certified", [](const gradient_reference& r) { return r.arith.certified(); })
         .def_property_readonly("engine", [](const gradient_reference& r) { return r.engine; })
         .def_property_readonly("depth", [](const gradient_reference& r) { return r.weights.size(); })
-        .def_property_readonly("correctly_rounded", [](const gradient_reference& r) {
-            // The true value lies in [lo, hi] and rounding is monotone: when both ends round to
-            // the same double, so does the true value.
-            for (const auto* ts : {&r.weights, &r.bias})
-                for (const auto& t : *ts)
-                    for (Eigen::Index i = 0; i < t.lo.size(); ++i)
-                        if (to_double(t.lo(i)) != to_double(t.hi(i))) return false;
-            return r.arith.certified();
-        }, "True iff every float64 value given is the correctly rounded true gradient: a certified "
-           "arithmetic whose enclosures' ends round to the same double")
-        .def("cost", [](const gradient_reference& r, bool exact_values) -> py::object {
-            if (!exact_values) return py::float_(double_of(r.cost_lo, r.cost_hi));
-            const auto F = fraction_class();
-            if (r.cost_lo == r.cost_hi) return fraction_of(r.cost_lo, F);
-            return py::make_tuple(fraction_of(r.cost_lo, F), fraction_of(r.cost_hi, F));
-        }, "exact"_a = false)
-        .def("tensor", [](const gradient_reference& r, std::size_t l, bool bias, bool exact_values) -> py::object {
-            if (l >= r.weights.size()) throw py::index_error("layer out of range");
-            const auto& t = bias ? r.bias[l] : r.weights[l];
-            if (exact_values) return fractions_of(t, bias);
-            return doubles_of(t, bias);
-        }, "layer"_a, "bias"_a, "exact"_a = false)
-        .def("kink_mask", [](const gradient_reference& r, std::size_t l, bool bias) {
-            if (l >= r.weights.size()) throw py::index_error("layer out of range");
-            return kink_mask(bias ? r.bias[l] : r.weights[l], bias);
-        }, "layer"_a, "bias"_a)
-        .def_property_readonly("kinks", [](const gradient_reference& r) {
-            py::list out;
-            for (const auto& k : r.kinks)
-                out.append(py::make_tuple(k.layer - 1, k.sample, k.unit, k.site == kink_site::loss ? "loss" : "activation"));
-            return out;
-        }, "(layer 0-based, sample, unit, site) of every kink (D11)")
-        .def("to_json", [](const gradient_reference& r, const std::string& values) {
-            json_options o;
-            if (values == "double") o.values = json_options::value_format::float64;
-            else if (values != "exact") throw input_error("values", 0, 0, "expected \"exact\" or \"double\"");
-            return to_json(r, o);
-        }, "values"_a = "exact");
+        .def_property_readonly(
+            "correctly_rounded",
+            [](const gradient_reference& r) {
+                // The true value lies in [lo, hi] and rounding is monotone: when both ends round to
+                // the same double, so does the true value.
+                for (const auto* ts : {&r.weights, &r.bias})
+                    for (const auto& t : *ts)
+                        for (Eigen::Index i = 0; i < t.lo.size(); ++i)
+                            if (to_double(t.lo(i)) != to_double(t.hi(i))) return false;
+                return r.arith.certified();
+            },
+            "True iff every float64 value given is the correctly rounded true gradient: a certified "
+            "arithmetic whose enclosures' ends round to the same double")
+        .def(
+            "cost",
+            [](const gradient_reference& r, bool exact_values) -> py::object {
+                if (!exact_values) return py::float_(double_of(r.cost_lo, r.cost_hi));
+                const auto F = fraction_class();
+                if (r.cost_lo == r.cost_hi) return fraction_of(r.cost_lo, F);
+                return py::make_tuple(fraction_of(r.cost_lo, F), fraction_of(r.cost_hi, F));
+            },
+            "exact"_a = false)
+        .def(
+            "tensor",
+            [](const gradient_reference& r, std::size_t l, bool bias, bool exact_values) -> py::object {
+                if (l >= r.weights.size()) throw py::index_error("layer out of range");
+                const auto& t = bias ? r.bias[l] : r.weights[l];
+                if (exact_values) return fractions_of(t, bias);
+                return doubles_of(t, bias);
+            },
+            "layer"_a, "bias"_a, "exact"_a = false)
+        .def(
+            "kink_mask",
+            [](const gradient_reference& r, std::size_t l, bool bias) {
+                if (l >= r.weights.size()) throw py::index_error("layer out of range");
+                return kink_mask(bias ? r.bias[l] : r.weights[l], bias);
+            },
+            "layer"_a, "bias"_a)
+        .def_property_readonly(
+            "kinks",
+            [](const gradient_reference& r) {
+                py::list out;
+                for (const auto& k : r.kinks)
+                    out.append(py::make_tuple(k.layer - 1, k.sample, k.unit,
+                                              k.site == kink_site::loss ? "loss" : "activation"));
+                return out;
+            },
+            "(layer 0-based, sample, unit, site) of every kink (D11)")
+        .def(
+            "to_json",
+            [](const gradient_reference& r, const std::string& values) {
+                json_options o;
+                if (values == "double")
+                    o.values = json_options::value_format::float64;
+                else if (values != "exact")
+                    throw input_error("values", 0, 0, "expected \"exact\" or \"double\"");
+                return to_json(r, o);
+            },
+            "values"_a = "exact");
 
     m.def("compute", &compute, "model"_a, "arith"_a = py::none(), "max_bits"_a = resource_limits{}.max_bits,
           "time_limit"_a = resource_limits{}.max_seconds, "threads"_a = 0u,
@@ -374,10 +424,14 @@ PYBIND11_MODULE(_core, m) {
 
     py::class_<tensor_check>(m, "TensorCheck")
         .def_readonly("name", &tensor_check::name)
-        .def_property_readonly("worst_entry", [](const tensor_check& t) { return py::make_tuple(t.worst_row, t.worst_col); })
+        .def_property_readonly("worst_entry",
+                               [](const tensor_check& t) { return py::make_tuple(t.worst_row, t.worst_col); })
         .def_readonly("worst_ulps", &tensor_check::worst_ulps)
-        .def_property_readonly("worst_abs_error", [](const tensor_check& t) { return exact_or_inf(t.worst_abs_error, t.worst_abs_error_exact); })
-        .def_property_readonly("max_abs_error", [](const tensor_check& t) { return exact_or_inf(t.max_abs_error, t.max_abs_error_exact); })
+        .def_property_readonly(
+            "worst_abs_error",
+            [](const tensor_check& t) { return exact_or_inf(t.worst_abs_error, t.worst_abs_error_exact); })
+        .def_property_readonly(
+            "max_abs_error", [](const tensor_check& t) { return exact_or_inf(t.max_abs_error, t.max_abs_error_exact); })
         .def_readonly("normwise_error", &tensor_check::normwise_rel)
         .def_readonly("relative", &tensor_check::relative)
         .def_readonly("kink_entries", &tensor_check::kink_entries)
@@ -390,7 +444,9 @@ PYBIND11_MODULE(_core, m) {
         .def_readonly("tensors", &check_report::tensors)
         .def_readonly("max_rel", &check_report::max_rel)
         .def_readonly("max_ulps", &check_report::max_ulps)
-        .def_property_readonly("precision", [](const check_report& r) { return r.format == float_format::float32 ? "float32" : "float64"; })
+        .def_property_readonly(
+            "precision",
+            [](const check_report& r) { return r.format == float_format::float32 ? "float32" : "float64"; })
         .def_readonly("strict_kinks", &check_report::strict_kinks)
         .def_property_readonly("arith", [](const check_report& r) { return r.arith.str(); })
         .def_readonly("engine", &check_report::engine)
