@@ -16,6 +16,11 @@
 //   resource_limits_stop_blowup             a 12-layer cubic-polynomial net stops at --max-bits, naming
 //                                            the layer, before any number exceeds the bound much;
 //                                            a zero time budget stops at the first layer
+//   poll_is_called_per_layer_stage_and_can_stop_the_run   resource_limits::poll: called after every
+//                                            stage of every layer (rational and dyadic engines, intervals),
+//                                            its exception ends the run and reaches the caller
+//   to_text_is_the_check_table               the header, one row per tensor (worst entry, ULPs,
+//                                            verdict), the kink note, PASS/FAIL
 //   exact_results_independent_of_sample_order  a shuffled batch gives identical gradients and cost,
 //                                            and kinks with permuted sample indices
 //   dyadic_fast_path_eq_rationals            float64-valued piecewise-linear nets: engine dyadic, values
@@ -301,6 +306,50 @@ BOOST_AUTO_TEST_CASE(resource_limits_stop_blowup) {
     // Within the limits the same model computes: a 3-layer prefix stays small.
     m.layers.resize(3);
     BOOST_CHECK_NO_THROW(compute_gradients(m, parse_arith("exact"), small));
+}
+
+BOOST_AUTO_TEST_CASE(poll_is_called_per_layer_stage_and_can_stop_the_run) {
+    // Three layers; exact rationals (1/3: the rational engine), dyadic data (the dyadic engine),
+    // and interval:64.
+    model_spec m;
+    for (int l = 0; l < 3; ++l)
+        m.layers.push_back({matrix<exact>::Constant(2, 2, exact(1, 4)), matrix<exact>::Constant(2, 1, exact(1, 8)), {"relu", {}}});
+    m.inputs = matrix<exact>::Constant(2, 3, exact(1, 2));
+    m.targets = matrix<exact>::Constant(2, 3, 1);
+    for (const auto& [arith, third] : {std::pair{"exact", exact(1, 4)}, std::pair{"exact", exact(1, 3)}, std::pair{"interval:64", exact(1, 3)}}) {
+        m.layers[1].weights(0, 0) = third;
+        std::size_t calls = 0;
+        resource_limits counting;
+        counting.poll = [&calls] { ++calls; };
+        const auto ref = compute_gradients(m, parse_arith(arith), counting);
+        BOOST_TEST(ref.engine == (third == exact(1, 4) ? "dyadic" : std::string(arith) == "exact" ? "rational" : "interval"));
+        BOOST_TEST(calls >= 3u * 2u);  // at least the potentials and activations of each layer
+        std::size_t until_stop = 0;
+        resource_limits stopping;
+        stopping.poll = [&until_stop] {
+            if (++until_stop == 2) throw std::runtime_error("stop");
+        };
+        BOOST_CHECK_THROW(compute_gradients(m, parse_arith(arith), stopping), std::runtime_error);
+        BOOST_TEST(until_stop == 2u);  // stopped at once: no further stage ran
+    }
+}
+
+BOOST_AUTO_TEST_CASE(to_text_is_the_check_table) {
+    model_spec m;
+    m.layers.push_back({matrix<exact>::Ones(1, 1), matrix<exact>::Zero(1, 1), {"relu", {}}});
+    m.layers.push_back({matrix<exact>::Constant(1, 1, 2), matrix<exact>::Ones(1, 1), {"identity", {}}});
+    m.inputs = matrix<exact>::Zero(1, 1);
+    m.targets = matrix<exact>::Zero(1, 1);
+    const auto ref = compute_gradients(m, parse_arith("exact"));
+    auto got = rounded(ref);
+    got[1].second(0, 0) = to_exact(to_double(ref.bias[1].lo(0, 0)) * (1 + 1e-6));
+    const std::string text = to_text(check_gradients(ref, got, {}));
+    BOOST_TEST(text.starts_with("matbp check: reference in exact [dyadic] (certified), ULPs of float64, pass if normwise error <= 1e-10; indices 0-based\n"));
+    BOOST_TEST(text.find("\nlayers[0].weights   (0,0)     0 ") != std::string::npos);
+    BOOST_TEST(text.find("\nlayers[1].bias      (0,0)     ") != std::string::npos);
+    BOOST_TEST(text.find("FAIL\n1 kink(s): kink entries take their reference from the convention") != std::string::npos);
+    BOOST_TEST(text.ends_with("\nFAIL\n"));
+    BOOST_TEST(to_text(check_gradients(ref, rounded(ref), {})).ends_with("\nPASS\n"));
 }
 
 RC_BOOST_PROP(exact_results_independent_of_sample_order, ()) {

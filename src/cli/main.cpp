@@ -223,14 +223,6 @@ private:
     std::chrono::steady_clock::time_point start_;
 };
 
-/// A double for a text table: three significant digits, "inf" past the double range (text only;
-/// JSON output never holds it).
-std::string short_number(double d) {
-    std::ostringstream s;
-    s << std::setprecision(3) << d;
-    return s.str();
-}
-
 const std::vector<std::string> limit_options{"--max-bits", "--time-limit", "--max-parameters", "--max-file-bytes", "--threads"};
 
 std::vector<std::string> with(std::vector<std::string> a, const std::vector<std::string>& b) {
@@ -389,27 +381,7 @@ int check(int argc, char** argv) {
     if (format == "json") {
         std::cout << to_json(rep);
     } else {
-        std::cout << "matbp check: reference in " << arith.str() << " [" << ref.engine << "]"
-                  << (arith.certified() ? " (certified)" : " (not certified)")
-                  << ", ULPs of " << prec << ", pass if normwise error <= " << short_number(rep.max_rel)
-                  << (rep.max_ulps ? " and every entry <= " + std::to_string(*rep.max_ulps) + " ULPs" : "")
-                  << "; indices 0-based\n";
-        std::cout << std::left << std::setw(20) << "tensor" << std::setw(10) << "worst" << std::setw(22) << "ULPs" << std::setw(12)
-                  << "abs err" << std::setw(14) << "normwise" << std::setw(28) << "kink entries (worst ULPs)" << "verdict\n";
-        for (const auto& t : rep.tensors) {
-            std::ostringstream at, kk;
-            at << "(" << t.worst_row << "," << t.worst_col << ")";
-            kk << t.kink_entries;
-            if (t.kink_entries) kk << " (" << t.worst_kink_ulps << ")";
-            std::cout << std::setw(20) << t.name << std::setw(10) << at.str() << std::setw(22) << t.worst_ulps << std::setw(12)
-                      << short_number(t.worst_abs_error) << std::setw(14) << short_number(t.normwise_rel) + (t.relative ? "" : " abs")
-                      << std::setw(28) << kk.str() << (t.pass ? "pass" : "FAIL") << "\n";
-        }
-        if (!ref.kinks.empty())
-            std::cout << ref.kinks.size() << " kink(s): kink entries take their reference from the convention " << kink_convention()
-                      << (opt.strict_kinks ? " and are judged (--strict-kinks)" : "; they do not decide the verdict (--strict-kinks to judge them)")
-                      << "\n";
-        std::cout << (rep.pass ? "PASS" : "FAIL") << "\n";
+        std::cout << to_text(rep);
     }
     return rep.pass ? cli::success : cli::check_failed;
 }

@@ -144,6 +144,7 @@ public:
         for (const auto& L : model.layers) growth_.push_back(size_factor(L.activation));
     }
     void operator()(const char* stage, Eigen::Index l, std::size_t bits) const {
+        if (limits_.poll) limits_.poll();
         const std::string where = "layers[" + std::to_string(l - 1) + "] (" + stage + "s of layer " + std::to_string(l) + ")";
         if (limits_.max_seconds > 0 &&
             std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count() > limits_.max_seconds)

@@ -31,6 +31,7 @@
 #include "matbp/scalar.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -93,6 +94,10 @@ struct resource_limits {
     double max_seconds = 3600;         ///< wall-clock budget; 0 means none
     unsigned threads = 0;              ///< most threads the exact fast path uses; 0: every core
                                        ///< (its result is the same for every count)
+    /// Called on the computing thread with the time and bits checks, after every layer's stage;
+    /// it may throw to stop the run (the Python module raises KeyboardInterrupt from it after
+    /// Ctrl-C). Empty: none.
+    std::function<void()> poll;
 };
 
 // A limit that is hit throws resource_error (error.hpp): resource::time or resource::bits, the
@@ -189,6 +194,13 @@ std::string value_to_json(const exact& lo, const exact& hi, const json_options& 
 /// writes it.
 std::string tensor_to_json(const tensor_range& t, bool as_vector, const json_options& options,
                            std::size_t* out_of_range = nullptr);
+
+/// The check as the text table `matbp check` prints (oracle_text.cpp): a header line (the
+/// reference's arithmetic and engine, the format ULPs are counted in, the pass thresholds), one
+/// row per tensor (name, worst entry (row,col) 0-based, its ULPs, its absolute error, the normwise
+/// error, kink entries with their worst ULPs, verdict), a kink note when the reference has kinks,
+/// and PASS or FAIL. The Python module's str(Report) is this text.
+std::string to_text(const check_report& report);
 
 /// The kink convention (D11) the reference follows, as written in "kink_convention".
 std::string_view kink_convention();
