@@ -1,11 +1,10 @@
-"""src/python/README.md: its five lines of Python print the table shown under them."""
+"""README.md, "Check your PyTorch module": its five lines of Python print the table shown under them."""
 import os
 import re
 import subprocess
 import sys
 
-README = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
-                      "src", "python", "README.md")
+README = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "README.md")
 
 
 def test_readme_example_prints_the_table_shown():
