@@ -345,7 +345,7 @@ def test_keyboard_interrupt_stops_a_long_run_and_the_gil_is_released():
     timer.start()
     try:
         with pytest.raises(KeyboardInterrupt):
-            m.gradients(arith="exact", max_bits=10**9)
+            m.gradients(arith="exact", max_bits=10**9, time_limit=20)  # without Ctrl-C: ResourceError
     finally:
         stop.set()
         t.join()
