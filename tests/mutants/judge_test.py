@@ -2,7 +2,8 @@
 """Test of the judge (CTest mutants_judge): `mutants.py run` on stand-in executables that print
 Boost.Test's error log as a mutant's suite would. It passes a kill by a named case only, and fails
 a survivor, a kill by another case only, and an exit without a failing case; `mutants.py table`
-leaves the file alone on a partial run and rewrites it (exit 1) when stale.
+leaves the file alone on a partial run (a result missing or judged against an older entry) and
+rewrites it (exit 1) when stale.
 Usage: judge_test.py WORK_DIR"""
 
 import json
@@ -68,8 +69,17 @@ if p.returncode != 1 or "| killed | `src/x.hpp` | a bug \\| with a bar | A_case,
 p = table()  # unchanged: exit 0
 if p.returncode != 0:
     failures.append(f"table (current): exit {p.returncode}\n{p.stdout}")
-os.remove(os.path.join(results, "other.json"))
 before = open(md, encoding="utf-8").read()
+with open(manifest, encoding="utf-8") as f:
+    entries = f.read()
+with open(manifest, "w", encoding="utf-8") as f:  # an entry changed since its run: stale
+    f.write(entries.replace("killed\tsrc/x.hpp\tx_test\t1\tA_case C_case", "killed\tsrc/x.hpp\tx_test\t1\tC_case"))
+p = table()
+if p.returncode != 0 or open(md, encoding="utf-8").read() != before or "partial run" not in p.stdout:
+    failures.append(f"table (entry changed since its run): exit {p.returncode}\n{p.stdout}")
+with open(manifest, "w", encoding="utf-8") as f:
+    f.write(entries)
+os.remove(os.path.join(results, "other.json"))
 p = table()  # partial: left alone, exit 0
 if p.returncode != 0 or open(md, encoding="utf-8").read() != before or "partial run" not in p.stdout:
     failures.append(f"table (partial): exit {p.returncode}\n{p.stdout}")

@@ -8,8 +8,8 @@ run    Runs one mutant's test executable (Boost.Test, errors logged in its human
        which. Writes the outcome to RESULTS/<id>.json.
 table  After a run of every mutant: writes the table between the markers in tests/mutants.md
        from the manifest and the results; exits 1 if that changed the file (it was stale: commit
-       the new one). Results missing or older than their executable (a partial run): leaves the
-       file alone and says so.
+       the new one). A result missing, older than its executable, or judged against another
+       version of its entry (a partial run): leaves the file alone and says so.
 """
 
 import argparse
@@ -118,7 +118,8 @@ def table(args):
         with open(path, encoding="utf-8") as f:
             r = json.load(f)
         exe = r["executable"]
-        if not os.path.exists(exe) or os.path.getmtime(path) < os.path.getmtime(exe):
+        same_entry = all(r[k] == row[k] for k in ("file", "test", "seed", "killers", "bug"))
+        if not same_entry or not os.path.exists(exe) or os.path.getmtime(path) < os.path.getmtime(exe):
             missing.append(row["id"])
             continue
         results[row["id"]] = r
