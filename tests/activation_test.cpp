@@ -97,7 +97,7 @@ RC_BOOST_PROP(D10_hardtanh_is_pytorchs, ()) {
     const exact lo = a < b ? a : b, hi = a < b ? b : a;
     const activation<exact> f = hardtanh_fn<exact>{lo, hi};
     for (const exact& x : {exact(lo - 1), lo, exact((lo + hi) / 2), hi, exact(hi + 1), *gen_exact()}) {
-        const exact value = x < lo ? lo : x > hi ? hi : x;              // torch.clamp(x, lo, hi)
+        const exact value = x < lo ? lo : x > hi ? hi : x;           // torch.clamp(x, lo, hi)
         const exact slope = lo < x && x < hi ? exact(1) : exact(0);  // hardtanh_backward's mask
         RC_ASSERT(evaluate(f, x) == value);
         RC_ASSERT(derivative(f, x) == slope);
@@ -129,7 +129,8 @@ RC_BOOST_PROP(D10_interval_encloses, ()) {
     precision_guard g(128);
     const interval xi = from_exact<interval>(x);
     RC_ASSERT(encloses(evaluate(relu_fn{}, xi), evaluate(relu_fn{}, x)));
-    RC_ASSERT(encloses(evaluate(leaky_relu_fn<interval>{from_exact<interval>(s)}, xi), evaluate(leaky_relu_fn<exact>{s}, x)));
+    RC_ASSERT(
+        encloses(evaluate(leaky_relu_fn<interval>{from_exact<interval>(s)}, xi), evaluate(leaky_relu_fn<exact>{s}, x)));
     RC_ASSERT(encloses(evaluate(softsign_fn{}, xi), evaluate(softsign_fn{}, x)));
     RC_ASSERT(encloses(derivative(softsign_fn{}, xi), derivative<exact>(softsign_fn{}, x)));
     polynomial_fn<exact> p{{s, x, exact(1, 3)}};
@@ -162,7 +163,8 @@ BOOST_AUTO_TEST_CASE(D11_kink_conventions) {
     BOOST_TEST(kr.size() == 1u);
     BOOST_TEST((kr[0].at == 0 && kr[0].left == 0 && kr[0].right == 1 && kr[0].convention == 0));
     const auto kl = kink_points<exact>(leaky);
-    BOOST_TEST((kl.size() == 1 && kl[0].left == exact(1, 100) && kl[0].right == 1 && kl[0].convention == exact(1, 100)));
+    BOOST_TEST(
+        (kl.size() == 1 && kl[0].left == exact(1, 100) && kl[0].right == 1 && kl[0].convention == exact(1, 100)));
     const auto kh = kink_points<exact>(ht);
     BOOST_TEST(kh.size() == 2u);
     BOOST_TEST((kh[0].at == -1 && kh[0].left == 0 && kh[0].right == 1 && kh[0].convention == 0));
@@ -201,7 +203,8 @@ BOOST_AUTO_TEST_CASE(D10_registry) {
         BOOST_TEST(find_activation(f->name) == f);
         // Every parameter but a list has a default; a list parameter comes last.
         for (std::size_t i = 0; i < f->parameters.size(); ++i)
-            BOOST_TEST((f->parameters[i].list ? i + 1 == f->parameters.size() : !f->parameters[i].default_text.empty()));
+            BOOST_TEST(
+                (f->parameters[i].list ? i + 1 == f->parameters.size() : !f->parameters[i].default_text.empty()));
     }
     auto sorted = names;
     std::sort(sorted.begin(), sorted.end());
@@ -212,7 +215,8 @@ BOOST_AUTO_TEST_CASE(D10_registry) {
     // round-trip through parameters_of and make_activation.
     for (const auto* f : activation_registry()) {
         std::vector<std::optional<std::vector<exact>>> given(f->parameters.size());
-        if (!f->parameters.empty() && f->parameters.back().list) given.back() = std::vector<exact>{exact(1, 3), exact(2)};
+        if (!f->parameters.empty() && f->parameters.back().list)
+            given.back() = std::vector<exact>{exact(1, 3), exact(2)};
         const std::vector<exact> p = f->with_defaults(given);
         const auto e = make_activation<exact>(f->name, p);
         BOOST_TEST(e.has_value() == f->exact_evaluation, f->name);
@@ -233,7 +237,8 @@ BOOST_AUTO_TEST_CASE(D10_registry) {
     BOOST_TEST((bad.has_value() && bad->parameter == 1u));
     BOOST_TEST(ht->check({exact(2), exact(1)}).has_value());
     // The leaky default is the one the C++ struct uses.
-    BOOST_TEST(find_activation("leaky_relu")->with_defaults({std::nullopt}).at(0) == leaky_relu_fn<exact>{}.negative_slope);
+    BOOST_TEST(find_activation("leaky_relu")->with_defaults({std::nullopt}).at(0) ==
+               leaky_relu_fn<exact>{}.negative_slope);
 }
 
 BOOST_AUTO_TEST_CASE(usage_example_of_registry_hpp) {

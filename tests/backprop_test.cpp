@@ -1,5 +1,5 @@
 // Tests for src/matbp/backprop.hpp, the algorithm users call. This suite is also the mutation
-// suite's judge: every deliberate bug of backprop.hpp (MATBP_MUTANT=1…12) must make it fail.
+// suite's judge: every deliberate bug of backprop.hpp in tests/mutants/ must make it fail.
 //
 // Test plan
 //   C1  C1_backprop_eq_ad_of_batch_cost           cost and every ∇ == forward-mode AD of the batch
@@ -120,7 +120,8 @@ BOOST_AUTO_TEST_CASE(C1_relu_kinks_follow_d11) {
     // Two ReLU layers, x = 0 and b = 0: every hidden potential is 0, so D11 gives δ = 0 below the
     // output and the first layer's gradients vanish; the kinks are reported.
     mlp<exact> net;
-    matrix<exact> W1(2, 1), b1 = matrix<exact>::Zero(2, 1), W2(2, 2), b2 = matrix<exact>::Zero(2, 1), W3(1, 2), b3(1, 1);
+    matrix<exact> W1(2, 1), b1 = matrix<exact>::Zero(2, 1), W2(2, 2), b2 = matrix<exact>::Zero(2, 1), W3(1, 2),
+                            b3(1, 1);
     W1 << 1, -2;
     W2 << 1, 2, 3, 4;
     W3 << 1, 1;
@@ -157,16 +158,21 @@ mlp<T> with_transcendental(const mlp<exact>& net, const std::vector<int>& kinds)
     mlp<T> out = convert_network<T>(net);
     for (std::size_t l = 0; l < out.layers.size(); ++l) {
         const int kind = kinds[l % kinds.size()];
-        if (kind == 0) out.layers[l].f = tanh_fn{};
-        else if (kind == 1) out.layers[l].f = logistic_fn{};
-        else if (kind == 2) out.layers[l].f = softplus_fn{};
-        else out.layers[l].f = identity_fn{};
+        if (kind == 0)
+            out.layers[l].f = tanh_fn{};
+        else if (kind == 1)
+            out.layers[l].f = logistic_fn{};
+        else if (kind == 2)
+            out.layers[l].f = softplus_fn{};
+        else
+            out.layers[l].f = identity_fn{};
     }
     return out;
 }
 /// ∂C/∂θ by central differences at the current (high) precision, for every weight and bias.
 std::vector<matrix<real>> central_differences(mlp<real> net, const matrix<real>& X, const matrix<real>& Y,
-                                              const loss_function<real>& kind, reduction red, bool weights, const real& h) {
+                                              const loss_function<real>& kind, reduction red, bool weights,
+                                              const real& h) {
     std::vector<matrix<real>> out(net.layers.size() + 1);
     for (std::size_t l = 0; l < net.layers.size(); ++l) {
         matrix<real>& P = weights ? net.layers[l].W : net.layers[l].b;
@@ -184,9 +190,7 @@ std::vector<matrix<real>> central_differences(mlp<real> net, const matrix<real>&
     }
     return out;
 }
-bool close(const real& a, const real& b, const real& rel) {
-    return bmp::abs(a - b) <= rel * (1 + bmp::abs(b));
-}
+bool close(const real& a, const real& b, const real& rel) { return bmp::abs(a - b) <= rel * (1 + bmp::abs(b)); }
 }  // namespace
 
 RC_BOOST_PROP(C1_transcendental_three_sources, ()) {
@@ -195,7 +199,8 @@ RC_BOOST_PROP(C1_transcendental_three_sources, ()) {
     const auto kind = *rc::gen::element(loss_function<real>(squared_error_loss{}), loss_function<real>(mse_loss{}),
                                         loss_function<real>(softmax_cross_entropy_loss{}));
     matrix<exact> Y = c.Y;
-    if (std::holds_alternative<softmax_cross_entropy_loss>(kind)) Y = Y.cwiseAbs();  // nonnegative targets (any total mass)
+    if (std::holds_alternative<softmax_cross_entropy_loss>(kind))
+        Y = Y.cwiseAbs();  // nonnegative targets (any total mass)
     precision_guard pg(512);
     const auto net_r = with_transcendental<real>(c.net, kinds);
     const matrix<real> Xr = from_exact<real>(c.X), Yr = from_exact<real>(Y);
@@ -212,8 +217,9 @@ RC_BOOST_PROP(C1_transcendental_three_sources, ()) {
     }
     // Certified: the 128-bit enclosure contains the 512-bit value (2^-500 from the truth).
     precision_guard pg2(128);
-    const auto gi = backprop(with_transcendental<interval>(c.net, kinds), matrix<interval>(from_exact<interval>(c.X)),
-                             matrix<interval>(from_exact<interval>(Y)), *make_loss<interval>(loss_name<real>(kind), {}), c.red);
+    const auto gi =
+        backprop(with_transcendental<interval>(c.net, kinds), matrix<interval>(from_exact<interval>(c.X)),
+                 matrix<interval>(from_exact<interval>(Y)), *make_loss<interval>(loss_name<real>(kind), {}), c.red);
     for (Eigen::Index l = 1; l <= c.net.depth(); ++l)
         for (Eigen::Index j = 0; j < gr.dW[l].cols(); ++j)
             for (Eigen::Index i = 0; i < gr.dW[l].rows(); ++i) {
@@ -248,13 +254,15 @@ BOOST_AUTO_TEST_CASE(C2_softmax_cross_entropy_delta) {
             Zp(i, j) += h;
             Zm(i, j) -= h;
             const real cd = (cost_of_outputs(Zp, Y, softmax_cross_entropy_loss{}, reduction::sum) -
-                             cost_of_outputs(Zm, Y, softmax_cross_entropy_loss{}, reduction::sum)) / (2 * h);
+                             cost_of_outputs(Zm, Y, softmax_cross_entropy_loss{}, reduction::sum)) /
+                            (2 * h);
             BOOST_TEST(close(delta(i, j), cd, rel), "entry " << i << "," << j);
         }
     // For probability targets δ = softmax(z) − y: the columns of δ sum to 0.
     BOOST_TEST(bmp::abs(delta.col(0).sum()) < rel);
     precision_guard pg2(128);
-    const matrix<interval> di = softmax_cross_entropy_delta(matrix<interval>(Z.cast<interval>()), matrix<interval>(Y.cast<interval>()));
+    const matrix<interval> di =
+        softmax_cross_entropy_delta(matrix<interval>(Z.cast<interval>()), matrix<interval>(Y.cast<interval>()));
     for (Eigen::Index j = 0; j < Z.cols(); ++j)
         for (Eigen::Index i = 0; i < Z.rows(); ++i) {
             BOOST_TEST(bmp::lower(di(i, j)) <= delta(i, j));
@@ -263,7 +271,8 @@ BOOST_AUTO_TEST_CASE(C2_softmax_cross_entropy_delta) {
 }
 
 BOOST_AUTO_TEST_CASE(C2_precondition_shapes) {
-    expect_violation("C2", [] { softmax_cross_entropy_delta<double>(matrix<double>::Zero(3, 2), matrix<double>::Zero(2, 2)); });
+    expect_violation(
+        "C2", [] { softmax_cross_entropy_delta<double>(matrix<double>::Zero(3, 2), matrix<double>::Zero(2, 2)); });
 }
 
 BOOST_AUTO_TEST_CASE(usage_example_of_backprop_hpp) {

@@ -43,7 +43,8 @@ BOOST_AUTO_TEST_CASE(usage_and_input_exit_2) {
     BOOST_TEST(i.code == 2);
     BOOST_TEST(i.message == "m.json: layers[0].bias: bad");
     const auto x = of([] {
-        throw unsupported_error(unsupported_error::feature::exact_evaluation, "layers[1].activation", "tanh has no exact evaluation");
+        throw unsupported_error(unsupported_error::feature::exact_evaluation, "layers[1].activation",
+                                "tanh has no exact evaluation");
     });
     BOOST_TEST(x.code == 2);
     BOOST_TEST(has(x, "layers[1].activation: tanh has no exact evaluation; use --arith interval:256"));

@@ -105,7 +105,7 @@ BOOST_AUTO_TEST_CASE(to_double_ties_and_range) {
     BOOST_TEST(to_double(exact(-1, 3)) == -1.0 / 3.0);
     BOOST_TEST(std::isinf(to_double(pow2(1024))));
     BOOST_TEST(to_double(-pow2(1024)) < 0);
-    BOOST_TEST(to_double(pow2(-1076)) == 0.0);                                  // below half of 2^-1074
+    BOOST_TEST(to_double(pow2(-1076)) == 0.0);  // below half of 2^-1074
     BOOST_TEST(to_double(3 * pow2(-1076)) == std::numeric_limits<double>::denorm_min());
 }
 
@@ -155,9 +155,8 @@ BOOST_AUTO_TEST_CASE(parse_exact_grammar) {
 }
 
 BOOST_AUTO_TEST_CASE(parse_exact_rejects_junk) {
-    for (const char* bad : {"", "-", "1/0", "3/-2", "nan", "NaN", "inf", "-Infinity", "1e", "1e+",
-                            "0x", "0xg", "1.2.3", " 1", "1 ", "1/2/3", "/2", "1/", "0x1p", "e5",
-                            "1,5", "½"}) {
+    for (const char* bad : {"",    "-",     "1/0", "3/-2", "nan",   "NaN", "inf", "-Infinity", "1e", "1e+", "0x",
+                            "0xg", "1.2.3", " 1",  "1 ",   "1/2/3", "/2",  "1/",  "0x1p",      "e5", "1,5", "½"}) {
         BOOST_TEST(throws_conversion([&] { parse_exact(bad); }), "accepted \"" << bad << "\"");
     }
     try {

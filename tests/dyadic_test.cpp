@@ -21,7 +21,7 @@
 //   (C1_dyadic_compile_fail_default_network: tests/compile_fail, no dyadic_network without layers)
 //   C1_dyadic_carries_and_borrows_across_limbs   2¹²⁸ − 1 (a borrow through equal limbs), its
 //                                             negative, and 64 terms near 2¹²⁸ that carry: == ℚ
-//   (tests/mutants.md: the dyadic mutants 1–7 this file must kill)
+//   (tests/mutants.md: the dyadic mutants this file must kill)
 //   C1_dyadic_exact_over_wide_range           2^±1000 spread: 4001-bit potentials, still == ℚ
 //   dyadic_refuses_what_it_cannot_do_exactly  softsign, a 1/3 slope, breakpoint or weight, l1 and
 //                                             huber (gradient not c(a − y)), non-dyadic data: nullopt
@@ -90,7 +90,7 @@ mlp<double> gen_net(int s) {
     for (int l = 1; l <= k; ++l) {
         const int which = *rc::gen::inRange(0, 6);
         const double lo = *gen_double(4), hi = lo + std::abs(*gen_double(4)) + 0.25;
-        activation<double> f = which == 0 ? activation<double>(identity_fn{})
+        activation<double> f = which == 0   ? activation<double>(identity_fn{})
                                : which == 1 ? activation<double>(relu_fn{})
                                : which == 2 ? activation<double>(leaky_relu_fn<double>{0.01})
                                : which == 3 ? activation<double>(leaky_relu_fn<double>{*gen_double(4)})
@@ -154,7 +154,9 @@ BOOST_AUTO_TEST_CASE(dyadic_matrix_from_exact_refuses_non_dyadic) {
     mlp<exact> net;
     net.layers.push_back({wide, matrix<exact>::Zero(1, 1), relu_fn{}});
     BOOST_TEST(!dyadic_network::from(net).has_value());
-    BOOST_TEST(!dyadic_backprop(net, matrix<exact>::Ones(4000, 1), matrix<exact>::Ones(1, 1), mse_loss{}, reduction::sum).has_value());
+    BOOST_TEST(
+        !dyadic_backprop(net, matrix<exact>::Ones(4000, 1), matrix<exact>::Ones(1, 1), mse_loss{}, reduction::sum)
+             .has_value());
     // The same integer in a short row is taken: the padding is small in absolute terms.
     matrix<exact> short_row = wide.leftCols(20);
     const auto S = dyadic_matrix::from_exact(short_row);
@@ -179,8 +181,9 @@ RC_BOOST_PROP(dyadic_matrix_canonical_eq_is_value_eq, ()) {
     if (!all_zero) {
         bool some_odd = false;
         for (Eigen::Index t = 0; t < M.size(); ++t) {
-            const exact q = D(t % r, t / r) / (D.exponent() >= 0 ? exact(bmp::mpz_int(1) << D.exponent())
-                                                                   : exact(bmp::mpz_int(1), bmp::mpz_int(1) << -D.exponent()));
+            const exact q =
+                D(t % r, t / r) / (D.exponent() >= 0 ? exact(bmp::mpz_int(1) << D.exponent())
+                                                     : exact(bmp::mpz_int(1), bmp::mpz_int(1) << -D.exponent()));
             RC_ASSERT(bmp::denominator(q) == 1);  // every magnitude an integer at this exponent
             some_odd = some_odd || bmp::numerator(q) % 2 != 0;
         }
@@ -241,8 +244,8 @@ RC_BOOST_PROP(C1_dyadic_from_double_net_eq_from_exact_net, ()) {
     const auto a = dyadic_network::from(dnet), b = dyadic_network::from(exact_of(dnet));
     RC_ASSERT(a.has_value() && b.has_value());
     RC_ASSERT(same_representation(a->gradients(X, Y, mse_loss{}, reduction::mean),
-                                  b->gradients(*dyadic_matrix::from_exact(exact_of(X)), *dyadic_matrix::from_exact(exact_of(Y)),
-                                               mse_loss{}, reduction::mean)));
+                                  b->gradients(*dyadic_matrix::from_exact(exact_of(X)),
+                                               *dyadic_matrix::from_exact(exact_of(Y)), mse_loss{}, reduction::mean)));
 }
 
 BOOST_AUTO_TEST_CASE(C1_dyadic_independent_of_thread_count) {
@@ -269,7 +272,8 @@ BOOST_AUTO_TEST_CASE(C1_dyadic_independent_of_thread_count) {
         const auto one = fast->gradients(X, Y, mse_loss{}, reduction::mean, 1);
         BOOST_TEST((spread == 0 || one.dW[1].width() > 4u), "widths beyond the specialised kernels");
         for (unsigned t : {2u, 3u, 8u})
-            BOOST_TEST(same_representation(fast->gradients(X, Y, mse_loss{}, reduction::mean, t), one), t << " threads, spread " << spread);
+            BOOST_TEST(same_representation(fast->gradients(X, Y, mse_loss{}, reduction::mean, t), one),
+                       t << " threads, spread " << spread);
         // And the values are the rational algorithm's. backprop is the reference here, at the cheap
         // level: its expensive postcondition (AD of the batch cost with respect to each of the
         // 128·128 weights, C1) would take hours at this size; backprop_test checks it on small nets.
@@ -409,7 +413,8 @@ BOOST_AUTO_TEST_CASE(preconditions_raise_contract_violations) {
     expect_violation("C1", [&] { fast->gradients(matrix<double>::Ones(3, 3), Y, mse_loss{}, reduction::sum); });  // m₀
     expect_violation("C1", [&] { fast->gradients(X, matrix<double>::Ones(1, 3), mse_loss{}, reduction::sum); });  // m_k
     expect_violation("C1", [&] { fast->gradients(X, matrix<double>::Ones(2, 2), mse_loss{}, reduction::sum); });  // n
-    expect_violation("C1", [&] { fast->gradients(matrix<double>(2, 0), matrix<double>(2, 0), mse_loss{}, reduction::sum); });
+    expect_violation("C1",
+                     [&] { fast->gradients(matrix<double>(2, 0), matrix<double>(2, 0), mse_loss{}, reduction::sum); });
     expect_violation("C1", [&] { fast->gradients(X, Y, l1_loss{}, reduction::sum); });
     expect_violation("C1", [&] { fast->gradients(X, Y, mse_loss{}, reduction::sum, 0); });
     expect_violation("C1", [&] { fast->width(2); });
@@ -434,10 +439,13 @@ BOOST_AUTO_TEST_CASE(preconditions_raise_contract_violations) {
     const mlp<exact> enet = exact_of(net);
     const matrix<exact> EX = exact_of(X), EY = exact_of(Y);
     expect_violation("C1", [&] { dyadic_backprop(exact_of(ill), EX, EY, mse_loss{}, reduction::sum); });
-    expect_violation("C1", [&] { dyadic_backprop(enet, exact_of(matrix<double>::Ones(3, 3)), EY, mse_loss{}, reduction::sum); });
-    expect_violation("C1", [&] { dyadic_backprop(enet, EX, exact_of(matrix<double>::Ones(2, 2)), mse_loss{}, reduction::sum); });
+    expect_violation(
+        "C1", [&] { dyadic_backprop(enet, exact_of(matrix<double>::Ones(3, 3)), EY, mse_loss{}, reduction::sum); });
+    expect_violation(
+        "C1", [&] { dyadic_backprop(enet, EX, exact_of(matrix<double>::Ones(2, 2)), mse_loss{}, reduction::sum); });
     expect_violation("C1", [&] { dyadic_backprop(enet, EX, EY, mse_loss{}, reduction::sum, nullptr, 0); });
-    expect_violation("C1", [&] { dyadic_backprop(enet, matrix<exact>(2, 0), matrix<exact>(2, 0), mse_loss{}, reduction::sum); });
+    expect_violation(
+        "C1", [&] { dyadic_backprop(enet, matrix<exact>(2, 0), matrix<exact>(2, 0), mse_loss{}, reduction::sum); });
 }
 
 BOOST_AUTO_TEST_CASE(usage_example_of_dyadic_hpp) {

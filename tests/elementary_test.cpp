@@ -91,8 +91,11 @@ RC_BOOST_PROP(L7_interval_encloses, ()) {
 }
 
 BOOST_AUTO_TEST_CASE(L7_precondition_column) {
-    expect_violation("L7", [] { diag_of_derivative(activation<exact>(relu_fn{}), matrix<exact>(matrix<exact>::Zero(2, 2))); });
-    expect_violation("L7", [] { jacobian_of_elementwise_eq_diag(activation<exact>(relu_fn{}), matrix<exact>(matrix<exact>::Zero(2, 2))); });
+    expect_violation(
+        "L7", [] { diag_of_derivative(activation<exact>(relu_fn{}), matrix<exact>(matrix<exact>::Zero(2, 2))); });
+    expect_violation("L7", [] {
+        jacobian_of_elementwise_eq_diag(activation<exact>(relu_fn{}), matrix<exact>(matrix<exact>::Zero(2, 2)));
+    });
 }
 
 namespace {
@@ -145,7 +148,8 @@ RC_BOOST_PROP(L9_jacobian_of_squared_error, ()) {
 
 BOOST_AUTO_TEST_CASE(L9_preconditions) {
     expect_violation("L9", [] { d_squared_error<exact>(matrix<exact>::Zero(2, 1), matrix<exact>::Zero(3, 1)); });
-    expect_violation("L9", [] { jacobian_of_squared_error<exact>(matrix<exact>::Zero(2, 2), matrix<exact>::Zero(2, 2)); });
+    expect_violation("L9",
+                     [] { jacobian_of_squared_error<exact>(matrix<exact>::Zero(2, 2), matrix<exact>::Zero(2, 2)); });
 }
 
 BOOST_AUTO_TEST_CASE(usage_example_of_elementary_hpp) {

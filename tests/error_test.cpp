@@ -23,7 +23,8 @@ using namespace matbp;
 
 BOOST_AUTO_TEST_CASE(messages_are_located) {
     BOOST_TEST(std::string(input_error("", 3, 7, "bad", "m.json").what()) == "m.json:3:7: bad");
-    BOOST_TEST(std::string(unsupported_error(unsupported_error::feature::exact_evaluation, "loss", "no").what()) == "loss: no");
+    BOOST_TEST(std::string(unsupported_error(unsupported_error::feature::exact_evaluation, "loss", "no").what()) ==
+               "loss: no");
     BOOST_TEST(std::string(resource_error(resource::bits, "", "too big").what()) == "too big");
     BOOST_TEST(std::string(resource_error(resource::parameters, "layers[1].weights", "17 > 16", "m.json").what()) ==
                "m.json: layers[1].weights: 17 > 16");
@@ -90,7 +91,11 @@ BOOST_AUTO_TEST_CASE(library_messages_name_no_flag) {
         message_of([&] { compute_gradients(huge, parse_arith("double")); }),
         message_of([&] { parse_arith("interval:0"); }),
         message_of([&] { read_model(text, few); }),
-        message_of([&] { model_limits one; one.max_parameters = 1; read_model(text, one); }),
+        message_of([&] {
+            model_limits one;
+            one.max_parameters = 1;
+            read_model(text, one);
+        }),
     };
     for (const auto& msg : messages) {
         BOOST_TEST(!msg.empty());
@@ -99,7 +104,8 @@ BOOST_AUTO_TEST_CASE(library_messages_name_no_flag) {
 }
 
 BOOST_AUTO_TEST_CASE(usage_example_of_error_hpp) {
-    const std::string text = R"({"format": "matbp/1", "layers": [{"weights": [[1, 2]], "bias": [0], "activation": "relu"}],
+    const std::string text =
+        R"({"format": "matbp/1", "layers": [{"weights": [[1, 2]], "bias": [0], "activation": "relu"}],
                                  "inputs": [[1, 2]], "targets": [[0]]})";
     matbp::model_limits lim;
     lim.max_parameters = 2;

@@ -86,14 +86,16 @@ RC_BOOST_PROP(D16_cost_as_function_of_potential_composes, ()) {
             const auto z = *gen_matrix(c.net.width(l), 1);
             const auto& L = c.net.layers[l];
             const auto next = cost_as_function_of_potential(c.net, l + 1, c.y);
-            RC_ASSERT(ct(z)(0, 0) == next(affine_potential<exact>(L.W, elementwise(c.net.layers[l - 1].f, z), L.b))(0, 0));
+            RC_ASSERT(ct(z)(0, 0) ==
+                      next(affine_potential<exact>(L.W, elementwise(c.net.layers[l - 1].f, z), L.b))(0, 0));
         }
     }
 }
 
 RC_BOOST_PROP(P1_claim_holds_at_every_layer, ()) {
     const auto c = gen_sample_case();
-    for (Eigen::Index l = 1; l <= c.net.depth(); ++l) RC_ASSERT(holds_exactly(claim_potential_gradient_eq_delta(c.net, c.x, c.y, l)));
+    for (Eigen::Index l = 1; l <= c.net.depth(); ++l)
+        RC_ASSERT(holds_exactly(claim_potential_gradient_eq_delta(c.net, c.x, c.y, l)));
 }
 
 BOOST_AUTO_TEST_CASE(P1_at_kink_eq_conventional_derivative) {
@@ -101,7 +103,12 @@ BOOST_AUTO_TEST_CASE(P1_at_kink_eq_conventional_derivative) {
     // differentiates max at 0 the same way.
     mlp<exact> net;
     matrix<exact> W1(1, 1), b1(1, 1), W2(1, 1), b2(1, 1), x(1, 1), y(1, 1);
-    W1 << 3; b1 << 0; W2 << 2; b2 << 1; x << 0; y << 5;
+    W1 << 3;
+    b1 << 0;
+    W2 << 2;
+    b2 << 1;
+    x << 0;
+    y << 5;
     net.layers.push_back({W1, b1, relu_fn{}});
     net.layers.push_back({W2, b2, identity_fn{}});
     const auto eq = claim_potential_gradient_eq_delta(net, x, y, 1);
@@ -114,7 +121,14 @@ BOOST_AUTO_TEST_CASE(P1_kink_example_differs_from_true_derivative) {
     // spec/theorem.md, P1: widths (1, 1, 2, 1), ReLU in layer 2 with both potentials at 0.
     mlp<exact> net;
     matrix<exact> W1(1, 1), b1(1, 1), W2(2, 1), b2(2, 1), W3(1, 2), b3(1, 1), x(1, 1), y(1, 1);
-    W1 << 1; b1 << 0; W2 << 1, -1; b2 << 0, 0; W3 << 1, -1; b3 << 0; x << 0; y << 1;
+    W1 << 1;
+    b1 << 0;
+    W2 << 1, -1;
+    b2 << 0, 0;
+    W3 << 1, -1;
+    b3 << 0;
+    x << 0;
+    y << 1;
     net.layers.push_back({W1, b1, identity_fn{}});
     net.layers.push_back({W2, b2, relu_fn{}});
     net.layers.push_back({W3, b3, identity_fn{}});
@@ -125,8 +139,8 @@ BOOST_AUTO_TEST_CASE(P1_kink_example_differs_from_true_derivative) {
     mh << exact(-1, 7);
     BOOST_TEST((ct(h)(0, 0) - ct(mh)(0, 0)) / (2 * h(0, 0)) == exact(-1));
     const auto eq = claim_potential_gradient_eq_delta(net, x, y, 1);
-    BOOST_TEST(eq.rhs(0, 0) == exact(0));   // δ¹ = 0 under D11
-    BOOST_TEST(holds_exactly(eq));          // and AD computes the same conventional value
+    BOOST_TEST(eq.rhs(0, 0) == exact(0));                       // δ¹ = 0 under D11
+    BOOST_TEST(holds_exactly(eq));                              // and AD computes the same conventional value
     BOOST_TEST(find_kinks(net, forward(net, x)).size() == 2u);  // both kinks are reported
 }
 
@@ -170,7 +184,9 @@ BOOST_AUTO_TEST_CASE(T1_step_rejects_false_hypothesis) {
     const matrix<exact> wrong = matrix<exact>(delta[2].transpose()) + matrix<exact>::Ones(1, 1);
     expect_violation("T1.step", [&] { potential_gradient_step_eq_delta(net, fwd, y, 1, wrong, delta[2]); });
     expect_violation("T1.step", [&] { potential_gradient_step_eq_delta(net, fwd, y, 2, wrong, delta[2]); });
-    expect_violation("T1.step", [&] { potential_gradient_step_eq_delta(net, fwd, y, 1, matrix<exact>(matrix<exact>::Zero(1, 3)), delta[2]); });
+    expect_violation("T1.step", [&] {
+        potential_gradient_step_eq_delta(net, fwd, y, 1, matrix<exact>(matrix<exact>::Zero(1, 3)), delta[2]);
+    });
 }
 
 namespace {
@@ -271,12 +287,18 @@ BOOST_AUTO_TEST_CASE(T1_preconditions) {
     const matrix<exact> x = matrix<exact>::Ones(1, 1), y = matrix<exact>::Zero(2, 1);
     const auto fwd = forward(net, x);
     const auto delta = backpropagated_errors(net, fwd, y);
-    expect_violation("T1.base", [&] { potential_gradient_at_output_eq_delta(net, fwd, matrix<exact>(matrix<exact>::Zero(3, 1))); });
+    expect_violation(
+        "T1.base", [&] { potential_gradient_at_output_eq_delta(net, fwd, matrix<exact>(matrix<exact>::Zero(3, 1))); });
     const matrix<exact> dc = delta[1].transpose();
     expect_violation("T1.W", [&] { weight_gradient_eq_delta_times_activation(net, fwd, y, 2, dc, delta[1]); });
-    expect_violation("T1.W", [&] { weight_gradient_eq_delta_times_activation(net, fwd, y, 1, matrix<exact>(dc + matrix<exact>::Ones(1, 2)), delta[1]); });
+    expect_violation("T1.W", [&] {
+        weight_gradient_eq_delta_times_activation(net, fwd, y, 1, matrix<exact>(dc + matrix<exact>::Ones(1, 2)),
+                                                  delta[1]);
+    });
     expect_violation("T1.b", [&] { bias_gradient_eq_delta(net, fwd, y, 0, dc, delta[1]); });
-    expect_violation("T1.b", [&] { bias_gradient_eq_delta(net, fwd, y, 1, matrix<exact>(dc + matrix<exact>::Ones(1, 2)), delta[1]); });
+    expect_violation("T1.b", [&] {
+        bias_gradient_eq_delta(net, fwd, y, 1, matrix<exact>(dc + matrix<exact>::Ones(1, 2)), delta[1]);
+    });
     expect_violation("T1.jac", [&] { jacobian_form_eq_vec_of_gradient(matrix<exact>(matrix<exact>::Zero(2, 2)), x); });
     expect_violation("D15", [&] { backpropagated_errors(net, fwd, matrix<exact>(matrix<exact>::Zero(1, 1))); });
 }
@@ -288,7 +310,12 @@ BOOST_AUTO_TEST_CASE(T1_postconditions_by_ad_can_fail) {
     // activation is not f(z) for T1.base. At the cheap level none of them is raised.
     mlp<exact> net;
     matrix<exact> W1(2, 1), b1(2, 1), W2(1, 2), b2(1, 1), x(1, 1), y(1, 1);
-    W1 << 1, -2; b1 << exact(1, 2), 0; W2 << 3, 1; b2 << 0; x << 1; y << 0;
+    W1 << 1, -2;
+    b1 << exact(1, 2), 0;
+    W2 << 3, 1;
+    b2 << 0;
+    x << 1;
+    y << 0;
     net.layers.push_back({W1, b1, softsign_fn{}});
     net.layers.push_back({W2, b2, softsign_fn{}});
     const auto fwd = forward(net, x);
@@ -296,9 +323,13 @@ BOOST_AUTO_TEST_CASE(T1_postconditions_by_ad_can_fail) {
     const matrix<exact> wrong1 = delta[1] + matrix<exact>::Ones(2, 1), wrong2 = delta[2] + matrix<exact>::Ones(1, 1);
     auto bad_fwd = fwd;
     bad_fwd.a[2](0, 0) += 1;  // a² ≠ f(z²): not forward(net, x)
-    auto w = [&] { return weight_gradient_eq_delta_times_activation(net, fwd, y, 1, matrix<exact>(wrong1.transpose()), wrong1); };
+    auto w = [&] {
+        return weight_gradient_eq_delta_times_activation(net, fwd, y, 1, matrix<exact>(wrong1.transpose()), wrong1);
+    };
     auto b = [&] { return bias_gradient_eq_delta(net, fwd, y, 1, matrix<exact>(wrong1.transpose()), wrong1); };
-    auto st = [&] { return potential_gradient_step_eq_delta(net, fwd, y, 1, matrix<exact>(wrong2.transpose()), wrong2); };
+    auto st = [&] {
+        return potential_gradient_step_eq_delta(net, fwd, y, 1, matrix<exact>(wrong2.transpose()), wrong2);
+    };
     auto base = [&] { return potential_gradient_at_output_eq_delta(net, bad_fwd, y); };
     {
         contract_level_guard g(contract_level::cheap);
@@ -317,7 +348,10 @@ BOOST_AUTO_TEST_CASE(T1_postconditions_by_ad_can_fail) {
 BOOST_AUTO_TEST_CASE(usage_example_of_induction_hpp) {
     mlp<exact> net;
     matrix<exact> W(1, 1), b(1, 1), x(1, 1), y(1, 1);
-    W << 2; b << 0; x << 3; y << 1;
+    W << 2;
+    b << 0;
+    x << 3;
+    y << 1;
     net.layers.push_back({W, b, identity_fn{}});
     auto proof = matbp::backprop_by_induction(net, x, y);
     for (auto& s : proof.steps) BOOST_TEST(matbp::holds_exactly(s.eq));

@@ -152,7 +152,8 @@ RC_BOOST_PROP(L6_chain_rule, ()) {
     const matrix<exact> Y = mul(mul(A, X), B);
     const matrix<exact> Bt = B.transpose(), Pt = P.transpose();
     const matrix<exact> dF = kron<exact>(Bt, A);
-    const matrix<exact> dG = mul(kron<exact>(Pt, identity<exact>(m)), diag<exact>(colvec<exact>(vec<exact>(Y) * exact(2))));
+    const matrix<exact> dG =
+        mul(kron<exact>(Pt, identity<exact>(m)), diag<exact>(colvec<exact>(vec<exact>(Y) * exact(2))));
     RC_ASSERT(same_matrix(eq.lhs, mul(dG, dF)));
 }
 

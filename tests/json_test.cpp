@@ -16,8 +16,8 @@
 //     rejects_unpaired_surrogates, rejects_leading_zero, rejects_plus_sign, rejects_bare_fraction,
 //     rejects_trailing_point, rejects_bad_exponent, rejects_nan_and_infinity, rejects_trailing_commas,
 //     rejects_comments, rejects_trailing_garbage, rejects_duplicate_keys (path of the second key),
-//     rejects_too_deep, rejects_too_large (a resource_error), rejects_too_long_string_and_number, rejects_truncated_input,
-//     rejects_missing_separators
+//     rejects_too_deep, rejects_too_large (a resource_error), rejects_too_long_string_and_number,
+//     rejects_truncated_input, rejects_missing_separators
 //   robustness
 //     never_crashes_on_random_bytes       RapidCheck: parse either returns or throws input_error,
 //                                         on random byte strings and on mutations of a valid text
@@ -84,8 +84,9 @@ BOOST_AUTO_TEST_CASE(accepts_every_kind) {
 }
 
 BOOST_AUTO_TEST_CASE(numbers_keep_their_lexeme) {
-    const char* lexemes[] = {"0", "-0", "1.50", "1E+2", "0.1e-0007", "123456789012345678901234567890",
-                             "-0.0", "1e999", "2.4703282292062327e-324"};
+    const char* lexemes[] = {"0",    "-0",        "1.50",
+                             "1E+2", "0.1e-0007", "123456789012345678901234567890",
+                             "-0.0", "1e999",     "2.4703282292062327e-324"};
     for (const char* t : lexemes) {
         const json::value v = json::parse(std::string("[") + t + "]");
         BOOST_TEST((v.items.at(0).kind == kind::number));
@@ -98,7 +99,7 @@ BOOST_AUTO_TEST_CASE(escapes_decode) {
     BOOST_TEST(v.text == "\"\\/\b\f\n\r\t\xC3\xA9\xC3\xA9\xF0\x9F\x98\x80");  // é = C3 A9, U+1F600 = F0 9F 98 80
     const json::value nul = json::parse(R"("a\u0000b")");
     BOOST_TEST(nul.text == std::string("a\0b", 3));
-    BOOST_TEST(json::parse(R"("\u20AC")").text == "\xE2\x82\xAC");          // € U+20AC
+    BOOST_TEST(json::parse(R"("\u20AC")").text == "\xE2\x82\xAC");            // € U+20AC
     BOOST_TEST(json::parse(R"("\uDBFF\uDFFF")").text == "\xF4\x8F\xBF\xBF");  // U+10FFFF
 }
 
@@ -154,12 +155,12 @@ BOOST_AUTO_TEST_CASE(whitespace_around_the_value) {
 BOOST_AUTO_TEST_CASE(rejects_byte_order_mark) { expect_rejected("\xEF\xBB\xBF{}", 1, 1, "byte order mark"); }
 
 BOOST_AUTO_TEST_CASE(rejects_invalid_utf8) {
-    expect_rejected("\"\xC0\xAF\"", 1, 2, "invalid UTF-8 sequence starting with byte 0xC0");  // overlong '/'
-    expect_rejected("\"\xE0\x80\xAF\"", 1, 2, "invalid UTF-8");                           // overlong, 3 bytes
-    expect_rejected("\"\xF0\x80\x80\xAF\"", 1, 2, "invalid UTF-8");                       // overlong, 4 bytes
+    expect_rejected("\"\xC0\xAF\"", 1, 2, "invalid UTF-8 sequence starting with byte 0xC0");      // overlong '/'
+    expect_rejected("\"\xE0\x80\xAF\"", 1, 2, "invalid UTF-8");                                   // overlong, 3 bytes
+    expect_rejected("\"\xF0\x80\x80\xAF\"", 1, 2, "invalid UTF-8");                               // overlong, 4 bytes
     expect_rejected("\"\xED\xA0\x80\"", 1, 2, "invalid UTF-8 sequence starting with byte 0xED");  // U+D800
-    expect_rejected("\"\xF4\x90\x80\x80\"", 1, 2, "invalid UTF-8");                       // U+110000
-    expect_rejected("\"ab\xE2\x82\"", 1, 4, "invalid UTF-8");                             // truncated
+    expect_rejected("\"\xF4\x90\x80\x80\"", 1, 2, "invalid UTF-8");                               // U+110000
+    expect_rejected("\"ab\xE2\x82\"", 1, 4, "invalid UTF-8");                                     // truncated
     expect_rejected("\"ab\xE2\x82", 1, 4, "invalid UTF-8");                               // truncated at the end
     expect_rejected("\"\x80\"", 1, 2, "invalid UTF-8 sequence starting with byte 0x80");  // stray continuation
     expect_rejected("\"\xFF\"", 1, 2, "invalid UTF-8");

@@ -51,17 +51,36 @@ bool violates(auto f) {
 BOOST_AUTO_TEST_CASE(writes_every_kind) {
     json::writer w;
     w.begin_object()
-        .key("null").null()
-        .key("t").boolean(true)
-        .key("f").boolean(false)
-        .key("min").integer(std::numeric_limits<std::int64_t>::min())
-        .key("max").integer(std::numeric_limits<std::uint64_t>::max())
-        .key("s").string("x")
-        .key("rows").begin_array(json::layout::block)
-        .begin_array().integer(1).integer(2).end_array()
-        .begin_object(json::layout::line).key("a").begin_array().end_array().key("b").begin_object().end_object().end_object()
+        .key("null")
+        .null()
+        .key("t")
+        .boolean(true)
+        .key("f")
+        .boolean(false)
+        .key("min")
+        .integer(std::numeric_limits<std::int64_t>::min())
+        .key("max")
+        .integer(std::numeric_limits<std::uint64_t>::max())
+        .key("s")
+        .string("x")
+        .key("rows")
+        .begin_array(json::layout::block)
+        .begin_array()
+        .integer(1)
+        .integer(2)
         .end_array()
-        .key("empty").begin_array(json::layout::block).end_array()
+        .begin_object(json::layout::line)
+        .key("a")
+        .begin_array()
+        .end_array()
+        .key("b")
+        .begin_object()
+        .end_object()
+        .end_object()
+        .end_array()
+        .key("empty")
+        .begin_array(json::layout::block)
+        .end_array()
         .end_object();
     BOOST_TEST(w.complete());
     const std::string text = w.str();
@@ -129,19 +148,19 @@ BOOST_AUTO_TEST_CASE(refuses_non_finite_doubles) {
 }
 
 BOOST_AUTO_TEST_CASE(refuses_misplaced_tokens) {
-    BOOST_TEST(violates([] { json::writer().begin_object().integer(1); }));                   // value without a key
-    BOOST_TEST(violates([] { json::writer().begin_array().key("a"); }));                      // key in an array
-    BOOST_TEST(violates([] { json::writer().begin_object().key("a").key("b"); }));            // two keys
-    BOOST_TEST(violates([] { json::writer().begin_object().key("a").end_object(); }));        // key without value
-    BOOST_TEST(violates([] { json::writer().begin_object().end_array(); }));                  // wrong container
+    BOOST_TEST(violates([] { json::writer().begin_object().integer(1); }));             // value without a key
+    BOOST_TEST(violates([] { json::writer().begin_array().key("a"); }));                // key in an array
+    BOOST_TEST(violates([] { json::writer().begin_object().key("a").key("b"); }));      // two keys
+    BOOST_TEST(violates([] { json::writer().begin_object().key("a").end_object(); }));  // key without value
+    BOOST_TEST(violates([] { json::writer().begin_object().end_array(); }));            // wrong container
     BOOST_TEST(violates([] { json::writer().begin_array().end_object(); }));
-    BOOST_TEST(violates([] { json::writer().end_array(); }));                                 // nothing open
-    BOOST_TEST(violates([] { json::writer().integer(1).integer(2); }));                       // second top-level value
-    BOOST_TEST(violates([] { json::writer().begin_array().str(); }));                         // incomplete
-    BOOST_TEST(violates([] { (void)json::writer().str(); }));                                 // empty
-    BOOST_TEST(violates([] { json::writer().string("\xff"); }));                              // invalid UTF-8
-    BOOST_TEST(violates([] { json::writer().begin_object().key("\xc0\xaf"); }));              // overlong
-    BOOST_TEST(!violates([] { (void)json::writer().integer(1).str(); }));                      // the control
+    BOOST_TEST(violates([] { json::writer().end_array(); }));                     // nothing open
+    BOOST_TEST(violates([] { json::writer().integer(1).integer(2); }));           // second top-level value
+    BOOST_TEST(violates([] { json::writer().begin_array().str(); }));             // incomplete
+    BOOST_TEST(violates([] { (void)json::writer().str(); }));                     // empty
+    BOOST_TEST(violates([] { json::writer().string("\xff"); }));                  // invalid UTF-8
+    BOOST_TEST(violates([] { json::writer().begin_object().key("\xc0\xaf"); }));  // overlong
+    BOOST_TEST(!violates([] { (void)json::writer().integer(1).str(); }));         // the control
 }
 
 RC_BOOST_PROP(is_valid_utf8_matches_the_reader, ()) {
@@ -164,9 +183,7 @@ RC_BOOST_PROP(is_valid_utf8_matches_the_reader, ()) {
     RC_ASSERT(json::is_valid_utf8(s) == reader_accepts);
 }
 
-BOOST_AUTO_TEST_CASE(version_is_cmake_project_version) {
-    BOOST_TEST(std::string(version()) == MATBP_EXPECTED_VERSION);
-}
+BOOST_AUTO_TEST_CASE(version_is_cmake_project_version) { BOOST_TEST(std::string(version()) == MATBP_EXPECTED_VERSION); }
 
 BOOST_AUTO_TEST_CASE(usage_example_of_json_writer_hpp) {
     matbp::json::writer w;

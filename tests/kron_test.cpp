@@ -111,8 +111,7 @@ RC_BOOST_PROP(L1_vec_of_product_eq_kron_vec, ()) {
     const auto m = gen_dim(), n = gen_dim(), p = gen_dim(), q = gen_dim();
     const auto A = *gen_matrix(m, n), B = *gen_matrix(n, p), C = *gen_matrix(p, q);
     // k: at most n·p products summed per entry on either side, 3 rounded inputs, 2 spare.
-    check_over_all_types([](const auto&... M) { return vec_of_product_eq_kron_vec(M...); },
-                         double(n * p + 5), A, B, C);
+    check_over_all_types([](const auto&... M) { return vec_of_product_eq_kron_vec(M...); }, double(n * p + 5), A, B, C);
 }
 
 BOOST_AUTO_TEST_CASE(L1_preconditions_conformable) {
@@ -123,13 +122,11 @@ BOOST_AUTO_TEST_CASE(L1_preconditions_conformable) {
 }
 
 RC_BOOST_PROP(L2_kron_mixed_product, ()) {
-    const auto m = gen_dim(), n = gen_dim(), p = gen_dim(), q = gen_dim(), r = gen_dim(),
-               s = gen_dim();
+    const auto m = gen_dim(), n = gen_dim(), p = gen_dim(), q = gen_dim(), r = gen_dim(), s = gen_dim();
     const auto A = *gen_matrix(m, n), C = *gen_matrix(n, r);
     const auto B = *gen_matrix(p, q), D = *gen_matrix(q, s);
     // k: n·q products per entry, 4 rounded inputs, 2 spare.
-    check_over_all_types([](const auto&... M) { return kron_mixed_product(M...); },
-                         double(n * q + 6), A, B, C, D);
+    check_over_all_types([](const auto&... M) { return kron_mixed_product(M...); }, double(n * q + 6), A, B, C, D);
 }
 
 BOOST_AUTO_TEST_CASE(L2_preconditions_conformable) {
@@ -142,8 +139,7 @@ RC_BOOST_PROP(L3_kron_transpose_eq_kron_of_transposes, ()) {
     const auto A = *gen_matrix(gen_dim(), gen_dim());
     const auto B = *gen_matrix(gen_dim(), gen_dim());
     // k: one product per entry and 2 rounded inputs.
-    check_over_all_types([](const auto&... M) { return kron_transpose_eq_kron_of_transposes(M...); },
-                         3.0, A, B);
+    check_over_all_types([](const auto&... M) { return kron_transpose_eq_kron_of_transposes(M...); }, 3.0, A, B);
 }
 
 RC_BOOST_PROP(L4_commutation_maps_vec_to_vec_transpose, ()) {

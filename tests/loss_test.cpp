@@ -52,10 +52,14 @@ exact pytorch_sample_cost(const std::string& name, const exact& delta, const mat
     exact c = 0;
     for (Eigen::Index j = 0; j < a.rows(); ++j) {
         const exact r = a(j, 0) - y(j, 0);
-        if (name == "squared_error") c += r * r / 2;
-        else if (name == "mse") c += r * r;
-        else if (name == "huber") c += abs_of(r) < delta ? exact(r * r / 2) : exact(delta * (abs_of(r) - delta / 2));
-        else if (name == "l1") c += abs_of(r);
+        if (name == "squared_error")
+            c += r * r / 2;
+        else if (name == "mse")
+            c += r * r;
+        else if (name == "huber")
+            c += abs_of(r) < delta ? exact(r * r / 2) : exact(delta * (abs_of(r) - delta / 2));
+        else if (name == "l1")
+            c += abs_of(r);
     }
     return c;
 }
@@ -98,7 +102,7 @@ RC_BOOST_PROP(L9_gradients_are_pytorchs, ()) {
     for (Eigen::Index j = 0; j < a.rows(); ++j) {
         const exact r = a(j, 0) - y(j, 0);
         RC_ASSERT(gh(j, 0) == (r > delta ? delta : r < -delta ? exact(-delta) : r));  // huber_loss_backward
-        RC_ASSERT(g1(j, 0) == (r > 0 ? exact(1) : r < 0 ? exact(-1) : exact(0)));    // torch.sign
+        RC_ASSERT(g1(j, 0) == (r > 0 ? exact(1) : r < 0 ? exact(-1) : exact(0)));     // torch.sign
     }
     RC_ASSERT(same_matrix(loss_gradient<exact>(mse_loss{}, a, y), matrix<exact>(2 * (a - y))));
     RC_ASSERT(same_matrix(loss_gradient<exact>(squared_error_loss{}, a, y), matrix<exact>(a - y)));
@@ -131,7 +135,9 @@ BOOST_AUTO_TEST_CASE(L9_loss_preconditions) {
     const loss_function<exact> l = mse_loss{};
     expect_violation("L9", [&] { loss_gradient<exact>(l, matrix<exact>::Zero(2, 1), matrix<exact>::Zero(3, 1)); });
     expect_violation("L9", [&] { d_loss<exact>(l, matrix<exact>::Zero(2, 2), matrix<exact>::Zero(2, 2)); });
-    expect_violation("D9", [&] { sample_cost(l, matrix<exact>(matrix<exact>::Zero(2, 1)), matrix<exact>(matrix<exact>::Zero(3, 1))); });
+    expect_violation("D9", [&] {
+        sample_cost(l, matrix<exact>(matrix<exact>::Zero(2, 1)), matrix<exact>(matrix<exact>::Zero(3, 1)));
+    });
     expect_violation("D9", [&] { sample_cost(l, matrix<exact>(0, 1), matrix<exact>(0, 1)); });
 }
 
@@ -140,7 +146,8 @@ BOOST_AUTO_TEST_CASE(D9_registry) {
     for (const auto* f : loss_registry()) {
         names.push_back(f->name);
         BOOST_TEST(find_loss(f->name) == f);
-        const std::vector<exact> p = f->with_defaults(std::vector<std::optional<std::vector<exact>>>(f->parameters.size()));
+        const std::vector<exact> p =
+            f->with_defaults(std::vector<std::optional<std::vector<exact>>>(f->parameters.size()));
         const auto e = make_loss<exact>(f->name, p);
         BOOST_TEST(e.has_value() == f->exact_evaluation, f->name);
         std::vector<real> pr;
@@ -199,5 +206,6 @@ BOOST_AUTO_TEST_CASE(usage_example_of_loss_hpp) {
     matbp::loss_function<matbp::exact> l = matbp::huber_loss<matbp::exact>{matbp::exact(1, 2)};
     // h(2) = ½(2 − ¼) = 7/8 and h(¼) = 1/32.
     BOOST_TEST(matbp::sample_cost(l, a, y) == exact(7, 8) + exact(1, 32));
-    BOOST_TEST((matbp::loss_gradient(l, a, y) == matrix<exact>((matrix<exact>(2, 1) << exact(1, 2), exact(1, 4)).finished())));
+    BOOST_TEST(
+        (matbp::loss_gradient(l, a, y) == matrix<exact>((matrix<exact>(2, 1) << exact(1, 2), exact(1, 4)).finished())));
 }

@@ -178,7 +178,7 @@ BOOST_AUTO_TEST_CASE(round_trips_through_write_model) {
     const std::string text = write_model(m);
     const model_spec back = read_model(text);
     BOOST_TEST((back == m));
-    BOOST_TEST(write_model(back) == text);  // canonical: a fixpoint
+    BOOST_TEST(write_model(back) == text);                  // canonical: a fixpoint
     BOOST_TEST(text.find("\"0.1\"") == std::string::npos);  // exact strings in lowest terms only
     BOOST_TEST(text.find("\"3602879701896397/36028797018963968\"") != std::string::npos);
     // == sees a change in any part.
@@ -223,8 +223,8 @@ BOOST_AUTO_TEST_CASE(write_model_preconditions) {
 }
 
 BOOST_AUTO_TEST_CASE(json_numbers_are_doubles_taken_exactly) {
-    const model_spec m = read_model(with(base, "[[1, 0, -1], [0.5, 0.25, 0.125]]",
-                                         "[[0.1, 4.9e-324, 1e-400], [-0.0, 1e308, 123456789012345678]]"));
+    const model_spec m = read_model(
+        with(base, "[[1, 0, -1], [0.5, 0.25, 0.125]]", "[[0.1, 4.9e-324, 1e-400], [-0.0, 1e308, 123456789012345678]]"));
     BOOST_TEST(m.inputs(0, 0) == to_exact(0.1));
     BOOST_TEST(m.inputs(0, 0) == exact(3602879701896397LL) * pow2(-55));
     BOOST_TEST(m.inputs(0, 0) != q(1, 10));
@@ -251,8 +251,8 @@ BOOST_AUTO_TEST_CASE(json_numbers_ignore_the_c_locale) {
 }
 
 BOOST_AUTO_TEST_CASE(strings_are_exact) {
-    const model_spec m = read_model(with(base, "[[1, 0, -1], [0.5, 0.25, 0.125]]",
-                                         R"([["0.1", "0x1.8p-3", "6/4"], ["-3", "1e-3", "-0"]])"));
+    const model_spec m = read_model(
+        with(base, "[[1, 0, -1], [0.5, 0.25, 0.125]]", R"([["0.1", "0x1.8p-3", "6/4"], ["-3", "1e-3", "-0"]])"));
     BOOST_TEST(m.inputs(0, 0) == q(1, 10));
     BOOST_TEST(m.inputs(1, 0) == q(3, 16));
     BOOST_TEST(m.inputs(2, 0) == q(3, 2));
@@ -296,7 +296,8 @@ BOOST_AUTO_TEST_CASE(registry_members_with_parameters) {
     // hardtanh: PyTorch's defaults −1 and 1; either end may be given; values exact.
     BOOST_TEST((act(R"("hardtanh")").params == std::vector<exact>{q(-1), q(1)}));
     BOOST_TEST((act(R"({"name": "hardtanh", "max_val": "1/2"})").params == std::vector<exact>{q(-1), q(1, 2)}));
-    BOOST_TEST((act(R"({"name": "hardtanh", "min_val": 0.1, "max_val": 6})").params == std::vector<exact>{to_exact(0.1), q(6)}));
+    BOOST_TEST((act(R"({"name": "hardtanh", "min_val": 0.1, "max_val": 6})").params ==
+                std::vector<exact>{to_exact(0.1), q(6)}));
     const auto loss = [](const std::string& json_loss) {
         return read_model(with(base, R"("squared_error")", json_loss)).loss_kind;
     };
@@ -308,7 +309,8 @@ BOOST_AUTO_TEST_CASE(registry_members_with_parameters) {
     BOOST_TEST((loss(R"({"name": "mse"})") == loss(R"("mse")")));
     // Errors name the parameter's path.
     expect_error(with(base, R"("relu")", R"({"name": "hardtanh", "min_val": 1, "max_val": 1})"),
-                 "layers[0].activation.max_val", "layers[0].activation.max_val: max_val (1) must be greater than min_val (1)");
+                 "layers[0].activation.max_val",
+                 "layers[0].activation.max_val: max_val (1) must be greater than min_val (1)");
     expect_error(with(base, R"("relu")", R"({"name": "hardtanh", "min_val": 2})"), "layers[0].activation",
                  "layers[0].activation: max_val (1) must be greater than min_val (2)");
     expect_error(with(base, R"("squared_error")", R"({"name": "huber", "delta": 0})"), "loss.delta",
@@ -319,7 +321,8 @@ BOOST_AUTO_TEST_CASE(registry_members_with_parameters) {
                  "loss.delta: unknown key for l1; expected one of: name");
     expect_error(with(base, R"("squared_error")", R"({"name": "huber", "beta": 1})"), "loss.beta",
                  "loss.beta: unknown key for huber; expected one of: name, delta");
-    expect_error(with(base, R"("squared_error")", R"(7)"), "loss", "loss: expected a loss name or {\"name\": …}, got 7");
+    expect_error(with(base, R"("squared_error")", R"(7)"), "loss",
+                 "loss: expected a loss name or {\"name\": …}, got 7");
     // Round trip with every parameter written out.
     const model_spec m = read_model(with(with(base, R"("relu")", R"({"name": "hardtanh", "max_val": "3/2"})"),
                                          R"("squared_error")", R"({"name": "huber", "delta": "1/8"})"));
@@ -433,8 +436,8 @@ BOOST_AUTO_TEST_CASE(rejects_unknown_keys) {
 BOOST_AUTO_TEST_CASE(rejects_ragged_rows) {
     expect_error(with(base, "[[1, 2, 3], [4, 5, 6]]", "[[1, 2, 3], [4, 5]]"), "layers[0].weights[1]",
                  "layers[0].weights[1]: 2 values, but layers[0].weights[0] has 3 values");
-    expect_error(with(base, "[[1, -1], [2, -2], [3, -3]]", "[[1, -1], [2, -2], [3, -3, 4]]"),
-                 "layers[1].weights[2]", "layers[1].weights[2]: 3 values, but layers[1].weights[0] has 2 values");
+    expect_error(with(base, "[[1, -1], [2, -2], [3, -3]]", "[[1, -1], [2, -2], [3, -3, 4]]"), "layers[1].weights[2]",
+                 "layers[1].weights[2]: 3 values, but layers[1].weights[0] has 2 values");
 }
 
 BOOST_AUTO_TEST_CASE(rejects_widths_that_do_not_chain) {
@@ -474,7 +477,8 @@ BOOST_AUTO_TEST_CASE(rejects_wrong_inputs) {
 }
 
 BOOST_AUTO_TEST_CASE(rejects_empty_layers) {
-    expect_error(with(base, layers_section(), "\"layers\": [],\n  "), "layers", "layers: no layers; a network has at least one");
+    expect_error(with(base, layers_section(), "\"layers\": [],\n  "), "layers",
+                 "layers: no layers; a network has at least one");
 }
 
 BOOST_AUTO_TEST_CASE(rejects_empty_rows) {
@@ -485,12 +489,15 @@ BOOST_AUTO_TEST_CASE(rejects_empty_rows) {
 }
 
 BOOST_AUTO_TEST_CASE(rejects_empty_batch) {
-    const std::string empty = with(with(base, "[[1, 0, -1], [0.5, 0.25, 0.125]]", "[]"), "[[1, 2, 3], [0, 0, 0]]", "[]");
+    const std::string empty =
+        with(with(base, "[[1, 0, -1], [0.5, 0.25, 0.125]]", "[]"), "[[1, 2, 3], [0, 0, 0]]", "[]");
     expect_error(empty, "inputs", "inputs: no samples; the batch needs at least one");
 }
 
 BOOST_AUTO_TEST_CASE(rejects_bad_exact_strings) {
-    const auto in_bias = [](const std::string& s) { return with(base, "\"0.1\", \"0x1.8p-3\"", json::quote(s) + ", 0"); };
+    const auto in_bias = [](const std::string& s) {
+        return with(base, "\"0.1\", \"0x1.8p-3\"", json::quote(s) + ", 0");
+    };
     expect_error(in_bias("1/0"), "layers[1].bias[1]",
                  "layers[1].bias[1]: not an exact number: \"1/0\": zero denominator at character 3");
     for (const char* spelling : {"NaN", "nan", "Infinity", "inf", "-inf", "+Inf"}) {
@@ -503,13 +510,16 @@ BOOST_AUTO_TEST_CASE(rejects_bad_exact_strings) {
                                                          std::string(spelling) + "\": "));
         }
     }
-    expect_error(in_bias(""), "layers[1].bias[1]", "layers[1].bias[1]: not an exact number: \"\": empty text at character 1");
-    expect_error(in_bias("1e10001"), "layers[1].bias[1]",
-                 "layers[1].bias[1]: not an exact number: \"1e10001\": exponent beyond the limit of 10000 at character 3");
+    expect_error(in_bias(""), "layers[1].bias[1]",
+                 "layers[1].bias[1]: not an exact number: \"\": empty text at character 1");
+    expect_error(
+        in_bias("1e10001"), "layers[1].bias[1]",
+        "layers[1].bias[1]: not an exact number: \"1e10001\": exponent beyond the limit of 10000 at character 3");
     // Within the exponent limit, but its canonical text "1000…0" (10001 digits) would not fit the
     // 10000-character limit per number, so it could not be written and read back (found by fuzzing).
-    expect_error(in_bias("1e10000"), "layers[1].bias[1]",
-                 "layers[1].bias[1]: its exact value p/q would take 10001 characters to write, over the limit of 10000");
+    expect_error(
+        in_bias("1e10000"), "layers[1].bias[1]",
+        "layers[1].bias[1]: its exact value p/q would take 10001 characters to write, over the limit of 10000");
     // "1e9990" fits (9991 digits), and the text of what is written reads back equal.
     const model_spec big = read_model(in_bias("1e9990"));
     model_limits relaxed;
@@ -591,7 +601,8 @@ BOOST_AUTO_TEST_CASE(rejects_over_limits) {
     lim = {};
     lim.number.max_abs_exponent = 10;
     expect_error(with(base, "\"0.1\"", "\"1e11\""), "layers[1].bias[1]",
-                 "layers[1].bias[1]: not an exact number: \"1e11\": exponent beyond the limit of 10 at character 3", lim);
+                 "layers[1].bias[1]: not an exact number: \"1e11\": exponent beyond the limit of 10 at character 3",
+                 lim);
     lim = {};
     lim.syntax.max_bytes = 100;
     try {
@@ -599,7 +610,8 @@ BOOST_AUTO_TEST_CASE(rejects_over_limits) {
         BOOST_FAIL("accepted over max_bytes");
     } catch (const resource_error& e) {
         BOOST_TEST((e.which() == resource::file_bytes));
-        BOOST_TEST(std::string(e.what()) == "the text is " + std::to_string(base.size()) + " bytes, over the limit of 100");
+        BOOST_TEST(std::string(e.what()) ==
+                   "the text is " + std::to_string(base.size()) + " bytes, over the limit of 100");
     }
 }
 
@@ -650,9 +662,9 @@ BOOST_AUTO_TEST_CASE(example_models_are_valid) {
         BOOST_TEST(exact_mixed.layers[l].activation.name == names[l]);
         BOOST_TEST(!exact_mixed.layers[l].activation.transcendental());
     }
-    BOOST_TEST(exact_mixed.layers[0].weights(3, 0) == q(3, 16));   // "0x1.8p-3"
-    BOOST_TEST(exact_mixed.layers[0].weights(2, 1) == q(-1, 2));   // -0.5, a double that is exactly −1/2
-    BOOST_TEST(exact_mixed.layers[0].bias(1, 0) == q(1, 10));      // "1/10"
+    BOOST_TEST(exact_mixed.layers[0].weights(3, 0) == q(3, 16));  // "0x1.8p-3"
+    BOOST_TEST(exact_mixed.layers[0].weights(2, 1) == q(-1, 2));  // -0.5, a double that is exactly −1/2
+    BOOST_TEST(exact_mixed.layers[0].bias(1, 0) == q(1, 10));     // "1/10"
 
     const model_spec tr = read_model_file((dir / "transcendental.json").string());
     BOOST_TEST(tr.layers[0].activation.name == "tanh");
@@ -679,7 +691,8 @@ BOOST_AUTO_TEST_CASE(example_models_are_valid) {
 
 BOOST_AUTO_TEST_CASE(read_gradients_accepts_matching_shapes) {
     const model_spec m = read_model(base);
-    const std::string g = R"({"format": "matbp/1", "loss": "squared_error", "cost": "7/2", "kinks": [], "arith": "exact",
+    const std::string g =
+        R"({"format": "matbp/1", "loss": "squared_error", "cost": "7/2", "kinks": [], "arith": "exact",
       "layers": [{"weights": [[0.5, "1/3", 0], [0, 0, "-2"]], "bias": [1, 2]},
                  {"bias": [0, 0, "0x1p-4"], "weights": [[1, 2], [3, 4], [5, 0.1]]}]})";
     const auto grads = read_gradients(g, m);
@@ -709,7 +722,8 @@ BOOST_AUTO_TEST_CASE(read_gradients_rejects_wrong_shapes) {
                "layers[0].weights[1]: 2 values, but the model's layers[0].weights has 3 columns");
     BOOST_TEST(error(with(g, "\"bias\": [0, 0, 0]", "\"bias\": [0, 0]")) ==
                "layers[1].bias: 2 values, but the model's layers[1].bias has 3 values");
-    BOOST_TEST(error(with(g, "\"bias\": [0, 0]}", "\"bias\": [0, 0]}, {}")) == "layers: 3 entries, but the model has 2 layers");
+    BOOST_TEST(error(with(g, "\"bias\": [0, 0]}", "\"bias\": [0, 0]}, {}")) ==
+               "layers: 3 entries, but the model has 2 layers");
     BOOST_TEST(error(with(g, "\"bias\": [0, 0]}", "\"bias\": [0, 0], \"activation\": \"relu\"}")) ==
                "layers[0].activation: unknown key; expected one of: weights, bias");
     BOOST_TEST(error(with(g, "\"bias\": [0, 0]}", "\"weight\": [0, 0]}")) ==
@@ -731,7 +745,8 @@ BOOST_AUTO_TEST_CASE(read_model_file_errors) {
     BOOST_TEST(file_error([&] { read_model_file("/dev/zero", small); }) ==
                "resource_error: /dev/zero: larger than the limit of 1000 bytes");
     const std::string big = s.write("big.json", std::string(1001, ' ')).string();
-    BOOST_TEST(file_error([&] { read_model_file(big, small); }) == "resource_error: " + big + ": larger than the limit of 1000 bytes");
+    BOOST_TEST(file_error([&] { read_model_file(big, small); }) ==
+               "resource_error: " + big + ": larger than the limit of 1000 bytes");
     const std::string fits = s.write("fits.json", base).string();
     small.syntax.max_bytes = base.size();
     BOOST_TEST((read_model_file(fits, small) == read_model(base)));

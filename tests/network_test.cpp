@@ -92,7 +92,9 @@ RC_BOOST_PROP(D13_sample_cost, ()) {
 BOOST_AUTO_TEST_CASE(D13_precondition) {
     mlp<exact> net;
     net.layers.push_back({matrix<exact>::Zero(3, 2), matrix<exact>::Zero(3, 1), relu_fn{}});
-    expect_violation("D13", [&] { sample_cost(net, matrix<exact>(matrix<exact>::Zero(2, 1)), matrix<exact>(matrix<exact>::Zero(2, 1))); });
+    expect_violation("D13", [&] {
+        sample_cost(net, matrix<exact>(matrix<exact>::Zero(2, 1)), matrix<exact>(matrix<exact>::Zero(2, 1)));
+    });
     // A network with no layers: the D12 precondition, before anything reads layers.front() (an
     // empty vector's front() is undefined behaviour; the sanitizer build would report it).
     const mlp<exact> empty;
@@ -100,7 +102,9 @@ BOOST_AUTO_TEST_CASE(D13_precondition) {
     expect_violation("D12", [&] { sample_cost(empty, one, one); });
     mlp<exact> ragged = net;  // well_formed is false: the bias has the wrong height
     ragged.layers[0].b = matrix<exact>::Zero(2, 1);
-    expect_violation("D12", [&] { sample_cost(ragged, matrix<exact>(matrix<exact>::Zero(2, 1)), matrix<exact>(matrix<exact>::Zero(3, 1))); });
+    expect_violation("D12", [&] {
+        sample_cost(ragged, matrix<exact>(matrix<exact>::Zero(2, 1)), matrix<exact>(matrix<exact>::Zero(3, 1)));
+    });
 }
 
 RC_BOOST_PROP(D14_forward_batch_columns_eq_forward, ()) {
@@ -136,7 +140,9 @@ BOOST_AUTO_TEST_CASE(D14_preconditions) {
     net.layers.push_back({matrix<exact>::Zero(3, 2), matrix<exact>::Zero(3, 1), relu_fn{}});
     const matrix<exact> X = matrix<exact>::Zero(2, 2);
     expect_violation("D14", [&] { batch_cost(net, X, matrix<exact>(matrix<exact>::Zero(3, 1)), reduction::mean); });
-    expect_violation("D14", [&] { cost_of_outputs<exact>(matrix<exact>::Zero(3, 2), matrix<exact>::Zero(3, 1), mse_loss{}, reduction::sum); });
+    expect_violation("D14", [&] {
+        cost_of_outputs<exact>(matrix<exact>::Zero(3, 2), matrix<exact>::Zero(3, 1), mse_loss{}, reduction::sum);
+    });
     const mlp<exact> empty;  // no layers: refused before width() reads layers.front()
     expect_violation("D14", [&] { batch_cost(empty, X, X, reduction::mean); });
 }
@@ -150,6 +156,6 @@ BOOST_AUTO_TEST_CASE(usage_example_of_network_hpp) {
     y << 4;
     net.layers.push_back({W, b, relu_fn{}});
     auto fwd = matbp::forward(net, x);
-    BOOST_TEST(fwd.z[1](0, 0) == exact(5));              // 2·3 − 1
+    BOOST_TEST(fwd.z[1](0, 0) == exact(5));                    // 2·3 − 1
     BOOST_TEST(matbp::sample_cost(net, x, y) == exact(1, 2));  // ½(5 − 4)²
 }

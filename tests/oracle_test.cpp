@@ -16,6 +16,11 @@
 //   resource_limits_stop_blowup             a 12-layer cubic-polynomial net stops at --max-bits, naming
 //                                            the layer, before any number exceeds the bound much;
 //                                            a zero time budget stops at the first layer
+//   poll_is_called_per_layer_stage_and_can_stop_the_run   resource_limits::poll: called after every
+//                                            stage of every layer (rational and dyadic engines, intervals),
+//                                            its exception ends the run and reaches the caller
+//   to_text_is_the_check_table               the header, one row per tensor (worst entry, ULPs,
+//                                            verdict), the kink note, PASS/FAIL
 //   exact_results_independent_of_sample_order  a shuffled batch gives identical gradients and cost,
 //                                            and kinks with permuted sample indices
 //   dyadic_fast_path_eq_rationals            float64-valued piecewise-linear nets: engine dyadic, values
@@ -74,7 +79,9 @@ model_spec spec_of(const mlp<exact>& net, const matrix<exact>& X, const matrix<e
 
 std::vector<std::pair<matrix<exact>, matrix<exact>>> rounded(const gradient_reference& ref) {
     std::vector<std::pair<matrix<exact>, matrix<exact>>> out;
-    auto r = [](const matrix<exact>& M) { return matrix<exact>(M.unaryExpr([](const exact& q) { return to_exact(to_double(q)); })); };
+    auto r = [](const matrix<exact>& M) {
+        return matrix<exact>(M.unaryExpr([](const exact& q) { return to_exact(to_double(q)); }));
+    };
     for (std::size_t l = 0; l < ref.weights.size(); ++l) out.push_back({r(ref.weights[l].lo), r(ref.bias[l].lo)});
     return out;
 }
@@ -85,8 +92,8 @@ BOOST_AUTO_TEST_CASE(parse_arith_accepts_and_rejects) {
     BOOST_TEST((parse_arith("double").k == arith_spec::kind::float64));
     BOOST_TEST(parse_arith("real:300").bits == 300u);
     BOOST_TEST(parse_arith("interval:64").str() == "interval:64");
-    for (const char* bad : {"", "Exact", "float", "real", "real:", "real:0", "real:1", "interval:1000000000", "interval:-5",
-                            "interval:12x", "real:ten", "complex:64"})
+    for (const char* bad : {"", "Exact", "float", "real", "real:", "real:0", "real:1", "interval:1000000000",
+                            "interval:-5", "interval:12x", "real:ten", "complex:64"})
         BOOST_TEST(throws_input_error([&] { parse_arith(bad); }, "arith"), "accepted " << bad);
 }
 
@@ -162,14 +169,16 @@ RC_BOOST_PROP(kink_dependence_marks_convention_entries, ()) {
     };
     for (Eigen::Index s = 0; s < n; ++s) {
         matrix<exact> delta(net.width(k), 1);
-        for (Eigen::Index i = 0; i < net.width(k); ++i) delta(i, 0) = d_right(k, fwd.z[k](i, s)) * (fwd.a[k](i, s) - Y(i, s));
+        for (Eigen::Index i = 0; i < net.width(k); ++i)
+            delta(i, 0) = d_right(k, fwd.z[k](i, s)) * (fwd.a[k](i, s) - Y(i, s));
         for (Eigen::Index l = k; l >= 1; --l) {
             dW[l] += delta * fwd.a[l - 1].col(s).transpose();
             db[l] += delta;
             if (l == 1) break;
             const matrix<exact> back = net.layers[l - 1].W.transpose() * delta;
             delta.resize(net.width(l - 1), 1);
-            for (Eigen::Index i = 0; i < net.width(l - 1); ++i) delta(i, 0) = d_right(l - 1, fwd.z[l - 1](i, s)) * back(i, 0);
+            for (Eigen::Index i = 0; i < net.width(l - 1); ++i)
+                delta(i, 0) = d_right(l - 1, fwd.z[l - 1](i, s)) * back(i, 0);
         }
     }
     for (Eigen::Index l = 1; l <= k; ++l) {
@@ -303,6 +312,57 @@ BOOST_AUTO_TEST_CASE(resource_limits_stop_blowup) {
     BOOST_CHECK_NO_THROW(compute_gradients(m, parse_arith("exact"), small));
 }
 
+BOOST_AUTO_TEST_CASE(poll_is_called_per_layer_stage_and_can_stop_the_run) {
+    // Three layers; exact rationals (1/3: the rational engine), dyadic data (the dyadic engine),
+    // and interval:64.
+    model_spec m;
+    for (int l = 0; l < 3; ++l)
+        m.layers.push_back(
+            {matrix<exact>::Constant(2, 2, exact(1, 4)), matrix<exact>::Constant(2, 1, exact(1, 8)), {"relu", {}}});
+    m.inputs = matrix<exact>::Constant(2, 3, exact(1, 2));
+    m.targets = matrix<exact>::Constant(2, 3, 1);
+    for (const auto& [arith, third] :
+         {std::pair{"exact", exact(1, 4)}, std::pair{"exact", exact(1, 3)}, std::pair{"interval:64", exact(1, 3)}}) {
+        m.layers[1].weights(0, 0) = third;
+        std::size_t calls = 0;
+        resource_limits counting;
+        counting.poll = [&calls] { ++calls; };
+        const auto ref = compute_gradients(m, parse_arith(arith), counting);
+        BOOST_TEST(ref.engine == (third == exact(1, 4)            ? "dyadic"
+                                  : std::string(arith) == "exact" ? "rational"
+                                                                  : "interval"));
+        BOOST_TEST(calls >= 3u * 2u);  // at least the potentials and activations of each layer
+        std::size_t until_stop = 0;
+        resource_limits stopping;
+        stopping.poll = [&until_stop] {
+            if (++until_stop == 2) throw std::runtime_error("stop");
+        };
+        BOOST_CHECK_THROW(compute_gradients(m, parse_arith(arith), stopping), std::runtime_error);
+        BOOST_TEST(until_stop == 2u);  // stopped at once: no further stage ran
+    }
+}
+
+BOOST_AUTO_TEST_CASE(to_text_is_the_check_table) {
+    model_spec m;
+    m.layers.push_back({matrix<exact>::Ones(1, 1), matrix<exact>::Zero(1, 1), {"relu", {}}});
+    m.layers.push_back({matrix<exact>::Constant(1, 1, 2), matrix<exact>::Ones(1, 1), {"identity", {}}});
+    m.inputs = matrix<exact>::Zero(1, 1);
+    m.targets = matrix<exact>::Zero(1, 1);
+    const auto ref = compute_gradients(m, parse_arith("exact"));
+    auto got = rounded(ref);
+    got[1].second(0, 0) = to_exact(to_double(ref.bias[1].lo(0, 0)) * (1 + 1e-6));
+    const std::string text = to_text(check_gradients(ref, got, {}));
+    BOOST_TEST(
+        text.starts_with("matbp check: reference in exact [dyadic] (certified), ULPs of float64, pass if normwise "
+                         "error <= 1e-10; indices 0-based\n"));
+    BOOST_TEST(text.find("\nlayers[0].weights   (0,0)     0 ") != std::string::npos);
+    BOOST_TEST(text.find("\nlayers[1].bias      (0,0)     ") != std::string::npos);
+    BOOST_TEST(text.find("FAIL\n1 kink(s): kink entries take their reference from the convention") !=
+               std::string::npos);
+    BOOST_TEST(text.ends_with("\nFAIL\n"));
+    BOOST_TEST(to_text(check_gradients(ref, rounded(ref), {})).ends_with("\nPASS\n"));
+}
+
 RC_BOOST_PROP(exact_results_independent_of_sample_order, ()) {
     const auto net = gen_network(4, 4);
     const auto n = *rc::gen::inRange(2, 6);
@@ -348,8 +408,9 @@ RC_BOOST_PROP(dyadic_fast_path_eq_rationals, ()) {
     mlp<exact> net;
     for (int l = 1; l <= k; ++l) {
         const int which = *rc::gen::inRange(0, 3);
-        activation<exact> f = which == 0 ? activation<exact>(identity_fn{}) : which == 1 ? activation<exact>(relu_fn{})
-                                                                                        : activation<exact>(leaky_relu_fn<exact>{to_exact(0.01)});
+        activation<exact> f = which == 0   ? activation<exact>(identity_fn{})
+                              : which == 1 ? activation<exact>(relu_fn{})
+                                           : activation<exact>(leaky_relu_fn<exact>{to_exact(0.01)});
         net.layers.push_back({gen_double_matrix(m[l], m[l - 1]), gen_double_matrix(m[l], 1), f});
     }
     const auto n = *rc::gen::inRange(1, 6);
@@ -443,7 +504,8 @@ BOOST_AUTO_TEST_CASE(to_json_gradients_valid_beyond_double_range) {
 
 BOOST_AUTO_TEST_CASE(to_json_check_valid_beyond_double_range) {
     // ∇W = 1, ∇b = 1 (c = ½(1·1 − 0)²), by hand.
-    const auto ref = compute_gradients(linear(matrix<exact>::Ones(1, 1), matrix<exact>::Ones(1, 1)), parse_arith("exact"));
+    const auto ref =
+        compute_gradients(linear(matrix<exact>::Ones(1, 1), matrix<exact>::Ones(1, 1)), parse_arith("exact"));
     BOOST_TEST(ref.weights[0].lo(0, 0) == exact(1));
     std::vector<std::pair<matrix<exact>, matrix<exact>>> got{
         {matrix<exact>::Constant(1, 1, pow2(600)), matrix<exact>::Constant(1, 1, pow2(1100))}};
@@ -473,6 +535,7 @@ BOOST_AUTO_TEST_CASE(usage_example_of_oracle_hpp) {
     auto ref = matbp::compute_gradients(model, matbp::default_arith(model));
     // c = ½(w·3 − 1)² at w = 1: ∂c/∂w = (3 − 1)·3 = 6, by hand.
     BOOST_TEST(ref.weights[0].lo(0, 0) == exact(6));
-    std::vector<std::pair<matrix<exact>, matrix<exact>>> reported{{matrix<exact>::Constant(1, 1, 6), matrix<exact>::Constant(1, 1, 2)}};
+    std::vector<std::pair<matrix<exact>, matrix<exact>>> reported{
+        {matrix<exact>::Constant(1, 1, 6), matrix<exact>::Constant(1, 1, 2)}};
     BOOST_TEST(matbp::check_gradients(ref, reported, {}).pass);
 }

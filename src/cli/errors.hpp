@@ -22,7 +22,7 @@ namespace matbp::cli {
 enum exit_code : int { success = 0, check_failed = 1, bad_input = 2, resource_limit = 3, internal_error = 4 };
 
 /// The exit codes as every help text prints them (a macro, so that help texts concatenate it).
-#define MATBP_CLI_EXIT_CODES_HELP \
+#define MATBP_CLI_EXIT_CODES_HELP                                                                \
     "Exit codes: 0 success or pass, 1 a check failed, 2 bad usage or input (or an unsupported\n" \
     "request), 3 a resource limit stopped the run (time, bits, parameters, file size, memory,\n" \
     "arithmetic range), 4 internal error (a bug in matbp: please report it).\n"
@@ -40,11 +40,16 @@ struct failure {
 /// The flag that raises a limit, for a resource_error's message.
 inline std::string hint(resource r) {
     switch (r) {
-        case resource::time: return "raise --time-limit, in seconds, 0 for none";
-        case resource::bits: return "raise --max-bits, or use --arith interval:256";
-        case resource::parameters: return "raise --max-parameters";
-        case resource::file_bytes: return "raise --max-file-bytes";
-        case resource::precision: return "use --arith exact, or --arith interval:BITS with more BITS";
+        case resource::time:
+            return "raise --time-limit, in seconds, 0 for none";
+        case resource::bits:
+            return "raise --max-bits, or use --arith interval:256";
+        case resource::parameters:
+            return "raise --max-parameters";
+        case resource::file_bytes:
+            return "raise --max-file-bytes";
+        case resource::precision:
+            return "use --arith exact, or --arith interval:BITS with more BITS";
     }
     return "";
 }
@@ -70,8 +75,8 @@ inline failure failure_of(std::exception_ptr e) noexcept {
                     "out of memory: the model or its exact numbers are too large for this machine (lower "
                     "--max-file-bytes, --max-parameters or --max-bits, or use --arith interval:256)"};
         } catch (const std::length_error& x) {
-            return {resource_limit, std::string("out of memory: a size beyond what this machine can hold (") + x.what() +
-                                        "; lower --max-file-bytes, --max-parameters or --max-bits)"};
+            return {resource_limit, std::string("out of memory: a size beyond what this machine can hold (") +
+                                        x.what() + "; lower --max-file-bytes, --max-parameters or --max-bits)"};
         } catch (const contract_violation& x) {
             return {internal_error, "internal error, a bug in matbp: the " + x.kind() + " of statement " + x.id() +
                                         " does not hold: " + x.condition() + " (" + x.where().file_name() + ":" +
@@ -79,10 +84,12 @@ inline failure failure_of(std::exception_ptr e) noexcept {
                                         "); please report it with the command and its input files"};
         } catch (const std::exception& x) {
             return {internal_error, std::string("internal error, a bug in matbp (please report it with the command and "
-                                                "its input files): unexpected exception: ") + x.what()};
+                                                "its input files): unexpected exception: ") +
+                                        x.what()};
         } catch (...) {
-            return {internal_error, "internal error, a bug in matbp (please report it with the command and its input "
-                                    "files): an exception of unknown type"};
+            return {internal_error,
+                    "internal error, a bug in matbp (please report it with the command and its input "
+                    "files): an exception of unknown type"};
         }
     } catch (...) {  // building the message itself failed (out of memory)
         return {internal_error, "internal error"};

@@ -40,7 +40,7 @@ namespace {
 using namespace matbp;
 using cli::usage_error;
 
-#define CONVENTIONS_HELP \
+#define CONVENTIONS_HELP                                                                       \
     "Options are written --opt value or --opt=value; -- ends the options; a file named - is\n" \
     "standard input (the model or the gradients, not both).\n"
 
@@ -56,20 +56,18 @@ const char* usage =
     "  verify MODEL                run every proof-step check (T1, C1) on the model\n"
     "  catalog                     the activations and losses matbp knows, as JSON\n"
     "\n"
-    "'matbp <command> --help' describes a command's options.\n"
-    CONVENTIONS_HELP
+    "'matbp <command> --help' describes a command's options.\n" CONVENTIONS_HELP
     "Every JSON output carries \"matbp_version\" and indexes layers, samples, units and entries\n"
-    "from 0.\n"
-    MATBP_CLI_EXIT_CODES_HELP;
+    "from 0.\n" MATBP_CLI_EXIT_CODES_HELP;
 
 // The options every command takes (limit_options below), one help text for all three.
-#define LIMITS_HELP \
-    "Limits (exit 3 with a message naming the layer when hit; a malformed value is exit 2):\n" \
-    "  --max-bits N        bits of any exact numerator or denominator (default 1000000)\n" \
+#define LIMITS_HELP                                                                                 \
+    "Limits (exit 3 with a message naming the layer when hit; a malformed value is exit 2):\n"      \
+    "  --max-bits N        bits of any exact numerator or denominator (default 1000000)\n"          \
     "  --time-limit S      seconds for the computation, checked per layer (default 3600; 0 none)\n" \
-    "  --max-parameters N  parameters in the model (default 50000000)\n" \
-    "  --max-file-bytes N  size of a JSON file read (default 67108864 = 64 MiB)\n" \
-    "  --threads N         threads of the exact fast path, 1 to 256 (default: every core);\n" \
+    "  --max-parameters N  parameters in the model (default 50000000)\n"                            \
+    "  --max-file-bytes N  size of a JSON file read (default 67108864 = 64 MiB)\n"                  \
+    "  --threads N         threads of the exact fast path, 1 to 256 (default: every core);\n"       \
     "                      the result is the same for every N\n"
 
 const char* catalog_help =
@@ -92,15 +90,12 @@ const char* grad_help =
     "                 its exact \"p/q\" string instead, and \"out_of_double_range\" counts them:\n"
     "                 the output is always valid JSON, never inf or nan\n"
     "  --format F     json (default) or text\n"
-    "  --quiet        no progress messages on stderr\n"
-    LIMITS_HELP
+    "  --quiet        no progress messages on stderr\n" LIMITS_HELP
     "Kinks list (layer, sample, unit, site), 0-based indices into the JSON arrays, of every unit\n"
     "whose potential is exactly at a point where its activation is not differentiable (site\n"
     "\"activation\"), or whose output is at a kink of the loss (site \"loss\": l1 at a zero\n"
     "residual); there the derivative is PyTorch's convention, which the output states in\n"
-    "\"kink_convention\" (matbp catalog lists each member's).\n"
-    CONVENTIONS_HELP
-    MATBP_CLI_EXIT_CODES_HELP;
+    "\"kink_convention\" (matbp catalog lists each member's).\n" CONVENTIONS_HELP MATBP_CLI_EXIT_CODES_HELP;
 
 const char* check_help =
     "usage: matbp check MODEL --gradients FILE [--arith A] [--precision float64|float32]\n"
@@ -122,10 +117,7 @@ const char* check_help =
     "  --max-ulps N   also require every non-kink entry within N ULPs (off by default)\n"
     "  --strict-kinks judge kink entries too, against matbp's convention (PyTorch's)\n"
     "  --format F     text (default) or json\n"
-    "  --quiet        no progress messages on stderr\n"
-    LIMITS_HELP
-    CONVENTIONS_HELP
-    MATBP_CLI_EXIT_CODES_HELP;
+    "  --quiet        no progress messages on stderr\n" LIMITS_HELP CONVENTIONS_HELP MATBP_CLI_EXIT_CODES_HELP;
 
 const char* verify_help =
     "usage: matbp verify MODEL [--format text|json] [--quiet]\n"
@@ -155,11 +147,8 @@ const char* verify_help =
     "(the automatic differentiation of T1.base and T1.step costs grow with the cube of the width,\n"
     "that of T1.W, T1.b and C1, one direction per weight, with its fourth power).\n"
     "  --format F     text (default) or json\n"
-    "  --quiet        no progress messages on stderr\n"
-    LIMITS_HELP
-    CONVENTIONS_HELP
-    "Exit 0 if every step holds, 1 otherwise.\n"
-    MATBP_CLI_EXIT_CODES_HELP;
+    "  --quiet        no progress messages on stderr\n" LIMITS_HELP CONVENTIONS_HELP
+    "Exit 0 if every step holds, 1 otherwise.\n" MATBP_CLI_EXIT_CODES_HELP;
 
 /// Options after the command: positionals and --name value pairs (flags have no value).
 struct options {
@@ -224,15 +213,8 @@ private:
     std::chrono::steady_clock::time_point start_;
 };
 
-/// A double for a text table: three significant digits, "inf" past the double range (text only;
-/// JSON output never holds it).
-std::string short_number(double d) {
-    std::ostringstream s;
-    s << std::setprecision(3) << d;
-    return s.str();
-}
-
-const std::vector<std::string> limit_options{"--max-bits", "--time-limit", "--max-parameters", "--max-file-bytes", "--threads"};
+const std::vector<std::string> limit_options{"--max-bits", "--time-limit", "--max-parameters", "--max-file-bytes",
+                                             "--threads"};
 
 std::vector<std::string> with(std::vector<std::string> a, const std::vector<std::string>& b) {
     a.insert(a.end(), b.begin(), b.end());
@@ -319,13 +301,15 @@ std::string format_of(const options& o, const std::string& dflt) {
 }
 
 int grad(int argc, char** argv) {
-    const auto o = parse_options(argc, argv, 2, with({"--arith", "--values", "--format"}, limit_options), {"--quiet", "--help"});
+    const auto o =
+        parse_options(argc, argv, 2, with({"--arith", "--values", "--format"}, limit_options), {"--quiet", "--help"});
     if (o.has("--help")) return std::cout << grad_help, 0;
     const progress p(o.has("--quiet"));
     const auto model = load_model(o, grad_help);
     const auto arith = arith_of(o, model);
     const std::string values = o.get("--values").value_or("exact");
-    if (values != "exact" && values != "double") throw usage_error("--values must be exact or double, not " + json::quote(values));
+    if (values != "exact" && values != "double")
+        throw usage_error("--values must be exact or double, not " + json::quote(values));
     const std::string format = format_of(o, "json");
     p.stage("model read; computing in " + arith.str());
     const auto ref = about_model(o, [&] { return compute_gradients(model, arith, limits_of(o)); });
@@ -341,8 +325,8 @@ int grad(int argc, char** argv) {
               << ref.engine << ", loss " << to_string(ref.loss_kind) << ", reduction " << to_string(ref.red) << "\n"
               << "cost " << value_to_json(ref.cost_lo, ref.cost_hi, jo, &beyond) << "\n";
     for (std::size_t l = 0; l < ref.weights.size(); ++l)
-        std::cout << "layers[" << l << "].weights " << tensor_to_json(ref.weights[l], false, jo, &beyond) << "\nlayers[" << l
-                  << "].bias " << tensor_to_json(ref.bias[l], true, jo, &beyond) << "\n";
+        std::cout << "layers[" << l << "].weights " << tensor_to_json(ref.weights[l], false, jo, &beyond) << "\nlayers["
+                  << l << "].bias " << tensor_to_json(ref.bias[l], true, jo, &beyond) << "\n";
     if (beyond) std::cout << beyond << " value(s) beyond the double range, written exactly as \"p/q\"\n";
     std::cout << ref.kinks.size() << " kink(s)";
     for (const auto& k : ref.kinks)
@@ -353,9 +337,10 @@ int grad(int argc, char** argv) {
 }
 
 int check(int argc, char** argv) {
-    const auto o = parse_options(argc, argv, 2,
-                                 with({"--gradients", "--arith", "--precision", "--max-rel", "--max-ulps", "--format"}, limit_options),
-                                 {"--quiet", "--help", "--strict-kinks"});
+    const auto o = parse_options(
+        argc, argv, 2,
+        with({"--gradients", "--arith", "--precision", "--max-rel", "--max-ulps", "--format"}, limit_options),
+        {"--quiet", "--help", "--strict-kinks"});
     if (o.has("--help")) return std::cout << check_help, 0;
     const progress p(o.has("--quiet"));
     if (o.positional.size() == 1 && o.positional[0] == "-" && o.get("--gradients") == "-")
@@ -370,12 +355,15 @@ int check(int argc, char** argv) {
     check_options opt;
     opt.strict_kinks = o.has("--strict-kinks");
     const std::string prec = o.get("--precision").value_or("float64");
-    if (prec == "float32") opt.format = float_format::float32;
-    else if (prec != "float64") throw usage_error("--precision must be float64 or float32, not " + json::quote(prec));
+    if (prec == "float32")
+        opt.format = float_format::float32;
+    else if (prec != "float64")
+        throw usage_error("--precision must be float64 or float32, not " + json::quote(prec));
     if (auto r = o.get("--max-rel")) {
         char* end = nullptr;
         const double v = std::strtod(r->c_str(), &end);
-        if (r->empty() || *end != '\0' || !std::isfinite(v) || v < 0) throw usage_error("--max-rel must be a finite number ≥ 0, not " + json::quote(*r));
+        if (r->empty() || *end != '\0' || !std::isfinite(v) || v < 0)
+            throw usage_error("--max-rel must be a finite number ≥ 0, not " + json::quote(*r));
         opt.max_rel = v;
     }
     if (auto u = o.get("--max-ulps")) {
@@ -390,27 +378,7 @@ int check(int argc, char** argv) {
     if (format == "json") {
         std::cout << to_json(rep);
     } else {
-        std::cout << "matbp check: reference in " << arith.str() << " [" << ref.engine << "]"
-                  << (arith.certified() ? " (certified)" : " (not certified)")
-                  << ", ULPs of " << prec << ", pass if normwise error <= " << short_number(rep.max_rel)
-                  << (rep.max_ulps ? " and every entry <= " + std::to_string(*rep.max_ulps) + " ULPs" : "")
-                  << "; indices 0-based\n";
-        std::cout << std::left << std::setw(20) << "tensor" << std::setw(10) << "worst" << std::setw(22) << "ULPs" << std::setw(12)
-                  << "abs err" << std::setw(14) << "normwise" << std::setw(28) << "kink entries (worst ULPs)" << "verdict\n";
-        for (const auto& t : rep.tensors) {
-            std::ostringstream at, kk;
-            at << "(" << t.worst_row << "," << t.worst_col << ")";
-            kk << t.kink_entries;
-            if (t.kink_entries) kk << " (" << t.worst_kink_ulps << ")";
-            std::cout << std::setw(20) << t.name << std::setw(10) << at.str() << std::setw(22) << t.worst_ulps << std::setw(12)
-                      << short_number(t.worst_abs_error) << std::setw(14) << short_number(t.normwise_rel) + (t.relative ? "" : " abs")
-                      << std::setw(28) << kk.str() << (t.pass ? "pass" : "FAIL") << "\n";
-        }
-        if (!ref.kinks.empty())
-            std::cout << ref.kinks.size() << " kink(s): kink entries take their reference from the convention " << kink_convention()
-                      << (opt.strict_kinks ? " and are judged (--strict-kinks)" : "; they do not decide the verdict (--strict-kinks to judge them)")
-                      << "\n";
-        std::cout << (rep.pass ? "PASS" : "FAIL") << "\n";
+        std::cout << to_text(rep);
     }
     return rep.pass ? cli::success : cli::check_failed;
 }
@@ -424,19 +392,23 @@ int verify(int argc, char** argv) {
     const auto model = load_model(o, verify_help);
     about_model(o, [&] {
         if (!model.loss_kind.info().exact_evaluation)
-            throw input_error("loss", 0, 0, model.loss_kind.name + " has no exact evaluation; verify runs over the rationals only");
+            throw input_error("loss", 0, 0,
+                              model.loss_kind.name + " has no exact evaluation; verify runs over the rationals only");
         for (std::size_t l = 0; l < model.layers.size(); ++l) {
             if (model.layers[l].activation.transcendental())
-                throw input_error("layers[" + std::to_string(l) + "].activation", 0, 0,
-                                  model.layers[l].activation.name + " has no exact evaluation; verify runs over the rationals only");
+                throw input_error(
+                    "layers[" + std::to_string(l) + "].activation", 0, 0,
+                    model.layers[l].activation.name + " has no exact evaluation; verify runs over the rationals only");
             // Each step re-derives Dc̃_l by forward-mode AD: m_l directions through every layer
             // above, so time and memory grow like width³.
             if (model.layers[l].weights.rows() > verify_max_width || model.layers[l].weights.cols() > verify_max_width)
-                throw input_error("layers[" + std::to_string(l) + "].weights", 0, 0,
-                                  "verify re-derives every proof step by automatic differentiation, whose cost grows with the "
-                                  "fourth power of the width; this layer is " + std::to_string(model.layers[l].weights.rows()) + " x " +
-                                  std::to_string(model.layers[l].weights.cols()) + ", over verify's limit of " +
-                                  std::to_string(verify_max_width) + " (grad and check have no such limit)");
+                throw input_error(
+                    "layers[" + std::to_string(l) + "].weights", 0, 0,
+                    "verify re-derives every proof step by automatic differentiation, whose cost grows with the "
+                    "fourth power of the width; this layer is " +
+                        std::to_string(model.layers[l].weights.rows()) + " x " +
+                        std::to_string(model.layers[l].weights.cols()) + ", over verify's limit of " +
+                        std::to_string(verify_max_width) + " (grad and check have no such limit)");
         }
         return 0;
     });
@@ -461,7 +433,8 @@ int verify(int argc, char** argv) {
     {
         const auto fwd = forward_batch(net, matrix<exact>(model.inputs));
         kinks = find_kinks(net, fwd);
-        for (const auto& kk : find_loss_kinks(ell, fwd.a.back(), matrix<exact>(model.targets), net.depth())) kinks.push_back(kk);
+        for (const auto& kk : find_loss_kinks(ell, fwd.a.back(), matrix<exact>(model.targets), net.depth()))
+            kinks.push_back(kk);
     }
     // A step at layer l of sample i holds for the derivative when no potential of layer l or above
     // is at a kink in that sample (H(l), proofs/backprop.md); otherwise only for D°. T1.jac is
@@ -475,9 +448,10 @@ int verify(int argc, char** argv) {
     for (Eigen::Index i = 0; i < n; ++i) {
         p.stage("sample " + std::to_string(i) + " of " + std::to_string(n));
         try {
-            const auto proof =
-                backprop_by_induction(net, matrix<exact>(model.inputs.col(i)), matrix<exact>(model.targets.col(i)), ell);
-            for (const auto& s : proof.steps) rows.push_back({s.eq.id, s.layer, i, holds_exactly(s.eq), s.function, ""});
+            const auto proof = backprop_by_induction(net, matrix<exact>(model.inputs.col(i)),
+                                                     matrix<exact>(model.targets.col(i)), ell);
+            for (const auto& s : proof.steps)
+                rows.push_back({s.eq.id, s.layer, i, holds_exactly(s.eq), s.function, ""});
             sdW.push_back(proof.dW);
             sdb.push_back(proof.db);
         } catch (const contract_violation& e) {
@@ -490,7 +464,8 @@ int verify(int argc, char** argv) {
             // backprop's expensive postcondition compares it with AD of the batch cost.
             const auto g = backprop(net, model.inputs, model.targets, ell, model.red);
             bool ok = true;
-            for (const auto& eq : batch_gradient_eq_mean_of_sample_gradients(g, sdW, sdb, model.red, ell)) ok = ok && holds_exactly(eq);
+            for (const auto& eq : batch_gradient_eq_mean_of_sample_gradients(g, sdW, sdb, model.red, ell))
+                ok = ok && holds_exactly(eq);
             rows.push_back({"C1", -1, -1, ok, "batch_gradient_eq_mean_of_sample_gradients", ""});
         } catch (const contract_violation& e) {
             rows.push_back({e.id(), -1, -1, false, "backprop", e.condition()});
@@ -506,27 +481,40 @@ int verify(int argc, char** argv) {
     if (format == "json") {
         json::writer w;
         w.begin_object()
-            .key("format").string("matbp-verify/1")
-            .key("matbp_version").string(version())
-            .key("pass").boolean(all)
-            .key("kink_convention").string(kink_convention())
-            .key("kinks").begin_array(json::layout::block);
+            .key("format")
+            .string("matbp-verify/1")
+            .key("matbp_version")
+            .string(version())
+            .key("pass")
+            .boolean(all)
+            .key("kink_convention")
+            .string(kink_convention())
+            .key("kinks")
+            .begin_array(json::layout::block);
         for (const auto& k : kinks)
             w.begin_object(json::layout::line)
-                .key("layer").integer(k.layer - 1)
-                .key("sample").integer(k.sample)
-                .key("unit").integer(k.unit)
-                .key("site").string(k.site == kink_site::loss ? "loss" : "activation")
+                .key("layer")
+                .integer(k.layer - 1)
+                .key("sample")
+                .integer(k.sample)
+                .key("unit")
+                .integer(k.unit)
+                .key("site")
+                .string(k.site == kink_site::loss ? "loss" : "activation")
                 .end_object();
         w.end_array();
         w.key("steps").begin_array(json::layout::block);
         for (const auto& r : rows) {
             w.begin_object(json::layout::line).key("id").string(r.id).key("layer");
-            if (r.layer > 0) w.integer(r.layer - 1);  // 0-based, as the model's "layers" array
-            else w.null();
+            if (r.layer > 0)
+                w.integer(r.layer - 1);  // 0-based, as the model's "layers" array
+            else
+                w.null();
             w.key("sample");
-            if (r.sample >= 0) w.integer(r.sample);
-            else w.null();
+            if (r.sample >= 0)
+                w.integer(r.sample);
+            else
+                w.null();
             w.key("holds").boolean(r.ok).key("derivative").string(r.conventional ? "conventional" : "true");
             w.key("function").string(r.function);
             if (!r.note.empty()) w.key("note").string(r.note);
@@ -540,16 +528,20 @@ int verify(int argc, char** argv) {
             std::cout << " (layer " << k.layer << ", sample " << k.sample << ", unit " << k.unit
                       << (k.site == kink_site::loss ? ", loss" : "") << ")";
         std::cout << "; convention " << kink_convention() << "\n";
-        std::cout << std::left << std::setw(9) << "step" << std::setw(7) << "layer" << std::setw(8) << "sample" << std::setw(16)
-                  << "result" << std::setw(14) << "derivative" << "function\n";
+        std::cout << std::left << std::setw(9) << "step" << std::setw(7) << "layer" << std::setw(8) << "sample"
+                  << std::setw(16) << "result" << std::setw(14) << "derivative"
+                  << "function\n";
         for (const auto& r : rows)
-            std::cout << std::setw(9) << r.id << std::setw(7) << (r.layer > 0 ? std::to_string(r.layer) : std::string("all"))
-                      << std::setw(8) << (r.sample >= 0 ? std::to_string(r.sample) : std::string("batch")) << std::setw(16)
-                      << (r.ok ? "holds exactly" : "FAILS") << std::setw(14) << (r.conventional ? "conventional" : "true")
-                      << r.function << (r.note.empty() ? "" : "  (" + r.note + ")") << "\n";
+            std::cout << std::setw(9) << r.id << std::setw(7)
+                      << (r.layer > 0 ? std::to_string(r.layer) : std::string("all")) << std::setw(8)
+                      << (r.sample >= 0 ? std::to_string(r.sample) : std::string("batch")) << std::setw(16)
+                      << (r.ok ? "holds exactly" : "FAILS") << std::setw(14)
+                      << (r.conventional ? "conventional" : "true") << r.function
+                      << (r.note.empty() ? "" : "  (" + r.note + ")") << "\n";
         std::cout << rows.size() << " steps, " << (all ? "all hold exactly" : "some FAIL");
         if (n_conventional)
-            std::cout << "; " << n_conventional << " of them depend on a kink and hold for the conventional derivative only";
+            std::cout << "; " << n_conventional
+                      << " of them depend on a kink and hold for the conventional derivative only";
         std::cout << " (layers 1-based as in the proof, samples 0-based)\n";
     }
     return all ? cli::success : cli::check_failed;
@@ -606,8 +598,8 @@ int demo() {
     std::vector<std::vector<matrix<exact>>> sdW, sdb;
     for (Eigen::Index i = 0; i < e.X.cols(); ++i) {
         const matrix<exact> x = e.X.col(i), y = e.Y.col(i);
-        std::cout << "\nSample " << i << ": x = " << show(matrix<exact>(x.transpose())) << "^T, y = "
-                  << show(matrix<exact>(y.transpose())) << "^T\n";
+        std::cout << "\nSample " << i << ": x = " << show(matrix<exact>(x.transpose()))
+                  << "^T, y = " << show(matrix<exact>(y.transpose())) << "^T\n";
         const auto proof = backprop_by_induction(e.net, x, y);
         std::cout << "  Forward pass (D12):\n";
         for (Eigen::Index l = 1; l <= k; ++l)
@@ -617,8 +609,8 @@ int demo() {
         for (const auto& kk : find_kinks(e.net, proof.fwd))
             std::cout << "  Kink (D11): layer " << kk.layer << ", unit " << kk.unit
                       << " has potential exactly 0; the derivative there is the convention ("
-                      << activation_name<exact>(e.net.layers[kk.layer - 1].f) << "'(0) = "
-                      << to_string(derivative(e.net.layers[kk.layer - 1].f, exact(0))) << ")\n";
+                      << activation_name<exact>(e.net.layers[kk.layer - 1].f)
+                      << "'(0) = " << to_string(derivative(e.net.layers[kk.layer - 1].f, exact(0))) << ")\n";
         std::cout << "  Backpropagated errors (D15):\n";
         for (Eigen::Index l = k; l >= 1; --l)
             std::cout << "    delta" << l << " = " << show(matrix<exact>(proof.delta[l].transpose())) << "^T\n";
@@ -626,8 +618,8 @@ int demo() {
         for (const auto& s : proof.steps) {
             const bool ok = holds_exactly(s.eq);
             all = all && ok;
-            std::cout << "    " << s.eq.id << std::string(8 - std::min<std::size_t>(8, s.eq.id.size()), ' ') << " l="
-                      << s.layer << "  " << s.function << "  " << (ok ? "holds exactly" : "FAILS") << "\n";
+            std::cout << "    " << s.eq.id << std::string(8 - std::min<std::size_t>(8, s.eq.id.size()), ' ')
+                      << " l=" << s.layer << "  " << s.function << "  " << (ok ? "holds exactly" : "FAILS") << "\n";
         }
         std::cout << "  Gradients (T1):\n";
         for (Eigen::Index l = 1; l <= k; ++l)
@@ -646,12 +638,10 @@ int demo() {
         all = all && ok;
         if (!ok) std::cout << "  C1 FAILS\n";
     }
-    std::cout << "  C1 batch_gradient_eq_mean_of_sample_gradients  "
-              << (all ? "holds exactly" : "FAILS") << "\n\n"
+    std::cout << "  C1 batch_gradient_eq_mean_of_sample_gradients  " << (all ? "holds exactly" : "FAILS") << "\n\n"
               << (all ? "Every step of the induction holds exactly.\n" : "Some step FAILED.\n");
     return all ? 0 : 1;
 }
-
 
 }  // namespace
 
@@ -660,7 +650,8 @@ int main(int argc, char** argv) {
     try {
         if (cmd == "-h" || cmd == "--help" || cmd == "help") {
             std::cout << usage << "\nActivations: " << registry_names(activation_registry())
-                      << "\nLosses: " << registry_names(loss_registry()) << "\n(matbp catalog lists their parameters and defaults.)\n";
+                      << "\nLosses: " << registry_names(loss_registry())
+                      << "\n(matbp catalog lists their parameters and defaults.)\n";
             return cli::success;
         }
         if (cmd == "--version") {
@@ -677,7 +668,8 @@ int main(int argc, char** argv) {
         }
         if (cmd == "catalog") {
             if (argc > 2) {
-                if (std::string(argv[2]) == "--help" || std::string(argv[2]) == "-h") return std::cout << catalog_help, 0;
+                if (std::string(argv[2]) == "--help" || std::string(argv[2]) == "-h")
+                    return std::cout << catalog_help, 0;
                 throw usage_error("catalog takes no arguments");
             }
             return std::cout << registry_json(), 0;
@@ -685,7 +677,8 @@ int main(int argc, char** argv) {
         if (cmd == "grad") return grad(argc, argv);
         if (cmd == "check") return check(argc, argv);
         if (cmd == "verify") return verify(argc, argv);
-        throw usage_error(cmd.empty() ? "no command given\n" + std::string(usage) : "unknown command " + json::quote(cmd) + "\n" + usage);
+        throw usage_error(cmd.empty() ? "no command given\n" + std::string(usage)
+                                      : "unknown command " + json::quote(cmd) + "\n" + usage);
     } catch (...) {
         const auto f = cli::failure_of(std::current_exception());
         std::cerr << "matbp" << (cmd.empty() ? "" : " " + cmd) << ": " << f.message << "\n";

@@ -101,10 +101,15 @@ inline constexpr parameter_info leaky_relu_parameters[] = {
 inline constexpr parameter_info hardtanh_parameters[] = {
     {"min_val", "min_val", "-1", false, "lower end of the linear region"},
     {"max_val", "max_val", "1", false, "upper end of the linear region"}};
-inline constexpr parameter_info polynomial_parameters[] = {
-    {"coefficients", "", "", true, "c0, c1, ..., at least one"}};
+inline constexpr parameter_info polynomial_parameters[] = {{"coefficients", "", "", true, "c0, c1, ..., at least one"}};
 
-std::optional<parameter_problem> check_hardtanh(const std::vector<exact>& p);
+/// hardtanh's parameters: min_val < max_val (reported on max_val).
+inline std::optional<parameter_problem> check_hardtanh(const std::vector<exact>& p) {
+    if (p.size() == 2 && !(p[0] < p[1]))
+        return parameter_problem{
+            1, "max_val (" + to_string(p[1]) + ") must be greater than min_val (" + to_string(p[0]) + ")"};
+    return std::nullopt;
+}
 
 struct identity_fn {
     static constexpr function_info info{"identity", {}, {}, true, "torch.nn.Identity", "x"};
@@ -133,8 +138,10 @@ struct relu_fn {
 
 template <class T>
 struct leaky_relu_fn {
-    static constexpr function_info info{"leaky_relu", {}, leaky_relu_parameters, true, "torch.nn.LeakyReLU",
-                                        "x if x > 0 else negative_slope*x; leaky_relu'(0) = negative_slope"};
+    static constexpr function_info info{
+        "leaky_relu",          {},
+        leaky_relu_parameters, true,
+        "torch.nn.LeakyReLU",  "x if x > 0 else negative_slope*x; leaky_relu'(0) = negative_slope"};
     T negative_slope = detail::parameter_default<T>(leaky_relu_parameters[0]);
     static leaky_relu_fn from_params(const std::vector<T>& p) { return {p.at(0)}; }
     std::vector<T> params() const { return {negative_slope}; }
@@ -151,9 +158,11 @@ struct leaky_relu_fn {
 
 template <class T>
 struct hardtanh_fn {
-    static constexpr function_info info{"hardtanh", {}, hardtanh_parameters, true, "torch.nn.Hardtanh",
-                                        "min(max(x, min_val), max_val); hardtanh'(min_val) = hardtanh'(max_val) = 0",
-                                        &check_hardtanh};
+    static constexpr function_info info{
+        "hardtanh",          {},
+        hardtanh_parameters, true,
+        "torch.nn.Hardtanh", "min(max(x, min_val), max_val); hardtanh'(min_val) = hardtanh'(max_val) = 0",
+        &check_hardtanh};
     T min_val = detail::parameter_default<T>(hardtanh_parameters[0]);
     T max_val = detail::parameter_default<T>(hardtanh_parameters[1]);
     static hardtanh_fn from_params(const std::vector<T>& p) { return {p.at(0), p.at(1)}; }
@@ -181,8 +190,8 @@ struct softsign_fn {
 /// Σ_j coefficients[j]·x^j.
 template <class T>
 struct polynomial_fn {
-    static constexpr function_info info{"polynomial", {}, polynomial_parameters, true, "",
-                                        "sum_j coefficients[j] * x^j"};
+    static constexpr function_info info{"polynomial", {}, polynomial_parameters,
+                                        true,         "", "sum_j coefficients[j] * x^j"};
     std::vector<T> coefficients;
     static polynomial_fn from_params(const std::vector<T>& p) { return {p}; }
     std::vector<T> params() const { return coefficients; }
@@ -224,8 +233,10 @@ concept piecewise_linear_activation = requires { G::template pieces<double>(); }
 template <class T, class G>
     requires piecewise_linear_activation<G>
 piecewise_linear<T> pieces_of(const G& g) {
-    if constexpr (detail::has_pieces_member<G>) return g.pieces();
-    else return G::template pieces<T>();
+    if constexpr (detail::has_pieces_member<G>)
+        return g.pieces();
+    else
+        return G::template pieces<T>();
 }
 
 /// The name the model format and reports use.
@@ -328,8 +339,7 @@ S evaluate(const softsign_fn&, const S& x) {
 template <class T, class S>
 S evaluate(const polynomial_fn<T>& f, const S& x) {
     S r = detail::constant_like(x, 0);
-    for (auto c = f.coefficients.rbegin(); c != f.coefficients.rend(); ++c)
-        r = S(r * x + detail::constant_like(x, *c));
+    for (auto c = f.coefficients.rbegin(); c != f.coefficients.rend(); ++c) r = S(r * x + detail::constant_like(x, *c));
     return r;
 }
 
@@ -376,7 +386,8 @@ T derivative(const G& g, const T& x) {
     const piecewise_linear<T> f = pieces_of<T>(g);
     if constexpr (interval_type<T>) {
         std::optional<T> r;
-        detail::for_each_piece_meeting(f, x, [&](int i, const T&) { r = r ? detail::hull(*r, f.slope[i]) : f.slope[i]; });
+        detail::for_each_piece_meeting(f, x,
+                                       [&](int i, const T&) { r = r ? detail::hull(*r, f.slope[i]) : f.slope[i]; });
         return *r;
     } else {
         return f.slope[f.piece_of(x)];
@@ -471,8 +482,10 @@ template <scalar T>
 std::size_t growth_of(const activation<T>& f) {
     return std::visit(
         [](const auto& g) -> std::size_t {
-            if constexpr (requires { g.growth(); }) return g.growth();
-            else return 1;
+            if constexpr (requires { g.growth(); })
+                return g.growth();
+            else
+                return 1;
         },
         f);
 }

@@ -45,8 +45,7 @@ matrix<T> derivative_at(const activation<T>& f, const matrix<T>& Z) {
 /// Requires: as backprop; 1 ≤ l ≤ k.
 template <scalar T>
 auto batch_cost_as_function_of_layer_parameter(const mlp<T>& net, const matrix<T>& X, const matrix<T>& Y,
-                                               const loss_function<T>& ell, reduction red, Eigen::Index l,
-                                               bool bias) {
+                                               const loss_function<T>& ell, reduction red, Eigen::Index l, bool bias) {
     MATBP_REQUIRE("C1", l >= 1 && l <= net.depth());
     const T scale = reduction_scale<T>(ell, red, X.cols(), Y.rows());
     return [&net, &X, &Y, &ell, scale, l, bias](const auto& P) {
@@ -113,10 +112,12 @@ gradient_result<T> backprop(const mlp<T>& net, const matrix<T>& X, const matrix<
                 const auto& L = net.layers[l - 1];
                 const auto c_of_W = batch_cost_as_function_of_layer_parameter(net, X, Y, ell, red, l, false);
                 const auto c_of_b = batch_cost_as_function_of_layer_parameter(net, X, Y, ell, red, l, true);
-                MATBP_ENSURE_EXPENSIVE("C1", same_matrix(r.dW[l], gradient_from_jacobian(jacobian_by_definition(c_of_W, L.W),
-                                                                                         L.W.rows(), L.W.cols())));
-                MATBP_ENSURE_EXPENSIVE("C1", same_matrix(r.db[l], gradient_from_jacobian(jacobian_by_definition(c_of_b, L.b),
-                                                                                         L.b.rows(), 1)));
+                MATBP_ENSURE_EXPENSIVE(
+                    "C1", same_matrix(r.dW[l], gradient_from_jacobian(jacobian_by_definition(c_of_W, L.W), L.W.rows(),
+                                                                      L.W.cols())));
+                MATBP_ENSURE_EXPENSIVE(
+                    "C1",
+                    same_matrix(r.db[l], gradient_from_jacobian(jacobian_by_definition(c_of_b, L.b), L.b.rows(), 1)));
             }
     return r;
 }

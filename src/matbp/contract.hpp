@@ -30,8 +30,7 @@ enum class contract_level { shapes = 0, cheap = 1, expensive = 2 };
 
 class contract_violation : public std::logic_error {
 public:
-    contract_violation(std::string id, std::string kind, std::string condition,
-                       std::source_location where);
+    contract_violation(std::string id, std::string kind, std::string condition, std::source_location where);
     /// The statement ID the condition belongs to ("D1", "T1.step", …).
     const std::string& id() const noexcept { return id_; }
     /// "precondition" or "postcondition".
@@ -60,34 +59,28 @@ private:
 };
 
 namespace detail {
-[[noreturn]] void contract_fail(const char* id, const char* kind, const char* condition,
-                                std::source_location where);
+[[noreturn]] void contract_fail(const char* id, const char* kind, const char* condition, std::source_location where);
 }
 
 }  // namespace matbp
 
 /// Precondition, always checked.
-#define MATBP_REQUIRE(id, ...)                                                          \
-    do {                                                                                \
-        if (!(__VA_ARGS__))                                                             \
-            ::matbp::detail::contract_fail(id, "precondition", #__VA_ARGS__,            \
-                                           std::source_location::current());            \
+#define MATBP_REQUIRE(id, ...)                                                                                 \
+    do {                                                                                                       \
+        if (!(__VA_ARGS__))                                                                                    \
+            ::matbp::detail::contract_fail(id, "precondition", #__VA_ARGS__, std::source_location::current()); \
     } while (false)
 
 /// Postcondition of linear cost, checked at level cheap and above.
-#define MATBP_ENSURE(id, ...)                                                           \
-    do {                                                                                \
-        if (::matbp::current_contract_level() >= ::matbp::contract_level::cheap &&      \
-            !(__VA_ARGS__))                                                             \
-            ::matbp::detail::contract_fail(id, "postcondition", #__VA_ARGS__,           \
-                                           std::source_location::current());            \
+#define MATBP_ENSURE(id, ...)                                                                                   \
+    do {                                                                                                        \
+        if (::matbp::current_contract_level() >= ::matbp::contract_level::cheap && !(__VA_ARGS__))              \
+            ::matbp::detail::contract_fail(id, "postcondition", #__VA_ARGS__, std::source_location::current()); \
     } while (false)
 
 /// Postcondition that re-derives the other side of a statement, checked at level expensive.
-#define MATBP_ENSURE_EXPENSIVE(id, ...)                                                 \
-    do {                                                                                \
-        if (::matbp::current_contract_level() >= ::matbp::contract_level::expensive &&  \
-            !(__VA_ARGS__))                                                             \
-            ::matbp::detail::contract_fail(id, "postcondition", #__VA_ARGS__,           \
-                                           std::source_location::current());            \
+#define MATBP_ENSURE_EXPENSIVE(id, ...)                                                                         \
+    do {                                                                                                        \
+        if (::matbp::current_contract_level() >= ::matbp::contract_level::expensive && !(__VA_ARGS__))          \
+            ::matbp::detail::contract_fail(id, "postcondition", #__VA_ARGS__, std::source_location::current()); \
     } while (false)

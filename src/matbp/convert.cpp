@@ -17,8 +17,10 @@ std::string excerpt(std::string_view text) {
     std::string out;
     static const char* hex = "0123456789abcdef";
     for (unsigned char c : text.substr(0, n)) {
-        if (c < 0x20 || c == 0x7f) out += std::string("\\x") + hex[c >> 4] + hex[c & 15];
-        else out += static_cast<char>(c);
+        if (c < 0x20 || c == 0x7f)
+            out += std::string("\\x") + hex[c >> 4] + hex[c & 15];
+        else
+            out += static_cast<char>(c);
     }
     return n < text.size() ? out + "…" : out;
 }
@@ -69,8 +71,8 @@ long long exponent_of(std::string_view text, std::size_t& pos, const parse_limit
     long long e = 0;
     for (char c : ds) {
         e = e * 10 + (c - '0');
-        if (e > lim.max_abs_exponent) bad(text, start, "exponent beyond the limit of " +
-                                                           std::to_string(lim.max_abs_exponent));
+        if (e > lim.max_abs_exponent)
+            bad(text, start, "exponent beyond the limit of " + std::to_string(lim.max_abs_exponent));
     }
     return neg ? -e : e;
 }
@@ -101,8 +103,7 @@ exact to_exact(double d) {
 exact parse_exact(std::string_view text, const parse_limits& lim) {
     if (text.empty()) bad(text, 0, "empty text");
     if (text.size() > lim.max_chars)
-        bad(text, lim.max_chars, "longer than the limit of " + std::to_string(lim.max_chars) +
-                                     " characters");
+        bad(text, lim.max_chars, "longer than the limit of " + std::to_string(lim.max_chars) + " characters");
     std::size_t pos = 0;
     bool neg = false;
     if (text[pos] == '+' || text[pos] == '-') neg = text[pos++] == '-';
@@ -174,15 +175,19 @@ double round_binary(const exact& q, int precision, long long min_exp, int max_fi
         // m = floor(n·2^−e / d), rem = n·2^−e − m·d, all scaled to stay integral.
         mpz_int num = n;
         den = d;
-        if (e < 0) num <<= static_cast<unsigned>(-e);
-        else den <<= static_cast<unsigned>(e);
+        if (e < 0)
+            num <<= static_cast<unsigned>(-e);
+        else
+            den <<= static_cast<unsigned>(e);
         m = num / den;
         rem = num - m * den;
     };
     scaled(E);
     const mpz_int top = mpz_int(1) << precision, bottom = mpz_int(1) << (precision - 1);
-    if (m >= top) scaled(++E);
-    else if (m < bottom) scaled(--E);
+    if (m >= top)
+        scaled(++E);
+    else if (m < bottom)
+        scaled(--E);
     if (E < min_exp) scaled(E = min_exp);
     const mpz_int twice = rem * 2;
     if (twice > den || (twice == den && bmp::bit_test(m, 0))) ++m;  // ties to even

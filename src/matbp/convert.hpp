@@ -34,7 +34,7 @@ public:
 
 /// Limits that keep parse_exact's work bounded on hostile input.
 struct parse_limits {
-    std::size_t max_chars = 100000;      ///< longest accepted text
+    std::size_t max_chars = 100000;       ///< longest accepted text
     long long max_abs_exponent = 100000;  ///< |e| in "1e<e>" and |p| in "0x1p<p>"
 };
 
@@ -59,8 +59,10 @@ std::string to_string(const exact& q);
 /// Conversions into the other scalar types, rounded by their arithmetic (interval: enclosure).
 template <scalar T>
 T from_exact(const exact& q) {
-    if constexpr (exact_field<T>) return q;
-    else if constexpr (std::same_as<T, double>) return to_double(q);
+    if constexpr (exact_field<T>)
+        return q;
+    else if constexpr (std::same_as<T, double>)
+        return to_double(q);
     else if constexpr (std::same_as<T, real>) {
         return real(bmp::numerator(q)) / real(bmp::denominator(q));
     } else {

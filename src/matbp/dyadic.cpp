@@ -15,7 +15,6 @@
 #include <thread>
 #include <type_traits>
 
-
 namespace matbp {
 
 static_assert(std::is_same_v<mp_limb_t, std::uint64_t> && GMP_NUMB_BITS == 64 && GMP_NAIL_BITS == 0,
@@ -228,7 +227,8 @@ struct dyadic_engine {
             }
         }
         if (used < w) {
-            for (std::size_t t = 0; t < n; ++t) std::memmove(d.mag_.data() + (t * used), d.mag_.data() + (t * w), used * sizeof(limb));
+            for (std::size_t t = 0; t < n; ++t)
+                std::memmove(d.mag_.data() + (t * used), d.mag_.data() + (t * w), used * sizeof(limb));
             d.mag_.resize(n * used);
             d.width_ = used;
         }
@@ -355,21 +355,31 @@ struct dyadic_engine {
     template <int A>
     static range_fn pick_b(std::size_t b) {
         switch (b) {
-            case 1: return &dot_range<A, 1>;
-            case 2: return &dot_range<A, 2>;
-            case 3: return &dot_range<A, 3>;
-            case 4: return &dot_range<A, 4>;
-            default: return &dot_range<A, 0>;
+            case 1:
+                return &dot_range<A, 1>;
+            case 2:
+                return &dot_range<A, 2>;
+            case 3:
+                return &dot_range<A, 3>;
+            case 4:
+                return &dot_range<A, 4>;
+            default:
+                return &dot_range<A, 0>;
         }
     }
 
     static range_fn pick(std::size_t a, std::size_t b) {
         switch (a) {
-            case 1: return pick_b<1>(b);
-            case 2: return pick_b<2>(b);
-            case 3: return pick_b<3>(b);
-            case 4: return pick_b<4>(b);
-            default: return pick_b<0>(b);
+            case 1:
+                return pick_b<1>(b);
+            case 2:
+                return pick_b<2>(b);
+            case 3:
+                return pick_b<3>(b);
+            case 4:
+                return pick_b<4>(b);
+            default:
+                return pick_b<0>(b);
         }
     }
 
@@ -464,7 +474,8 @@ struct dyadic_engine {
                     };
                     bool ok = true;
                     for (int b = 0; b < p.breaks; ++b) ok = take(p.at[b], q.at[b]) && ok;
-                    for (int i = 0; i <= p.breaks; ++i) ok = take(p.slope[i], q.slope[i]) && take(p.intercept[i], q.intercept[i]) && ok;
+                    for (int i = 0; i <= p.breaks; ++i)
+                        ok = take(p.slope[i], q.slope[i]) && take(p.intercept[i], q.intercept[i]) && ok;
                     if (!ok) return std::nullopt;
                     return q;
                 }
@@ -530,7 +541,10 @@ dyadic_matrix dyadic_matrix::from_double(const matrix<double>& M) {
     }
     std::size_t w = 0;
     for (std::size_t t = 0; t < n; ++t)
-        if (mant[t]) w = std::max(w, (static_cast<std::size_t>(std::bit_width(mant[t])) + static_cast<std::size_t>(ex[t] - emin) + 63) / 64);
+        if (mant[t])
+            w = std::max(
+                w,
+                (static_cast<std::size_t>(std::bit_width(mant[t])) + static_cast<std::size_t>(ex[t] - emin) + 63) / 64);
     dyadic_matrix d = dyadic_engine::zeros(M.rows(), M.cols(), w);
     d.e_ = emin == LONG_MAX ? 0 : emin;
     for (std::size_t t = 0; t < n; ++t) {
@@ -561,7 +575,8 @@ std::optional<dyadic_matrix> dyadic_matrix::from_exact(const matrix<exact>& M) {
     }
     // One shared width pads every entry to the widest: refuse a form more than 16 times the
     // entries' own size (beyond 2²⁰ limbs), e.g. one 10⁵-digit integer among a thousand small ones.
-    if (static_cast<double>(n) * static_cast<double>(w) > 16.0 * static_cast<double>(own) + 1048576.0) return std::nullopt;
+    if (static_cast<double>(n) * static_cast<double>(w) > 16.0 * static_cast<double>(own) + 1048576.0)
+        return std::nullopt;
     dyadic_matrix d = dyadic_engine::zeros(M.rows(), M.cols(), w);
     d.e_ = emin;
     for (std::size_t t = 0; t < n; ++t) {
@@ -569,7 +584,8 @@ std::optional<dyadic_matrix> dyadic_matrix::from_exact(const matrix<exact>& M) {
         if (mpq_sgn(q) == 0) continue;
         const long s = -static_cast<long>(mpz_sizeinbase(mpq_denref(q), 2) - 1);
         d.sign_[t] = static_cast<std::int8_t>(mpq_sgn(q));
-        shift_left(mpz_limbs_read(mpq_numref(q)), mpz_size(mpq_numref(q)), static_cast<unsigned long>(s - emin), d.mag_.data() + (t * w), w);
+        shift_left(mpz_limbs_read(mpq_numref(q)), mpz_size(mpq_numref(q)), static_cast<unsigned long>(s - emin),
+                   d.mag_.data() + (t * w), w);
     }
     dyadic_engine::canonicalize(d);
     return d;
@@ -584,7 +600,8 @@ exact dyadic_matrix::operator()(Eigen::Index i, Eigen::Index j) const {
 
 matrix<exact> dyadic_matrix::to_exact() const {
     matrix<exact> M(rows_, cols_);
-    for (Eigen::Index t = 0; t < M.size(); ++t) dyadic_engine::entry_to_mpq(*this, static_cast<std::size_t>(t), M(t).backend().data());
+    for (Eigen::Index t = 0; t < M.size(); ++t)
+        dyadic_engine::entry_to_mpq(*this, static_cast<std::size_t>(t), M(t).backend().data());
     return M;
 }
 
@@ -638,7 +655,8 @@ dyadic_gradients dyadic_network::gradients(const dyadic_matrix& X, const dyadic_
     MATBP_REQUIRE("C1", threads >= 1);
     using E = dyadic_engine;
     std::vector<piecewise> f(static_cast<std::size_t>(k + 1));
-    for (Eigen::Index l = 1; l <= k; ++l) f[static_cast<std::size_t>(l)] = E::piecewise_of(layers_[static_cast<std::size_t>(l - 1)]);
+    for (Eigen::Index l = 1; l <= k; ++l)
+        f[static_cast<std::size_t>(l)] = E::piecewise_of(layers_[static_cast<std::size_t>(l - 1)]);
     // C1.dyadic (i): reduction "sum" in dyadic arithmetic; the mean's ρ is kept apart as `scale`.
     // Forward pass (D14): Zˡ = WˡAˡ⁻¹ + bˡ1ᵀ, Aˡ = f⃗ˡ(Zˡ).
     std::vector<block> Z(static_cast<std::size_t>(k + 1));
@@ -682,11 +700,15 @@ dyadic_gradients dyadic_network::gradients(const dyadic_matrix& X, const dyadic_
     for (const auto& x : G.m) mpz_addmul(sq.backend().data(), x.backend().data(), x.backend().data());
     // ℓ = (c/2)Σ(a−y)², G = c(A − Y): squared_error c = 1, mse c = 2.
     r.cost = exact(sq) * exact(c, 2);
-    if (std::has_single_bit(static_cast<unsigned>(c))) G.e += std::countr_zero(static_cast<unsigned>(c));
-    else for (auto& x : G.m) x *= c;
+    if (std::has_single_bit(static_cast<unsigned>(c)))
+        G.e += std::countr_zero(static_cast<unsigned>(c));
+    else
+        for (auto& x : G.m) x *= c;
     // The squares carry the exponent 2·eg: cost ·= 2^(2·eg), exactly, for any size of eg.
-    if (eg >= 0) mpq_mul_2exp(r.cost.backend().data(), r.cost.backend().data(), static_cast<mp_bitcnt_t>(2 * eg));
-    else mpq_div_2exp(r.cost.backend().data(), r.cost.backend().data(), static_cast<mp_bitcnt_t>(-2 * eg));
+    if (eg >= 0)
+        mpq_mul_2exp(r.cost.backend().data(), r.cost.backend().data(), static_cast<mp_bitcnt_t>(2 * eg));
+    else
+        mpq_div_2exp(r.cost.backend().data(), r.cost.backend().data(), static_cast<mp_bitcnt_t>(-2 * eg));
     r.scale = reduction_scale<exact>(ell, red, n, width(k));
     r.cost *= r.scale;
     // Backward pass (C1): Δᵏ = fᵏ′(Zᵏ) ⊙ G, Δˡ⁻¹ = fˡ⁻¹′(Zˡ⁻¹) ⊙ ((Wˡ)ᵀΔˡ);

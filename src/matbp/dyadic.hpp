@@ -4,9 +4,9 @@
 // Every double is a dyadic rational m·2^e. With piecewise-linear activations whose breakpoints,
 // slopes and intercepts are dyadic (every registry entry with pieces(): identity, ReLU, leaky
 // ReLU, hardtanh) and a loss whose gradient is c(a − y) (squared_error, mse) under reduction sum,
-// backpropagation uses only +, −, × and comparisons, so every number it computes is dyadic too. This engine stores each matrix as
-// integer magnitudes (64-bit limbs) and signs with one shared binary exponent (block floating
-// point). Nothing is ever rounded and no gcd is ever taken:
+// backpropagation uses only +, −, × and comparisons, so every number it computes is dyadic too. This engine stores each
+// matrix as integer magnitudes (64-bit limbs) and signs with one shared binary exponent (block floating point). Nothing
+// is ever rounded and no gcd is ever taken:
 //   - the products (Zˡ = WˡAˡ⁻¹, (Wˡ)ᵀΔˡ, ΔˡAˡ⁻¹ᵀ) run on fixed-width limb accumulators whose
 //     width is proven sufficient before the product starts (C1.dyadic (ii): n products of p-bit
 //     and q-bit magnitudes sum below 2^(p+q+⌈log₂ n⌉)); a product with at least 2¹⁶ limb products
@@ -127,7 +127,8 @@ private:
 /// takes them), and linear_gradient_factor(ell) ≥ 1 (squared_error, mse). Requires: as backprop
 /// (well_formed(net), X m₀ × n, Y m_k × n, n ≥ 1), threads ≥ 1.
 std::optional<gradient_result<exact>> dyadic_backprop(const mlp<exact>& net, const matrix<exact>& X,
-                                                      const matrix<exact>& Y, const loss_function<exact>& ell, reduction red,
-                                                      const size_observer* observe = nullptr, unsigned threads = 1);
+                                                      const matrix<exact>& Y, const loss_function<exact>& ell,
+                                                      reduction red, const size_observer* observe = nullptr,
+                                                      unsigned threads = 1);
 
 }  // namespace matbp

@@ -89,8 +89,7 @@ matrix<T> d_potential_d_weights(const matrix<T>& a, Eigen::Index m) {
 
 /// L8.W D_W z = aᵀ ⊗ I_m, the left side by definition with W the variable.
 template <class T>
-equation<matrix<T>> jacobian_of_potential_wrt_weights(const matrix<T>& W, const matrix<T>& a,
-                                                      const matrix<T>& b) {
+equation<matrix<T>> jacobian_of_potential_wrt_weights(const matrix<T>& W, const matrix<T>& a, const matrix<T>& b) {
     MATBP_REQUIRE("L8.W", W.cols() == a.rows() && W.rows() == b.rows() && a.cols() == 1 && b.cols() == 1);
     auto z_of_W = [&](const auto& V) {
         using S = typename std::decay_t<decltype(V)>::Scalar;
@@ -101,8 +100,7 @@ equation<matrix<T>> jacobian_of_potential_wrt_weights(const matrix<T>& W, const 
 
 /// L8.a D_a z = W.
 template <class T>
-equation<matrix<T>> jacobian_of_potential_wrt_input(const matrix<T>& W, const matrix<T>& a,
-                                                    const matrix<T>& b) {
+equation<matrix<T>> jacobian_of_potential_wrt_input(const matrix<T>& W, const matrix<T>& a, const matrix<T>& b) {
     MATBP_REQUIRE("L8.a", W.cols() == a.rows() && W.rows() == b.rows() && a.cols() == 1 && b.cols() == 1);
     auto z_of_a = [&](const auto& x) {
         using S = typename std::decay_t<decltype(x)>::Scalar;
@@ -113,8 +111,7 @@ equation<matrix<T>> jacobian_of_potential_wrt_input(const matrix<T>& W, const ma
 
 /// L8.b D_b z = I_m.
 template <class T>
-equation<matrix<T>> jacobian_of_potential_wrt_bias(const matrix<T>& W, const matrix<T>& a,
-                                                   const matrix<T>& b) {
+equation<matrix<T>> jacobian_of_potential_wrt_bias(const matrix<T>& W, const matrix<T>& a, const matrix<T>& b) {
     MATBP_REQUIRE("L8.b", W.cols() == a.rows() && W.rows() == b.rows() && a.cols() == 1 && b.cols() == 1);
     auto z_of_b = [&](const auto& c) {
         using S = typename std::decay_t<decltype(c)>::Scalar;

@@ -32,8 +32,7 @@ namespace matbp {
 /// `line:column`; a file name, when known, comes first: `model.json:3:7: …`, `model.json: layers[0].bias: …`.
 class input_error : public std::runtime_error {
 public:
-    input_error(std::string path, std::size_t line, std::size_t column, std::string reason,
-                std::string file = "");
+    input_error(std::string path, std::size_t line, std::size_t column, std::string reason, std::string file = "");
     /// JSON path of the offending value; "" for syntax errors and for the root.
     const std::string& path() const noexcept { return path_; }
     /// 1-based position of the offending text; 0 when the error is not about a position

@@ -46,16 +46,16 @@ namespace matbp {
 /// D15 the backpropagated errors δ¹ … δᵏ of one sample (delta[0] is empty).
 /// Requires: fwd is forward(net, x) for one sample; y is m_k × 1.
 template <scalar T>
-std::vector<matrix<T>> backpropagated_errors(const mlp<T>& net, const forward_values<T>& fwd,
-                                             const matrix<T>& y, const loss_function<T>& ell = squared_error_loss{}) {
+std::vector<matrix<T>> backpropagated_errors(const mlp<T>& net, const forward_values<T>& fwd, const matrix<T>& y,
+                                             const loss_function<T>& ell = squared_error_loss{}) {
     const Eigen::Index k = net.depth();
     MATBP_REQUIRE("D15", static_cast<Eigen::Index>(fwd.z.size()) == k + 1 && fwd.a.back().cols() == 1);
     MATBP_REQUIRE("D15", y.rows() == net.width(k) && y.cols() == 1);
     std::vector<matrix<T>> delta(k + 1);
     delta[k] = mul(diag_of_derivative(net.layers[k - 1].f, fwd.z[k]), loss_gradient(ell, fwd.a[k], y));
     for (Eigen::Index l = k - 1; l >= 1; --l)
-        delta[l] = mul(diag_of_derivative(net.layers[l - 1].f, fwd.z[l]),
-                       mul(net.layers[l].W.transpose(), delta[l + 1]));
+        delta[l] =
+            mul(diag_of_derivative(net.layers[l - 1].f, fwd.z[l]), mul(net.layers[l].W.transpose(), delta[l + 1]));
     return delta;
 }
 
@@ -81,17 +81,16 @@ auto cost_as_function_of_potential(const mlp<T>& net, Eigen::Index l, const matr
 
 /// (Dc̃_l(zˡ))ᵀ by definition: forward-mode AD of D16 at zˡ. Exact and double only.
 template <scalar T>
-matrix<T> potential_gradient_by_definition(const mlp<T>& net, const forward_values<T>& fwd,
-                                           Eigen::Index l, const matrix<T>& y,
-                                           const loss_function<T>& ell = squared_error_loss{}) {
+matrix<T> potential_gradient_by_definition(const mlp<T>& net, const forward_values<T>& fwd, Eigen::Index l,
+                                           const matrix<T>& y, const loss_function<T>& ell = squared_error_loss{}) {
     return jacobian_by_definition(cost_as_function_of_potential(net, l, y, ell), fwd.z[l]).transpose();
 }
 
 /// P1 the claim P(l): lhs = (Dc̃_l(zˡ))ᵀ by definition (AD of D16), rhs = δˡ (D15).
 /// Requires: x is m₀ × 1, y is m_k × 1, 1 ≤ l ≤ k.
 template <scalar T>
-equation<matrix<T>> claim_potential_gradient_eq_delta(const mlp<T>& net, const matrix<T>& x,
-                                                      const matrix<T>& y, Eigen::Index l,
+equation<matrix<T>> claim_potential_gradient_eq_delta(const mlp<T>& net, const matrix<T>& x, const matrix<T>& y,
+                                                      Eigen::Index l,
                                                       const loss_function<T>& ell = squared_error_loss{}) {
     MATBP_REQUIRE("P1", l >= 1 && l <= net.depth());
     const auto fwd = forward(net, x);
@@ -130,8 +129,8 @@ equation<matrix<T>> potential_gradient_at_output_eq_delta(const mlp<T>& net, con
 /// dc_nextᵀ = delta_next holds.
 template <scalar T>
 equation<matrix<T>> potential_gradient_step_eq_delta(const mlp<T>& net, const forward_values<T>& fwd,
-                                                     const matrix<T>& y, Eigen::Index l,
-                                                     const matrix<T>& dc_next, const matrix<T>& delta_next,
+                                                     const matrix<T>& y, Eigen::Index l, const matrix<T>& dc_next,
+                                                     const matrix<T>& delta_next,
                                                      const loss_function<T>& ell = squared_error_loss{}) {
     MATBP_REQUIRE("T1.step", l >= 1 && l < net.depth());
     MATBP_REQUIRE("T1.step", static_cast<Eigen::Index>(fwd.z.size()) == net.depth() + 1);
@@ -200,8 +199,8 @@ auto cost_as_function_of_layer_parameter(const mlp<T>& net, const forward_values
 /// m_l × 1; over ℚ, P(l): dcᵀ = delta.
 template <scalar T>
 equation<matrix<T>> weight_gradient_eq_delta_times_activation(const mlp<T>& net, const forward_values<T>& fwd,
-                                                              const matrix<T>& y, Eigen::Index l,
-                                                              const matrix<T>& dc, const matrix<T>& delta,
+                                                              const matrix<T>& y, Eigen::Index l, const matrix<T>& dc,
+                                                              const matrix<T>& delta,
                                                               const loss_function<T>& ell = squared_error_loss{}) {
     MATBP_REQUIRE("T1.W", l >= 1 && l < static_cast<Eigen::Index>(fwd.z.size()) && l <= net.depth());
     const Eigen::Index m = fwd.z[l].rows();
@@ -217,8 +216,9 @@ equation<matrix<T>> weight_gradient_eq_delta_times_activation(const mlp<T>& net,
     if constexpr (exact_field<T>)
         if (current_contract_level() >= contract_level::expensive) {
             const auto c_of_W = cost_as_function_of_layer_parameter(net, fwd, l, y, ell, false);
-            MATBP_ENSURE_EXPENSIVE("T1.W", same_matrix(grad, gradient_from_jacobian(jacobian_by_definition(c_of_W, net.layers[l - 1].W),
-                                                                                    m, a_prev.rows())));
+            MATBP_ENSURE_EXPENSIVE(
+                "T1.W", same_matrix(grad, gradient_from_jacobian(jacobian_by_definition(c_of_W, net.layers[l - 1].W), m,
+                                                                 a_prev.rows())));
         }
     // lhs == rhs given P(l) is algebra (L1, L3); the AD postcondition is independent of f′.
     return {"T1.W", grad, mul(delta, a_prev.transpose())};
@@ -242,8 +242,9 @@ equation<matrix<T>> bias_gradient_eq_delta(const mlp<T>& net, const forward_valu
     if constexpr (exact_field<T>)
         if (current_contract_level() >= contract_level::expensive) {
             const auto c_of_b = cost_as_function_of_layer_parameter(net, fwd, l, y, ell, true);
-            MATBP_ENSURE_EXPENSIVE("T1.b", same_matrix(grad, gradient_from_jacobian(jacobian_by_definition(c_of_b, net.layers[l - 1].b),
-                                                                                    m, 1)));
+            MATBP_ENSURE_EXPENSIVE(
+                "T1.b",
+                same_matrix(grad, gradient_from_jacobian(jacobian_by_definition(c_of_b, net.layers[l - 1].b), m, 1)));
         }
     // T1.b (iii): P(l): = (δˡ)ᵀ; the gradient is its transpose (D6). Given P(l) (a precondition
     // over ℚ) lhs == rhs is a tautology (multiplication by I, transposition): the AD
@@ -262,8 +263,8 @@ struct proof_step {
 template <scalar T>
 struct induction_result {
     forward_values<T> fwd;
-    std::vector<matrix<T>> delta;  ///< δˡ, l = 1 … k (delta[0] empty)
-    std::vector<matrix<T>> dW, db;  ///< ∇_{Wˡ}c, ∇_{bˡ}c, l = 1 … k (index 0 empty)
+    std::vector<matrix<T>> delta;      ///< δˡ, l = 1 … k (delta[0] empty)
+    std::vector<matrix<T>> dW, db;     ///< ∇_{Wˡ}c, ∇_{bˡ}c, l = 1 … k (index 0 empty)
     std::vector<proof_step<T>> steps;  ///< T1.base, T1.step (l = k−1 … 1), T1.W, T1.jac, T1.b per layer
 };
 

@@ -98,8 +98,7 @@ matrix<T> gradient_from_jacobian(const matrix<T>& J, Eigen::Index rows, Eigen::I
 /// Returns lhs = DF(X) by definition (D6), rhs = A.
 /// Requires: A has (size of F(X)) rows and X.size() columns; dX has X's shape.
 template <class T, class F>
-equation<matrix<T>> first_identification(F&& f, const matrix<T>& X, const matrix<T>& A,
-                                         const matrix<T>& dX) {
+equation<matrix<T>> first_identification(F&& f, const matrix<T>& X, const matrix<T>& A, const matrix<T>& dX) {
     const matrix<T> FX = f(X);
     MATBP_REQUIRE("L5", A.rows() == FX.size() && A.cols() == X.size());
     MATBP_REQUIRE("L5", dX.rows() == X.rows() && dX.cols() == X.cols());
@@ -107,8 +106,7 @@ equation<matrix<T>> first_identification(F&& f, const matrix<T>& X, const matrix
         // One-direction dual numbers: value X, derivative dX.
         matrix<dual<T>> Xd(X.rows(), X.cols());
         for (Eigen::Index s = 0; s < X.cols(); ++s)
-            for (Eigen::Index r = 0; r < X.rows(); ++r)
-                Xd(r, s) = dual<T>(X(r, s), colvec<T>::Constant(1, dX(r, s)));
+            for (Eigen::Index r = 0; r < X.rows(); ++r) Xd(r, s) = dual<T>(X(r, s), colvec<T>::Constant(1, dX(r, s)));
         const matrix<dual<T>> Y = f(Xd);
         colvec<T> dvecF = colvec<T>::Zero(Y.size());
         for (Eigen::Index j = 0; j < Y.cols(); ++j)

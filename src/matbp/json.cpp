@@ -26,11 +26,16 @@ std::string quote(std::string_view s) {
     static const char* hex = "0123456789abcdef";
     std::string out = "\"";
     for (unsigned char c : s) {
-        if (c == '"' || c == '\\') out += {'\\', static_cast<char>(c)};
-        else if (c == '\n') out += "\\n";
-        else if (c == '\t') out += "\\t";
-        else if (c < 0x20 || c == 0x7f) out += std::string("\\u00") + hex[c >> 4] + hex[c & 15];
-        else out += static_cast<char>(c);
+        if (c == '"' || c == '\\')
+            out += {'\\', static_cast<char>(c)};
+        else if (c == '\n')
+            out += "\\n";
+        else if (c == '\t')
+            out += "\\t";
+        else if (c < 0x20 || c == 0x7f)
+            out += std::string("\\u00") + hex[c >> 4] + hex[c & 15];
+        else
+            out += static_cast<char>(c);
     }
     return out + "\"";
 }
@@ -54,12 +59,18 @@ std::string describe(const value& v) {
         return s.substr(0, n) + "…";
     };
     switch (v.kind) {
-        case kind::null: return "null";
-        case kind::boolean: return v.boolean ? "true" : "false";
-        case kind::number: return cut(v.text);
-        case kind::string: return "the string " + quote(cut(v.text));
-        case kind::array: return "an array";
-        case kind::object: return "an object";
+        case kind::null:
+            return "null";
+        case kind::boolean:
+            return v.boolean ? "true" : "false";
+        case kind::number:
+            return cut(v.text);
+        case kind::string:
+            return "the string " + quote(cut(v.text));
+        case kind::array:
+            return "an array";
+        case kind::object:
+            return "an object";
     }
     return "?";
 }
@@ -74,8 +85,9 @@ public:
 
     value document() {
         if (s_.size() > lim_.max_bytes)
-            throw resource_error(resource::file_bytes, "", "the text is " + std::to_string(s_.size()) +
-                                                               " bytes, over the limit of " + std::to_string(lim_.max_bytes));
+            throw resource_error(resource::file_bytes, "",
+                                 "the text is " + std::to_string(s_.size()) + " bytes, over the limit of " +
+                                     std::to_string(lim_.max_bytes));
         if (s_.starts_with("\xEF\xBB\xBF")) fail("a byte order mark is not allowed in JSON text");
         value v = parse_value(0);
         skip_space();
@@ -141,10 +153,11 @@ private:
         if (at_end()) fail("expected a value, got end of input");
         const unsigned char c = peek();
         if (c == '{' || c == '[') {
-            if (depth + 1 > lim_.max_depth)
-                fail("nesting deeper than the limit of " + std::to_string(lim_.max_depth));
-            if (c == '{') parse_object(v, depth + 1);
-            else parse_array(v, depth + 1);
+            if (depth + 1 > lim_.max_depth) fail("nesting deeper than the limit of " + std::to_string(lim_.max_depth));
+            if (c == '{')
+                parse_object(v, depth + 1);
+            else
+                parse_array(v, depth + 1);
         } else if (c == '"') {
             v.kind = kind::string;
             v.text = parse_string();
@@ -250,8 +263,7 @@ private:
         if (m.size() < 2) return;
         std::vector<std::size_t> order(m.size());
         std::iota(order.begin(), order.end(), std::size_t{0});
-        std::stable_sort(order.begin(), order.end(),
-                         [&](std::size_t a, std::size_t b) { return m[a].key < m[b].key; });
+        std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return m[a].key < m[b].key; });
         std::size_t first = 0, again = m.size();
         for (std::size_t i = 1; i < order.size(); ++i)
             if (m[order[i]].key == m[order[i - 1]].key && order[i] < again) {
@@ -261,8 +273,8 @@ private:
         if (again == m.size()) return;
         const member& d = m[again];
         throw input_error(member_path(path_text(), d.key), d.line, d.column,
-                          "duplicate key " + quote(d.key) + " (first at " + std::to_string(m[first].line) +
-                              ":" + std::to_string(m[first].column) + ")");
+                          "duplicate key " + quote(d.key) + " (first at " + std::to_string(m[first].line) + ":" +
+                              std::to_string(m[first].column) + ")");
     }
 
     std::string parse_number() {
@@ -387,8 +399,9 @@ private:
             return;
         }
         if (e != 'u')
-            throw input_error("", at_line, at_col,
-                              "invalid escape \\" + (e >= 0x20 && e < 0x7f ? std::string(1, e) : " followed by " + here()));
+            throw input_error(
+                "", at_line, at_col,
+                "invalid escape \\" + (e >= 0x20 && e < 0x7f ? std::string(1, e) : " followed by " + here()));
         ++pos_;
         std::uint32_t cp = hex4();
         const auto unpaired = [&](const char* which) {

@@ -41,9 +41,9 @@ struct member;
 struct value {
     json::kind kind = json::kind::null;
     bool boolean = false;
-    std::string text;            ///< number: the lexeme as written; string: the decoded UTF-8
-    std::vector<value> items;    ///< array elements
-    std::vector<member> members; ///< object members, in source order, keys distinct
+    std::string text;             ///< number: the lexeme as written; string: the decoded UTF-8
+    std::vector<value> items;     ///< array elements
+    std::vector<member> members;  ///< object members, in source order, keys distinct
     std::size_t line = 0, column = 0;
 
     /// The member named `key` of an object, or nullptr.
@@ -57,11 +57,11 @@ struct member {
 };
 
 struct limits {
-    std::size_t max_depth = 64;                ///< arrays and objects nested; at most 10000 (checked)
+    std::size_t max_depth = 64;  ///< arrays and objects nested; at most 10000 (checked)
     /// Size of the whole text. A dense array of numbers costs about 90 bytes of memory per byte
     /// of text while parsed, so 64 MiB of text can take about 6 GB; the CLI's --max-file-bytes.
     std::size_t max_bytes = std::size_t{64} << 20;
-    std::size_t max_string = std::size_t{1} << 20;   ///< bytes of one decoded string or one number lexeme
+    std::size_t max_string = std::size_t{1} << 20;  ///< bytes of one decoded string or one number lexeme
 };
 
 /// The value of a complete JSON text. Throws input_error (syntax errors: path "", line and

@@ -49,8 +49,10 @@ public:
     writer& number(double d);
     template <std::integral I>
     writer& integer(I n) {
-        if constexpr (std::is_signed_v<I>) return signed_integer(n);
-        else return unsigned_integer(n);
+        if constexpr (std::is_signed_v<I>)
+            return signed_integer(n);
+        else
+            return unsigned_integer(n);
     }
     writer& boolean(bool b);
     writer& null();

@@ -92,8 +92,7 @@ matrix<T> identity(Eigen::Index m) {
 /// L1 vec(A B C) = (Cᵀ ⊗ A) vec B.
 /// Requires: A.cols() == B.rows(), B.cols() == C.rows().
 template <class T>
-equation<matrix<T>> vec_of_product_eq_kron_vec(const matrix<T>& A, const matrix<T>& B,
-                                               const matrix<T>& C) {
+equation<matrix<T>> vec_of_product_eq_kron_vec(const matrix<T>& A, const matrix<T>& B, const matrix<T>& C) {
     MATBP_REQUIRE("L1", A.cols() == B.rows());
     MATBP_REQUIRE("L1", B.cols() == C.rows());
     matrix<T> ABC = mul(mul(A, B), C);
@@ -106,8 +105,7 @@ equation<matrix<T>> vec_of_product_eq_kron_vec(const matrix<T>& A, const matrix<
 /// L2 mixed product (A ⊗ B)(C ⊗ D) = AC ⊗ BD.
 /// Requires: A.cols() == C.rows(), B.cols() == D.rows().
 template <class T>
-equation<matrix<T>> kron_mixed_product(const matrix<T>& A, const matrix<T>& B,
-                                       const matrix<T>& C, const matrix<T>& D) {
+equation<matrix<T>> kron_mixed_product(const matrix<T>& A, const matrix<T>& B, const matrix<T>& C, const matrix<T>& D) {
     MATBP_REQUIRE("L2", A.cols() == C.rows());
     MATBP_REQUIRE("L2", B.cols() == D.rows());
     matrix<T> lhs = mul(kron<T>(A, B), kron<T>(C, D));

@@ -61,12 +61,16 @@ S abs_by_cases(const S& r) {
 
 inline constexpr parameter_info huber_parameters[] = {
     {"delta", "delta", "1", false, "where the quadratic part ends; > 0"}};
-std::optional<parameter_problem> check_huber(const std::vector<exact>& p);
+/// huber's parameter: delta > 0.
+inline std::optional<parameter_problem> check_huber(const std::vector<exact>& p) {
+    if (p.size() == 1 && !(p[0] > 0)) return parameter_problem{0, "delta must be positive, not " + to_string(p[0])};
+    return std::nullopt;
+}
 
 /// D9 ½‖a − y‖² (the paper's loss).
 struct squared_error_loss {
-    static constexpr function_info info{"squared_error", {}, {}, true, "",
-                                        "0.5 * ||a - y||^2 per sample; mean divides by the samples"};
+    static constexpr function_info info{
+        "squared_error", {}, {}, true, "", "0.5 * ||a - y||^2 per sample; mean divides by the samples"};
     static constexpr mean_over mean = mean_over::samples;
     static constexpr int linear_gradient_factor = 1;
     template <class S>
@@ -83,8 +87,8 @@ struct squared_error_loss {
 
 /// PyTorch's nn.MSELoss: Σⱼ (aⱼ − yⱼ)² per sample, the mean over every entry.
 struct mse_loss {
-    static constexpr function_info info{"mse", {}, {}, true, "torch.nn.MSELoss",
-                                        "sum_j (a_j - y_j)^2; mean divides by every entry (n*m)"};
+    static constexpr function_info info{
+        "mse", {}, {}, true, "torch.nn.MSELoss", "sum_j (a_j - y_j)^2; mean divides by every entry (n*m)"};
     static constexpr mean_over mean = mean_over::entries;
     static constexpr int linear_gradient_factor = 2;
     template <class S>
@@ -103,7 +107,11 @@ struct mse_loss {
 /// everywhere (at |r| = δ both pieces have slope δ·sign r).
 template <class T>
 struct huber_loss {
-    static constexpr function_info info{"huber", {}, huber_parameters, true, "torch.nn.HuberLoss",
+    static constexpr function_info info{"huber",
+                                        {},
+                                        huber_parameters,
+                                        true,
+                                        "torch.nn.HuberLoss",
                                         "sum_j h(a_j - y_j), h(r) = r^2/2 if |r| <= delta else delta*(|r| - delta/2); "
                                         "mean divides by every entry",
                                         &check_huber};
@@ -146,8 +154,13 @@ struct huber_loss {
 
 /// PyTorch's nn.L1Loss: Σⱼ |aⱼ − yⱼ|, the mean over every entry; sign(0) = 0 at a zero residual.
 struct l1_loss {
-    static constexpr function_info info{"l1", {}, {}, true, "torch.nn.L1Loss",
-                                        "sum_j |a_j - y_j|; mean divides by every entry; sign(0) = 0 at a zero residual"};
+    static constexpr function_info info{
+        "l1",
+        {},
+        {},
+        true,
+        "torch.nn.L1Loss",
+        "sum_j |a_j - y_j|; mean divides by every entry; sign(0) = 0 at a zero residual"};
     static constexpr mean_over mean = mean_over::entries;
     template <class S>
     S sample_cost(const matrix<S>& a, const matrix<S>& y) const {
@@ -160,7 +173,8 @@ struct l1_loss {
         matrix<T> G = A - Y;
         for (Eigen::Index i = 0; i < G.size(); ++i) {
             if constexpr (interval_type<T>) {
-                const int lo = mpfr_sgn(bmp::lower(G(i)).backend().data()), hi = mpfr_sgn(bmp::upper(G(i)).backend().data());
+                const int lo = mpfr_sgn(bmp::lower(G(i)).backend().data()),
+                          hi = mpfr_sgn(bmp::upper(G(i)).backend().data());
                 interval r;
                 mpfi_interv_si(r.backend().data(), lo, hi);
                 G(i) = r;
@@ -218,7 +232,11 @@ matrix<T> softmax_cross_entropy_delta(const matrix<T>& Z, const matrix<T>& Y) {
 
 /// PyTorch's nn.CrossEntropyLoss on logits with probability targets (C2); not over ℚ.
 struct softmax_cross_entropy_loss {
-    static constexpr function_info info{"softmax_cross_entropy", {}, {}, false, "torch.nn.CrossEntropyLoss",
+    static constexpr function_info info{"softmax_cross_entropy",
+                                        {},
+                                        {},
+                                        false,
+                                        "torch.nn.CrossEntropyLoss",
                                         "-sum_j y_j log softmax(a)_j per sample (logits a, probability targets y); "
                                         "mean divides by the samples"};
     static constexpr mean_over mean = mean_over::samples;
@@ -273,7 +291,8 @@ S sample_cost(const std::variant<Ls...>& l, const matrix<S>& a, const matrix<S>&
     MATBP_REQUIRE("D9", a.cols() == 1 && y.cols() == 1 && a.rows() == y.rows() && a.rows() >= 1);
     return std::visit(
         [&](const auto& g) -> S {
-            if constexpr (requires { g.sample_cost(a, y); }) return g.sample_cost(a, y);
+            if constexpr (requires { g.sample_cost(a, y); })
+                return g.sample_cost(a, y);
             else {
                 MATBP_REQUIRE("C2", !"softmax_cross_entropy over an exact type");
                 return S(0);
@@ -303,8 +322,10 @@ template <scalar T>
 bool loss_kink_at(const loss_function<T>& l, const T& a, const T& y) {
     return std::visit(
         [&](const auto& g) {
-            if constexpr (requires { g.kink_at(a, y); }) return g.kink_at(a, y);
-            else return false;
+            if constexpr (requires { g.kink_at(a, y); })
+                return g.kink_at(a, y);
+            else
+                return false;
         },
         l);
 }
@@ -316,7 +337,8 @@ int linear_gradient_factor(const std::variant<Ls...>& l) {
         [](const auto& g) {
             if constexpr (requires { std::decay_t<decltype(g)>::linear_gradient_factor; })
                 return std::decay_t<decltype(g)>::linear_gradient_factor;
-            else return 0;
+            else
+                return 0;
         },
         l);
 }

@@ -42,21 +42,22 @@ bool operator==(const layer_spec& a, const layer_spec& b) {
 }
 
 bool operator==(const model_spec& a, const model_spec& b) {
-    return a.layers == b.layers && a.loss_kind == b.loss_kind && a.red == b.red &&
-           same(a.inputs, b.inputs) && same(a.targets, b.targets);
+    return a.layers == b.layers && a.loss_kind == b.loss_kind && a.red == b.red && same(a.inputs, b.inputs) &&
+           same(a.targets, b.targets);
 }
 
 namespace {
 
-using json::kind;
-using json::value;
-using json::element_path;
-using json::member_path;
 using Eigen::Index;
+using json::element_path;
+using json::kind;
+using json::member_path;
+using json::value;
 
 /// As read_model builds it: a canonical name of the registry, as many values as its parameters
 /// take (at least one for a list), passing the entry's check.
-bool canonical(std::span<const function_info* const> registry, const std::string& name, const std::vector<exact>& params) {
+bool canonical(std::span<const function_info* const> registry, const std::string& name,
+               const std::vector<exact>& params) {
     const function_info* f = nullptr;
     for (const auto* g : registry)
         if (g->name == name) f = g;
@@ -159,8 +160,8 @@ public:
         const value& layers = required(doc, "", "layers");
         expect(layers, kind::array, "layers", "an array of layers");
         if (layers.items.size() != shapes.layers.size())
-            fail("layers", layers, count(layers.items.size(), "entry") + ", but the model has " +
-                                       count(shapes.layers.size(), "layer"));
+            fail("layers", layers,
+                 count(layers.items.size(), "entry") + ", but the model has " + count(shapes.layers.size(), "layer"));
         std::vector<std::pair<matrix<exact>, matrix<exact>>> out;
         for (std::size_t l = 0; l < layers.items.size(); ++l) {
             const value& L = layers.items[l];
@@ -210,16 +211,19 @@ private:
         // small file of "1e9999" strings cannot cost gigabytes.
         const auto num = bmp::numerator(q), den = bmp::denominator(q);
         // mpz_sizeinbase may overestimate by one digit: count exactly when it matters.
-        std::size_t chars = mpz_sizeinbase(num.backend().data(), 10) + 1 + (den == 1 ? 0 : mpz_sizeinbase(den.backend().data(), 10) + 1);
+        std::size_t chars = mpz_sizeinbase(num.backend().data(), 10) + 1 +
+                            (den == 1 ? 0 : mpz_sizeinbase(den.backend().data(), 10) + 1);
         if (chars > lim_.number.max_chars) chars = to_string(q).size();
         if (chars > lim_.number.max_chars)
-            fail(where(), v, "its exact value p/q would take " + std::to_string(chars) + " characters to write, over the limit of " +
-                                 std::to_string(lim_.number.max_chars));
+            fail(where(), v,
+                 "its exact value p/q would take " + std::to_string(chars) +
+                     " characters to write, over the limit of " + std::to_string(lim_.number.max_chars));
         const std::size_t bits = mpz_sizeinbase(num.backend().data(), 2) + mpz_sizeinbase(den.backend().data(), 2);
         exact_bits_ += bits > 128 ? bits - 128 : 0;
         if (exact_bits_ > lim_.max_exact_bits)
-            fail(where(), v, over("the numbers so far hold " + std::to_string(exact_bits_) + " bits beyond 128 each",
-                                  "max_exact_bits", lim_.max_exact_bits));
+            fail(where(), v,
+                 over("the numbers so far hold " + std::to_string(exact_bits_) + " bits beyond 128 each",
+                      "max_exact_bits", lim_.max_exact_bits));
         return q;
     }
 
@@ -227,11 +231,13 @@ private:
     exact parse_number(const value& v, const Where& where) const {
         if (v.kind == kind::number) {
             if (v.text.size() > lim_.number.max_chars)
-                fail(where(), v, "a number of " + std::to_string(v.text.size()) +
-                                     " characters, over the limit of " + std::to_string(lim_.number.max_chars));
+                fail(where(), v,
+                     "a number of " + std::to_string(v.text.size()) + " characters, over the limit of " +
+                         std::to_string(lim_.number.max_chars));
             const double d = strtod_l(v.text.c_str(), nullptr, c_locale());
             if (std::isinf(d))
-                fail(where(), v, json::describe(v) + " is beyond the range of a double; write it as a string for its exact value");
+                fail(where(), v,
+                     json::describe(v) + " is beyond the range of a double; write it as a string for its exact value");
             return to_exact(d);
         }
         if (v.kind == kind::string) {
@@ -253,8 +259,8 @@ private:
     /// Row i becomes row i of the result, or column i when samples_as_columns. Shapes are checked
     /// before the matrix is allocated, so its size is bounded by the values the text holds
     /// (a million empty rows against a wide first layer must not allocate rows × width).
-    matrix<exact> read_rows(const std::vector<value>& rs, const std::string& path, Index cols,
-                            const std::string& why, bool samples_as_columns) const {
+    matrix<exact> read_rows(const std::vector<value>& rs, const std::string& path, Index cols, const std::string& why,
+                            bool samples_as_columns) const {
         const auto n = static_cast<Index>(rs.size());
         for (Index i = 0; i < n; ++i) {
             const value& row = rs[i];
@@ -309,8 +315,9 @@ private:
         if (cols == 0) fail(w0, Wr[0], "no values; every width must be at least 1");
         if (cols > lim_.max_width) fail(w0, Wr[0], over(count(cols, "value"), "max_width", lim_.max_width));
         if (l > 0 && static_cast<Index>(cols) != prev_rows)
-            fail(wp, W, count(cols, "column") + ", but " + member_path(element_path("layers", l - 1), "weights") +
-                            " has " + count(static_cast<std::size_t>(prev_rows), "row") + " (widths must chain)");
+            fail(wp, W,
+                 count(cols, "column") + ", but " + member_path(element_path("layers", l - 1), "weights") + " has " +
+                     count(static_cast<std::size_t>(prev_rows), "row") + " (widths must chain)");
         count_parameters(Wr.size() * (cols + 1), wp, W);
         s.weights = read_rows(Wr, wp, static_cast<Index>(cols), w0 + " has " + count(cols, "value"), false);
 
@@ -339,7 +346,8 @@ private:
         const function_info* f = nullptr;
         for (const auto* g : registry)
             if (g->named(name.text)) f = g;
-        if (!f) fail(np, name, "unknown " + what + " " + json::quote(name.text) + "; known: " + registry_names(registry));
+        if (!f)
+            fail(np, name, "unknown " + what + " " + json::quote(name.text) + "; known: " + registry_names(registry));
         const std::string canonical(f->name);
         std::vector<std::optional<std::vector<exact>>> given(f->parameters.size());
         if (object) {
@@ -353,14 +361,17 @@ private:
             if (!pv) {
                 if (!p.default_text.empty()) continue;
                 if (!object)
-                    fail(path, v, canonical + " needs " + json::quote(p.name) + ": {\"name\": \"" + canonical + "\", \"" +
-                                      std::string(p.name) + "\": " + (p.list ? "[…]" : "…") + "}");
+                    fail(path, v,
+                         canonical + " needs " + json::quote(p.name) + ": {\"name\": \"" + canonical + "\", \"" +
+                             std::string(p.name) + "\": " + (p.list ? "[…]" : "…") + "}");
                 fail(path, v, "missing " + json::quote(p.name) + " for " + canonical);
             }
             const std::string pp = member_path(path, p.name);
             std::vector<exact> values;
             if (p.list) {
-                expect(*pv, kind::array, pp, "an array of numbers" + (p.meaning.empty() ? std::string() : " (" + std::string(p.meaning) + ")"));
+                expect(
+                    *pv, kind::array, pp,
+                    "an array of numbers" + (p.meaning.empty() ? std::string() : " (" + std::string(p.meaning) + ")"));
                 if (pv->items.empty()) fail(pp, *pv, "no " + std::string(p.name) + "; give at least one");
                 count_parameters(pv->items.size(), pp, *pv);
                 for (std::size_t j = 0; j < pv->items.size(); ++j)
@@ -415,7 +426,8 @@ std::string read_file(const std::string& file, std::size_t max_bytes) {
         }
     }
     if (text.size() > max_bytes)
-        throw resource_error(resource::file_bytes, "", "larger than the limit of " + std::to_string(max_bytes) + " bytes", file);
+        throw resource_error(resource::file_bytes, "",
+                             "larger than the limit of " + std::to_string(max_bytes) + " bytes", file);
     if (text.empty()) refuse(file, "the file is empty");
     return text;
 }
@@ -430,8 +442,7 @@ std::string exact_array(const auto& values) {
 std::string exact_rows(const matrix<exact>& M, bool samples_as_columns, const std::string& indent) {
     const matrix<exact> R = samples_as_columns ? matrix<exact>(M.transpose()) : M;
     std::string s = "[\n";
-    for (Index i = 0; i < R.rows(); ++i)
-        s += indent + "  " + exact_array(R.row(i)) + (i + 1 < R.rows() ? ",\n" : "\n");
+    for (Index i = 0; i < R.rows(); ++i) s += indent + "  " + exact_array(R.row(i)) + (i + 1 < R.rows() ? ",\n" : "\n");
     return s + indent + "]";
 }
 
@@ -449,7 +460,8 @@ std::string member_text(std::span<const function_info* const> registry, const st
         s += ", " + json::quote(p.name) + ": ";
         if (p.list) {
             std::string list;
-            for (std::size_t j = i; j < params.size(); ++j) list += (list.empty() ? "" : ", ") + json::quote(to_string(params[j]));
+            for (std::size_t j = i; j < params.size(); ++j)
+                list += (list.empty() ? "" : ", ") + json::quote(to_string(params[j]));
             s += "[" + list + "]";
         } else {
             s += json::quote(to_string(params[i]));
@@ -476,14 +488,14 @@ model_spec read_model_file(const std::string& path, const model_limits& limits) 
 }
 
 std::vector<std::pair<matrix<exact>, matrix<exact>>> read_gradients(std::string_view json_text,
-                                                                     const model_spec& shapes,
-                                                                     const model_limits& limits) {
+                                                                    const model_spec& shapes,
+                                                                    const model_limits& limits) {
     return reader(limits).gradients(json::parse(json_text, limits.syntax), shapes);
 }
 
 std::vector<std::pair<matrix<exact>, matrix<exact>>> read_gradients_file(const std::string& path,
-                                                                          const model_spec& shapes,
-                                                                          const model_limits& limits) {
+                                                                         const model_spec& shapes,
+                                                                         const model_limits& limits) {
     const std::string text = read_file(path, limits.syntax.max_bytes);
     try {
         return read_gradients(text, shapes, limits);
@@ -512,7 +524,8 @@ std::string write_model(const model_spec& m) {
         const auto& L = m.layers[l];
         s += "    {\n      \"weights\": " + exact_rows(L.weights, false, "      ") + ",\n";
         s += "      \"bias\": " + exact_array(L.bias.col(0)) + ",\n";
-        s += "      \"activation\": " + member_text(activation_registry(), L.activation.name, L.activation.params) + "\n";
+        s += "      \"activation\": " + member_text(activation_registry(), L.activation.name, L.activation.params) +
+             "\n";
         s += l + 1 < m.layers.size() ? "    },\n" : "    }\n";
     }
     s += "  ],\n";

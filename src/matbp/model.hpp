@@ -22,8 +22,8 @@
 //   misspelt key never falls back to a default.
 //
 // Numbers. A JSON number means the IEEE double nearest to its decimal text (glibc's strtod_l,
-// which rounds correctly, in the C locale whatever the caller's), taken exactly: 0.1 is 3602879701896397/2^55, what a PyTorch float64 model holds;
-// a number whose double overflows is an error. A JSON string is an exact rational
+// which rounds correctly, in the C locale whatever the caller's), taken exactly: 0.1 is 3602879701896397/2^55, what a
+// PyTorch float64 model holds; a number whose double overflows is an error. A JSON string is an exact rational
 // (parse_exact): "-3", "6/4", "0.1" = 1/10, "1e-3", "0x1.8p-3" = 3/16.
 //
 // leaky_relu's default negative_slope is to_exact(0.01), the double PyTorch's default 0.01
@@ -59,13 +59,13 @@ namespace matbp {
 /// Bounds that keep reading a hostile model's work and memory proportional to its useful size.
 struct model_limits {
     std::size_t max_layers = 1000;
-    std::size_t max_width = 100000;             ///< any m_l
-    std::size_t max_samples = 1000000;          ///< n
-    std::size_t max_parameters = 50'000'000;    ///< Σ_l m_l·(m_{l−1} + 1), plus polynomial coefficients
-    parse_limits number{10000, 10000};          ///< max_chars also bounds a JSON number's text and
-                                                ///< the text of each value as written (p/q)
-    std::size_t max_exact_bits = 50'000'000;    ///< Σ over all numbers of their bits beyond 128
-    json::limits syntax;                        ///< max_bytes also bounds what a file read takes
+    std::size_t max_width = 100000;           ///< any m_l
+    std::size_t max_samples = 1000000;        ///< n
+    std::size_t max_parameters = 50'000'000;  ///< Σ_l m_l·(m_{l−1} + 1), plus polynomial coefficients
+    parse_limits number{10000, 10000};        ///< max_chars also bounds a JSON number's text and
+                                              ///< the text of each value as written (p/q)
+    std::size_t max_exact_bits = 50'000'000;  ///< Σ over all numbers of their bits beyond 128
+    json::limits syntax;                      ///< max_bytes also bounds what a file read takes
 };
 
 /// D10 an activation as a model names it: its canonical registry name and every parameter value
@@ -135,9 +135,11 @@ std::string write_model(const model_spec& m);
 /// …) are ignored; unknown keys inside a layer entry are errors. Every shape is checked against
 /// `shapes`; errors name the JSON path. Result: per layer l = 1 … k, (∂C/∂Wˡ, ∂C/∂bˡ) shaped
 /// as Wˡ (m_l × m_{l−1}) and bˡ (m_l × 1).
-std::vector<std::pair<matrix<exact>, matrix<exact>>> read_gradients(
-    std::string_view json_text, const model_spec& shapes, const model_limits& limits = {});
-std::vector<std::pair<matrix<exact>, matrix<exact>>> read_gradients_file(
-    const std::string& path, const model_spec& shapes, const model_limits& limits = {});
+std::vector<std::pair<matrix<exact>, matrix<exact>>> read_gradients(std::string_view json_text,
+                                                                    const model_spec& shapes,
+                                                                    const model_limits& limits = {});
+std::vector<std::pair<matrix<exact>, matrix<exact>>> read_gradients_file(const std::string& path,
+                                                                         const model_spec& shapes,
+                                                                         const model_limits& limits = {});
 
 }  // namespace matbp

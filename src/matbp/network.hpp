@@ -113,7 +113,7 @@ forward_values<T> forward(const mlp<T>& net, const matrix<T>& x) {
 /// Requires: well_formed(net), x is m₀ × 1, y is m_k × 1.
 template <scalar T>
 T sample_cost(const mlp<T>& net, const matrix<T>& x, const matrix<T>& y,
-                      const loss_function<T>& ell = squared_error_loss{}) {
+              const loss_function<T>& ell = squared_error_loss{}) {
     MATBP_REQUIRE("D12", well_formed(net));  // first: width() reads the layers
     MATBP_REQUIRE("D13", y.cols() == 1 && y.rows() == net.width(net.depth()));
     const auto fwd = forward(net, x);

@@ -18,18 +18,22 @@ namespace matbp {
 
 std::string arith_spec::str() const {
     switch (k) {
-        case kind::exact: return "exact";
-        case kind::float64: return "double";
-        case kind::real: return "real:" + std::to_string(bits);
-        case kind::interval: return "interval:" + std::to_string(bits);
+        case kind::exact:
+            return "exact";
+        case kind::float64:
+            return "double";
+        case kind::real:
+            return "real:" + std::to_string(bits);
+        case kind::interval:
+            return "interval:" + std::to_string(bits);
     }
     return "?";
 }
 
 arith_spec parse_arith(std::string_view text) {
     auto bad = [&](const std::string& why) -> input_error {
-        return input_error("arith", 0, 0, json::quote(text) + ": " + why +
-                                                " (expected exact, double, real:BITS or interval:BITS)");
+        return input_error("arith", 0, 0,
+                           json::quote(text) + ": " + why + " (expected exact, double, real:BITS or interval:BITS)");
     };
     if (text == "exact") return {arith_spec::kind::exact, 0};
     if (text == "double") return {arith_spec::kind::float64, 0};
@@ -37,9 +41,12 @@ arith_spec parse_arith(std::string_view text) {
     if (colon == std::string_view::npos) throw bad("unknown arithmetic");
     const auto name = text.substr(0, colon), digits = text.substr(colon + 1);
     arith_spec a;
-    if (name == "real") a.k = arith_spec::kind::real;
-    else if (name == "interval") a.k = arith_spec::kind::interval;
-    else throw bad("unknown arithmetic");
+    if (name == "real")
+        a.k = arith_spec::kind::real;
+    else if (name == "interval")
+        a.k = arith_spec::kind::interval;
+    else
+        throw bad("unknown arithmetic");
     if (digits.empty() || digits.find_first_not_of("0123456789") != std::string_view::npos)
         throw bad("BITS must be a whole number");
     const unsigned long bits = digits.size() > 9 ? 0 : std::stoul(std::string(digits));  // > 9 digits: out of range
@@ -74,7 +81,8 @@ std::vector<T> converted(const std::vector<exact>& params) {
 template <scalar T>
 activation<T> build_activation(const activation_spec& a, std::size_t layer) {
     if (auto f = make_activation<T>(a.name, converted<T>(a.params))) return *f;
-    throw unsupported_error(unsupported_error::feature::exact_evaluation, "layers[" + std::to_string(layer) + "].activation",
+    throw unsupported_error(unsupported_error::feature::exact_evaluation,
+                            "layers[" + std::to_string(layer) + "].activation",
                             a.name + " has no exact evaluation over the rationals");
 }
 
@@ -96,7 +104,8 @@ bool maybe_nonzero(const T& x) {
 
 template <class T>
 std::pair<exact, exact> range_of(const T& x) {
-    if constexpr (exact_field<T>) return {x, x};
+    if constexpr (exact_field<T>)
+        return {x, x};
     else if constexpr (std::same_as<T, double>) {
         if (!std::isfinite(x))
             throw resource_error(resource::precision, "", "a result overflowed the range of double arithmetic");
@@ -140,22 +149,27 @@ std::size_t size_factor(const activation_spec& a) {
 class limits_check {
 public:
     limits_check(const model_spec& model, const resource_limits& limits)
-        : model_(model), limits_(limits), start_(std::chrono::steady_clock::now()) {
+            : model_(model), limits_(limits), start_(std::chrono::steady_clock::now()) {
         for (const auto& L : model.layers) growth_.push_back(size_factor(L.activation));
     }
     void operator()(const char* stage, Eigen::Index l, std::size_t bits) const {
-        const std::string where = "layers[" + std::to_string(l - 1) + "] (" + stage + "s of layer " + std::to_string(l) + ")";
+        if (limits_.poll) limits_.poll();
+        const std::string where =
+            "layers[" + std::to_string(l - 1) + "] (" + stage + "s of layer " + std::to_string(l) + ")";
         if (limits_.max_seconds > 0 &&
             std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count() > limits_.max_seconds)
-            throw resource_error(resource::time, "", where + ": the time budget of " + std::to_string(limits_.max_seconds) + " s is spent");
+            throw resource_error(resource::time, "",
+                                 where + ": the time budget of " + std::to_string(limits_.max_seconds) + " s is spent");
         const auto& act = model_.layers[static_cast<std::size_t>(l - 1)].activation;
         const std::size_t factor = std::string(stage) == "potential" ? growth_[static_cast<std::size_t>(l - 1)] : 1;
         if (bits > limits_.max_bits || bits * factor > limits_.max_bits)
-            throw resource_error(resource::bits, "", where + ": numbers of " + std::to_string(bits) + " bits" +
-                                 (factor > 1 ? ", about " + std::to_string(bits * factor) + " after the " + act.name + " activation"
-                                             : std::string()) +
-                                 ", over the limit of " + std::to_string(limits_.max_bits) +
-                                 " bits; exact sizes grow with depth and polynomial degree");
+            throw resource_error(
+                resource::bits, "",
+                where + ": numbers of " + std::to_string(bits) + " bits" +
+                    (factor > 1 ? ", about " + std::to_string(bits * factor) + " after the " + act.name + " activation"
+                                : std::string()) +
+                    ", over the limit of " + std::to_string(limits_.max_bits) +
+                    " bits; exact sizes grow with depth and polynomial degree");
     }
 
 private:
@@ -182,9 +196,10 @@ gradient_reference compute(const model_spec& model, const arith_spec& arith, con
     const layer_observer<T> observe = limits_observer<T>(check);
     const matrix<T> X = from_exact<T>(model.inputs), Y = from_exact<T>(model.targets);
     const loss_function<T> ell = loss_over<T>(model.loss_kind);
-    std::string engine = exact_field<T> ? "rational" : arith.k == arith_spec::kind::interval ? "interval"
-                         : arith.k == arith_spec::kind::real                               ? "real"
-                                                                                           : "double";
+    std::string engine = exact_field<T>                          ? "rational"
+                         : arith.k == arith_spec::kind::interval ? "interval"
+                         : arith.k == arith_spec::kind::real     ? "real"
+                                                                 : "double";
     gradient_result<T> g;
     if constexpr (exact_field<T>) {
         // The exact fast path (dyadic.hpp) when the model allows it; the same values.
@@ -206,7 +221,8 @@ gradient_reference compute(const model_spec& model, const arith_spec& arith, con
     // of the loss at an output unit), and every unit that a dependent one reaches backwards
     // through a nonzero weight and a nonzero derivative.
     std::vector<Eigen::Matrix<bool, Eigen::Dynamic, Eigen::Dynamic>> dep(k + 1);
-    for (Eigen::Index l = 1; l <= k; ++l) dep[l] = Eigen::Matrix<bool, Eigen::Dynamic, Eigen::Dynamic>::Constant(net.width(l), n, false);
+    for (Eigen::Index l = 1; l <= k; ++l)
+        dep[l] = Eigen::Matrix<bool, Eigen::Dynamic, Eigen::Dynamic>::Constant(net.width(l), n, false);
     for (const auto& kk : g.kinks) dep[kk.layer](kk.unit, kk.sample) = true;
     for (Eigen::Index l = k - 1; l >= 1 && !g.kinks.empty(); --l)
         for (Eigen::Index s = 0; s < n; ++s)
@@ -226,7 +242,8 @@ gradient_reference compute(const model_spec& model, const arith_spec& arith, con
     std::tie(ref.cost_lo, ref.cost_hi) = range_of(g.cost);
     ref.kinks = g.kinks;
     for (Eigen::Index l = 1; l <= k; ++l) {
-        std::vector<bool> dw(static_cast<std::size_t>(g.dW[l].size()), false), db(static_cast<std::size_t>(g.db[l].size()), false);
+        std::vector<bool> dw(static_cast<std::size_t>(g.dW[l].size()), false),
+            db(static_cast<std::size_t>(g.db[l].size()), false);
         for (Eigen::Index s = 0; s < n && !g.kinks.empty(); ++s)
             for (Eigen::Index i = 0; i < net.width(l); ++i) {
                 if (!dep[l](i, s)) continue;
@@ -268,8 +285,10 @@ template loss_function<interval> build_loss<interval>(const model_spec&);
 
 gradient_reference compute_gradients(const model_spec& model, const arith_spec& arith, const resource_limits& limits) {
     switch (arith.k) {
-        case arith_spec::kind::exact: return compute<exact>(model, arith, limits);
-        case arith_spec::kind::float64: return compute<double>(model, arith, limits);
+        case arith_spec::kind::exact:
+            return compute<exact>(model, arith, limits);
+        case arith_spec::kind::float64:
+            return compute<double>(model, arith, limits);
         case arith_spec::kind::real: {
             precision_guard g(arith.bits);
             return compute<real>(model, arith, limits);
@@ -291,8 +310,9 @@ double round_nearest(const exact& q, float_format f) {
 }
 
 double step(double d, double toward, float_format f) {
-    return f == float_format::float64 ? std::nextafter(d, toward)
-                                      : static_cast<double>(std::nextafter(static_cast<float>(d), static_cast<float>(toward)));
+    return f == float_format::float64
+               ? std::nextafter(d, toward)
+               : static_cast<double>(std::nextafter(static_cast<float>(d), static_cast<float>(toward)));
 }
 
 /// Largest format value ≤ q (down) or least ≥ q (up); ±Inf beyond the range.
@@ -320,8 +340,9 @@ __int128 ordinal(double d, float_format f) {
 std::uint64_t distance(double a, double b, float_format f) {
     const __int128 d = ordinal(a, f) - ordinal(b, f);
     const __int128 m = d < 0 ? -d : d;
-    return m > static_cast<__int128>(std::numeric_limits<std::uint64_t>::max()) ? std::numeric_limits<std::uint64_t>::max()
-                                                                                 : static_cast<std::uint64_t>(m);
+    return m > static_cast<__int128>(std::numeric_limits<std::uint64_t>::max())
+               ? std::numeric_limits<std::uint64_t>::max()
+               : static_cast<std::uint64_t>(m);
 }
 
 }  // namespace
@@ -365,7 +386,8 @@ tensor_check check_tensor(const std::string& name, const tensor_range& ref, cons
             const exact& lo = ref.lo(i, j);
             const exact& hi = ref.hi(i, j);
             const exact& g = got(i, j);
-            const std::uint64_t ulps = lo == hi ? ulp_distance(g, lo, opt.format) : ulp_distance_to_range(g, lo, hi, opt.format);
+            const std::uint64_t ulps =
+                lo == hi ? ulp_distance(g, lo, opt.format) : ulp_distance_to_range(g, lo, hi, opt.format);
             if (ref.kink_dependent[static_cast<std::size_t>(i + j * got.rows())]) {
                 ++t.kink_entries;
                 t.worst_kink_ulps = std::max(t.worst_kink_ulps, ulps);
@@ -411,8 +433,10 @@ check_report check_gradients(const gradient_reference& ref,
         MATBP_REQUIRE("C1", reported[l].first.rows() == ref.weights[l].lo.rows() &&
                                 reported[l].first.cols() == ref.weights[l].lo.cols() &&
                                 reported[l].second.rows() == ref.bias[l].lo.rows() && reported[l].second.cols() == 1);
-        r.tensors.push_back(check_tensor("layers[" + std::to_string(l) + "].weights", ref.weights[l], reported[l].first, options));
-        r.tensors.push_back(check_tensor("layers[" + std::to_string(l) + "].bias", ref.bias[l], reported[l].second, options));
+        r.tensors.push_back(
+            check_tensor("layers[" + std::to_string(l) + "].weights", ref.weights[l], reported[l].first, options));
+        r.tensors.push_back(
+            check_tensor("layers[" + std::to_string(l) + "].bias", ref.bias[l], reported[l].second, options));
     }
     for (const auto& t : r.tensors) r.pass = r.pass && t.pass;
     return r;

@@ -31,6 +31,7 @@
 #include "matbp/scalar.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -93,6 +94,10 @@ struct resource_limits {
     double max_seconds = 3600;         ///< wall-clock budget; 0 means none
     unsigned threads = 0;              ///< most threads the exact fast path uses; 0: every core
                                        ///< (its result is the same for every count)
+    /// Called on the computing thread with the time and bits checks, after every layer's stage;
+    /// it may throw to stop the run (the Python module raises KeyboardInterrupt from it after
+    /// Ctrl-C). Empty: none.
+    std::function<void()> poll;
 };
 
 // A limit that is hit throws resource_error (error.hpp): resource::time or resource::bits, the
@@ -113,25 +118,25 @@ enum class float_format { float64, float32 };
 
 struct check_options {
     float_format format = float_format::float64;
-    std::optional<double> max_rel;             ///< default 1e-10 (float64) or 1e-4 (float32)
-    std::optional<std::uint64_t> max_ulps;     ///< off unless given
-    bool strict_kinks = false;                 ///< judge kink entries too, by the D11 convention
+    std::optional<double> max_rel;          ///< default 1e-10 (float64) or 1e-4 (float32)
+    std::optional<std::uint64_t> max_ulps;  ///< off unless given
+    bool strict_kinks = false;              ///< judge kink entries too, by the D11 convention
     double max_rel_or_default() const { return max_rel ? *max_rel : format == float_format::float64 ? 1e-10 : 1e-4; }
 };
 
 struct tensor_check {
-    std::string name;               ///< JSON path: layers[0].weights
+    std::string name;                           ///< JSON path: layers[0].weights
     Eigen::Index worst_row = 0, worst_col = 0;  ///< 0-based
-    std::uint64_t worst_ulps = 0;   ///< among entries that do not depend on a kink (all, with strict_kinks)
-    double worst_abs_error = 0;     ///< of that entry (+Inf when beyond the double range)
-    double max_abs_error = 0;       ///< over all non-kink entries (+Inf when beyond the double range)
-    double normwise_rel = 0;        ///< ‖g − ref‖₂ / ‖ref‖₂ over non-kink entries (abs. when ‖ref‖ = 0);
-                                    ///< +Inf when beyond the double range
+    std::uint64_t worst_ulps = 0;               ///< among entries that do not depend on a kink (all, with strict_kinks)
+    double worst_abs_error = 0;                 ///< of that entry (+Inf when beyond the double range)
+    double max_abs_error = 0;                   ///< over all non-kink entries (+Inf when beyond the double range)
+    double normwise_rel = 0;  ///< ‖g − ref‖₂ / ‖ref‖₂ over non-kink entries (abs. when ‖ref‖ = 0);
+                              ///< +Inf when beyond the double range
     /// The same three exactly: the errors, and the square of the normwise error (a square root
     /// is not rational). to_json writes these where the doubles are infinite.
     exact worst_abs_error_exact, max_abs_error_exact, normwise_squared;
-    bool relative = true;           ///< false when ‖ref‖₂ = 0 and normwise_rel is absolute
-    std::size_t kink_entries = 0;   ///< entries whose reference is a convention (D11)
+    bool relative = true;          ///< false when ‖ref‖₂ = 0 and normwise_rel is absolute
+    std::size_t kink_entries = 0;  ///< entries whose reference is a convention (D11)
     std::uint64_t worst_kink_ulps = 0;
     bool pass = true;
 };
@@ -143,9 +148,9 @@ struct check_report {
     std::optional<std::uint64_t> max_ulps;
     float_format format = float_format::float64;
     bool strict_kinks = false;
-    arith_spec arith;          ///< of the reference
-    std::string engine;        ///< of the reference
-    std::size_t kinks = 0;     ///< the reference's kink count (D11)
+    arith_spec arith;       ///< of the reference
+    std::string engine;     ///< of the reference
+    std::size_t kinks = 0;  ///< the reference's kink count (D11)
 };
 
 /// Compares reported gradients (one (weights, bias) pair per layer, as read_gradients returns
@@ -189,6 +194,13 @@ std::string value_to_json(const exact& lo, const exact& hi, const json_options& 
 /// writes it.
 std::string tensor_to_json(const tensor_range& t, bool as_vector, const json_options& options,
                            std::size_t* out_of_range = nullptr);
+
+/// The check as the text table `matbp check` prints (oracle_text.cpp): a header line (the
+/// reference's arithmetic and engine, the format ULPs are counted in, the pass thresholds), one
+/// row per tensor (name, worst entry (row,col) 0-based, its ULPs, its absolute error, the normwise
+/// error, kink entries with their worst ULPs, verdict), a kink note when the reference has kinks,
+/// and PASS or FAIL. The Python module's str(Report) is this text.
+std::string to_text(const check_report& report);
 
 /// The kink convention (D11) the reference follows, as written in "kink_convention".
 std::string_view kink_convention();

@@ -22,7 +22,8 @@ std::string_view kink_convention() {
                 const auto at = f->formula.rfind("; ");
                 if (at == std::string_view::npos) continue;
                 const auto part = f->formula.substr(at + 2);
-                if (part.find("'(") == std::string_view::npos && part.find("sign(0)") == std::string_view::npos) continue;
+                if (part.find("'(") == std::string_view::npos && part.find("sign(0)") == std::string_view::npos)
+                    continue;
                 s += (s.empty() ? "" : ", ") + std::string(part);
             }
         return s + " (PyTorch)";
@@ -105,8 +106,10 @@ const char* format_name(float_format f) { return f == float_format::float64 ? "f
 
 /// An error of a check: the double when finite, else the exact value as a string (oracle.hpp).
 void write_error(json::writer& w, double d, const std::string& exact_text) {
-    if (std::isfinite(d)) w.number(d);
-    else w.string(exact_text);
+    if (std::isfinite(d))
+        w.number(d);
+    else
+        w.string(exact_text);
 }
 
 /// One fragment (no closing newline) for text output.
@@ -124,7 +127,8 @@ std::string value_to_json(const exact& lo, const exact& hi, const json_options& 
     return fragment(w);
 }
 
-std::string tensor_to_json(const tensor_range& t, bool as_vector, const json_options& options, std::size_t* out_of_range) {
+std::string tensor_to_json(const tensor_range& t, bool as_vector, const json_options& options,
+                           std::size_t* out_of_range) {
     json::writer w;
     write_tensor(w, t, as_vector, true, options.values, out_of_range);
     return fragment(w);
@@ -134,17 +138,26 @@ std::string to_json(const gradient_reference& ref, const json_options& options) 
     const bool dbl = options.values == value_format::float64;
     json::writer w;
     w.begin_object()
-        .key("format").string("matbp-gradients/1")
-        .key("matbp_version").string(version())
-        .key("arith").string(ref.arith.str())
-        .key("engine").string(ref.engine)
-        .key("certified").boolean(ref.arith.certified())
-        .key("loss").string(to_string(ref.loss_kind))
-        .key("reduction").string(to_string(ref.red))
-        .key("values").string(dbl ? "double" : "exact");
+        .key("format")
+        .string("matbp-gradients/1")
+        .key("matbp_version")
+        .string(version())
+        .key("arith")
+        .string(ref.arith.str())
+        .key("engine")
+        .string(ref.engine)
+        .key("certified")
+        .boolean(ref.arith.certified())
+        .key("loss")
+        .string(to_string(ref.loss_kind))
+        .key("reduction")
+        .string(to_string(ref.red))
+        .key("values")
+        .string(dbl ? "double" : "exact");
     if (dbl) {
         std::size_t n = beyond_range(ref.cost_lo, ref.cost_hi);
-        for (std::size_t l = 0; l < ref.weights.size(); ++l) n += beyond_range(ref.weights[l]) + beyond_range(ref.bias[l]);
+        for (std::size_t l = 0; l < ref.weights.size(); ++l)
+            n += beyond_range(ref.weights[l]) + beyond_range(ref.bias[l]);
         w.key("out_of_double_range").integer(n);
     }
     w.key("cost");
@@ -162,10 +175,14 @@ std::string to_json(const gradient_reference& ref, const json_options& options) 
     w.key("kinks").begin_array(json::layout::block);
     for (const auto& k : ref.kinks)
         w.begin_object(json::layout::line)
-            .key("layer").integer(index(k.layer - 1))
-            .key("sample").integer(index(k.sample))
-            .key("unit").integer(index(k.unit))
-            .key("site").string(k.site == kink_site::loss ? "loss" : "activation")
+            .key("layer")
+            .integer(index(k.layer - 1))
+            .key("sample")
+            .integer(index(k.sample))
+            .key("unit")
+            .integer(index(k.unit))
+            .key("site")
+            .string(k.site == kink_site::loss ? "loss" : "activation")
             .end_object();
     w.end_array();
     w.key("kink_convention").string(kink_convention());
@@ -176,39 +193,64 @@ std::string to_json(const gradient_reference& ref, const json_options& options) 
 std::string to_json(const check_report& r, const json_options&) {
     std::size_t out_of_range = 0;
     for (const auto& c : r.tensors)
-        out_of_range += !std::isfinite(c.worst_abs_error) + !std::isfinite(c.max_abs_error) + !std::isfinite(c.normwise_rel);
+        out_of_range +=
+            !std::isfinite(c.worst_abs_error) + !std::isfinite(c.max_abs_error) + !std::isfinite(c.normwise_rel);
     json::writer w;
     w.begin_object()
-        .key("format").string("matbp-check/1")
-        .key("matbp_version").string(version())
-        .key("arith").string(r.arith.str())
-        .key("engine").string(r.engine)
-        .key("certified").boolean(r.arith.certified())
-        .key("precision").string(format_name(r.format))
-        .key("max_rel").number(r.max_rel)
+        .key("format")
+        .string("matbp-check/1")
+        .key("matbp_version")
+        .string(version())
+        .key("arith")
+        .string(r.arith.str())
+        .key("engine")
+        .string(r.engine)
+        .key("certified")
+        .boolean(r.arith.certified())
+        .key("precision")
+        .string(format_name(r.format))
+        .key("max_rel")
+        .number(r.max_rel)
         .key("max_ulps");
-    if (r.max_ulps) w.integer(*r.max_ulps);
-    else w.null();
-    w.key("strict_kinks").boolean(r.strict_kinks)
-        .key("pass").boolean(r.pass)
-        .key("out_of_double_range").integer(out_of_range)
-        .key("kinks").integer(r.kinks)
-        .key("tensors").begin_array(json::layout::block);
+    if (r.max_ulps)
+        w.integer(*r.max_ulps);
+    else
+        w.null();
+    w.key("strict_kinks")
+        .boolean(r.strict_kinks)
+        .key("pass")
+        .boolean(r.pass)
+        .key("out_of_double_range")
+        .integer(out_of_range)
+        .key("kinks")
+        .integer(r.kinks)
+        .key("tensors")
+        .begin_array(json::layout::block);
     for (const auto& c : r.tensors) {
         w.begin_object(json::layout::line)
-            .key("name").string(c.name)
-            .key("worst_entry").begin_array().integer(index(c.worst_row)).integer(index(c.worst_col)).end_array()
-            .key("worst_ulps").integer(c.worst_ulps)
+            .key("name")
+            .string(c.name)
+            .key("worst_entry")
+            .begin_array()
+            .integer(index(c.worst_row))
+            .integer(index(c.worst_col))
+            .end_array()
+            .key("worst_ulps")
+            .integer(c.worst_ulps)
             .key("worst_abs_error");
         write_error(w, c.worst_abs_error, to_string(c.worst_abs_error_exact));
         w.key("max_abs_error");
         write_error(w, c.max_abs_error, to_string(c.max_abs_error_exact));
         w.key("normwise_error");
         write_error(w, c.normwise_rel, "sqrt(" + to_string(c.normwise_squared) + ")");
-        w.key("normwise_relative").boolean(c.relative)
-            .key("kink_entries").integer(c.kink_entries)
-            .key("worst_kink_ulps").integer(c.worst_kink_ulps)
-            .key("pass").boolean(c.pass)
+        w.key("normwise_relative")
+            .boolean(c.relative)
+            .key("kink_entries")
+            .integer(c.kink_entries)
+            .key("worst_kink_ulps")
+            .integer(c.worst_kink_ulps)
+            .key("pass")
+            .boolean(c.pass)
             .end_object();
     }
     w.end_array();

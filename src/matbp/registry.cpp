@@ -47,15 +47,21 @@ void write_info(json::writer& w, const function_info& f) {
     for (auto a : f.aliases)
         if (!a.empty()) w.string(a);
     w.end_array().key("exact").boolean(f.exact_evaluation);
-    if (f.torch.empty()) w.key("torch").null();
-    else w.key("torch").string(f.torch);
+    if (f.torch.empty())
+        w.key("torch").null();
+    else
+        w.key("torch").string(f.torch);
     w.key("formula").string(f.formula).key("parameters").begin_array(json::layout::line);
     for (const auto& p : f.parameters) {
         w.begin_object(json::layout::line).key("name").string(p.name);
-        if (p.torch_name.empty()) w.key("torch_name").null();
-        else w.key("torch_name").string(p.torch_name);
-        if (p.default_text.empty()) w.key("default").null();
-        else w.key("default").string(to_string(parse_exact(p.default_text)));
+        if (p.torch_name.empty())
+            w.key("torch_name").null();
+        else
+            w.key("torch_name").string(p.torch_name);
+        if (p.default_text.empty())
+            w.key("default").null();
+        else
+            w.key("default").string(to_string(parse_exact(p.default_text)));
         w.key("list").boolean(p.list).key("meaning").string(p.meaning).end_object();
     }
     w.end_array();
@@ -99,17 +105,6 @@ std::vector<exact> function_info::with_defaults(const std::vector<std::optional<
         }
     }
     return out;
-}
-
-std::optional<parameter_problem> check_hardtanh(const std::vector<exact>& p) {
-    if (p.size() == 2 && !(p[0] < p[1]))
-        return parameter_problem{1, "max_val (" + to_string(p[1]) + ") must be greater than min_val (" + to_string(p[0]) + ")"};
-    return std::nullopt;
-}
-
-std::optional<parameter_problem> check_huber(const std::vector<exact>& p) {
-    if (p.size() == 1 && !(p[0] > 0)) return parameter_problem{0, "delta must be positive, not " + to_string(p[0])};
-    return std::nullopt;
 }
 
 }  // namespace matbp

@@ -46,12 +46,12 @@ struct parameter_problem {
 
 /// One member of a registry.
 struct function_info {
-    std::string_view name;                     ///< canonical name in the matbp/1 format
-    std::array<std::string_view, 2> aliases;   ///< other accepted names ("" = unused)
+    std::string_view name;                    ///< canonical name in the matbp/1 format
+    std::array<std::string_view, 2> aliases;  ///< other accepted names ("" = unused)
     std::span<const parameter_info> parameters;
-    bool exact_evaluation;                     ///< evaluable over ℚ (D10, C2)
-    std::string_view torch;                    ///< PyTorch counterpart, e.g. "torch.nn.Hardtanh"; "" none
-    std::string_view formula;                  ///< one line for help texts and `matbp catalog`
+    bool exact_evaluation;     ///< evaluable over ℚ (D10, C2)
+    std::string_view torch;    ///< PyTorch counterpart, e.g. "torch.nn.Hardtanh"; "" none
+    std::string_view formula;  ///< one line for help texts and `matbp catalog`
     /// Checks the parameter values together (each is already an exact number); nullptr: none.
     std::optional<parameter_problem> (*check)(const std::vector<exact>&) = nullptr;
 
@@ -97,7 +97,8 @@ struct admissible_variant<T, type_list<Gs...>> {
     template <class... Us>
     static std::variant<Us...> to_variant(std::tuple<Us...>);
     using type = decltype(to_variant(std::tuple_cat(
-        std::declval<std::conditional_t<(!exact_field<T> || Gs::info.exact_evaluation), std::tuple<Gs>, std::tuple<>>>()...)));
+        std::declval<
+            std::conditional_t<(!exact_field<T> || Gs::info.exact_evaluation), std::tuple<Gs>, std::tuple<>>>()...)));
 };
 
 /// G with its scalar parameter replaced by U (G itself when it has none).
@@ -127,8 +128,10 @@ template <class T, class... Fs>
 std::vector<T> registry_parameters(const std::variant<Fs...>& f) {
     return std::visit(
         [](const auto& g) -> std::vector<T> {
-            if constexpr (requires { g.params(); }) return g.params();
-            else return {};
+            if constexpr (requires { g.params(); })
+                return g.params();
+            else
+                return {};
         },
         f);
 }
@@ -149,7 +152,7 @@ std::optional<V> make_registry_member(const char* id, type_list<Gs...>, std::str
                     out = Gs{};
                 } else {
                     MATBP_REQUIRE(id, Gs::info.parameters.back().list ? params.size() >= Gs::info.parameters.size()
-                                                                         : params.size() == Gs::info.parameters.size());
+                                                                      : params.size() == Gs::info.parameters.size());
                     out = Gs::from_params(params);
                 }
             }

@@ -13,7 +13,7 @@ unsigned digits10_for_bits(unsigned bits) {
 }  // namespace
 
 precision_guard::precision_guard(unsigned bits)
-    : saved_real_(real::default_precision()), saved_interval_(interval::default_precision()) {
+        : saved_real_(real::default_precision()), saved_interval_(interval::default_precision()) {
     real::default_precision(digits10_for_bits(bits));
     interval::default_precision(digits10_for_bits(bits));
 }
@@ -37,8 +37,10 @@ exact exact_of_mpfr(const mpfr_t x) {
     mpfr_exp_t e = mpfr_get_z_2exp(m.backend().data(), x);
     exact r(m);
     bmp::mpz_int one = 1;
-    if (e >= 0) r *= exact(bmp::mpz_int(one << static_cast<unsigned>(e)));
-    else r /= exact(bmp::mpz_int(one << static_cast<unsigned>(-e)));
+    if (e >= 0)
+        r *= exact(bmp::mpz_int(one << static_cast<unsigned>(e)));
+    else
+        r /= exact(bmp::mpz_int(one << static_cast<unsigned>(-e)));
     return r;
 }
 }  // namespace

@@ -64,17 +64,23 @@ using colvec = Eigen::Matrix<T, Eigen::Dynamic, 1>;
 /// fixed-precision MPFI and MPFR are unaffected). Every product in matbp goes through here.
 template <class A, class B>
 matrix<typename A::Scalar> mul(const Eigen::MatrixBase<A>& a, const Eigen::MatrixBase<B>& b) {
-    if constexpr (std::same_as<typename A::Scalar, bmp::mpfi_float>) return a.lazyProduct(b);
-    else return a * b;
+    if constexpr (std::same_as<typename A::Scalar, bmp::mpfi_float>)
+        return a.lazyProduct(b);
+    else
+        return a * b;
 }
 
 /// The name of a scalar type as the CLI and reports spell it.
 template <scalar T>
 std::string scalar_name() {
-    if constexpr (exact_field<T>) return "exact";
-    else if constexpr (std::same_as<T, double>) return "double";
-    else if constexpr (std::same_as<T, real>) return "real";
-    else return "interval";
+    if constexpr (exact_field<T>)
+        return "exact";
+    else if constexpr (std::same_as<T, double>)
+        return "double";
+    else if constexpr (std::same_as<T, real>)
+        return "real";
+    else
+        return "interval";
 }
 
 /// Working precision of `real` and `interval` for the guard's lifetime: at least `bits`

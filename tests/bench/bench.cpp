@@ -103,8 +103,8 @@ struct options {
     std::string csv;
     double min_time = 0.2;  ///< seconds per repetition
     int reps = 5;
-    double slow = 2.0;      ///< a first call this slow is the measurement
-    double cap = 6.0;       ///< seconds one measurement may take (fewer repetitions beyond)
+    double slow = 2.0;  ///< a first call this slow is the measurement
+    double cap = 6.0;   ///< seconds one measurement may take (fewer repetitions beyond)
     std::string python = "/usr/bin/python3";
     std::string torch_script = MATBP_BENCH_DIR "/torch_time.py";
     bool torch = true, large = true, kron = true, smooth = true;
@@ -129,19 +129,32 @@ options parse_options(int argc, char** argv) {
             if (i + 1 >= argc) usage(2);
             return argv[++i];
         };
-        if (a == "--quick") o.quick = true;
-        else if (a == "--csv") o.csv = value();
-        else if (a == "--min-time") o.min_time = std::stod(value());
-        else if (a == "--reps") o.reps = std::max(1, std::stoi(value()));
-        else if (a == "--only") o.only = value();
-        else if (a == "--no-torch") o.torch = false;
-        else if (a == "--python") o.python = value();
-        else if (a == "--torch-script") o.torch_script = value();
-        else if (a == "--no-large") o.large = false;
-        else if (a == "--no-kron") o.kron = false;
-        else if (a == "--no-smooth") o.smooth = false;
-        else if (a == "--help" || a == "-h") usage(0);
-        else usage(2);
+        if (a == "--quick")
+            o.quick = true;
+        else if (a == "--csv")
+            o.csv = value();
+        else if (a == "--min-time")
+            o.min_time = std::stod(value());
+        else if (a == "--reps")
+            o.reps = std::max(1, std::stoi(value()));
+        else if (a == "--only")
+            o.only = value();
+        else if (a == "--no-torch")
+            o.torch = false;
+        else if (a == "--python")
+            o.python = value();
+        else if (a == "--torch-script")
+            o.torch_script = value();
+        else if (a == "--no-large")
+            o.large = false;
+        else if (a == "--no-kron")
+            o.kron = false;
+        else if (a == "--no-smooth")
+            o.smooth = false;
+        else if (a == "--help" || a == "-h")
+            usage(0);
+        else
+            usage(2);
     }
     if (o.quick) o.large = false;
     return o;
@@ -231,12 +244,18 @@ measurement deserialize(const std::string& text) {
     while (std::getline(in, line)) {
         const auto sp = line.find(' ');
         const std::string key = line.substr(0, sp), rest = sp == std::string::npos ? "" : line.substr(sp + 1);
-        if (key == "ok") m.ok = rest == "1";
-        else if (key == "seconds") m.seconds = std::strtod(rest.c_str(), nullptr);
-        else if (key == "wall") m.wall_seconds = std::strtod(rest.c_str(), nullptr);
-        else if (key == "reps") m.reps = std::atoi(rest.c_str());
-        else if (key == "iters") m.iters = std::atol(rest.c_str());
-        else if (key == "error") m.error = rest;
+        if (key == "ok")
+            m.ok = rest == "1";
+        else if (key == "seconds")
+            m.seconds = std::strtod(rest.c_str(), nullptr);
+        else if (key == "wall")
+            m.wall_seconds = std::strtod(rest.c_str(), nullptr);
+        else if (key == "reps")
+            m.reps = std::atoi(rest.c_str());
+        else if (key == "iters")
+            m.iters = std::atol(rest.c_str());
+        else if (key == "error")
+            m.error = rest;
         else if (key == "x") {
             const auto sp2 = rest.find(' ');
             m.extra[rest.substr(0, sp2)] = sp2 == std::string::npos ? "" : rest.substr(sp2 + 1);
@@ -316,8 +335,8 @@ struct workload {
 };
 
 struct workload_data {
-    model_spec spec;           ///< every number exact (only when asked for)
-    mlp<double> dnet;          ///< the same network in double (the doubles the spec holds exactly)
+    model_spec spec;   ///< every number exact (only when asked for)
+    mlp<double> dnet;  ///< the same network in double (the doubles the spec holds exactly)
     matrix<double> X, Y;
 };
 
@@ -394,8 +413,10 @@ mlp<exact> exact_network(const model_spec& s) {
     mlp<exact> net;
     for (const auto& L : s.layers) {
         activation<exact> f = identity_fn{};
-        if (L.activation.name == "relu") f = relu_fn{};
-        else if (L.activation.name == "softsign") f = softsign_fn{};
+        if (L.activation.name == "relu")
+            f = relu_fn{};
+        else if (L.activation.name == "softsign")
+            f = softsign_fn{};
         net.layers.push_back({L.weights, L.bias, f});
     }
     return net;
@@ -429,20 +450,29 @@ measurement measure(const workload& w, const std::string& arith, const options& 
     return in_child([&](measurement& m) {
         if (arith == "double") {
             const workload_data d = make_data(w, false);
-            time_into(m, [&] { g_sink = g_sink + backprop(d.dnet, d.X, d.Y, squared_error_loss{}, reduction::mean).cost; }, o);
+            time_into(
+                m, [&] { g_sink = g_sink + backprop(d.dnet, d.X, d.Y, squared_error_loss{}, reduction::mean).cost; },
+                o);
         } else if (arith == "exact-alg") {
             const workload_data d = make_data(w, true);
             const mlp<exact> net = exact_network(d.spec);
-            time_into(m, [&] { g_sink = g_sink + static_cast<double>(backprop(net, d.spec.inputs, d.spec.targets).dW.size()); }, o);
+            time_into(
+                m,
+                [&] { g_sink = g_sink + static_cast<double>(backprop(net, d.spec.inputs, d.spec.targets).dW.size()); },
+                o);
         } else if (arith == "exact-dyadic") {
             const workload_data d = make_data(w, true);
             const mlp<exact> net = exact_network(d.spec);
             if (!dyadic_backprop(net, d.spec.inputs, d.spec.targets, squared_error_loss{}, reduction::mean))
                 throw std::runtime_error("dyadic_backprop does not apply to this network");
-            time_into(m, [&] {
-                g_sink = g_sink + static_cast<double>(dyadic_backprop(net, d.spec.inputs, d.spec.targets, squared_error_loss{},
-                                                                      reduction::mean)->dW.size());
-            }, o);
+            time_into(
+                m,
+                [&] {
+                    g_sink = g_sink + static_cast<double>(dyadic_backprop(net, d.spec.inputs, d.spec.targets,
+                                                                          squared_error_loss{}, reduction::mean)
+                                                              ->dW.size());
+                },
+                o);
         } else if (arith == "exact-fast" || arith == "exact-fast-2t") {
             // The library's exact fast path: the network prepared once (as mlp<double> is for the
             // double path), the doubles X, Y converted inside the call, dyadic results.
@@ -450,9 +480,14 @@ measurement measure(const workload& w, const std::string& arith, const options& 
             const auto fast = dyadic_network::from(d.dnet);
             if (!fast) throw std::runtime_error("dyadic_network does not apply to this network");
             const unsigned threads = arith == "exact-fast" ? 1 : 2;
-            time_into(m, [&] {
-                g_sink = g_sink + static_cast<double>(fast->gradients(d.X, d.Y, squared_error_loss{}, reduction::mean, threads).dW.size());
-            }, o);
+            time_into(
+                m,
+                [&] {
+                    g_sink = g_sink +
+                             static_cast<double>(
+                                 fast->gradients(d.X, d.Y, squared_error_loss{}, reduction::mean, threads).dW.size());
+                },
+                o);
             // The same values as the rational algorithm (outside the timing).
             const auto g = fast->gradients(d.X, d.Y, squared_error_loss{}, reduction::mean, threads).to_exact();
             const auto a = backprop(exact_network(d.spec), d.spec.inputs, d.spec.targets);
@@ -463,7 +498,13 @@ measurement measure(const workload& w, const std::string& arith, const options& 
             const workload_data d = make_data(w, true);
             const mlp<exact> net = exact_network(d.spec);
             testing::reference_result<exact> r;
-            time_into(m, [&] { r = testing::kronecker_chain_gradients(net, d.spec.inputs, d.spec.targets, squared_error_loss{}, reduction::mean); }, o);
+            time_into(
+                m,
+                [&] {
+                    r = testing::kronecker_chain_gradients(net, d.spec.inputs, d.spec.targets, squared_error_loss{},
+                                                           reduction::mean);
+                },
+                o);
             const auto g = backprop(net, d.spec.inputs, d.spec.targets);
             bool same = g.cost == r.cost;
             for (std::size_t l = 1; l < g.dW.size(); ++l) same = same && g.dW[l] == r.dW[l] && g.db[l] == r.db[l];
@@ -472,7 +513,8 @@ measurement measure(const workload& w, const std::string& arith, const options& 
             const workload_data d = make_data(w, true);
             const arith_spec a = arith == "oracle-double" ? parse_arith("double") : parse_arith(arith);
             std::optional<gradient_reference> ref;
-            time_into(m, [&] { ref = compute_gradients(d.spec, a, bench_limits()); }, o);
+            time_into(
+                m, [&] { ref = compute_gradients(d.spec, a, bench_limits()); }, o);
             if (arith == "exact") {
                 const auto t_check = clk::now();
                 // The double path against the exact reference: `matbp check`'s verdict.
@@ -535,8 +577,10 @@ public:
         json::value v = json::parse(line);
         if (const auto* e = v.find("error")) {
             // "no torch" ends the helper; another error concerns this request only.
-            if (e->text.rfind("no torch", 0) == 0) fail(e->text);
-            else last_request_error_ = e->text;
+            if (e->text.rfind("no torch", 0) == 0)
+                fail(e->text);
+            else
+                last_request_error_ = e->text;
             return std::nullopt;
         }
         return v;
@@ -631,7 +675,7 @@ std::string ratio_text(double num, double den) {
 
 struct row {
     workload w;
-    std::map<std::string, measurement> m;  ///< by arithmetic
+    std::map<std::string, measurement> m;    ///< by arithmetic
     double torch_s = NAN, torch_wall = NAN;  ///< CPU and wall seconds per call
     long torch_iters = 0;
 };
@@ -667,7 +711,8 @@ int main(int argc, char** argv) {
                        int reps, long iters, long kib, const std::string& note) {
         if (!csv) return;
         csv << section << ",\"" << w.name << "\"," << w.widths_text() << "," << w.params() << "," << w.batch << ","
-            << arith << "," << fmt("%.9g", s) << "," << fmt("%.9g", wall) << "," << reps << "," << iters << "," << kib << ",\"" << note << "\"\n";
+            << arith << "," << fmt("%.9g", s) << "," << fmt("%.9g", wall) << "," << reps << "," << iters << "," << kib
+            << ",\"" << note << "\"\n";
     };
     auto progress = [&](const std::string& what) {
         std::cerr << "[" << fmt("%6.1f", since(run_start)) << " s] " << what << std::endl;
@@ -681,8 +726,8 @@ int main(int argc, char** argv) {
 #elif defined(__GNUC__)
               << "GCC " << __VERSION__
 #endif
-              << ", build " << MATBP_BENCH_BUILD << ", Eigen " << EIGEN_WORLD_VERSION << "." << EIGEN_MAJOR_VERSION << "."
-              << EIGEN_MINOR_VERSION << ", GMP " << gmp_version << ", MPFR " << mpfr_get_version()
+              << ", build " << MATBP_BENCH_BUILD << ", Eigen " << EIGEN_WORLD_VERSION << "." << EIGEN_MAJOR_VERSION
+              << "." << EIGEN_MINOR_VERSION << ", GMP " << gmp_version << ", MPFR " << mpfr_get_version()
               << ", load average at start " << load_start << "\n\n";
 
     // Baseline peak RSS of a child that does nothing (what every child starts with).
@@ -692,14 +737,22 @@ int main(int argc, char** argv) {
     const measurement gemm = in_child([&](measurement& m) {
         const Eigen::MatrixXd A = Eigen::MatrixXd::Random(1024, 1024), B = Eigen::MatrixXd::Random(1024, 256);
         Eigen::MatrixXd C(1024, 256);
-        time_into(m, [&] { C.noalias() = A * B; g_sink = g_sink + C(0, 0); }, o);
+        time_into(
+            m,
+            [&] {
+                C.noalias() = A * B;
+                g_sink = g_sink + C(0, 0);
+            },
+            o);
     });
     const double gemm_gflops = 2.0 * 1024 * 1024 * 256 / gemm.seconds / 1e9;
 
     torch_process torch;
     std::string torch_note;
-    if (o.torch) torch.start(o);
-    else torch_note = "--no-torch";
+    if (o.torch)
+        torch.start(o);
+    else
+        torch_note = "--no-torch";
     auto torch_time = [&](row& r) {
         const workload& w = r.w;
         if (!torch.ok()) return;
@@ -715,7 +768,8 @@ int main(int argc, char** argv) {
 
     // ---- the ReLU workloads ----
     std::vector<workload> relu;
-    const std::vector<std::vector<Eigen::Index>> shapes = {{16, 16, 16, 4}, {64, 64, 64, 10}, {128, 64, 10}, {784, 32, 10}};
+    const std::vector<std::vector<Eigen::Index>> shapes = {
+        {16, 16, 16, 4}, {64, 64, 64, 10}, {128, 64, 10}, {784, 32, 10}};
     std::uint64_t seed = 1;
     for (const auto& s : shapes)
         for (Eigen::Index n : {1, 8, 32}) {
@@ -734,7 +788,8 @@ int main(int argc, char** argv) {
         row r{w, {}, NAN, NAN, 0};
         std::vector<std::string> ariths = {"double", "oracle-double"};
         if (!w.large) {
-            for (const char* a : {"exact", "exact-dyadic", "exact-fast", "exact-fast-2t", "real:256", "interval:256"}) ariths.push_back(a);
+            for (const char* a : {"exact", "exact-dyadic", "exact-fast", "exact-fast-2t", "real:256", "interval:256"})
+                ariths.push_back(a);
             // The Kronecker chain: per sample, m_l²·m_{l−1} exact products per layer; all four
             // shapes fit the time budget (784-32-10 is the slowest).
             if (o.kron) {
@@ -750,11 +805,13 @@ int main(int argc, char** argv) {
             std::string note;
             for (const auto& [k, v] : m.extra) note += (note.empty() ? "" : " ") + k + "=" + v;
             if (!m.ok) note = "FAILED: " + m.error;
-            csv_row(w.large ? "large" : "relu", w, a, m.ok ? m.seconds : NAN, m.ok ? m.wall_seconds : NAN, m.reps, m.iters, m.peak_kib, note);
+            csv_row(w.large ? "large" : "relu", w, a, m.ok ? m.seconds : NAN, m.ok ? m.wall_seconds : NAN, m.reps,
+                    m.iters, m.peak_kib, note);
         }
         progress(w.name + " x " + std::to_string(w.batch) + ": pytorch");
         torch_time(r);
-        csv_row(w.large ? "large" : "relu", w, "pytorch", r.torch_s, r.torch_wall, w.large ? 3 : o.reps, r.torch_iters, -1, "torch fwd+bwd, 1 thread");
+        csv_row(w.large ? "large" : "relu", w, "pytorch", r.torch_s, r.torch_wall, w.large ? 3 : o.reps, r.torch_iters,
+                -1, "torch fwd+bwd, 1 thread");
         rows.push_back(std::move(r));
     }
     if (!torch.ok() && torch_note.empty()) torch_note = torch.error();
@@ -776,7 +833,8 @@ int main(int argc, char** argv) {
                 std::string note;
                 for (const auto& [k, v] : m.extra) note += (note.empty() ? "" : " ") + k + "=" + v;
                 if (!m.ok) note = "FAILED: " + m.error;
-                csv_row("smooth", w, a, m.ok ? m.seconds : NAN, m.ok ? m.wall_seconds : NAN, m.reps, m.iters, m.peak_kib, note);
+                csv_row("smooth", w, a, m.ok ? m.seconds : NAN, m.ok ? m.wall_seconds : NAN, m.reps, m.iters,
+                        m.peak_kib, note);
             }
             smooth.push_back(std::move(r));
         }
@@ -793,21 +851,27 @@ int main(int argc, char** argv) {
             const workload_data d = make_data(gc, true);
             const auto reported = as_reported(backprop(d.dnet, d.X, d.Y, squared_error_loss{}, reduction::mean));
             bool pass = false;
-            time_into(m, [&] {
-                const auto ref = compute_gradients(d.spec, parse_arith("exact"), bench_limits());
-                pass = check_gradients(ref, reported, {}).pass;
-            }, o);
+            time_into(
+                m,
+                [&] {
+                    const auto ref = compute_gradients(d.spec, parse_arith("exact"), bench_limits());
+                    pass = check_gradients(ref, reported, {}).pass;
+                },
+                o);
             m.extra["pass"] = pass ? "yes" : "NO";
         });
-        csv_row("check", gc, "matbp-check-exact", check_m.ok ? check_m.seconds : NAN, check_m.ok ? check_m.wall_seconds : NAN, check_m.reps, check_m.iters,
-                check_m.peak_kib, "compute_gradients(exact)+check_gradients");
+        csv_row("check", gc, "matbp-check-exact", check_m.ok ? check_m.seconds : NAN,
+                check_m.ok ? check_m.wall_seconds : NAN, check_m.reps, check_m.iters, check_m.peak_kib,
+                "compute_gradients(exact)+check_gradients");
         if (torch.ok()) {
             progress("torch.autograd.gradcheck on 16-16-16-4 x 8");
             const workload_data d = make_data(gc, false);
             std::string req = "{\"gradcheck\":true,\"widths\":" + json_array(gc.widths) + ",\"batch\":8,\"weights\":[";
-            for (std::size_t l = 0; l < d.dnet.layers.size(); ++l) req += (l ? "," : "") + json_rows(d.dnet.layers[l].W, false);
+            for (std::size_t l = 0; l < d.dnet.layers.size(); ++l)
+                req += (l ? "," : "") + json_rows(d.dnet.layers[l].W, false);
             req += "],\"biases\":[";
-            for (std::size_t l = 0; l < d.dnet.layers.size(); ++l) req += (l ? "," : "") + json_vector(d.dnet.layers[l].b);
+            for (std::size_t l = 0; l < d.dnet.layers.size(); ++l)
+                req += (l ? "," : "") + json_vector(d.dnet.layers[l].b);
             req += "],\"inputs\":" + json_rows(d.X, true) + ",\"targets\":" + json_rows(d.Y, true) +
                    ",\"eps\":1e-6,\"atol\":1e-5,\"min_time\":" + json_double(o.min_time) + ",\"reps\":3,\"threads\":1}";
             if (const auto v = torch.ask(req)) {
@@ -816,7 +880,8 @@ int main(int argc, char** argv) {
                 const auto* p = v->find("passed");
                 gradcheck_passed = p && p->boolean ? "yes" : "NO";
             }
-            csv_row("check", gc, "torch-gradcheck", gradcheck_s, gradcheck_wall, 3, 0, -1, "passed=" + gradcheck_passed);
+            csv_row("check", gc, "torch-gradcheck", gradcheck_s, gradcheck_wall, 3, 0, -1,
+                    "passed=" + gradcheck_passed);
         }
     }
     torch.stop();
@@ -824,31 +889,34 @@ int main(int argc, char** argv) {
     const std::string load_end = loadavg();
 
     // ---- the table ----
-    std::cout << "Times: CPU time of the measuring process (the machine is shared; wall-clock medians are in the CSV), "
-                 "median per call of "
-              << o.reps << " repetitions of ≥ " << o.min_time << " s each (a call slower than " << o.slow
-              << " s: one call; fewer repetitions when one measurement would pass " << o.cap
-              << " s). One thread everywhere (Eigen without OpenMP; PyTorch set_num_threads(1)).\n"
-              << "Ratios: the column's time ÷ the double path's time (matbp::backprop<double>), measured in this run; "
-                 "exact: compute_gradients(exact), the oracle (one thread: model and results as rationals); "
-                 "dyadic engine: dyadic_backprop (mlp<exact> in, rationals out); "
-                 "exact fast path: dyadic_network prepared once from the mlp<double>, gradients(X, Y) on the doubles, "
-                 "dyadic results (1 thread, CPU time; 2 threads: wall-clock time ÷ the double path's wall-clock time); "
-                 "kron ÷ the exact algorithm (backprop<exact>); PyTorch fwd+bwd time ÷ matbp double time (> 1: matbp faster).\n"
-              << "Peak RSS: the forked child that built the workload and ran the exact oracle (baseline of an empty child: "
-              << mib(empty.peak_kib) << " MiB).\n";
+    std::cout
+        << "Times: CPU time of the measuring process (the machine is shared; wall-clock medians are in the CSV), "
+           "median per call of "
+        << o.reps << " repetitions of ≥ " << o.min_time << " s each (a call slower than " << o.slow
+        << " s: one call; fewer repetitions when one measurement would pass " << o.cap
+        << " s). One thread everywhere (Eigen without OpenMP; PyTorch set_num_threads(1)).\n"
+        << "Ratios: the column's time ÷ the double path's time (matbp::backprop<double>), measured in this run; "
+           "exact: compute_gradients(exact), the oracle (one thread: model and results as rationals); "
+           "dyadic engine: dyadic_backprop (mlp<exact> in, rationals out); "
+           "exact fast path: dyadic_network prepared once from the mlp<double>, gradients(X, Y) on the doubles, "
+           "dyadic results (1 thread, CPU time; 2 threads: wall-clock time ÷ the double path's wall-clock time); "
+           "kron ÷ the exact algorithm (backprop<exact>); PyTorch fwd+bwd time ÷ matbp double time (> 1: matbp "
+           "faster).\n"
+        << "Peak RSS: the forked child that built the workload and ran the exact oracle (baseline of an empty child: "
+        << mib(empty.peak_kib) << " MiB).\n";
     if (!torch_note.empty()) std::cout << "PyTorch columns skipped: " << torch_note << "\n";
     std::cout << "\n| workload | P | batch | double µs | oracle double ×double | exact ×double | real:256 ×double | "
-                 "interval:256 ×double | dyadic engine ×double | exact fast path ×double | fast path 2 threads ×double (wall) | kron ×alg | PyTorch ÷ matbp-double | peak RSS exact MiB |\n"
+                 "interval:256 ×double | dyadic engine ×double | exact fast path ×double | fast path 2 threads ×double "
+                 "(wall) | kron ×alg | PyTorch ÷ matbp-double | peak RSS exact MiB |\n"
               << "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
     auto print_row = [&](const row& r) {
         const double d = secs(r, "double");
         const auto ex = r.m.find("exact");
-        std::cout << "| " << r.w.name << " | " << r.w.params() << " | " << r.w.batch << " | " << fmt("%.1f", d * 1e6) << " | "
-                  << ratio_text(secs(r, "oracle-double"), d) << " | " << ratio_text(secs(r, "exact"), d) << " | "
-                  << ratio_text(secs(r, "real:256"), d) << " | " << ratio_text(secs(r, "interval:256"), d) << " | "
-                  << ratio_text(secs(r, "exact-dyadic"), d) << " | " << ratio_text(secs(r, "exact-fast"), d) << " | "
-                  << ratio_text(wall_secs(r, "exact-fast-2t"), wall_secs(r, "double")) << " | "
+        std::cout << "| " << r.w.name << " | " << r.w.params() << " | " << r.w.batch << " | " << fmt("%.1f", d * 1e6)
+                  << " | " << ratio_text(secs(r, "oracle-double"), d) << " | " << ratio_text(secs(r, "exact"), d)
+                  << " | " << ratio_text(secs(r, "real:256"), d) << " | " << ratio_text(secs(r, "interval:256"), d)
+                  << " | " << ratio_text(secs(r, "exact-dyadic"), d) << " | " << ratio_text(secs(r, "exact-fast"), d)
+                  << " | " << ratio_text(wall_secs(r, "exact-fast-2t"), wall_secs(r, "double")) << " | "
                   << ratio_text(secs(r, "kron"), secs(r, "exact-alg")) << " | " << ratio_text(r.torch_s, d) << " | "
                   << (ex == r.m.end() ? "–" : mib(ex->second.peak_kib)) << " |\n";
     };
@@ -860,9 +928,12 @@ int main(int argc, char** argv) {
     for (const auto* set : {&rows, &smooth})
         for (const auto& r : *set)
             for (const auto& [a, m] : r.m) {
-                if (!m.ok) problems += "  " + r.w.name + " x " + std::to_string(r.w.batch) + " " + a + ": " + m.error + "\n";
+                if (!m.ok)
+                    problems += "  " + r.w.name + " x " + std::to_string(r.w.batch) + " " + a + ": " + m.error + "\n";
                 for (const auto& [k, v] : m.extra)
-                    if (v == "NO") problems += "  " + r.w.name + " x " + std::to_string(r.w.batch) + " " + a + ": " + k + " = NO\n";
+                    if (v == "NO")
+                        problems +=
+                            "  " + r.w.name + " x " + std::to_string(r.w.batch) + " " + a + ": " + k + " = NO\n";
             }
     std::cout << "\nCross-checks in this run: the double path's gradients pass `check_gradients` against the exact "
                  "oracle, and the Kronecker chain and the exact fast path (1 and 2 threads) equal backprop<exact> "
@@ -870,19 +941,20 @@ int main(int argc, char** argv) {
               << (problems.empty() ? "all hold.\n" : "PROBLEMS:\n" + problems);
 
     if (!smooth.empty()) {
-        std::cout << "\nSmooth rational nets (softsign on every layer, width 4, batch 4, parameters p/q with |p| ≤ 24, "
-                     "q ≤ 12): the largest bit length of a numerator and of a denominator among the exact gradients.\n\n"
-                  << "| depth | P | exact µs | exact ×double | numerator bits | denominator bits | peak RSS exact MiB |\n"
-                  << "|---:|---:|---:|---:|---:|---:|---:|\n";
+        std::cout
+            << "\nSmooth rational nets (softsign on every layer, width 4, batch 4, parameters p/q with |p| ≤ 24, "
+               "q ≤ 12): the largest bit length of a numerator and of a denominator among the exact gradients.\n\n"
+            << "| depth | P | exact µs | exact ×double | numerator bits | denominator bits | peak RSS exact MiB |\n"
+            << "|---:|---:|---:|---:|---:|---:|---:|\n";
         for (const auto& r : smooth) {
             const auto& ex = r.m.at("exact");
             auto get = [&](const char* k) {
                 const auto it = ex.extra.find(k);
                 return it == ex.extra.end() ? std::string("–") : it->second;
             };
-            std::cout << "| " << r.w.widths.size() - 1 << " | " << r.w.params() << " | " << fmt("%.1f", secs(r, "exact") * 1e6)
-                      << " | " << ratio_text(secs(r, "exact"), secs(r, "double")) << " | " << get("num_bits") << " | "
-                      << get("den_bits") << " | " << mib(ex.peak_kib) << " |\n";
+            std::cout << "| " << r.w.widths.size() - 1 << " | " << r.w.params() << " | "
+                      << fmt("%.1f", secs(r, "exact") * 1e6) << " | " << ratio_text(secs(r, "exact"), secs(r, "double"))
+                      << " | " << get("num_bits") << " | " << get("den_bits") << " | " << mib(ex.peak_kib) << " |\n";
         }
     }
 
@@ -904,16 +976,18 @@ int main(int argc, char** argv) {
     std::cout << "\nEigen double GEMM 1024×1024 by 1024×256 in this run: " << fmt("%.2f", gemm_gflops) << " GFLOP/s";
     if (large)
         std::cout << "; the double path on 1024-1024-1024-10 × 256: " << fmt("%.2f", large_gflops) << " GFLOP/s ("
-                  << fmt("%.0f", 100 * large_gflops / gemm_gflops) << "% of Eigen's GEMM rate); PyTorch: "
-                  << fmt("%.2f", torch_gflops) << " GFLOP/s";
+                  << fmt("%.0f", 100 * large_gflops / gemm_gflops)
+                  << "% of Eigen's GEMM rate); PyTorch: " << fmt("%.2f", torch_gflops) << " GFLOP/s";
     std::cout << ".\n";
     if (check_m.ok)
-        std::cout << "\n`compute_gradients(exact)` + `check_gradients` on 16-16-16-4 × 8 (the double path's gradients as the "
-                     "reported ones): "
-                  << fmt("%.1f", check_m.seconds * 1e3) << " ms, verdict " << (check_m.extra["pass"] == "yes" ? "PASS" : "FAIL")
-                  << "; torch.autograd.gradcheck (eps 1e-6, atol 1e-5, the loss as a function of all 608 parameters, same "
-                     "parameters, batch and targets): "
-                  << fmt("%.1f", gradcheck_s * 1e3) << " ms, passed " << gradcheck_passed << ".\n";
+        std::cout
+            << "\n`compute_gradients(exact)` + `check_gradients` on 16-16-16-4 × 8 (the double path's gradients as the "
+               "reported ones): "
+            << fmt("%.1f", check_m.seconds * 1e3) << " ms, verdict "
+            << (check_m.extra["pass"] == "yes" ? "PASS" : "FAIL")
+            << "; torch.autograd.gradcheck (eps 1e-6, atol 1e-5, the loss as a function of all 608 parameters, same "
+               "parameters, batch and targets): "
+            << fmt("%.1f", gradcheck_s * 1e3) << " ms, passed " << gradcheck_passed << ".\n";
 
     // ---- targets ----
     std::cout << "\n## Targets\n\n| target | measured | verdict |\n|---|---|---|\n";
@@ -938,8 +1012,8 @@ int main(int argc, char** argv) {
                   << fmt("%.1f×", worst) << (where.empty() ? "" : " (" + where + ")") << "; two threads (wall-clock) "
                   << fmt("%.1f×", worst_two) << ". Through the oracle (compute_gradients(exact), model and results as "
                   << "rationals): " << fmt("%.1f×", worst_oracle) << "; dyadic_backprop (rationals in and out) "
-                  << fmt("%.1f×", worst_engine) << "; compute_gradients(double) " << fmt("%.1f×", worst_oracle_double) << " | "
-                  << verdict(std::isfinite(worst), worst <= 100) << " |\n";
+                  << fmt("%.1f×", worst_engine) << "; compute_gradients(double) " << fmt("%.1f×", worst_oracle_double)
+                  << " | " << verdict(std::isfinite(worst), worst <= 100) << " |\n";
     }
     {
         double worst = NAN;
@@ -953,8 +1027,8 @@ int main(int argc, char** argv) {
                   << verdict(std::isfinite(worst), worst >= 1) << " |\n";
     }
     std::cout << "| large workload ≥ 70% of Eigen's GEMM rate | "
-              << (large ? fmt("%.2f", large_gflops) + " of " + fmt("%.2f", gemm_gflops) + " GFLOP/s = " +
-                              fmt("%.0f%%", 100 * large_gflops / gemm_gflops)
+              << (large ? fmt("%.2f", large_gflops) + " of " + fmt("%.2f", gemm_gflops) +
+                              " GFLOP/s = " + fmt("%.0f%%", 100 * large_gflops / gemm_gflops)
                         : std::string("–"))
               << " | " << verdict(large && std::isfinite(large_gflops), large_gflops >= 0.7 * gemm_gflops) << " |\n";
     {
@@ -968,9 +1042,10 @@ int main(int argc, char** argv) {
         std::string where;
         for (const auto& r : rows)
             for (const auto& [a, m] : r.m)
-                if (m.peak_kib > worst) worst = m.peak_kib, where = r.w.name + " × " + std::to_string(r.w.batch) + " " + a;
-        std::cout << "| peak RSS per workload (reported, every arithmetic in the CSV) | largest " << mib(worst) << " MiB ("
-                  << where << ") | " << (worst >= 0 ? "REPORTED" : "NOT RUN") << " |\n";
+                if (m.peak_kib > worst)
+                    worst = m.peak_kib, where = r.w.name + " × " + std::to_string(r.w.batch) + " " + a;
+        std::cout << "| peak RSS per workload (reported, every arithmetic in the CSV) | largest " << mib(worst)
+                  << " MiB (" << where << ") | " << (worst >= 0 ? "REPORTED" : "NOT RUN") << " |\n";
     }
     {
         long kib = -1;
@@ -982,7 +1057,9 @@ int main(int argc, char** argv) {
     }
     std::cout << "\nRun took " << fmt("%.0f", total_s) << " s; load average at start " << load_start << ", at end "
               << load_end << ".\n";
-    if (csv) csv_row("meta", workload{"eigen-gemm-1024x1024x256", {1024, 1024}, 256, wl_kind::relu_f64, 0}, "eigen-gemm",
-                     gemm.seconds, gemm.wall_seconds, gemm.reps, gemm.iters, gemm.peak_kib, fmt("%.3f GFLOP/s", gemm_gflops));
+    if (csv)
+        csv_row("meta", workload{"eigen-gemm-1024x1024x256", {1024, 1024}, 256, wl_kind::relu_f64, 0}, "eigen-gemm",
+                gemm.seconds, gemm.wall_seconds, gemm.reps, gemm.iters, gemm.peak_kib,
+                fmt("%.3f GFLOP/s", gemm_gflops));
     return 0;
 }

@@ -18,8 +18,8 @@
 namespace matbp::testing {
 
 /// "" if every entry of `got` is within k·ε·bound of `want`, else a description of the worst entry.
-inline std::string double_within(const matrix<double>& got, const matrix<exact>& want,
-                                 const matrix<exact>& bound, double k) {
+inline std::string double_within(const matrix<double>& got, const matrix<exact>& want, const matrix<exact>& bound,
+                                 double k) {
     if (got.rows() != want.rows() || got.cols() != want.cols()) return "shape differs";
     const double eps = std::numeric_limits<double>::epsilon();
     for (Eigen::Index j = 0; j < got.cols(); ++j)
@@ -28,9 +28,8 @@ inline std::string double_within(const matrix<double>& got, const matrix<exact>&
             exact tol = exact(to_exact(k * eps)) * bound(i, j);
             if (err > tol) {
                 std::ostringstream os;
-                os << "entry (" << i << "," << j << "): got " << got(i, j) << ", exact "
-                   << to_string(want(i, j)) << ", error " << to_double(err) << " > tol "
-                   << to_double(tol);
+                os << "entry (" << i << "," << j << "): got " << got(i, j) << ", exact " << to_string(want(i, j))
+                   << ", error " << to_double(err) << " > tol " << to_double(tol);
                 return os.str();
             }
         }
@@ -44,8 +43,7 @@ inline std::string interval_encloses(const matrix<interval>& got, const matrix<e
         for (Eigen::Index i = 0; i < got.rows(); ++i)
             if (!encloses(got(i, j), want(i, j))) {
                 std::ostringstream os;
-                os << "entry (" << i << "," << j << "): " << got(i, j) << " misses "
-                   << to_string(want(i, j));
+                os << "entry (" << i << "," << j << "): " << got(i, j) << " misses " << to_string(want(i, j));
                 return os.str();
             }
     return "";

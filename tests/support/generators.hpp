@@ -26,13 +26,13 @@ inline rc::Gen<exact> gen_exact() {
 
 /// A double in [−2, 2) times 2^[−s, s): 31 significant bits, exponents spread as asked.
 inline rc::Gen<double> gen_float64(int s = 30) {
-    return rc::gen::map(rc::gen::pair(rc::gen::arbitrary<std::int32_t>(), rc::gen::inRange(-s, s)),
-                        [](const std::pair<std::int32_t, int>& p) { return std::ldexp(p.first / 1073741824.0, p.second); });
+    return rc::gen::map(
+        rc::gen::pair(rc::gen::arbitrary<std::int32_t>(), rc::gen::inRange(-s, s)),
+        [](const std::pair<std::int32_t, int>& p) { return std::ldexp(p.first / 1073741824.0, p.second); });
 }
 
 /// A rows × cols matrix with entries from `entries` (default: gen_exact()).
-inline rc::Gen<matrix<exact>> gen_matrix(Eigen::Index rows, Eigen::Index cols,
-                                         rc::Gen<exact> entries = gen_exact()) {
+inline rc::Gen<matrix<exact>> gen_matrix(Eigen::Index rows, Eigen::Index cols, rc::Gen<exact> entries = gen_exact()) {
     return rc::gen::map(
         rc::gen::container<std::vector<exact>>(static_cast<std::size_t>(rows * cols), std::move(entries)),
         [rows, cols](const std::vector<exact>& v) {
@@ -72,11 +72,10 @@ inline rc::Gen<activation<exact>> gen_activation() {
                          return activation<exact>(hardtanh_fn<exact>{lo, hi});
                      }),
         rc::gen::just(activation<exact>(softsign_fn{})),
-        rc::gen::map(rc::gen::nonEmpty(rc::gen::container<std::vector<exact>>(gen_exact())),
-                     [](std::vector<exact> c) {
-                         if (c.size() > 4) c.resize(4);
-                         return activation<exact>(polynomial_fn<exact>{c});
-                     }));
+        rc::gen::map(rc::gen::nonEmpty(rc::gen::container<std::vector<exact>>(gen_exact())), [](std::vector<exact> c) {
+            if (c.size() > 4) c.resize(4);
+            return activation<exact>(polynomial_fn<exact>{c});
+        }));
 }
 
 /// A random exact loss from the registry (D9): squared_error, mse, huber with a random positive
