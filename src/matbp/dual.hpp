@@ -3,6 +3,7 @@
 // in their number type S: the scalar T itself, or Eigen's forward-mode dual number over T, which
 // the definition-side derivatives (D6, jacobian.hpp) and the AD reference push through them.
 
+#include <Eigen/Core>
 #include <unsupported/Eigen/AutoDiff>
 
 namespace matbp::detail {
