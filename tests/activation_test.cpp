@@ -9,6 +9,10 @@
 //       D10_transcendental_three_types           logistic/tanh/softplus: interval(128) contains a
 //                                                512-bit MPFR value; double within 8ε of it; the
 //                                                derivatives too
+//       D10_derivative_eq_central_difference     every non-piecewise-linear member over MPFR (1024 bits):
+//                                                logistic, tanh, softplus, softsign, polynomial;
+//                                                derivative(f, x) within a proved bound of the central
+//                                                difference (h = 2^-200) of evaluate(f, ·) at random x
 //       D10_interval_encloses                    exact activations over intervals contain the exact
 //                                                value and derivative, at a point and over a range
 //       D10_registry                             every entry: unique names; exact entries build
@@ -89,6 +93,80 @@ BOOST_AUTO_TEST_CASE(D10_transcendental_three_types) {
         check_transcendental(tanh_fn{}, x);
         check_transcendental(softplus_fn{}, x);
     }
+}
+
+namespace {
+/// A non-piecewise-linear activation over real, its name, and M₃ ≥ sup |f‴| on [x − h, x + h]
+/// (∞ when f is not three times differentiable there), and the sums Σ|c_j|(|x| + h)^j and
+/// Σ j|c_j|(|x| + h)^{j−1} bounding a polynomial's Horner rounding in f and f′ (0 for the others).
+struct smooth_case {
+    activation<real> f;
+    const char* name;
+    real third;
+    real horner, horner_d;
+};
+/// Proved bounds on |f‴| (p = f′ where it appears):
+///   logistic σ‴ = p(1 − 6p), p = σ(1 − σ) ∈ (0, ¼]: |σ‴| ≤ ¼·½ = 1/8;
+///   tanh‴ = q(4 − 6q), q = 1 − tanh² ∈ (0, 1]: |tanh‴| ≤ 2;
+///   softplus‴ = σ″ = p(1 − 2σ): ≤ ¼;
+///   softsign‴(y) = 6/(1 + |y|)⁴ ≤ 6 for y ≠ 0 (at 0 f″ jumps from 2 to −2: no f‴);
+///   polynomial Σ_j c_j y^j: |f‴(y)| ≤ Σ_{j≥3} j(j−1)(j−2)|c_j|(|x| + h)^{j−3}.
+smooth_case smooth_activation(int kind, const std::vector<exact>& c, const real& x, const real& h) {
+    const real inf = std::numeric_limits<real>::infinity();
+    switch (kind) {
+        case 0:
+            return {logistic_fn{}, "logistic", real(1) / 8, 0, 0};
+        case 1:
+            return {tanh_fn{}, "tanh", real(2), 0, 0};
+        case 2:
+            return {softplus_fn{}, "softplus", real(1) / 4, 0, 0};
+        case 3:
+            return {softsign_fn{}, "softsign", bmp::abs(x) > h ? real(6) : inf, 0, 0};
+        default: {
+            polynomial_fn<real> p;
+            real third = 0, horner = 0, horner_d = 0, r = bmp::abs(x) + h;
+            for (std::size_t j = 0; j < c.size(); ++j) {
+                p.coefficients.push_back(from_exact<real>(c[j]));
+                const real a = bmp::abs(from_exact<real>(c[j]));
+                horner += a * bmp::pow(r, static_cast<int>(j));
+                if (j >= 1) horner_d += real(j) * a * bmp::pow(r, static_cast<int>(j - 1));
+                if (j >= 3) third += real(j * (j - 1) * (j - 2)) * a * bmp::pow(r, static_cast<int>(j - 3));
+            }
+            return {p, "polynomial", third, horner, horner_d};
+        }
+    }
+}
+}  // namespace
+
+// D10 by a second source: the central difference of the definition (evaluate), never derivative().
+// Tolerance, each term proved:
+//   truncation  |(f(x+h) − f(x−h))/(2h) − f′(x)| ≤ h²/6 · M₃ (Taylor with remainder, f ∈ C³ on
+//               [x − h, x + h]); for softsign with |x| ≤ h, where f″ jumps, ≤ h·sup|f″|/2 = h
+//               (f′ is 2-Lipschitz, so the mean of f′ − f′(x) over [x − h, x + h] is ≤ 2·h/2);
+//   rounding    p = 1024 bits, u = 2^{1−p}. x is a double with exponent ≤ 5 and h = 2^-200, so
+//               x ± h is exact at p bits. Each evaluate is ≤ 4 correctly rounded MPFR operations
+//               (exp, +, /, log, tanh, |·|): error ≤ 8u·(1 + |f|) (a factor 2 over γ₄); Horner of
+//               degree ≤ 3 adds ≤ 8u·Σ|c_j|(|x|+h)^j (Higham, Thm 3.5). The difference is one more
+//               rounding, the division by 2h (a power of 2) exact: the quotient is off by
+//               ≤ (e₊ + e₋)/(2h) + u·|quotient|; derivative() is ≤ 4 operations too: 8u·(1 + |f′|)
+//               (+ 8u·Σ j|c_j|(|x|+h)^{j−1} for a polynomial).
+// A wrong formula is off by a quantity of order 1 at most x; the tolerance is about 2^-400.
+RC_BOOST_PROP(D10_derivative_eq_central_difference, ()) {
+    const int kind = *rc::gen::element(0, 1, 2, 3, 4);
+    const double xd = *gen_float64(5);
+    const auto coeffs =
+        *rc::gen::container<std::vector<exact>>(static_cast<std::size_t>(*rc::gen::inRange(1, 5)), gen_exact());
+    precision_guard g(1024);
+    const real x = xd, h = bmp::pow(real(2), -200), u = bmp::pow(real(2), 1 - 1024);
+    const smooth_case sc = smooth_activation(kind, coeffs, x, h);
+    RC_TAG(sc.name);
+    const real up = evaluate(sc.f, real(x + h)), down = evaluate(sc.f, real(x - h));
+    const real cd = (up - down) / (2 * h);
+    const real d = derivative(sc.f, x);
+    const real truncation = bmp::isinf(sc.third) ? h : h * h / 6 * sc.third;
+    const real rounding = 8 * u * (2 + bmp::abs(up) + bmp::abs(down) + 2 * sc.horner) / (2 * h) + u * bmp::abs(cd) +
+                          8 * u * (1 + bmp::abs(d) + sc.horner_d);
+    RC_ASSERT(bmp::abs(d - cd) <= truncation + rounding);
 }
 
 RC_BOOST_PROP(D10_hardtanh_is_pytorchs, ()) {
