@@ -4,7 +4,11 @@
 //   parse_arith_accepts_and_rejects          the four spellings; bad names, BITS 0, 1, 10⁹, junk
 //   default_arith_follows_the_model          exact for rational models, interval:256 otherwise
 //   compute_gradients_eq_backprop            over ℚ the reference is backprop's result exactly (lo = hi);
-//                                            over interval:128 it encloses it; real and double close
+//                                            over interval:128 it encloses it (cost, ∇W, ∇b); over
+//                                            double and real:200 it is backprop<T> of the rounded
+//                                            model, == bit for bit (the oracle adds no arithmetic).
+//                                            How close double and real are to the exact result is
+//                                            not checked here
 //   compute_gradients_refuses_exact_transcendental   unsupported_error (an input_error) naming the layer
 //   kink_dependence_marks_convention_entries the entries that change when ReLU′(0) := 1 instead
 //                                            of 0 are all marked; unmarked entries never change
@@ -125,7 +129,25 @@ RC_BOOST_PROP(compute_gradients_eq_backprop, ()) {
         RC_ASSERT(same_matrix(ex.bias[l - 1].lo, g.db[l]));
         for (Eigen::Index i = 0; i < g.dW[l].size(); ++i)
             RC_ASSERT(iv.weights[l - 1].lo(i) <= g.dW[l](i) && g.dW[l](i) <= iv.weights[l - 1].hi(i));
+        for (Eigen::Index i = 0; i < g.db[l].size(); ++i)
+            RC_ASSERT(iv.bias[l - 1].lo(i) <= g.db[l](i) && g.db[l](i) <= iv.bias[l - 1].hi(i));
     }
+    // double and real:200: the oracle's value is backprop<T> on the rounded model, entry for entry.
+    const auto gd =
+        backprop(convert_network<double>(net), from_exact<double>(X), from_exact<double>(Y), squared_error_loss{}, red);
+    const auto fd = compute_gradients(model, parse_arith("double"));
+    RC_ASSERT(fd.cost_lo == to_exact(gd.cost) && fd.cost_hi == to_exact(gd.cost));
+    for (Eigen::Index l = 1; l <= net.depth(); ++l)
+        for (Eigen::Index i = 0; i < g.dW[l].size(); ++i)
+            RC_ASSERT(fd.weights[l - 1].lo(i) == to_exact(gd.dW[l](i)) &&
+                      fd.weights[l - 1].hi(i) == to_exact(gd.dW[l](i)));
+    const auto fr = compute_gradients(model, parse_arith("real:200"));
+    precision_guard pg(200);
+    const auto gr =
+        backprop(convert_network<real>(net), from_exact<real>(X), from_exact<real>(Y), squared_error_loss{}, red);
+    RC_ASSERT(fr.cost_lo == exact_value(gr.cost));
+    for (Eigen::Index l = 1; l <= net.depth(); ++l)
+        for (Eigen::Index i = 0; i < g.db[l].size(); ++i) RC_ASSERT(fr.bias[l - 1].lo(i) == exact_value(gr.db[l](i)));
     RC_ASSERT(ex.kinks == g.kinks);
     if (ex.kinks.empty())  // nothing depends on a convention when no potential is at a kink
         for (const auto& t : ex.weights)
