@@ -143,8 +143,8 @@ smooth_case smooth_activation(int kind, const std::vector<exact>& c, const real&
 //   truncation  |(f(x+h) − f(x−h))/(2h) − f′(x)| ≤ h²/6 · M₃ (Taylor with remainder, f ∈ C³ on
 //               [x − h, x + h]); for softsign with |x| ≤ h, where f″ jumps, ≤ h·sup|f″|/2 = h
 //               (f′ is 2-Lipschitz, so the mean of f′ − f′(x) over [x − h, x + h] is ≤ 2·h/2);
-//   rounding    p = 1024 bits, u = 2^{1−p}. x is a double, |x| < 32 with 31 significant bits, and h = 2^-200, so
-//               x ± h is exact at p bits. Each evaluate is ≤ 4 correctly rounded MPFR operations
+//   rounding    p = 1024 bits, u = 2^{1−p}. x is a double, |x| < 32 with 31 significant bits,
+//               and h = 2^-200, so x ± h is exact at p bits. Each evaluate is ≤ 4 correctly rounded MPFR operations
 //               (exp, +, /, log, tanh, |·|): error ≤ 8u·(1 + |f|) (a factor 2 over γ₄); Horner of
 //               degree ≤ 3 adds ≤ 8u·Σ|c_j|(|x|+h)^j (Higham, Thm 3.5). The difference is one more
 //               rounding, the division by 2h (a power of 2) exact: the quotient is off by
