@@ -327,12 +327,17 @@ int grad(int argc, char** argv) {
     for (std::size_t l = 0; l < ref.weights.size(); ++l)
         std::cout << "layers[" << l << "].weights " << tensor_to_json(ref.weights[l], false, jo, &beyond) << "\nlayers["
                   << l << "].bias " << tensor_to_json(ref.bias[l], true, jo, &beyond) << "\n";
+    const std::string enclosures = kink_enclosures_to_text(ref, jo, &beyond);
     if (beyond) std::cout << beyond << " value(s) beyond the double range, written exactly as \"p/q\"\n";
     std::cout << ref.kinks.size() << " kink(s)";
     for (const auto& k : ref.kinks)
         std::cout << " (layer " << k.layer - 1 << ", sample " << k.sample << ", unit " << k.unit
                   << (k.site == kink_site::loss ? ", loss" : "") << ")";
     std::cout << " (0-based); convention " << kink_convention() << "\n";
+    if (!enclosures.empty())
+        std::cout << "kink-dependent entries (0-based): conventional value in [Clarke enclosure] (L10), and the "
+                     "value with relu'(0) = 1 (one)\n"
+                  << enclosures;
     return cli::success;
 }
 
