@@ -143,7 +143,7 @@ struct check_options {
 struct tensor_check {
     std::string name;                           ///< JSON path: layers[0].weights
     Eigen::Index worst_row = 0, worst_col = 0;  ///< 0-based
-    std::uint64_t worst_ulps = 0;               ///< among entries that do not depend on a kink (all, with strict_kinks)
+    std::uint64_t worst_ulps = 0;               ///< among entries that do not depend on a kink
     double worst_abs_error = 0;                 ///< of that entry (+Inf when beyond the double range)
     double max_abs_error = 0;                   ///< over all non-kink entries (+Inf when beyond the double range)
     double normwise_rel = 0;  ///< ‖g − ref‖₂ / ‖ref‖₂ over non-kink entries (abs. when ‖ref‖ = 0);
