@@ -14,18 +14,18 @@
 //   check_passes_correctly_rounded_and_fails_perturbed  verdicts, worst entry, ULPs, thresholds
 //   check_kink_entries_judged_by_enclosure_or_strict  relu′(0) = 1 passes ("one"), fails with
 //                                            strict_kinks; a value outside the enclosure fails both
-//   L10_enclosure_contains_every_kink_choice  small-integer nets full of exact kinks: every choice
+//   C3_sound_enclosure_contains_every_kink_choice  small-integer nets full of exact kinks: every choice
 //                                            vector in {left, right, convention} at the kink units
 //                                            (all 3^K when K ≤ 6, else 200 sampled) gives gradients
 //                                            inside the enclosure, compared exactly
-//   L10_enclosure_degenerate_off_kinks_and_one_is_the_other_slope  entries that depend on no kink:
+//   C3_degenerate_off_kinks_and_one_convention  entries that depend on no kink:
 //                                            [v, v] with v = backprop<exact>; "one" = the gradients
 //                                            with the other one-sided slope, inside the enclosure
-//   L10_check_judges_kink_entries_against_the_enclosure  PyTorch's values pass ("zero"), relu′(0) = 1
+//   C3_check_judges_kink_entries_against_the_enclosure  PyTorch's values pass ("zero"), relu′(0) = 1
 //                                            passes ("one", fails strict), "mixed", "other"; an entry
 //                                            1e-6 relative outside fails; the entry_bound hook and
 //                                            --max-ulps judge kink entries
-//   L10_no_enclosure_without_exact_reference  interval references: no enclosure, strict as before
+//   C3_no_enclosure_without_exact_reference  interval references: no enclosure, strict as before
 //   resource_limits_stop_blowup             a 12-layer cubic-polynomial net stops at --max-bits, naming
 //                                            the layer, before any number exceeds the bound much;
 //                                            a zero time budget stops at the first layer
@@ -277,7 +277,7 @@ BOOST_AUTO_TEST_CASE(check_passes_correctly_rounded_and_fails_perturbed) {
 
 BOOST_AUTO_TEST_CASE(check_kink_entries_judged_by_enclosure_or_strict) {
     // x = 0, b¹ = 0: the ReLU potential is exactly 0, so ∇b¹ comes from the convention, 0; with
-    // ReLU′(0) := 1 it would be 2·(2·0 + 1 − 0) = 2, so the enclosure (L10) is [0, 2].
+    // ReLU′(0) := 1 it would be 2·(2·0 + 1 − 0) = 2, so the enclosure (C3) is [0, 2].
     model_spec m;
     m.layers.push_back({matrix<exact>::Ones(1, 1), matrix<exact>::Zero(1, 1), {"relu", {}}});
     m.layers.push_back({matrix<exact>::Constant(1, 1, 2), matrix<exact>::Ones(1, 1), {"identity", {}}});
@@ -550,7 +550,7 @@ BOOST_AUTO_TEST_CASE(to_json_check_valid_beyond_double_range) {
     BOOST_TEST(doc.find("tensors")->items.at(0).find("worst_entry")->items.at(0).text == "0");
 }
 
-// ---- L10: the Clarke enclosure at exact kinks ------------------------------------------------
+// ---- C3: the Clarke enclosure at exact kinks ------------------------------------------------
 
 namespace {
 
@@ -650,7 +650,7 @@ bool inside(const matrix<exact>& g, const tensor_range& t) {
 
 }  // namespace
 
-RC_BOOST_PROP(L10_enclosure_contains_every_kink_choice, ()) {
+RC_BOOST_PROP(C3_sound_enclosure_contains_every_kink_choice, ()) {
     const kinky_model m = gen_kinky_model();
     const auto ref = compute_gradients(m.spec(), parse_arith("exact"));
     RC_PRE(!ref.kinks.empty());
@@ -691,7 +691,7 @@ RC_BOOST_PROP(L10_enclosure_contains_every_kink_choice, ()) {
     }
 }
 
-RC_BOOST_PROP(L10_enclosure_degenerate_off_kinks_and_one_is_the_other_slope, ()) {
+RC_BOOST_PROP(C3_degenerate_off_kinks_and_one_convention, ()) {
     // Off kinks the interval pass agrees with backprop<mpq_rational>: a degenerate enclosure equal
     // to the conventional value; the "one" values are the gradients with the other one-sided
     // derivative at every activation kink (sign(0) = 0 kept); every enclosure holds both.
@@ -723,7 +723,7 @@ RC_BOOST_PROP(L10_enclosure_degenerate_off_kinks_and_one_is_the_other_slope, ())
         }
 }
 
-BOOST_AUTO_TEST_CASE(L10_check_judges_kink_entries_against_the_enclosure) {
+BOOST_AUTO_TEST_CASE(C3_check_judges_kink_entries_against_the_enclosure) {
     // Widths 1-2-1, samples x = 0 and x = 1: at x = 0 both ReLU potentials are exactly 0. By hand
     // (mean over 2 samples, squared error): ∇b¹ = (1, 0) under relu′(0) = 0 ("zero"), (−3, −6)
     // under relu′(0) = 1 ("one"), enclosures [−3, 1] and [−6, 0]; no other entry depends on a kink.
@@ -793,9 +793,9 @@ BOOST_AUTO_TEST_CASE(L10_check_judges_kink_entries_against_the_enclosure) {
     BOOST_TEST(!check_gradients(ref, with_bias(1 + 1e-12, 0), ulps).pass);
 }
 
-BOOST_AUTO_TEST_CASE(L10_no_enclosure_without_exact_reference) {
+BOOST_AUTO_TEST_CASE(C3_no_enclosure_without_exact_reference) {
     // interval arithmetic: no enclosure; kink entries are judged only with strict_kinks (as
-    // before L10), and the report says so (enclosure false, kink_match empty).
+    // before C3), and the report says so (enclosure false, kink_match empty).
     model_spec m;
     m.layers.push_back({matrix<exact>::Ones(1, 1), matrix<exact>::Zero(1, 1), {"relu", {}}});
     m.layers.push_back({matrix<exact>::Constant(1, 1, 2), matrix<exact>::Ones(1, 1), {"identity", {}}});

@@ -190,14 +190,14 @@ layer_observer<T> limits_observer(const limits_check& check) {
     };
 }
 
-// ---- L10: the Clarke enclosure at exact kinks ----------------------------------------------
+// ---- C3: the Clarke enclosure at exact kinks ----------------------------------------------
 
 /// An interval [lo, hi] of rationals, lo ≤ hi.
 struct qrange {
     exact lo, hi;
 };
 
-/// Exact interval product: the least and greatest of the four endpoint products.
+/// C3 (i) exact interval product: the least and greatest of the four endpoint products.
 qrange times(const qrange& a, const qrange& b) {
     if (a.lo == a.hi && b.lo == b.hi) {
         exact p = a.lo * b.lo;
@@ -245,26 +245,26 @@ struct interval_gradients {
     std::vector<qmatrix> dW, db;
 };
 
-/// L10 the backward pass of C1 over exact intervals, with the admitted derivative at every kink
+/// C3 the backward pass of C1 over exact intervals, with the admitted derivative at every kink
 /// unit: for clarke, every gradient computed with any choice of derivatives in the Clarke
-/// subdifferentials of the kink units lies in the result (L10.sound); for one, the result is the
+/// subdifferentials of the kink units lies in the result (C3, Statement 1); for one, the result is the
 /// one convention's gradients (lo = hi). Off every kink the result is the point C1 value.
-/// Requires: fwd is forward_batch(net, X); Y as backprop; the only loss with kinks is l1, whose
-/// |r| has one-sided derivatives −1 and 1 at r = 0 (one keeps sign(0) = 0 there).
+/// Internal: compute passes fwd = forward_batch(net, X) and the model's Y (checked by backprop's
+/// C1 preconditions before). The only loss of the registry with kinks is l1, whose |r| has the
+/// one-sided derivatives −1 and 1 at r = 0 (one keeps sign(0) = 0 there).
 interval_gradients kink_enclosure(const mlp<exact>& net, const forward_values<exact>& fwd, const matrix<exact>& Y,
                                   const loss_function<exact>& ell, const loss_spec& loss_kind, reduction red,
                                   kink_choice choice) {
     const Eigen::Index k = net.depth(), n = Y.cols();
-    MATBP_REQUIRE("L10", static_cast<Eigen::Index>(fwd.a.size()) == k + 1 && fwd.a[k].cols() == n);
     const matrix<exact> G = loss_gradient(ell, fwd.a[k], Y);
     const exact scale = reduction_scale<exact>(ell, red, n, net.width(k));
-    // L10.base: the output gradient, a point except at a loss kink (l1 at a zero residual).
+    // C3 (ii): the output gradient, a point except at a loss kink (l1 at a zero residual).
     qmatrix Gi{G, G};
     for (const auto& kk : find_loss_kinks(ell, fwd.a[k], Y, k)) {
         if (loss_kind.name != "l1") throw std::logic_error("a loss kink of a loss other than l1");
         if (choice == kink_choice::clarke) Gi.set(kk.unit, kk.sample, {exact(-1), exact(1)});
     }
-    // L10.base: Δᵏ = ρ · fᵏ′(Zᵏ) ⊙ G with the admitted derivatives.
+    // C3 (ii): Δᵏ = ρ · fᵏ′(Zᵏ) ⊙ G with the admitted derivatives.
     qmatrix Delta{matrix<exact>(net.width(k), n), matrix<exact>(net.width(k), n)};
     for (Eigen::Index s = 0; s < n; ++s)
         for (Eigen::Index i = 0; i < net.width(k); ++i)
@@ -275,7 +275,7 @@ interval_gradients kink_enclosure(const mlp<exact>& net, const forward_values<ex
     out.dW.resize(k + 1);
     out.db.resize(k + 1);
     for (Eigen::Index l = k; l >= 1; --l) {
-        // L10.W, L10.b: ∇_{Wˡ}C = Δˡ(Aˡ⁻¹)ᵀ and ∇_{bˡ}C = Δˡ1ₙ, a sum of interval·point products.
+        // C3 (iv): ∇_{Wˡ}C = Δˡ(Aˡ⁻¹)ᵀ and ∇_{bˡ}C = Δˡ1ₙ, a sum of interval·point products.
         const matrix<exact>& A = fwd.a[l - 1];
         const Eigen::Index m = net.width(l), p = A.rows();
         qmatrix dW{matrix<exact>::Zero(m, p), matrix<exact>::Zero(m, p)},
@@ -287,7 +287,7 @@ interval_gradients kink_enclosure(const mlp<exact>& net, const forward_values<ex
                 db.hi(i, 0) += d.hi;
                 for (Eigen::Index j = 0; j < p; ++j) {
                     if (A(j, s) == 0) continue;
-                    const qrange t = times(d, A(j, s));
+                    const qrange t = times(d, A(j, s));  // C3 (i)
                     dW.lo(i, j) += t.lo;
                     dW.hi(i, j) += t.hi;
                 }
@@ -295,7 +295,7 @@ interval_gradients kink_enclosure(const mlp<exact>& net, const forward_values<ex
         out.dW[l] = std::move(dW);
         out.db[l] = std::move(db);
         if (l == 1) break;
-        // L10.step: Δˡ⁻¹ = fˡ⁻¹′(Zˡ⁻¹) ⊙ ((Wˡ)ᵀΔˡ) with the admitted derivatives.
+        // C3 (iii): Δˡ⁻¹ = fˡ⁻¹′(Zˡ⁻¹) ⊙ ((Wˡ)ᵀΔˡ) with the admitted derivatives.
         const matrix<exact>& W = net.layers[l - 1].W;
         qmatrix next{matrix<exact>(p, n), matrix<exact>(p, n)};
         for (Eigen::Index s = 0; s < n; ++s)
@@ -314,7 +314,7 @@ interval_gradients kink_enclosure(const mlp<exact>& net, const forward_values<ex
     return out;
 }
 
-/// Attaches L10's enclosure and the one convention's values to a tensor of an exact reference,
+/// Attaches C3's enclosure and the one convention's values to a tensor of an exact reference,
 /// and checks them against its conventional values: an entry that depends on no kink has the
 /// degenerate enclosure [value, value] (the interval pass agrees with C1 off kinks), and every
 /// conventional value lies in its enclosure (D11's convention is one admissible choice).
@@ -325,10 +325,10 @@ void attach_enclosure(tensor_range& t, const qmatrix& clarke, const qmatrix& one
     for (Eigen::Index j = 0; j < t.lo.cols(); ++j)
         for (Eigen::Index i = 0; i < t.lo.rows(); ++i) {
             const bool dependent = t.kink_dependent[static_cast<std::size_t>(i + j * t.lo.rows())];
-            MATBP_ENSURE("L10", t.clarke_lo(i, j) <= t.lo(i, j) && t.hi(i, j) <= t.clarke_hi(i, j));
-            MATBP_ENSURE("L10", t.clarke_lo(i, j) <= t.one(i, j) && t.one(i, j) <= t.clarke_hi(i, j));
-            MATBP_ENSURE("L10", dependent || (t.clarke_lo(i, j) == t.lo(i, j) && t.clarke_hi(i, j) == t.hi(i, j) &&
-                                              t.one(i, j) == t.lo(i, j)));
+            MATBP_ENSURE("C3", t.clarke_lo(i, j) <= t.lo(i, j) && t.hi(i, j) <= t.clarke_hi(i, j));
+            MATBP_ENSURE("C3", t.clarke_lo(i, j) <= t.one(i, j) && t.one(i, j) <= t.clarke_hi(i, j));
+            MATBP_ENSURE("C3", dependent || (t.clarke_lo(i, j) == t.lo(i, j) && t.clarke_hi(i, j) == t.hi(i, j) &&
+                                             t.one(i, j) == t.lo(i, j)));
         }
 }
 
@@ -400,7 +400,7 @@ gradient_reference compute(const model_spec& model, const arith_spec& arith, con
     }
     if constexpr (exact_field<T>)
         if (!g.kinks.empty()) {
-            // L10: every admissible derivative at the kinks, and the one convention.
+            // C3: every admissible derivative at the kinks, and the one convention.
             const auto clarke = kink_enclosure(net, fwd, Y, ell, model.loss_kind, model.red, kink_choice::clarke);
             const auto one = kink_enclosure(net, fwd, Y, ell, model.loss_kind, model.red, kink_choice::one);
             for (Eigen::Index l = 1; l <= k; ++l) {
@@ -557,8 +557,8 @@ tensor_check check_tensor(std::size_t index, const std::string& name, const tens
             ref_all2 += mid * mid;
             if (ref.kink_dependent[static_cast<std::size_t>(i + j * got.rows())]) {
                 // A kink entry is judged alone against its admissible set: the Clarke enclosure
-                // (L10), or D11's value with strict_kinks; without an enclosure and not strict it
-                // is only counted (as before L10).
+                // (C3), or D11's value with strict_kinks; without an enclosure and not strict it
+                // is only counted (as before C3).
                 ++t.kink_entries;
                 const bool clarke = enclosure && !opt.strict_kinks;
                 const exact& alo = clarke ? ref.clarke_lo(i, j) : lo;

@@ -72,7 +72,7 @@ arith_spec default_arith(const model_spec& model);
 struct tensor_range {
     matrix<exact> lo, hi;
     std::vector<bool> kink_dependent;  ///< column-major, one flag per entry
-    /// L10 the Clarke enclosure of every entry over every admissible derivative at the kinks
+    /// C3 the Clarke enclosure of every entry over every admissible derivative at the kinks
     /// (kink_enclosure): clarke_lo ≤ g ≤ clarke_hi for each choice; equal to lo = hi for an
     /// entry that depends on no kink. Empty (0 × 0) unless the reference is exact and has kinks.
     matrix<exact> clarke_lo, clarke_hi;
@@ -129,7 +129,7 @@ struct check_options {
     float_format format = float_format::float64;
     std::optional<double> max_rel;          ///< default 1e-10 (float64) or 1e-4 (float32)
     std::optional<std::uint64_t> max_ulps;  ///< off unless given
-    /// Kink entries (exact reference with kinks) always must lie in their Clarke enclosure (L10)
+    /// Kink entries (exact reference with kinks) always must lie in their Clarke enclosure (C3)
     /// up to the entry's bound; strict_kinks requires the D11 convention (PyTorch's) instead.
     bool strict_kinks = false;
     /// The absolute bound an entry may lie outside its admissible set, when given: (tensor index
@@ -175,7 +175,7 @@ struct check_report {
     arith_spec arith;        ///< of the reference
     std::string engine;      ///< of the reference
     std::size_t kinks = 0;   ///< the reference's kink count (D11)
-    bool enclosure = false;  ///< kink entries judged against the Clarke enclosure (L10)
+    bool enclosure = false;  ///< kink entries judged against the Clarke enclosure (C3)
     std::string kink_match;  ///< over every tensor, as tensor_check::kink_match
 };
 
@@ -187,7 +187,7 @@ std::string kink_convention_of(std::size_t inside, std::size_t zero, std::size_t
 /// Compares reported gradients (one (weights, bias) pair per layer, as read_gradients returns
 /// them) with the reference. Requires: shapes as the reference (read_gradients checks them).
 /// A kink entry (tensor_range::kink_dependent) of a reference with an enclosure fails iff it lies
-/// outside its Clarke enclosure (L10) — with strict_kinks: away from D11's value — by more than
+/// outside its Clarke enclosure (C3) — with strict_kinks: away from D11's value — by more than
 /// its bound (check_options::entry_bound); ordinary entries are judged by the normwise rule.
 check_report check_gradients(const gradient_reference& ref,
                              const std::vector<std::pair<matrix<exact>, matrix<exact>>>& reported,
@@ -216,7 +216,7 @@ struct json_options {
     value_format values = value_format::exact;
 };
 
-// Kinks (L10). matbp-gradients/1 carries "kink_enclosures": one object per kink-dependent entry
+// Kinks (C3). matbp-gradients/1 carries "kink_enclosures": one object per kink-dependent entry
 // of an exact reference with kinks — "tensor" ("layers[0].weights"), "entry" [row, col], "value"
 // (the conventional value, D11, as in the tensor), "lower" and "upper" (the Clarke enclosure,
 // rounded outward under values::float64) and "one" (the value under the one convention); empty
@@ -246,7 +246,7 @@ std::string tensor_to_json(const tensor_range& t, bool as_vector, const json_opt
 /// and PASS or FAIL. The Python module's str(Report) is this text.
 std::string to_text(const check_report& report);
 
-/// The kink enclosures of a reference (L10) as text lines, one per kink-dependent entry:
+/// The kink enclosures of a reference (C3) as text lines, one per kink-dependent entry:
 /// "layers[0].weights (1,0) 0 in [0, 3], one 3" (values written as value_to_json writes them,
 /// counted in *out_of_range when written exactly for want of range); "" when it has none.
 std::string kink_enclosures_to_text(const gradient_reference& ref, const json_options& options,

@@ -200,7 +200,7 @@ std::string to_json(const gradient_reference& ref, const json_options& options) 
             .end_object();
     w.end_array();
     w.key("kink_convention").string(kink_convention());
-    // L10: per kink-dependent entry, its conventional value and the Clarke enclosure (outward).
+    // C3: per kink-dependent entry, its conventional value and the Clarke enclosure (outward).
     w.key("kink_enclosures").begin_array(json::layout::block);
     for (std::size_t l = 0; l < ref.weights.size(); ++l)
         for (const bool bias : {false, true}) {

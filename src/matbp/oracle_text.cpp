@@ -69,7 +69,7 @@ std::string to_text(const check_report& rep) {
             out << "kink entries must match the convention " << kink_convention() << " (--strict-kinks)";
         else if (rep.enclosure)
             out << "kink entries must lie in their Clarke enclosure (every derivative between the one-sided ones "
-                   "at each kink, L10)";
+                   "at each kink, C3)";
         else
             out << "kink entries take their reference from the convention " << kink_convention()
                 << "; without an exact reference they do not decide the verdict (--strict-kinks to judge them)";

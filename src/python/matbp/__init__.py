@@ -91,7 +91,10 @@ class Gradients(list):
 class Report:
     """The result of matbp.check: passed, tensors (each with name, worst_entry (row, col)
     0-based, worst_ulps, worst_abs_error, max_abs_error, normwise_error, relative, kink_entries,
-    worst_kink_ulps, passed, verdict), kinks (a list of Kink), precision, arith, engine.
+    worst_kink_ulps, worst_kink_entry, kink_outside, kink_match, passed, verdict), kinks (a list of
+    Kink), precision, arith, engine, kink_rule ("enclosure": kink entries must lie in their Clarke
+    enclosure, C3; "convention": strict_kinks; "not judged": no exact reference) and kink_match
+    ("zero" — PyTorch's relu'(0) = 0 —, "one", "mixed", "other", or None).
     str(report) is the table `matbp check` prints; report.to_json() its matbp-check/1 JSON."""
 
     def __init__(self, core_report, kinks):
@@ -104,6 +107,8 @@ class Report:
         self.engine = core_report.engine
         self.max_rel = core_report.max_rel
         self.max_ulps = core_report.max_ulps
+        self.kink_rule = core_report.kink_rule
+        self.kink_match = core_report.kink_match
 
     def __bool__(self):
         return self.passed
