@@ -272,8 +272,11 @@ def check(model, gradients, precision=None, arith=None, max_rel=None, max_ulps=N
     the parameter's shape. A None entry (sequence) or a missing key (dict) is not judged.
     precision: "float64" or "float32", the format ULPs are counted in and the default threshold
     (normwise relative error 1e-10, or 1e-4); None: the model's (float32 for a float32 module).
-    max_ulps: also require every non-kink entry within that many ULPs. strict_kinks: judge
-    entries at kinks too. reference: a Gradients (or model.reference()) already computed."""
+    max_ulps: also require every entry within that many ULPs of its admissible set. An entry that
+    depends on a kink fails when it lies outside its Clarke enclosure (C3: every derivative
+    between the one-sided ones, relu'(0) in [0, 1]); report.kink_match names the convention the
+    kink entries match ("zero", "one", "mixed", "other"). strict_kinks: require matbp's (PyTorch's)
+    convention instead. reference: a Gradients (or model.reference()) already computed."""
     names = model.names
     if isinstance(gradients, dict):
         unknown = [k for k in gradients if k not in names]
