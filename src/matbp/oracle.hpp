@@ -9,7 +9,9 @@
 //                                     compares another implementation's gradients with it: per
 //                                     tensor the worst entry, its distance in ULPs from the
 //                                     correctly rounded reference (float64 or float32), absolute
-//                                     and normwise relative errors, and a verdict.
+//                                     and normwise relative errors, and a verdict; an entry that
+//                                     depends on a kink must lie in its Clarke enclosure (C3,
+//                                     spec/theorem.md), and the kink convention it matches is named.
 //
 // Arithmetics ("--arith"): exact (ℚ, GMP; every value exact), interval:BITS (MPFI; certified
 // enclosures), real:BITS (MPFR; approximate, not certified), double.
