@@ -18,10 +18,11 @@ same entry recomputed under f′(0) = 1 is inside the enclosure (exact: exit 0, 
 or reported further off than KINK_MAX_ULPS (interval).
 
 Small-integer nets full of exact kinks (INT_KINK_SEEDS, built here, not by torch_export.py):
-weights in {−2, …, 2}, biases in {−1, 0, 1}, inputs in {−1, 0, 1}, ReLU layers, so many ReLU
-potentials are exactly 0. Cases: "int_zero" PyTorch's own ReLU must pass, named "zero";
-"int_one" PyTorch with relu′(0) = 1 (a custom torch.autograd.Function) must pass, named "one",
-and fail with --strict-kinks; "int_outside" PyTorch's gradients with one kink entry moved just
+weights in {−2, …, 2}, biases in {−1, 0, 1}, inputs in {−1, 0, 1}, hidden layers ReLU, leaky
+ReLU (slope 1/4) or hardtanh on [−1, 1], loss mse or l1, so many potentials are exactly at a
+breakpoint. Cases: "int_zero" PyTorch's own modules must pass, named "zero"; "int_one" PyTorch
+with the other one-sided slope at every breakpoint (relu′(0) = 1, leaky′(0) = 1, hardtanh′(±1)
+= 1; a custom torch.autograd.Function) must pass, named "one", and fail with --strict-kinks; "int_outside" PyTorch's gradients with one kink entry moved just
 outside its enclosure (matbp grad's "kink_enclosures": upper + 1e-6·max(1, |upper|)) must fail
 with kink_outside ≥ 1 — the false pass of issue 13.
 
@@ -37,8 +38,8 @@ Test plan (statement ↦ cases):
   the exporter's PyTorch mapping == `matbp catalog`         case "catalog"
   a wrong gradient is rejected                              PERTURBED (2, 5, 9, 12)
   the kink check tells the conventions apart                KINKED (3, 11), kink_other
-  C3 Clarke enclosure: zero / one pass, outside fails       INT_KINK_SEEDS: int_zero, int_one,
-                                                            int_outside
+  C3 Clarke enclosure: zero / one pass, outside fails       INT_KINK_SEEDS (7 seeds): int_zero,
+                                                            int_one, int_outside
 
 Usage:  /usr/bin/python3 tests/peer/run_peer.py build/matbp WORKDIR
 Prints each check's text output and ends with exactly the line "N passed, M failed"; exit 1 if
@@ -159,29 +160,56 @@ def kink_ulps(binary, model, grads):
     return j["kinks"], rows
 
 
-INT_KINK_SEEDS = (21, 22, 23)
+INT_KINK_SEEDS = (21, 22, 23, 24, 36, 38, 50)
 
 
-class ReluOne(torch.autograd.Function):
-    """ReLU with relu′(0) = 1: the other one-sided derivative, as legitimate as PyTorch's 0."""
+class OtherSlope(torch.autograd.Function):
+    """A piecewise-linear activation whose derivative at a breakpoint is the one-sided slope that
+    is not PyTorch's: relu′(0) = 1, leaky_relu′(0) = 1, hardtanh′(±1) = 1 (the "one" convention,
+    as legitimate as PyTorch's, C3)."""
 
     @staticmethod
-    def forward(ctx, z):
+    def forward(ctx, z, kind):
         ctx.save_for_backward(z)
-        return z.clamp(min=0)
+        ctx.kind = kind
+        if kind == "relu":
+            return z.clamp(min=0)
+        if kind == "leaky_relu":
+            return torch.where(z > 0, z, 0.25 * z)
+        return z.clamp(-1, 1)
 
     @staticmethod
     def backward(ctx, g):
         (z,) = ctx.saved_tensors
-        return g * (z >= 0).to(g.dtype)
+        if ctx.kind == "relu":
+            d = (z >= 0).to(g.dtype)
+        elif ctx.kind == "leaky_relu":
+            d = torch.where(z >= 0, torch.ones_like(z), torch.full_like(z, 0.25))
+        else:
+            d = ((z >= -1) & (z <= 1)).to(g.dtype)
+        return g * d, None
 
 
-def int_kink_net(seed, relu_one):
-    """(model dict, gradients dict, number of zero ReLU potentials) of a small-integer ReLU net."""
+def torch_activation(kind, z, other):
+    if other:
+        return OtherSlope.apply(z, kind)
+    if kind == "relu":
+        return torch.relu(z)
+    if kind == "leaky_relu":
+        return torch.nn.functional.leaky_relu(z, 0.25)
+    return torch.nn.functional.hardtanh(z, -1.0, 1.0)
+
+
+def int_kink_net(seed, other):
+    """(model dict, gradients dict, number of potentials at a breakpoint) of a small-integer net:
+    hidden layers ReLU, leaky ReLU (slope 1/4) or hardtanh on [−1, 1], identity output, loss mse
+    or l1 (whose zero residuals are loss kinks; PyTorch's sign(0) = 0 is kept under "one")."""
     import random
     rng = random.Random(seed)
     widths = [rng.randint(2, 4) for _ in range(rng.randint(3, 4))]
     n = rng.randint(3, 6)
+    kinds = [rng.choice(("relu", "leaky_relu", "hardtanh")) for _ in range(len(widths) - 2)]
+    loss = rng.choice(("mse", "l1"))
     Ws = [[[float(rng.randint(-2, 2)) for _ in range(widths[l])] for _ in range(widths[l + 1])]
           for l in range(len(widths) - 1)]
     bs = [[float(rng.randint(-1, 1)) for _ in range(widths[l + 1])] for l in range(len(widths) - 1)]
@@ -189,21 +217,25 @@ def int_kink_net(seed, relu_one):
     Y = [[float(rng.randint(-1, 1)) for _ in range(widths[-1])] for _ in range(n)]
     params = [(torch.tensor(W, dtype=torch.float64, requires_grad=True),
                torch.tensor(b, dtype=torch.float64, requires_grad=True)) for W, b in zip(Ws, bs)]
-    a, zeros = torch.tensor(X, dtype=torch.float64), 0
+    a, at_kink = torch.tensor(X, dtype=torch.float64), 0
     for l, (W, b) in enumerate(params):
         z = a @ W.T + b
-        if l + 1 < len(params):
-            zeros += int((z == 0).sum())
-            a = ReluOne.apply(z) if relu_one else torch.relu(z)
+        if l < len(kinds):
+            breaks = (0.0,) if kinds[l] != "hardtanh" else (-1.0, 1.0)
+            at_kink += sum(int((z == p).sum()) for p in breaks)
+            a = torch_activation(kinds[l], z, other)
         else:
             a = z
-    torch.nn.MSELoss(reduction="sum")(a, torch.tensor(Y, dtype=torch.float64)).backward()
-    layers = [{"weights": W, "bias": b, "activation": "relu" if l + 1 < len(Ws) else "identity"}
+    fn = torch.nn.MSELoss(reduction="sum") if loss == "mse" else torch.nn.L1Loss(reduction="sum")
+    fn(a, torch.tensor(Y, dtype=torch.float64)).backward()
+    spec = {"relu": "relu", "leaky_relu": {"name": "leaky_relu", "negative_slope": "1/4"},
+            "hardtanh": {"name": "hardtanh", "min_val": "-1", "max_val": "1"}}
+    layers = [{"weights": W, "bias": b, "activation": spec[kinds[l]] if l < len(kinds) else "identity"}
               for l, (W, b) in enumerate(zip(Ws, bs))]
-    model = {"format": "matbp/1", "layers": layers, "loss": "mse", "reduction": "sum", "inputs": X,
+    model = {"format": "matbp/1", "layers": layers, "loss": loss, "reduction": "sum", "inputs": X,
              "targets": Y}
     grads = {"layers": [{"weights": W.grad.tolist(), "bias": b.grad.tolist()} for W, b in params]}
-    return model, grads, zeros
+    return model, grads, at_kink
 
 
 def check_json(binary, model, grads, *extra):
@@ -216,6 +248,8 @@ def check_json(binary, model, grads, *extra):
 def run_int_case(binary, workdir, seed, mode):
     from fractions import Fraction
     model, grads, zeros = int_kink_net(seed, mode == "int_one")
+    if mode == "int_one" and grads == int_kink_net(seed, False)[1]:
+        return False, "relu'(0) = 1 changes no gradient here: the case is vacuous"
     stem = os.path.join(workdir, "int_%02d_%s" % (seed, mode))
     with open(stem + ".model.json", "w") as f:
         json.dump(model, f)
@@ -239,7 +273,9 @@ def run_int_case(binary, workdir, seed, mode):
         json.dump(grads, f)
     rc, rep = check_json(binary, stem + ".model.json", stem + ".gradients.json")
     check(binary, stem + ".model.json", stem + ".gradients.json")
-    verdict = "%d zero potential(s), %d kink(s), exit %d, kink_match %s" % (zeros, rep["kinks"], rc, rep["kink_match"])
+    verdict = "%s, %d potential(s) at a breakpoint, %d kink(s), exit %d, kink_match %s" % (
+        ",".join(L["activation"] if isinstance(L["activation"], str) else L["activation"]["name"]
+                 for L in model["layers"]) + " " + model["loss"], zeros, rep["kinks"], rc, rep["kink_match"])
     if rep["kinks"] == 0:
         return False, verdict + ": no kinks, the case is vacuous"
     if mode == "int_zero":
@@ -307,9 +343,9 @@ HEADINGS = {
     "perturb": "--perturb: expect exit 1 (fail)",
     "kink_other": "kink entry under f'(0) = 1: expect matbp to put it > %d ULPs off" % KINK_MAX_ULPS,
     "catalog": "the exporter's PyTorch mapping against `matbp catalog`",
-    "int_zero": "small-integer ReLU net, PyTorch's relu'(0) = 0: expect pass, named zero",
-    "int_one": "small-integer ReLU net, relu'(0) = 1: expect pass, named one; --strict-kinks fails",
-    "int_outside": "small-integer ReLU net, a kink entry outside its enclosure: expect fail",
+    "int_zero": "small-integer kink net, PyTorch's own slopes: expect pass, named zero",
+    "int_one": "small-integer kink net, relu'(0) = 1 etc.: expect pass, named one; --strict-kinks fails",
+    "int_outside": "small-integer kink net, a kink entry outside its enclosure: expect fail",
 }
 
 
