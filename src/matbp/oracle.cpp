@@ -213,6 +213,21 @@ qrange times(const qrange& a, const exact& p) {
     return {a.hi * p, a.lo * p};
 }
 
+/// C3 (i) [lo, hi] += [dlo, dhi] · p for a rational p (point: dlo = dhi, one product).
+void add_product(exact& lo, exact& hi, const exact& dlo, const exact& dhi, bool point, const exact& p) {
+    if (point) {
+        const exact t = dlo * p;
+        lo += t;
+        hi += t;
+    } else if (p >= 0) {
+        lo += dlo * p;
+        hi += dhi * p;
+    } else {
+        lo += dhi * p;
+        hi += dlo * p;
+    }
+}
+
 /// A matrix of intervals as two matrices.
 struct qmatrix {
     matrix<exact> lo, hi;
@@ -275,22 +290,26 @@ interval_gradients kink_enclosure(const mlp<exact>& net, const forward_values<ex
     out.dW.resize(k + 1);
     out.db.resize(k + 1);
     for (Eigen::Index l = k; l >= 1; --l) {
+        // The nonzero entries of each column of Δˡ (most are 0 below inactive units) and whether
+        // each is a point, so that the sums below skip zeros and multiply a point once.
+        const Eigen::Index m = net.width(l);
+        std::vector<std::vector<std::pair<Eigen::Index, bool>>> nonzero(static_cast<std::size_t>(n));
+        for (Eigen::Index s = 0; s < n; ++s)
+            for (Eigen::Index i = 0; i < m; ++i)
+                if (Delta.lo(i, s) != 0 || Delta.hi(i, s) != 0)
+                    nonzero[static_cast<std::size_t>(s)].push_back({i, Delta.lo(i, s) == Delta.hi(i, s)});
         // C3 (iv): ∇_{Wˡ}C = Δˡ(Aˡ⁻¹)ᵀ and ∇_{bˡ}C = Δˡ1ₙ, a sum of interval·point products.
         const matrix<exact>& A = fwd.a[l - 1];
-        const Eigen::Index m = net.width(l), p = A.rows();
+        const Eigen::Index p = A.rows();
         qmatrix dW{matrix<exact>::Zero(m, p), matrix<exact>::Zero(m, p)},
             db{matrix<exact>::Zero(m, 1), matrix<exact>::Zero(m, 1)};
         for (Eigen::Index s = 0; s < n; ++s)
-            for (Eigen::Index i = 0; i < m; ++i) {
-                const qrange d = Delta.at(i, s);
-                db.lo(i, 0) += d.lo;
-                db.hi(i, 0) += d.hi;
-                for (Eigen::Index j = 0; j < p; ++j) {
-                    if (A(j, s) == 0) continue;
-                    const qrange t = times(d, A(j, s));  // C3 (i)
-                    dW.lo(i, j) += t.lo;
-                    dW.hi(i, j) += t.hi;
-                }
+            for (const auto& [i, point] : nonzero[static_cast<std::size_t>(s)]) {
+                db.lo(i, 0) += Delta.lo(i, s);
+                db.hi(i, 0) += Delta.hi(i, s);
+                for (Eigen::Index j = 0; j < p; ++j)
+                    if (A(j, s) != 0)
+                        add_product(dW.lo(i, j), dW.hi(i, j), Delta.lo(i, s), Delta.hi(i, s), point, A(j, s));
             }
         out.dW[l] = std::move(dW);
         out.db[l] = std::move(db);
@@ -301,12 +320,8 @@ interval_gradients kink_enclosure(const mlp<exact>& net, const forward_values<ex
         for (Eigen::Index s = 0; s < n; ++s)
             for (Eigen::Index j = 0; j < p; ++j) {
                 qrange back{exact(0), exact(0)};
-                for (Eigen::Index i = 0; i < m; ++i) {
-                    if (W(i, j) == 0) continue;
-                    const qrange t = times(Delta.at(i, s), W(i, j));
-                    back.lo += t.lo;
-                    back.hi += t.hi;
-                }
+                for (const auto& [i, point] : nonzero[static_cast<std::size_t>(s)])
+                    if (W(i, j) != 0) add_product(back.lo, back.hi, Delta.lo(i, s), Delta.hi(i, s), point, W(i, j));
                 next.set(j, s, times(admitted_derivative(net.layers[l - 2].f, fwd.z[l - 1](j, s), choice), back));
             }
         Delta = std::move(next);
