@@ -6,6 +6,15 @@ Test plan
   grad_then_check_passes       grad --values double fed to check: PASS, exit 0, 0 ULPs everywhere
   check_fails_perturbed        one entry changed by 1e-6 relative: FAIL, exit 1
   check_float32                the double gradients checked in float32 ULPs: PASS
+  kink_enclosure_*             C3 on a 1-2-1 ReLU net with two exact kinks (sample x = 0): grad's
+                               JSON "kink_enclosures" lists exactly the two kink entries of ∇b¹
+                               with value, lower, upper, one ("1" in ["-3", "1"], one "-3";
+                               "0" in ["-6", "0"], one "-6", by hand), under --values double as
+                               numbers; the text output lists them; check: PyTorch's values pass
+                               named zero, relu'(0) = 1 passes named one and fails with
+                               --strict-kinks (exit 1), one unit each way is mixed, an entry
+                               1e-6 relative outside its enclosure fails (exit 1, kink_outside 1,
+                               the issue's false pass); check --help documents the rule
   verify_exact_model           every proof step holds, exit 0
   verify_kinks                 verify's JSON lists the same kinks as grad's (exact_mixed.json) and
                                its convention; on a ReLU unit at exactly 0 (layer 0 of a 1-1-1
@@ -102,6 +111,62 @@ case("check_fails_perturbed", rc == 1 and "FAIL" in out and "layers[0].weights" 
 
 rc, out, err = run("check", exact_model, "--gradients", grads, "--precision", "float32")
 case("check_float32", rc == 0, out + err)
+
+# C3: the Clarke enclosure at exact kinks. Widths 1-2-1, samples x = 0 and x = 1, squared
+# error, mean: at x = 0 both ReLU potentials are exactly 0.
+kink2 = write("kink2.json", json.dumps({
+    "format": "matbp/1",
+    "layers": [{"weights": [["1"], ["-1"]], "bias": ["0", "0"], "activation": "relu"},
+               {"weights": [["2", "3"]], "bias": ["1"], "activation": "identity"}],
+    "loss": "squared_error", "reduction": "mean", "inputs": [["0"], ["1"]], "targets": [["5"], ["2"]]}))
+rc, out, err = run("grad", kink2)
+gdoc = strict(out) if rc == 0 else {}
+case("kink_enclosure_grad_json", rc == 0 and gdoc.get("kink_enclosures") == [
+    {"tensor": "layers[0].bias", "entry": [0, 0], "value": "1", "lower": "-3", "upper": "1", "one": "-3"},
+    {"tensor": "layers[0].bias", "entry": [1, 0], "value": "0", "lower": "-6", "upper": "0", "one": "-6"}],
+    out + err)
+rc, out, err = run("grad", kink2, "--values", "double")
+gdoc = strict(out) if rc == 0 else {}
+case("kink_enclosure_grad_double", rc == 0 and [(e["value"], e["lower"], e["upper"], e["one"])
+                                                 for e in gdoc.get("kink_enclosures", [])]
+     == [(1, -3, 1, -3), (0, -6, 0, -6)] and gdoc.get("out_of_double_range") == 0, out + err)
+kink2_grads = write("kink2_grads.json", out)
+rc, out, err = run("grad", kink2, "--format", "text")
+case("kink_enclosure_grad_text", rc == 0 and 'layers[0].bias (0,0) "1" in ["-3", "1"], one "-3"\n' in out
+     and 'layers[0].bias (1,0) "0" in ["-6", "0"], one "-6"\n' in out, out + err)
+rc, out, err = run("grad", exact_model)
+case("kink_enclosure_grad_exact_mixed", rc == 0 and len(strict(out).get("kink_enclosures", [])) > 0, err)
+
+
+def kink2_check(b0, b1, *extra):
+    g = json.loads(open(kink2_grads).read())
+    g["layers"][0]["bias"] = [b0, b1]
+    path = write("kink2_check.json", json.dumps(g))
+    rc, out, err = run("check", kink2, "--gradients", path, "--format", "json", *extra)
+    return rc, (strict(out) if rc in (0, 1) else {}), err
+
+
+rc, rep, err = kink2_check(1.0, 0.0)
+case("kink_enclosure_check_zero", rc == 0 and rep.get("kink_match") == "zero" and rep.get("kink_rule") == "enclosure"
+     and rep["tensors"][1]["kink_entries"] == 2 and rep["tensors"][1]["kink_match"] == "zero", str(rep) + err)
+rc, rep, err = kink2_check(-3.0, -6.0)
+case("kink_enclosure_check_one", rc == 0 and rep.get("kink_match") == "one", str(rep) + err)
+rc, rep, err = kink2_check(-3.0, -6.0, "--strict-kinks")
+case("kink_enclosure_check_one_strict_fails", rc == 1 and rep.get("kink_rule") == "convention"
+     and rep["tensors"][1]["kink_outside"] == 2, str(rep) + err)
+rc, rep, err = kink2_check(-3.0, 0.0)
+case("kink_enclosure_check_mixed", rc == 0 and rep.get("kink_match") == "mixed", str(rep) + err)
+rc, rep, err = kink2_check(1.0 * (1 + 1e-6), 0.0)
+case("kink_enclosure_check_outside_fails", rc == 1 and rep.get("pass") is False
+     and rep["tensors"][1]["kink_outside"] == 1 and rep["tensors"][1]["worst_kink_entry"] == [0, 0]
+     and rep["tensors"][1]["worst_kink_ulps"] > 0, str(rep) + err)
+rc, out, err = run("check", kink2, "--gradients", write("kink2_out.json", json.dumps(
+    {"layers": [{"weights": [[1.0], [0.0]], "bias": [1.000001, 0.0]}, {"weights": [[0.5, 0.0]], "bias": [-1.5]}]})))
+case("kink_enclosure_check_outside_text", rc == 1 and "1 out" in out and "Clarke enclosure" in out
+     and out.strip().endswith("FAIL"), out + err)
+rc, out, err = run("check", "--help")
+case("kink_enclosure_check_help", rc == 0 and "Clarke enclosure" in out and "--strict-kinks" in out
+     and "zero (relu'(0) = 0" in out and "one (relu'(0) = 1)" in out, out)
 
 rc, out, err = run("verify", exact_model)
 case("verify_exact_model", rc == 0 and "all hold exactly" in out and "T1.step" in out and "C1" in out, out + err)

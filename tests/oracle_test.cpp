@@ -16,7 +16,20 @@
 //                                            k for k nextafter steps (float64 and float32), across 0
 //   ulp_distance_to_range_zero_inside        0 inside the outward-rounded enclosure, distance outside
 //   check_passes_correctly_rounded_and_fails_perturbed  verdicts, worst entry, ULPs, thresholds
-//   check_kink_entries_apart_unless_strict   a wrong kink entry passes by default, fails with strict_kinks
+//   check_kink_entries_judged_by_enclosure_or_strict  relu′(0) = 1 passes ("one"), fails with
+//                                            strict_kinks; a value outside the enclosure fails both
+//   C3_sound_enclosure_contains_every_kink_choice  small-integer nets full of exact kinks: every choice
+//                                            vector in {left, right, convention} at the kink units
+//                                            (all 3^K when K ≤ 6, else 200 sampled) gives gradients
+//                                            inside the enclosure, compared exactly
+//   C3_degenerate_off_kinks_and_one_convention  entries that depend on no kink:
+//                                            [v, v] with v = backprop<exact>; "one" = the gradients
+//                                            with the other one-sided slope, inside the enclosure
+//   C3_check_judges_kink_entries_against_the_enclosure  PyTorch's values pass ("zero"), relu′(0) = 1
+//                                            passes ("one", fails strict), "mixed", "other"; an entry
+//                                            1e-6 relative outside fails; the entry_bound hook and
+//                                            --max-ulps judge kink entries
+//   C3_no_enclosure_without_exact_reference  interval references: no enclosure, strict as before
 //   resource_limits_stop_blowup             a 12-layer cubic-polynomial net stops at --max-bits, naming
 //                                            the layer, before any number exceeds the bound much;
 //                                            a zero time budget stops at the first layer
@@ -56,6 +69,8 @@
 #include <rapidcheck/boost_test.h>
 
 #include <cmath>
+#include <map>
+#include <tuple>
 
 using namespace matbp;
 using namespace matbp::testing;
@@ -282,8 +297,9 @@ BOOST_AUTO_TEST_CASE(check_passes_correctly_rounded_and_fails_perturbed) {
     BOOST_TEST(rep.tensors[3].name == "layers[1].bias");
 }
 
-BOOST_AUTO_TEST_CASE(check_kink_entries_apart_unless_strict) {
-    // x = 0, b¹ = 0: the ReLU potential is exactly 0, so ∇b¹ and ∇W¹ come from the convention.
+BOOST_AUTO_TEST_CASE(check_kink_entries_judged_by_enclosure_or_strict) {
+    // x = 0, b¹ = 0: the ReLU potential is exactly 0, so ∇b¹ comes from the convention, 0; with
+    // ReLU′(0) := 1 it would be 2·(2·0 + 1 − 0) = 2, so the enclosure (C3) is [0, 2].
     model_spec m;
     m.layers.push_back({matrix<exact>::Ones(1, 1), matrix<exact>::Zero(1, 1), {"relu", {}}});
     m.layers.push_back({matrix<exact>::Constant(1, 1, 2), matrix<exact>::Ones(1, 1), {"identity", {}}});
@@ -293,14 +309,21 @@ BOOST_AUTO_TEST_CASE(check_kink_entries_apart_unless_strict) {
     BOOST_TEST(ref.kinks.size() == 1u);
     BOOST_TEST(ref.bias[0].kink_dependent[0]);
     BOOST_TEST(!ref.bias[1].kink_dependent[0]);
+    BOOST_TEST((ref.bias[0].clarke_lo(0) == 0 && ref.bias[0].clarke_hi(0) == 2));
     auto got = rounded(ref);
-    got[0].second(0, 0) += 2;  // the value under ReLU′(0) := 1 would be 2·(2·0 + 1 − 0) = 2
-    const auto rep = check_gradients(ref, got, {});
+    got[0].second(0, 0) += 2;  // relu′(0) = 1: inside, passes, "one"
+    auto rep = check_gradients(ref, got, {});
     BOOST_TEST(rep.pass);
     BOOST_TEST(rep.tensors[1].kink_entries == 1u);
-    BOOST_TEST(rep.tensors[1].worst_kink_ulps > 0u);
+    BOOST_TEST(rep.tensors[1].worst_kink_ulps == 0u);
+    BOOST_TEST(rep.kink_match == "one");
     check_options strict;
     strict.strict_kinks = true;
+    BOOST_TEST(!check_gradients(ref, got, strict).pass);
+    got[0].second(0, 0) += 1;  // 3: outside [0, 2], fails with and without strict
+    rep = check_gradients(ref, got, {});
+    BOOST_TEST(!rep.pass);
+    BOOST_TEST(rep.tensors[1].worst_kink_ulps > 0u);
     BOOST_TEST(!check_gradients(ref, got, strict).pass);
 }
 
@@ -379,8 +402,8 @@ BOOST_AUTO_TEST_CASE(to_text_is_the_check_table) {
                          "error <= 1e-10; indices 0-based\n"));
     BOOST_TEST(text.find("\nlayers[0].weights   (0,0)     0 ") != std::string::npos);
     BOOST_TEST(text.find("\nlayers[1].bias      (0,0)     ") != std::string::npos);
-    BOOST_TEST(text.find("FAIL\n1 kink(s): kink entries take their reference from the convention") !=
-               std::string::npos);
+    BOOST_TEST(text.find("FAIL\n1 kink(s): kink entries must lie in their Clarke enclosure") != std::string::npos);
+    BOOST_TEST(text.find("the entries inside match the zero convention (relu'(0) = 0: PyTorch") != std::string::npos);
     BOOST_TEST(text.ends_with("\nFAIL\n"));
     BOOST_TEST(to_text(check_gradients(ref, rounded(ref), {})).ends_with("\nPASS\n"));
 }
@@ -547,6 +570,268 @@ BOOST_AUTO_TEST_CASE(to_json_check_valid_beyond_double_range) {
     BOOST_TEST(b.find("max_abs_error")->text == to_string(exact(pow2(1100) - 1)));
     BOOST_TEST(b.find("normwise_error")->text == "sqrt(" + to_string(exact((pow2(1100) - 1) * (pow2(1100) - 1))) + ")");
     BOOST_TEST(doc.find("tensors")->items.at(0).find("worst_entry")->items.at(0).text == "0");
+}
+
+// ---- C3: the Clarke enclosure at exact kinks ------------------------------------------------
+
+namespace {
+
+/// A small-integer net full of exact kinks: widths 1–3, weights in [−2, 2], biases in [−1, 1],
+/// inputs and targets in [−1, 1]; ReLU, leaky ReLU (slopes 1/4, −1/2), hardtanh on [−1, 1] or
+/// identity; squared error or l1 (whose zero residuals are loss kinks).
+struct kinky_model {
+    mlp<exact> net;
+    matrix<exact> X, Y;
+    loss_spec loss;
+    reduction red = reduction::sum;
+    model_spec spec() const {
+        model_spec m;
+        for (const auto& L : net.layers) m.layers.push_back({L.W, L.b, to_spec(L.f)});
+        m.inputs = X;
+        m.targets = Y;
+        m.loss_kind = loss;
+        m.red = red;
+        return m;
+    }
+};
+
+rc::Gen<matrix<exact>> gen_small_ints(Eigen::Index rows, Eigen::Index cols, int bound) {
+    return gen_matrix(rows, cols, rc::gen::map(rc::gen::inRange(-bound, bound + 1), [](int v) { return exact(v); }));
+}
+
+kinky_model gen_kinky_model() {
+    kinky_model m;
+    const int k = *rc::gen::inRange(1, 4);
+    std::vector<Eigen::Index> w{*rc::gen::inRange(1, 4)};
+    for (int l = 1; l <= k; ++l) w.push_back(*rc::gen::inRange(1, 4));
+    for (int l = 1; l <= k; ++l) {
+        const int which = *rc::gen::inRange(0, 5);
+        activation<exact> f = which == 0   ? activation<exact>(relu_fn{})
+                              : which == 1 ? activation<exact>(leaky_relu_fn<exact>{exact(1, 4)})
+                              : which == 2 ? activation<exact>(leaky_relu_fn<exact>{exact(-1, 2)})
+                              : which == 3 ? activation<exact>(hardtanh_fn<exact>{exact(-1), exact(1)})
+                                           : activation<exact>(identity_fn{});
+        m.net.layers.push_back({*gen_small_ints(w[l], w[l - 1], 2), *gen_small_ints(w[l], 1, 1), f});
+    }
+    const Eigen::Index n = *rc::gen::inRange(1, 4);
+    m.X = *gen_small_ints(w[0], n, 1);
+    m.Y = *gen_small_ints(w[k], n, 1);
+    m.loss = *rc::gen::element(loss_spec{"squared_error", {}}, loss_spec{"l1", {}});
+    m.red = *rc::gen::element(reduction::mean, reduction::sum);
+    return m;
+}
+
+/// The gradients of C1 written out per sample, with the derivative at each kink unit taken from
+/// `choose(layer, sample, unit, left, right, convention)` and ∂|r|/∂a at an l1 zero residual from
+/// `choose_loss(sample, unit)`: the computation of any implementation that picks these values.
+/// Shares no code with the oracle's interval pass (only D10's derivative and D11's kink_points).
+template <class Choose, class ChooseLoss>
+std::pair<std::vector<matrix<exact>>, std::vector<matrix<exact>>> gradients_with_choice(const kinky_model& m,
+                                                                                        Choose choose,
+                                                                                        ChooseLoss choose_loss) {
+    const auto& net = m.net;
+    const Eigen::Index k = net.depth(), n = m.X.cols();
+    const auto fwd = forward_batch(net, m.X);
+    const bool l1 = m.loss.name == "l1";
+    const exact scale = m.red == reduction::sum ? exact(1) : l1 ? exact(1, n * net.width(k)) : exact(1, n);
+    auto d = [&](Eigen::Index l, Eigen::Index s, Eigen::Index i) {
+        const exact& z = fwd.z[l](i, s);
+        for (const auto& p : kink_points<exact>(net.layers[l - 1].f))
+            if (p.at == z) return choose(l, s, i, p.left, p.right, p.convention);
+        return derivative(net.layers[l - 1].f, z);
+    };
+    std::vector<matrix<exact>> dW(k + 1), db(k + 1);
+    for (Eigen::Index l = 1; l <= k; ++l) {
+        dW[l] = matrix<exact>::Zero(net.width(l), net.width(l - 1));
+        db[l] = matrix<exact>::Zero(net.width(l), 1);
+    }
+    for (Eigen::Index s = 0; s < n; ++s) {
+        matrix<exact> delta(net.width(k), 1);
+        for (Eigen::Index i = 0; i < net.width(k); ++i) {
+            const exact r = fwd.a[k](i, s) - m.Y(i, s);
+            const exact g = !l1 ? r : r > 0 ? exact(1) : r < 0 ? exact(-1) : choose_loss(s, i);
+            delta(i, 0) = scale * d(k, s, i) * g;
+        }
+        for (Eigen::Index l = k; l >= 1; --l) {
+            dW[l] += delta * fwd.a[l - 1].col(s).transpose();
+            db[l] += delta;
+            if (l == 1) break;
+            const matrix<exact> back = net.layers[l - 1].W.transpose() * delta;
+            delta.resize(net.width(l - 1), 1);
+            for (Eigen::Index i = 0; i < net.width(l - 1); ++i) delta(i, 0) = d(l - 1, s, i) * back(i, 0);
+        }
+    }
+    return {dW, db};
+}
+
+bool inside(const matrix<exact>& g, const tensor_range& t) {
+    for (Eigen::Index i = 0; i < g.size(); ++i)
+        if (g(i) < t.clarke_lo(i) || g(i) > t.clarke_hi(i)) return false;
+    return true;
+}
+
+}  // namespace
+
+RC_BOOST_PROP(C3_sound_enclosure_contains_every_kink_choice, ()) {
+    const kinky_model m = gen_kinky_model();
+    const auto ref = compute_gradients(m.spec(), parse_arith("exact"));
+    RC_PRE(!ref.kinks.empty());
+    RC_TAG(ref.kinks.size() <= 6 ? "enumerated" : "sampled");
+    // The kink units in a fixed order; a choice vector picks left (0), right (1) or the
+    // convention (2) at each (for an l1 loss kink: −1, 1 or sign(0) = 0).
+    std::map<std::tuple<Eigen::Index, Eigen::Index, Eigen::Index, bool>, std::size_t> slot;
+    for (const auto& kk : ref.kinks)
+        slot.emplace(std::tuple{kk.layer, kk.sample, kk.unit, kk.site == kink_site::loss}, slot.size());
+    const std::size_t K = slot.size();
+    auto check_vector = [&](const std::vector<int>& v) {
+        const auto [dW, db] = gradients_with_choice(
+            m,
+            [&](Eigen::Index l, Eigen::Index s, Eigen::Index i, const exact& left, const exact& right,
+                const exact& conv) {
+                const int c = v[slot.at({l, s, i, false})];
+                return c == 0 ? left : c == 1 ? right : conv;
+            },
+            [&](Eigen::Index s, Eigen::Index i) {
+                const int c = v[slot.at({m.net.depth(), s, i, true})];
+                return exact(c == 0 ? -1 : c == 1 ? 1 : 0);
+            });
+        for (Eigen::Index l = 1; l <= m.net.depth(); ++l) {
+            RC_ASSERT(inside(dW[l], ref.weights[l - 1]));
+            RC_ASSERT(inside(db[l], ref.bias[l - 1]));
+        }
+    };
+    if (K <= 6) {
+        std::size_t total = 1;
+        for (std::size_t i = 0; i < K; ++i) total *= 3;
+        for (std::size_t code = 0; code < total; ++code) {
+            std::vector<int> v(K);
+            for (std::size_t i = 0, c = code; i < K; ++i, c /= 3) v[i] = static_cast<int>(c % 3);
+            check_vector(v);
+        }
+    } else {
+        for (int t = 0; t < 200; ++t) check_vector(*rc::gen::container<std::vector<int>>(K, rc::gen::inRange(0, 3)));
+    }
+}
+
+RC_BOOST_PROP(C3_degenerate_off_kinks_and_one_convention, ()) {
+    // Off kinks the interval pass agrees with backprop<mpq_rational>: a degenerate enclosure equal
+    // to the conventional value; the "one" values are the gradients with the other one-sided
+    // derivative at every activation kink (sign(0) = 0 kept); every enclosure holds both.
+    const kinky_model m = gen_kinky_model();
+    const auto ref = compute_gradients(m.spec(), parse_arith("exact"));
+    RC_PRE(!ref.kinks.empty());
+    const auto ell = build_loss<exact>(m.spec());
+    const auto g = backprop(m.net, m.X, m.Y, ell, m.red);
+    const auto [oW, ob] = gradients_with_choice(
+        m,
+        [](Eigen::Index, Eigen::Index, Eigen::Index, const exact& left, const exact& right, const exact& conv) {
+            return conv == left ? right : left;
+        },
+        [](Eigen::Index, Eigen::Index) { return exact(0); });
+    for (Eigen::Index l = 1; l <= m.net.depth(); ++l)
+        for (const bool bias : {false, true}) {
+            const tensor_range& t = bias ? ref.bias[l - 1] : ref.weights[l - 1];
+            const matrix<exact>& conventional = bias ? g.db[l] : g.dW[l];
+            const matrix<exact>& one = bias ? ob[l] : oW[l];
+            RC_ASSERT(t.has_enclosure());
+            RC_ASSERT(same_matrix(t.one, one));
+            for (Eigen::Index i = 0; i < t.lo.size(); ++i) {
+                RC_ASSERT(t.lo(i) == conventional(i));
+                RC_ASSERT(t.clarke_lo(i) <= t.lo(i) && t.lo(i) <= t.clarke_hi(i));
+                RC_ASSERT(t.clarke_lo(i) <= one(i) && one(i) <= t.clarke_hi(i));
+                if (!t.kink_dependent[static_cast<std::size_t>(i)])
+                    RC_ASSERT(t.clarke_lo(i) == conventional(i) && t.clarke_hi(i) == conventional(i));
+            }
+        }
+}
+
+BOOST_AUTO_TEST_CASE(C3_check_judges_kink_entries_against_the_enclosure) {
+    // Widths 1-2-1, samples x = 0 and x = 1: at x = 0 both ReLU potentials are exactly 0. By hand
+    // (mean over 2 samples, squared error): ∇b¹ = (1, 0) under relu′(0) = 0 ("zero"), (−3, −6)
+    // under relu′(0) = 1 ("one"), enclosures [−3, 1] and [−6, 0]; no other entry depends on a kink.
+    model_spec m;
+    matrix<exact> W1(2, 1), W2(1, 2);
+    W1 << 1, -1;
+    W2 << 2, 3;
+    m.layers.push_back({W1, matrix<exact>::Zero(2, 1), {"relu", {}}});
+    m.layers.push_back({W2, matrix<exact>::Ones(1, 1), {"identity", {}}});
+    m.inputs = matrix<exact>(1, 2);
+    m.inputs << 0, 1;
+    m.targets = matrix<exact>(1, 2);
+    m.targets << 5, 2;
+    const auto ref = compute_gradients(m, parse_arith("exact"));
+    BOOST_TEST(ref.kinks.size() == 2u);
+    const auto& b1 = ref.bias[0];
+    BOOST_TEST((b1.lo(0) == 1 && b1.lo(1) == 0));
+    BOOST_TEST((b1.clarke_lo(0) == -3 && b1.clarke_hi(0) == 1 && b1.clarke_lo(1) == -6 && b1.clarke_hi(1) == 0));
+    BOOST_TEST((b1.one(0) == -3 && b1.one(1) == -6));
+    const auto zero = rounded(ref);
+    auto with_bias = [&](double b0, double b1v) {
+        auto got = zero;
+        got[0].second(0, 0) = to_exact(b0);
+        got[0].second(1, 0) = to_exact(b1v);
+        return got;
+    };
+    check_options strict;
+    strict.strict_kinks = true;
+    // PyTorch's convention: pass, named "zero", also with --strict-kinks.
+    auto rep = check_gradients(ref, zero, {});
+    BOOST_TEST(rep.pass);
+    BOOST_TEST(rep.kink_match == "zero");
+    BOOST_TEST(rep.tensors[1].kink_entries == 2u);
+    BOOST_TEST(check_gradients(ref, zero, strict).pass);
+    // relu′(0) = 1: pass, named "one"; --strict-kinks requires D11's value and fails it.
+    rep = check_gradients(ref, with_bias(-3, -6), {});
+    BOOST_TEST(rep.pass);
+    BOOST_TEST(rep.kink_match == "one");
+    BOOST_TEST(rep.tensors[1].kink_match == "one");
+    BOOST_TEST(!check_gradients(ref, with_bias(-3, -6), strict).pass);
+    // One unit each way: "mixed"; inside but neither: "other". Both pass.
+    rep = check_gradients(ref, with_bias(-3, 0), {});
+    BOOST_TEST((rep.pass && rep.kink_match == "mixed"));
+    rep = check_gradients(ref, with_bias(-1, -2.5), {});
+    BOOST_TEST((rep.pass && rep.kink_match == "other"));
+    // The false pass: the kink entry off by 1e-6 relative, outside every convention.
+    rep = check_gradients(ref, with_bias(1 + 1e-6, 0), {});
+    BOOST_TEST(!rep.pass);
+    BOOST_TEST(!rep.tensors[1].pass);
+    BOOST_TEST(rep.tensors[1].kink_outside == 1u);
+    BOOST_TEST(rep.tensors[1].worst_kink_ulps > 0u);
+    BOOST_TEST((rep.tensors[1].worst_kink_row == 0 && rep.tensors[1].worst_kink_col == 0));
+    rep = check_gradients(ref, with_bias(-3, -6 - 1e-6 * 6), {});
+    BOOST_TEST((!rep.pass && rep.tensors[1].kink_outside == 1u));
+    // Within the default bound (max_rel · ‖ref‖₂ = 1e-10 · 1 here) it still passes.
+    rep = check_gradients(ref, with_bias(1 + 1e-12, 0), {});
+    BOOST_TEST(rep.pass);
+    // The per-entry bound plugs in: 0 fails even 1e-12 beyond; a bound of 1 passes 1e-6 beyond.
+    check_options bound0, bound1;
+    bound0.entry_bound = [](std::size_t, Eigen::Index, Eigen::Index) { return std::optional<exact>(0); };
+    bound1.entry_bound = [](std::size_t, Eigen::Index, Eigen::Index) { return std::optional<exact>(1); };
+    BOOST_TEST(!check_gradients(ref, with_bias(1 + 1e-12, 0), bound0).pass);
+    BOOST_TEST(check_gradients(ref, with_bias(1 + 1e-6, 0), bound1).pass);
+    // --max-ulps applies to kink entries too: 1e-12 beyond is thousands of ULPs of 1.
+    check_options ulps;
+    ulps.max_ulps = 4;
+    BOOST_TEST(!check_gradients(ref, with_bias(1 + 1e-12, 0), ulps).pass);
+}
+
+BOOST_AUTO_TEST_CASE(C3_no_enclosure_without_exact_reference) {
+    // interval arithmetic: no enclosure; kink entries are judged only with strict_kinks (as
+    // before C3), and the report says so (enclosure false, kink_match empty).
+    model_spec m;
+    m.layers.push_back({matrix<exact>::Ones(1, 1), matrix<exact>::Zero(1, 1), {"relu", {}}});
+    m.layers.push_back({matrix<exact>::Constant(1, 1, 2), matrix<exact>::Ones(1, 1), {"identity", {}}});
+    m.inputs = matrix<exact>::Zero(1, 1);
+    m.targets = matrix<exact>::Zero(1, 1);
+    const auto ref = compute_gradients(m, parse_arith("interval:128"));
+    BOOST_TEST(!ref.bias[0].has_enclosure());
+    auto got = rounded(ref);
+    got[0].second(0, 0) += 2;
+    const auto rep = check_gradients(ref, got, {});
+    BOOST_TEST((rep.pass && !rep.enclosure && rep.kink_match.empty()));
+    check_options strict;
+    strict.strict_kinks = true;
+    BOOST_TEST(!check_gradients(ref, got, strict).pass);
 }
 
 BOOST_AUTO_TEST_CASE(usage_example_of_oracle_hpp) {

@@ -95,7 +95,12 @@ const char* grad_help =
     "whose potential is exactly at a point where its activation is not differentiable (site\n"
     "\"activation\"), or whose output is at a kink of the loss (site \"loss\": l1 at a zero\n"
     "residual); there the derivative is PyTorch's convention, which the output states in\n"
-    "\"kink_convention\" (matbp catalog lists each member's).\n" CONVENTIONS_HELP MATBP_CLI_EXIT_CODES_HELP;
+    "\"kink_convention\" (matbp catalog lists each member's). Any value between the one-sided\n"
+    "derivatives is as legitimate there (relu'(0) in [0, 1]): for an exact reference with kinks,\n"
+    "\"kink_enclosures\" lists each entry that depends on a kink with its conventional \"value\",\n"
+    "the enclosure [\"lower\", \"upper\"] of its values over every such choice (C3; sound, not\n"
+    "always tight) and its value under relu'(0) = 1 (\"one\"); text output lists them too.\n" CONVENTIONS_HELP
+        MATBP_CLI_EXIT_CODES_HELP;
 
 const char* check_help =
     "usage: matbp check MODEL --gradients FILE [--arith A] [--precision float64|float32]\n"
@@ -105,8 +110,15 @@ const char* check_help =
     "FILE holds another implementation's gradients: {\"layers\": [{\"weights\": [[..]], \"bias\": [..]}, ..]}\n"
     "(JSON numbers, taken as the doubles they denote, or exact strings). Per tensor: the worst\n"
     "entry, its distance in ULPs from the correctly rounded reference, the absolute error, and the\n"
-    "normwise relative error ||g - ref||_2 / ||ref||_2 (absolute when ref = 0). Entries whose\n"
-    "reference depends on a kink convention are counted apart and do not decide the verdict.\n"
+    "normwise relative error ||g - ref||_2 / ||ref||_2 (absolute when ref = 0) over the entries\n"
+    "that depend on no kink; a tensor passes when it is <= R (and every such entry <= N ULPs).\n"
+    "An entry that depends on a kink is judged alone: with an exact reference it fails when it\n"
+    "lies outside its Clarke enclosure (every derivative between the one-sided ones at each kink,\n"
+    "grad's \"kink_enclosures\", C3) by more than R * ||ref||_2 (and N ULPs when given); inside,\n"
+    "it passes and the report names the convention the kink entries match: zero (relu'(0) = 0,\n"
+    "PyTorch, TensorFlow, JAX), one (relu'(0) = 1), mixed (each entry one of them) or other.\n"
+    "With a reference in interval, real or double arithmetic (no enclosure) kink entries are\n"
+    "counted apart and judged only with --strict-kinks.\n"
     "Indices (layers[i], the worst entry's (row, column)) are 0-based in text and JSON alike.\n"
     "In JSON an error beyond the double range is a string: the exact \"p/q\" (normwise error:\n"
     "\"sqrt(p/q)\"), counted in \"out_of_double_range\".\n"
@@ -114,8 +126,10 @@ const char* check_help =
     "  --precision P  float64 (default) or float32: the format ULPs are counted in\n"
     "  --max-rel R    pass threshold on the normwise relative error\n"
     "                 (default 1e-10 for float64, 1e-4 for float32)\n"
-    "  --max-ulps N   also require every non-kink entry within N ULPs (off by default)\n"
-    "  --strict-kinks judge kink entries too, against matbp's convention (PyTorch's)\n"
+    "  --max-ulps N   also require every entry within N ULPs of its admissible set (off by\n"
+    "                 default)\n"
+    "  --strict-kinks a kink entry must match matbp's convention (PyTorch's, zero) within the\n"
+    "                 same bound instead of lying in its enclosure: relu'(0) = 1 then fails\n"
     "  --format F     text (default) or json\n"
     "  --quiet        no progress messages on stderr\n" LIMITS_HELP CONVENTIONS_HELP MATBP_CLI_EXIT_CODES_HELP;
 
@@ -327,12 +341,17 @@ int grad(int argc, char** argv) {
     for (std::size_t l = 0; l < ref.weights.size(); ++l)
         std::cout << "layers[" << l << "].weights " << tensor_to_json(ref.weights[l], false, jo, &beyond) << "\nlayers["
                   << l << "].bias " << tensor_to_json(ref.bias[l], true, jo, &beyond) << "\n";
+    const std::string enclosures = kink_enclosures_to_text(ref, jo, &beyond);
     if (beyond) std::cout << beyond << " value(s) beyond the double range, written exactly as \"p/q\"\n";
     std::cout << ref.kinks.size() << " kink(s)";
     for (const auto& k : ref.kinks)
         std::cout << " (layer " << k.layer - 1 << ", sample " << k.sample << ", unit " << k.unit
                   << (k.site == kink_site::loss ? ", loss" : "") << ")";
     std::cout << " (0-based); convention " << kink_convention() << "\n";
+    if (!enclosures.empty())
+        std::cout << "kink-dependent entries (0-based): conventional value in [Clarke enclosure] (C3), and the "
+                     "value with relu'(0) = 1 (one)\n"
+                  << enclosures;
     return cli::success;
 }
 

@@ -124,7 +124,8 @@ std::pair<exact, exact> range_of(const T& x) {
 
 template <class T>
 tensor_range range_of(const matrix<T>& M, std::vector<bool> dependent) {
-    tensor_range r{matrix<exact>(M.rows(), M.cols()), matrix<exact>(M.rows(), M.cols()), std::move(dependent)};
+    tensor_range r{
+        matrix<exact>(M.rows(), M.cols()), matrix<exact>(M.rows(), M.cols()), std::move(dependent), {}, {}, {}};
     for (Eigen::Index j = 0; j < M.cols(); ++j)
         for (Eigen::Index i = 0; i < M.rows(); ++i) std::tie(r.lo(i, j), r.hi(i, j)) = range_of(M(i, j));
     return r;
@@ -187,6 +188,163 @@ layer_observer<T> limits_observer(const limits_check& check) {
             for (Eigen::Index i = 0; i < M.size(); ++i) bits = std::max(bits, bits_of(M(i)));
         check(stage, l, bits);
     };
+}
+
+// ---- C3: the Clarke enclosure at exact kinks ----------------------------------------------
+
+/// An interval [lo, hi] of rationals, lo ≤ hi.
+struct qrange {
+    exact lo, hi;
+};
+
+/// C3 (i) exact interval product: the least and greatest of the four endpoint products.
+qrange times(const qrange& a, const qrange& b) {
+    if (a.lo == a.hi && b.lo == b.hi) {
+        exact p = a.lo * b.lo;
+        return {p, p};
+    }
+    const exact p[4] = {a.lo * b.lo, a.lo * b.hi, a.hi * b.lo, a.hi * b.hi};
+    return {*std::min_element(p, p + 4), *std::max_element(p, p + 4)};
+}
+
+/// [lo, hi] · p for a rational p (exactly the image of the interval).
+qrange times(const qrange& a, const exact& p) {
+    if (p >= 0) return {a.lo * p, a.hi * p};
+    return {a.hi * p, a.lo * p};
+}
+
+/// C3 (i) [lo, hi] += [dlo, dhi] · p for a rational p (point: dlo = dhi, one product).
+void add_product(exact& lo, exact& hi, const exact& dlo, const exact& dhi, bool point, const exact& p) {
+    if (point) {
+        const exact t = dlo * p;
+        lo += t;
+        hi += t;
+    } else if (p >= 0) {
+        lo += dlo * p;
+        hi += dhi * p;
+    } else {
+        lo += dhi * p;
+        hi += dlo * p;
+    }
+}
+
+/// A matrix of intervals as two matrices.
+struct qmatrix {
+    matrix<exact> lo, hi;
+    qrange at(Eigen::Index i, Eigen::Index j) const { return {lo(i, j), hi(i, j)}; }
+    void set(Eigen::Index i, Eigen::Index j, const qrange& r) { lo(i, j) = r.lo, hi(i, j) = r.hi; }
+};
+
+/// How the derivative at a kink is taken: every admissible value (the Clarke subdifferential, the
+/// interval between the one-sided derivatives), or the single "one" convention.
+enum class kink_choice { clarke, one };
+
+/// The derivative admitted at potential z of f: the point f′(z) (D10/D11) off a kink; at a kink,
+/// [min(left, right), max(left, right)] (clarke) or the one-sided derivative that is not D11's
+/// convention (one).
+qrange admitted_derivative(const activation<exact>& f, const exact& z, kink_choice c) {
+    for (const auto& p : kink_points<exact>(f))
+        if (p.at == z) {
+            if (c == kink_choice::one) {
+                const exact other = p.convention == p.left ? p.right : p.left;
+                return {other, other};
+            }
+            return {std::min(p.left, p.right), std::max(p.left, p.right)};
+        }
+    const exact d = derivative(f, z);
+    return {d, d};
+}
+
+/// The gradients (index l = 1 … k) as intervals.
+struct interval_gradients {
+    std::vector<qmatrix> dW, db;
+};
+
+/// C3 the backward pass of C1 over exact intervals, with the admitted derivative at every kink
+/// unit: for clarke, every gradient computed with any choice of derivatives in the Clarke
+/// subdifferentials of the kink units lies in the result (C3, Statement 1); for one, the result is the
+/// one convention's gradients (lo = hi). Off every kink the result is the point C1 value.
+/// Internal: compute passes fwd = forward_batch(net, X) and the model's Y (checked by backprop's
+/// C1 preconditions before). The only loss of the registry with kinks is l1, whose |r| has the
+/// one-sided derivatives −1 and 1 at r = 0 (one keeps sign(0) = 0 there).
+interval_gradients kink_enclosure(const mlp<exact>& net, const forward_values<exact>& fwd, const matrix<exact>& Y,
+                                  const loss_function<exact>& ell, const loss_spec& loss_kind, reduction red,
+                                  kink_choice choice) {
+    const Eigen::Index k = net.depth(), n = Y.cols();
+    const matrix<exact> G = loss_gradient(ell, fwd.a[k], Y);
+    const exact scale = reduction_scale<exact>(ell, red, n, net.width(k));
+    // C3 (ii): the output gradient, a point except at a loss kink (l1 at a zero residual).
+    qmatrix Gi{G, G};
+    for (const auto& kk : find_loss_kinks(ell, fwd.a[k], Y, k)) {
+        if (loss_kind.name != "l1") throw std::logic_error("a loss kink of a loss other than l1");
+        if (choice == kink_choice::clarke) Gi.set(kk.unit, kk.sample, {exact(-1), exact(1)});
+    }
+    // C3 (ii): Δᵏ = ρ · fᵏ′(Zᵏ) ⊙ G with the admitted derivatives.
+    qmatrix Delta{matrix<exact>(net.width(k), n), matrix<exact>(net.width(k), n)};
+    for (Eigen::Index s = 0; s < n; ++s)
+        for (Eigen::Index i = 0; i < net.width(k); ++i)
+            Delta.set(
+                i, s,
+                times(times(admitted_derivative(net.layers[k - 1].f, fwd.z[k](i, s), choice), Gi.at(i, s)), scale));
+    interval_gradients out;
+    out.dW.resize(k + 1);
+    out.db.resize(k + 1);
+    for (Eigen::Index l = k; l >= 1; --l) {
+        // The nonzero entries of each column of Δˡ (most are 0 below inactive units) and whether
+        // each is a point, so that the sums below skip zeros and multiply a point once.
+        const Eigen::Index m = net.width(l);
+        std::vector<std::vector<std::pair<Eigen::Index, bool>>> nonzero(static_cast<std::size_t>(n));
+        for (Eigen::Index s = 0; s < n; ++s)
+            for (Eigen::Index i = 0; i < m; ++i)
+                if (Delta.lo(i, s) != 0 || Delta.hi(i, s) != 0)
+                    nonzero[static_cast<std::size_t>(s)].push_back({i, Delta.lo(i, s) == Delta.hi(i, s)});
+        // C3 (iv): ∇_{Wˡ}C = Δˡ(Aˡ⁻¹)ᵀ and ∇_{bˡ}C = Δˡ1ₙ, a sum of interval·point products.
+        const matrix<exact>& A = fwd.a[l - 1];
+        const Eigen::Index p = A.rows();
+        qmatrix dW{matrix<exact>::Zero(m, p), matrix<exact>::Zero(m, p)},
+            db{matrix<exact>::Zero(m, 1), matrix<exact>::Zero(m, 1)};
+        for (Eigen::Index s = 0; s < n; ++s)
+            for (const auto& [i, point] : nonzero[static_cast<std::size_t>(s)]) {
+                db.lo(i, 0) += Delta.lo(i, s);
+                db.hi(i, 0) += Delta.hi(i, s);
+                for (Eigen::Index j = 0; j < p; ++j)
+                    if (A(j, s) != 0)
+                        add_product(dW.lo(i, j), dW.hi(i, j), Delta.lo(i, s), Delta.hi(i, s), point, A(j, s));
+            }
+        out.dW[l] = std::move(dW);
+        out.db[l] = std::move(db);
+        if (l == 1) break;
+        // C3 (iii): Δˡ⁻¹ = fˡ⁻¹′(Zˡ⁻¹) ⊙ ((Wˡ)ᵀΔˡ) with the admitted derivatives.
+        const matrix<exact>& W = net.layers[l - 1].W;
+        qmatrix next{matrix<exact>(p, n), matrix<exact>(p, n)};
+        for (Eigen::Index s = 0; s < n; ++s)
+            for (Eigen::Index j = 0; j < p; ++j) {
+                qrange back{exact(0), exact(0)};
+                for (const auto& [i, point] : nonzero[static_cast<std::size_t>(s)])
+                    if (W(i, j) != 0) add_product(back.lo, back.hi, Delta.lo(i, s), Delta.hi(i, s), point, W(i, j));
+                next.set(j, s, times(admitted_derivative(net.layers[l - 2].f, fwd.z[l - 1](j, s), choice), back));
+            }
+        Delta = std::move(next);
+    }
+    return out;
+}
+
+/// Attaches C3's enclosure and the one convention's values to a tensor of an exact reference,
+/// and checks them against its conventional values: an entry that depends on no kink has the
+/// degenerate enclosure [value, value] (the interval pass agrees with C1 off kinks), and every
+/// conventional value lies in its enclosure (D11's convention is one admissible choice).
+void attach_enclosure(tensor_range& t, const qmatrix& clarke, const qmatrix& one) {
+    t.clarke_lo = clarke.lo;
+    t.clarke_hi = clarke.hi;
+    t.one = one.lo;
+    for (Eigen::Index j = 0; j < t.lo.cols(); ++j)
+        for (Eigen::Index i = 0; i < t.lo.rows(); ++i) {
+            const bool dependent = t.kink_dependent[static_cast<std::size_t>(i + j * t.lo.rows())];
+            MATBP_ENSURE("C3", t.clarke_lo(i, j) <= t.lo(i, j) && t.hi(i, j) <= t.clarke_hi(i, j));
+            MATBP_ENSURE("C3", t.clarke_lo(i, j) <= t.one(i, j) && t.one(i, j) <= t.clarke_hi(i, j));
+            MATBP_ENSURE("C3", dependent || (t.clarke_lo(i, j) == t.lo(i, j) && t.clarke_hi(i, j) == t.hi(i, j) &&
+                                             t.one(i, j) == t.lo(i, j)));
+        }
 }
 
 template <scalar T>
@@ -255,6 +413,16 @@ gradient_reference compute(const model_spec& model, const arith_spec& arith, con
         ref.weights.push_back(range_of(g.dW[l], std::move(dw)));
         ref.bias.push_back(range_of(g.db[l], std::move(db)));
     }
+    if constexpr (exact_field<T>)
+        if (!g.kinks.empty()) {
+            // C3: every admissible derivative at the kinks, and the one convention.
+            const auto clarke = kink_enclosure(net, fwd, Y, ell, model.loss_kind, model.red, kink_choice::clarke);
+            const auto one = kink_enclosure(net, fwd, Y, ell, model.loss_kind, model.red, kink_choice::one);
+            for (Eigen::Index l = 1; l <= k; ++l) {
+                attach_enclosure(ref.weights[l - 1], clarke.dW[l], one.dW[l]);
+                attach_enclosure(ref.bias[l - 1], clarke.db[l], one.db[l]);
+            }
+        }
     return ref;
 }
 
@@ -375,26 +543,53 @@ double sqrt_to_double(const exact& q) {
     return std::ldexp(std::sqrt(to_double(scaled)), static_cast<int>(std::clamp(e, -100000L, 100000L)));
 }
 
-tensor_check check_tensor(const std::string& name, const tensor_range& ref, const matrix<exact>& got,
+/// The distance of g from [lo, hi] (0 inside).
+exact distance_to(const exact& g, const exact& lo, const exact& hi) {
+    return g < lo ? exact(lo - g) : g > hi ? exact(g - hi) : exact(0);
+}
+
+/// A kink entry's distances from its admissible set, from D11's value and from the one convention.
+struct kink_entry {
+    Eigen::Index i, j;
+    exact admissible, zero, one;
+    std::uint64_t ulps, ulps_zero, ulps_one;
+};
+
+tensor_check check_tensor(std::size_t index, const std::string& name, const tensor_range& ref, const matrix<exact>& got,
                           const check_options& opt) {
     tensor_check t;
     t.name = name;
-    exact err2 = 0, ref2 = 0;
+    exact err2 = 0, ref2 = 0, ref_all2 = 0;
     bool first = true;
+    const bool enclosure = ref.has_enclosure();
+    std::vector<kink_entry> kinks;
     for (Eigen::Index j = 0; j < got.cols(); ++j)
         for (Eigen::Index i = 0; i < got.rows(); ++i) {
+            const exact& g = got(i, j);
             const exact& lo = ref.lo(i, j);
             const exact& hi = ref.hi(i, j);
-            const exact& g = got(i, j);
+            const exact mid = (lo + hi) / 2;
+            ref_all2 += mid * mid;
+            if (ref.kink_dependent[static_cast<std::size_t>(i + j * got.rows())]) {
+                // A kink entry is judged alone against its admissible set: the Clarke enclosure
+                // (C3), or D11's value with strict_kinks; without an enclosure and not strict it
+                // is only counted (as before C3).
+                ++t.kink_entries;
+                const bool clarke = enclosure && !opt.strict_kinks;
+                const exact& alo = clarke ? ref.clarke_lo(i, j) : lo;
+                const exact& ahi = clarke ? ref.clarke_hi(i, j) : hi;
+                const std::uint64_t ulps = ulp_distance_to_range(g, alo, ahi, opt.format);
+                if (t.kink_entries == 1 || ulps > t.worst_kink_ulps) t.worst_kink_row = i, t.worst_kink_col = j;
+                t.worst_kink_ulps = std::max(t.worst_kink_ulps, ulps);
+                if (!enclosure && !opt.strict_kinks) continue;
+                const exact& one = enclosure ? ref.one(i, j) : lo;
+                kinks.push_back({i, j, distance_to(g, alo, ahi), distance_to(g, lo, hi), distance_to(g, one, one), ulps,
+                                 ulp_distance_to_range(g, lo, hi, opt.format), ulp_distance(g, one, opt.format)});
+                continue;
+            }
             const std::uint64_t ulps =
                 lo == hi ? ulp_distance(g, lo, opt.format) : ulp_distance_to_range(g, lo, hi, opt.format);
-            if (ref.kink_dependent[static_cast<std::size_t>(i + j * got.rows())]) {
-                ++t.kink_entries;
-                t.worst_kink_ulps = std::max(t.worst_kink_ulps, ulps);
-                if (!opt.strict_kinks) continue;
-            }
-            const exact abs_err = g < lo ? exact(lo - g) : g > hi ? exact(g - hi) : exact(0);
-            const exact mid = (lo + hi) / 2;
+            const exact abs_err = distance_to(g, lo, hi);
             err2 += abs_err * abs_err;
             ref2 += mid * mid;
             if (abs_err > t.max_abs_error_exact) t.max_abs_error_exact = abs_err;
@@ -411,11 +606,44 @@ tensor_check check_tensor(const std::string& name, const tensor_range& ref, cons
     t.relative = ref2 != 0;
     t.normwise_squared = t.relative ? exact(err2 / ref2) : err2;
     t.normwise_rel = sqrt_to_double(t.normwise_squared);
-    t.pass = t.normwise_rel <= opt.max_rel_or_default() && (!opt.max_ulps || t.worst_ulps <= *opt.max_ulps);
+    // The bound of one kink entry (check_options::entry_bound): by default the normwise rule
+    // applied to that entry alone, distance ≤ max_rel · ‖ref‖₂ over the whole tensor (absolute
+    // when ‖ref‖₂ = 0), and the ULP rule when max_ulps is given.
+    const exact max_rel = to_exact(opt.max_rel_or_default());
+    const exact allowed2 = max_rel * max_rel * (ref_all2 != 0 ? ref_all2 : exact(1));
+    const auto within = [&](const kink_entry& e, const exact& d, std::uint64_t u) {
+        if (opt.entry_bound)
+            if (const auto b = opt.entry_bound(index, e.i, e.j)) return d <= *b;
+        return d * d <= allowed2 && (!opt.max_ulps || u <= *opt.max_ulps);
+    };
+    for (const auto& e : kinks) {
+        if (!within(e, e.admissible, e.ulps)) {
+            ++t.kink_outside;
+            continue;
+        }
+        if (!enclosure) continue;
+        const bool zero = within(e, e.zero, e.ulps_zero), one = within(e, e.one, e.ulps_one);
+        t.kink_match_zero += zero;
+        t.kink_match_one += one;
+        t.kink_match_neither += !zero && !one;
+    }
+    if (enclosure)
+        t.kink_match = kink_convention_of(t.kink_entries - t.kink_outside, t.kink_match_zero, t.kink_match_one,
+                                          t.kink_match_neither);
+    t.pass = t.normwise_rel <= opt.max_rel_or_default() && (!opt.max_ulps || t.worst_ulps <= *opt.max_ulps) &&
+             t.kink_outside == 0;
     return t;
 }
 
 }  // namespace
+
+std::string kink_convention_of(std::size_t inside, std::size_t zero, std::size_t one, std::size_t neither) {
+    if (inside == 0) return "";
+    if (neither != 0) return "other";
+    if (zero == inside) return "zero";
+    if (one == inside) return "one";
+    return "mixed";
+}
 
 check_report check_gradients(const gradient_reference& ref,
                              const std::vector<std::pair<matrix<exact>, matrix<exact>>>& reported,
@@ -433,12 +661,21 @@ check_report check_gradients(const gradient_reference& ref,
         MATBP_REQUIRE("C1", reported[l].first.rows() == ref.weights[l].lo.rows() &&
                                 reported[l].first.cols() == ref.weights[l].lo.cols() &&
                                 reported[l].second.rows() == ref.bias[l].lo.rows() && reported[l].second.cols() == 1);
-        r.tensors.push_back(
-            check_tensor("layers[" + std::to_string(l) + "].weights", ref.weights[l], reported[l].first, options));
-        r.tensors.push_back(
-            check_tensor("layers[" + std::to_string(l) + "].bias", ref.bias[l], reported[l].second, options));
+        r.tensors.push_back(check_tensor(2 * l, "layers[" + std::to_string(l) + "].weights", ref.weights[l],
+                                         reported[l].first, options));
+        r.tensors.push_back(check_tensor(2 * l + 1, "layers[" + std::to_string(l) + "].bias", ref.bias[l],
+                                         reported[l].second, options));
     }
-    for (const auto& t : r.tensors) r.pass = r.pass && t.pass;
+    std::size_t inside = 0, zero = 0, one = 0, neither = 0;
+    for (const auto& t : r.tensors) {
+        r.pass = r.pass && t.pass;
+        inside += t.kink_entries - t.kink_outside;
+        zero += t.kink_match_zero;
+        one += t.kink_match_one;
+        neither += t.kink_match_neither;
+    }
+    r.enclosure = !ref.weights.empty() && ref.weights[0].has_enclosure();
+    if (r.enclosure) r.kink_match = kink_convention_of(inside, zero, one, neither);
     return r;
 }
 

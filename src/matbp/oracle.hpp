@@ -9,7 +9,9 @@
 //                                     compares another implementation's gradients with it: per
 //                                     tensor the worst entry, its distance in ULPs from the
 //                                     correctly rounded reference (float64 or float32), absolute
-//                                     and normwise relative errors, and a verdict.
+//                                     and normwise relative errors, and a verdict; an entry that
+//                                     depends on a kink must lie in its Clarke enclosure (C3,
+//                                     spec/theorem.md), and the kink convention it matches is named.
 //
 // Arithmetics ("--arith"): exact (ℚ, GMP; every value exact), interval:BITS (MPFI; certified
 // enclosures), real:BITS (MPFR; approximate, not certified), double.
@@ -72,6 +74,15 @@ arith_spec default_arith(const model_spec& model);
 struct tensor_range {
     matrix<exact> lo, hi;
     std::vector<bool> kink_dependent;  ///< column-major, one flag per entry
+    /// C3 the Clarke enclosure of every entry over every admissible derivative at the kinks
+    /// (kink_enclosure): clarke_lo ≤ g ≤ clarke_hi for each choice; equal to lo = hi for an
+    /// entry that depends on no kink. Empty (0 × 0) unless the reference is exact and has kinks.
+    matrix<exact> clarke_lo, clarke_hi;
+    /// The entry's value when every activation kink takes its other one-sided derivative
+    /// (relu′(0) = 1, leaky_relu′(0) = 1, hardtanh′(ends) = 1; l1 keeps sign(0) = 0): the
+    /// "one" convention. Empty when clarke_lo is.
+    matrix<exact> one;
+    bool has_enclosure() const { return clarke_lo.size() != 0; }
 };
 
 struct gradient_reference {
@@ -120,14 +131,21 @@ struct check_options {
     float_format format = float_format::float64;
     std::optional<double> max_rel;          ///< default 1e-10 (float64) or 1e-4 (float32)
     std::optional<std::uint64_t> max_ulps;  ///< off unless given
-    bool strict_kinks = false;              ///< judge kink entries too, by the D11 convention
+    /// Kink entries (exact reference with kinks) always must lie in their Clarke enclosure (C3)
+    /// up to the entry's bound; strict_kinks requires the D11 convention (PyTorch's) instead.
+    bool strict_kinks = false;
+    /// The absolute bound an entry may lie outside its admissible set, when given: (tensor index
+    /// as in check_report::tensors, row, column) → bound, or nullopt for the default rule. The
+    /// default: |distance|·‖ref‖⁻¹ ≤ max_rel for one entry alone (the normwise rule applied to a
+    /// single wrong entry), and ULPs ≤ max_ulps when given. A rigorous rounding bound plugs in here.
+    std::function<std::optional<exact>(std::size_t, Eigen::Index, Eigen::Index)> entry_bound;
     double max_rel_or_default() const { return max_rel ? *max_rel : format == float_format::float64 ? 1e-10 : 1e-4; }
 };
 
 struct tensor_check {
     std::string name;                           ///< JSON path: layers[0].weights
     Eigen::Index worst_row = 0, worst_col = 0;  ///< 0-based
-    std::uint64_t worst_ulps = 0;               ///< among entries that do not depend on a kink (all, with strict_kinks)
+    std::uint64_t worst_ulps = 0;               ///< among entries that do not depend on a kink
     double worst_abs_error = 0;                 ///< of that entry (+Inf when beyond the double range)
     double max_abs_error = 0;                   ///< over all non-kink entries (+Inf when beyond the double range)
     double normwise_rel = 0;  ///< ‖g − ref‖₂ / ‖ref‖₂ over non-kink entries (abs. when ‖ref‖ = 0);
@@ -135,9 +153,17 @@ struct tensor_check {
     /// The same three exactly: the errors, and the square of the normwise error (a square root
     /// is not rational). to_json writes these where the doubles are infinite.
     exact worst_abs_error_exact, max_abs_error_exact, normwise_squared;
-    bool relative = true;          ///< false when ‖ref‖₂ = 0 and normwise_rel is absolute
-    std::size_t kink_entries = 0;  ///< entries whose reference is a convention (D11)
-    std::uint64_t worst_kink_ulps = 0;
+    bool relative = true;               ///< false when ‖ref‖₂ = 0 and normwise_rel is absolute
+    std::size_t kink_entries = 0;       ///< entries whose reference is a convention (D11)
+    std::uint64_t worst_kink_ulps = 0;  ///< ULPs from the Clarke enclosure (from the convention with strict_kinks)
+    std::size_t kink_outside = 0;       ///< kink entries outside their admissible set beyond their bound
+    /// Kink entries inside it that match, within their bound, the D11 convention ("zero"), the one
+    /// convention (tensor_range::one), and neither.
+    std::size_t kink_match_zero = 0, kink_match_one = 0, kink_match_neither = 0;
+    Eigen::Index worst_kink_row = 0, worst_kink_col = 0;  ///< the kink entry of worst_kink_ulps
+    /// The kink convention the entries match (kink_convention_of): "zero", "one", "mixed",
+    /// "other", or "" when there are no kink entries or no enclosure.
+    std::string kink_match;
     bool pass = true;
 };
 
@@ -148,13 +174,23 @@ struct check_report {
     std::optional<std::uint64_t> max_ulps;
     float_format format = float_format::float64;
     bool strict_kinks = false;
-    arith_spec arith;       ///< of the reference
-    std::string engine;     ///< of the reference
-    std::size_t kinks = 0;  ///< the reference's kink count (D11)
+    arith_spec arith;        ///< of the reference
+    std::string engine;      ///< of the reference
+    std::size_t kinks = 0;   ///< the reference's kink count (D11)
+    bool enclosure = false;  ///< kink entries judged against the Clarke enclosure (C3)
+    std::string kink_match;  ///< over every tensor, as tensor_check::kink_match
 };
+
+/// The convention kink entries match, from a tensor_check's counts: "" (none inside), "other"
+/// (some entry matches neither), "zero" (all match D11's, PyTorch's), "one" (all match the one
+/// convention), "mixed" (each matches one of them, not all the same).
+std::string kink_convention_of(std::size_t inside, std::size_t zero, std::size_t one, std::size_t neither);
 
 /// Compares reported gradients (one (weights, bias) pair per layer, as read_gradients returns
 /// them) with the reference. Requires: shapes as the reference (read_gradients checks them).
+/// A kink entry (tensor_range::kink_dependent) of a reference with an enclosure fails iff it lies
+/// outside its Clarke enclosure (C3) — with strict_kinks: away from D11's value — by more than
+/// its bound (check_options::entry_bound); ordinary entries are judged by the normwise rule.
 check_report check_gradients(const gradient_reference& ref,
                              const std::vector<std::pair<matrix<exact>, matrix<exact>>>& reported,
                              const check_options& options);
@@ -182,6 +218,16 @@ struct json_options {
     value_format values = value_format::exact;
 };
 
+// Kinks (C3). matbp-gradients/1 carries "kink_enclosures": one object per kink-dependent entry
+// of an exact reference with kinks — "tensor" ("layers[0].weights"), "entry" [row, col], "value"
+// (the conventional value, D11, as in the tensor), "lower" and "upper" (the Clarke enclosure,
+// rounded outward under values::float64) and "one" (the value under the one convention); empty
+// otherwise. A matbp-check/1 document carries "kink_rule" ("enclosure": kink entries must lie in
+// their enclosure; "convention": --strict-kinks, they must match D11; "not judged": no exact
+// reference), "kink_match" ("zero", "one", "mixed", "other" or null) and, per tensor,
+// "worst_kink_ulps" (ULPs from the admissible set), "worst_kink_entry", "kink_outside" (kink
+// entries outside their admissible set beyond their bound) and "kink_match".
+
 /// The matbp-gradients/1 document of a reference.
 std::string to_json(const gradient_reference& ref, const json_options& options = {});
 /// The matbp-check/1 document of a check.
@@ -201,6 +247,12 @@ std::string tensor_to_json(const tensor_range& t, bool as_vector, const json_opt
 /// error, kink entries with their worst ULPs, verdict), a kink note when the reference has kinks,
 /// and PASS or FAIL. The Python module's str(Report) is this text.
 std::string to_text(const check_report& report);
+
+/// The kink enclosures of a reference (C3) as text lines, one per kink-dependent entry:
+/// "layers[0].weights (1,0) 0 in [0, 3], one 3" (values written as value_to_json writes them,
+/// counted in *out_of_range when written exactly for want of range); "" when it has none.
+std::string kink_enclosures_to_text(const gradient_reference& ref, const json_options& options,
+                                    std::size_t* out_of_range = nullptr);
 
 /// The kink convention (D11) the reference follows, as written in "kink_convention".
 std::string_view kink_convention();

@@ -100,6 +100,19 @@ std::size_t beyond_range(const tensor_range& t) {
     return n;
 }
 
+/// How many values of the kink_enclosures entries of t (value, lower, upper, one) are written
+/// exactly for want of range.
+std::size_t beyond_enclosure(const tensor_range& t) {
+    std::size_t n = 0;
+    if (!t.has_enclosure()) return n;
+    for (Eigen::Index j = 0; j < t.lo.cols(); ++j)
+        for (Eigen::Index i = 0; i < t.lo.rows(); ++i)
+            if (t.kink_dependent[static_cast<std::size_t>(i + j * t.lo.rows())])
+                n += beyond_range(t.lo(i, j), t.hi(i, j)) + beyond_double(t.clarke_lo(i, j)) +
+                     beyond_double(t.clarke_hi(i, j)) + beyond_double(t.one(i, j));
+    return n;
+}
+
 std::int64_t index(Eigen::Index i) { return static_cast<std::int64_t>(i); }
 
 const char* format_name(float_format f) { return f == float_format::float64 ? "float64" : "float32"; }
@@ -157,7 +170,8 @@ std::string to_json(const gradient_reference& ref, const json_options& options) 
     if (dbl) {
         std::size_t n = beyond_range(ref.cost_lo, ref.cost_hi);
         for (std::size_t l = 0; l < ref.weights.size(); ++l)
-            n += beyond_range(ref.weights[l]) + beyond_range(ref.bias[l]);
+            n += beyond_range(ref.weights[l]) + beyond_range(ref.bias[l]) + beyond_enclosure(ref.weights[l]) +
+                 beyond_enclosure(ref.bias[l]);
         w.key("out_of_double_range").integer(n);
     }
     w.key("cost");
@@ -186,6 +200,30 @@ std::string to_json(const gradient_reference& ref, const json_options& options) 
             .end_object();
     w.end_array();
     w.key("kink_convention").string(kink_convention());
+    // C3: per kink-dependent entry, its conventional value and the Clarke enclosure (outward).
+    w.key("kink_enclosures").begin_array(json::layout::block);
+    for (std::size_t l = 0; l < ref.weights.size(); ++l)
+        for (const bool bias : {false, true}) {
+            const tensor_range& t = bias ? ref.bias[l] : ref.weights[l];
+            if (!t.has_enclosure()) continue;
+            for (Eigen::Index j = 0; j < t.lo.cols(); ++j)
+                for (Eigen::Index i = 0; i < t.lo.rows(); ++i) {
+                    if (!t.kink_dependent[static_cast<std::size_t>(i + j * t.lo.rows())]) continue;
+                    w.begin_object(json::layout::line)
+                        .key("tensor")
+                        .string("layers[" + std::to_string(l) + "]." + (bias ? "bias" : "weights"));
+                    w.key("entry").begin_array().integer(index(i)).integer(index(j)).end_array().key("value");
+                    write_range(w, t.lo(i, j), t.hi(i, j), options.values, nullptr);
+                    w.key("lower");
+                    write_value(w, t.clarke_lo(i, j), options.values, -1, nullptr);
+                    w.key("upper");
+                    write_value(w, t.clarke_hi(i, j), options.values, +1, nullptr);
+                    w.key("one");
+                    write_value(w, t.one(i, j), options.values, 0, nullptr);
+                    w.end_object();
+                }
+        }
+    w.end_array();
     w.end_object();
     return w.str();
 }
@@ -218,7 +256,16 @@ std::string to_json(const check_report& r, const json_options&) {
         w.null();
     w.key("strict_kinks")
         .boolean(r.strict_kinks)
-        .key("pass")
+        .key("kink_rule")
+        .string(r.strict_kinks ? "convention"
+                : r.enclosure  ? "enclosure"
+                               : "not judged")
+        .key("kink_match");
+    if (r.kink_match.empty())
+        w.null();
+    else
+        w.string(r.kink_match);
+    w.key("pass")
         .boolean(r.pass)
         .key("out_of_double_range")
         .integer(out_of_range)
@@ -249,9 +296,19 @@ std::string to_json(const check_report& r, const json_options&) {
             .integer(c.kink_entries)
             .key("worst_kink_ulps")
             .integer(c.worst_kink_ulps)
-            .key("pass")
-            .boolean(c.pass)
-            .end_object();
+            .key("worst_kink_entry")
+            .begin_array()
+            .integer(index(c.worst_kink_row))
+            .integer(index(c.worst_kink_col))
+            .end_array()
+            .key("kink_outside")
+            .integer(c.kink_outside)
+            .key("kink_match");
+        if (c.kink_match.empty())
+            w.null();
+        else
+            w.string(c.kink_match);
+        w.key("pass").boolean(c.pass).end_object();
     }
     w.end_array();
     w.end_object();

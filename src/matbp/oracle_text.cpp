@@ -20,6 +20,26 @@ std::string short_number(double d) {
 
 }  // namespace
 
+std::string kink_enclosures_to_text(const gradient_reference& ref, const json_options& options,
+                                    std::size_t* out_of_range) {
+    std::ostringstream out;
+    for (std::size_t l = 0; l < ref.weights.size(); ++l)
+        for (const bool bias : {false, true}) {
+            const tensor_range& t = bias ? ref.bias[l] : ref.weights[l];
+            if (!t.has_enclosure()) continue;
+            for (Eigen::Index j = 0; j < t.lo.cols(); ++j)
+                for (Eigen::Index i = 0; i < t.lo.rows(); ++i) {
+                    if (!t.kink_dependent[static_cast<std::size_t>(i + j * t.lo.rows())]) continue;
+                    out << "layers[" << l << "]." << (bias ? "bias" : "weights") << " (" << i << "," << j << ") "
+                        << value_to_json(t.lo(i, j), t.hi(i, j), options, out_of_range) << " in ["
+                        << value_to_json(t.clarke_lo(i, j), t.clarke_lo(i, j), options, out_of_range) << ", "
+                        << value_to_json(t.clarke_hi(i, j), t.clarke_hi(i, j), options, out_of_range) << "], one "
+                        << value_to_json(t.one(i, j), t.one(i, j), options, out_of_range) << "\n";
+                }
+        }
+    return out.str();
+}
+
 std::string to_text(const check_report& rep) {
     std::ostringstream out;
     const char* prec = rep.format == float_format::float32 ? "float32" : "float64";
@@ -36,16 +56,31 @@ std::string to_text(const check_report& rep) {
         at << "(" << t.worst_row << "," << t.worst_col << ")";
         kk << t.kink_entries;
         if (t.kink_entries) kk << " (" << t.worst_kink_ulps << ")";
+        if (t.kink_outside) kk << " " << t.kink_outside << " out";
+        if (!t.kink_match.empty()) kk << " " << t.kink_match;
         out << std::setw(20) << t.name << std::setw(10) << at.str() << std::setw(22) << t.worst_ulps << std::setw(12)
             << short_number(t.worst_abs_error) << std::setw(14)
             << short_number(t.normwise_rel) + (t.relative ? "" : " abs") << std::setw(28) << kk.str()
             << (t.pass ? "pass" : "FAIL") << "\n";
     }
-    if (rep.kinks != 0)
-        out << rep.kinks << " kink(s): kink entries take their reference from the convention " << kink_convention()
-            << (rep.strict_kinks ? " and are judged (--strict-kinks)"
-                                 : "; they do not decide the verdict (--strict-kinks to judge them)")
-            << "\n";
+    if (rep.kinks != 0) {
+        out << rep.kinks << " kink(s): ";
+        if (rep.strict_kinks)
+            out << "kink entries must match the convention " << kink_convention() << " (--strict-kinks)";
+        else if (rep.enclosure)
+            out << "kink entries must lie in their Clarke enclosure (every derivative between the one-sided ones "
+                   "at each kink, C3)";
+        else
+            out << "kink entries take their reference from the convention " << kink_convention()
+                << "; without an exact reference they do not decide the verdict (--strict-kinks to judge them)";
+        if (!rep.kink_match.empty())
+            out << "; the entries inside match the " << rep.kink_match << " convention"
+                << (rep.kink_match == "zero"    ? " (relu'(0) = 0: PyTorch, TensorFlow, JAX)"
+                    : rep.kink_match == "one"   ? " (relu'(0) = 1)"
+                    : rep.kink_match == "mixed" ? " (zero at some entries, one at others)"
+                                                : " (inside the enclosure, neither zero nor one)");
+        out << "\n";
+    }
     out << (rep.pass ? "PASS" : "FAIL") << "\n";
     return out.str();
 }

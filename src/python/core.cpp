@@ -287,7 +287,15 @@ check_report check(const gradient_reference& ref, const py::list& reported, cons
         }
     rep.tensors = std::move(kept);
     rep.pass = true;
-    for (const auto& t : rep.tensors) rep.pass = rep.pass && t.pass;
+    std::size_t inside = 0, zero = 0, one = 0, neither = 0;
+    for (const auto& t : rep.tensors) {
+        rep.pass = rep.pass && t.pass;
+        inside += t.kink_entries - t.kink_outside;
+        zero += t.kink_match_zero;
+        one += t.kink_match_one;
+        neither += t.kink_match_neither;
+    }
+    if (rep.enclosure) rep.kink_match = kink_convention_of(inside, zero, one, neither);
     return rep;
 }
 
@@ -397,6 +405,27 @@ PYBIND11_MODULE(_core, m) {
             },
             "layer"_a, "bias"_a)
         .def_property_readonly(
+            "kink_enclosures",
+            [](const gradient_reference& r) {
+                const py::object F = fraction_class();
+                py::list out;
+                for (std::size_t l = 0; l < r.weights.size(); ++l)
+                    for (const bool bias : {false, true}) {
+                        const tensor_range& t = bias ? r.bias[l] : r.weights[l];
+                        if (!t.has_enclosure()) continue;
+                        for (Eigen::Index j = 0; j < t.lo.cols(); ++j)
+                            for (Eigen::Index i = 0; i < t.lo.rows(); ++i)
+                                if (t.kink_dependent[static_cast<std::size_t>(i + j * t.lo.rows())])
+                                    out.append(py::make_tuple(
+                                        "layers[" + std::to_string(l) + "]." + (bias ? "bias" : "weights"),
+                                        py::make_tuple(i, j), fraction_of(t.lo(i, j), F),
+                                        fraction_of(t.clarke_lo(i, j), F), fraction_of(t.clarke_hi(i, j), F),
+                                        fraction_of(t.one(i, j), F)));
+                    }
+                return out;
+            },
+            "(tensor, (row, col), value, lower, upper, one) of every kink-dependent entry (C3), as Fractions")
+        .def_property_readonly(
             "kinks",
             [](const gradient_reference& r) {
                 py::list out;
@@ -436,6 +465,14 @@ PYBIND11_MODULE(_core, m) {
         .def_readonly("relative", &tensor_check::relative)
         .def_readonly("kink_entries", &tensor_check::kink_entries)
         .def_readonly("worst_kink_ulps", &tensor_check::worst_kink_ulps)
+        .def_property_readonly("worst_kink_entry",
+                               [](const tensor_check& t) { return py::make_tuple(t.worst_kink_row, t.worst_kink_col); })
+        .def_readonly("kink_outside", &tensor_check::kink_outside)
+        .def_property_readonly("kink_match",
+                               [](const tensor_check& t) -> py::object {
+                                   if (t.kink_match.empty()) return py::none();
+                                   return py::str(t.kink_match);
+                               })
         .def_readonly("passed", &tensor_check::pass)
         .def_property_readonly("verdict", [](const tensor_check& t) { return t.pass ? "pass" : "FAIL"; });
 
@@ -451,6 +488,15 @@ PYBIND11_MODULE(_core, m) {
         .def_property_readonly("arith", [](const check_report& r) { return r.arith.str(); })
         .def_readonly("engine", &check_report::engine)
         .def_readonly("kink_count", &check_report::kinks)
+        .def_property_readonly("kink_match",
+                               [](const check_report& r) -> py::object {
+                                   if (r.kink_match.empty()) return py::none();
+                                   return py::str(r.kink_match);
+                               })
+        .def_property_readonly("kink_rule",
+                               [](const check_report& r) {
+                                   return r.strict_kinks ? "convention" : r.enclosure ? "enclosure" : "not judged";
+                               })
         .def("text", [](const check_report& r) { return to_text(r); })
         .def("to_json", [](const check_report& r) { return to_json(r); });
 

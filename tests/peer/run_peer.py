@@ -8,11 +8,23 @@ softmax_cross_entropy, certified intervals (interval:256) for the others. For th
 PERTURBED the same model is exported again with one gradient entry multiplied by 1 + 1e-6, and
 `matbp check` must fail (exit 1): the check is not vacuous.
 
-Kinks (D11). `matbp check` keeps entries whose reference depends on a kink convention out of its
-verdict. For the seeds with --kink (a ReLU / leaky ReLU potential exactly 0) this harness reads
-`check --format json` and requires those entries within KINK_MAX_ULPS of matbp's reference too
-(PyTorch's ReLU′(0) = 0 and leaky′(0) = s are matbp's conventions), and, as a control, that the
-same entry recomputed under f′(0) = 1 is reported further off than that.
+Kinks (D11, C3). With an exact reference `matbp check` fails a kink-dependent entry outside its
+Clarke enclosure (C3) and names the convention the kink entries match; with an interval
+reference (no enclosure) it keeps them out of its verdict. For the seeds with --kink (a ReLU /
+leaky ReLU potential exactly 0) this harness reads `check --format json` and requires those
+entries within KINK_MAX_ULPS of matbp's reference too (PyTorch's ReLU′(0) = 0 and leaky′(0) = s
+are matbp's conventions) and, with an exact reference, "kink_match" "zero"; as a control, the
+same entry recomputed under f′(0) = 1 is inside the enclosure (exact: exit 0, not named "zero")
+or reported further off than KINK_MAX_ULPS (interval).
+
+Small-integer nets full of exact kinks (INT_KINK_SEEDS, built here, not by torch_export.py):
+weights in {−2, …, 2}, biases in {−1, 0, 1}, inputs in {−1, 0, 1}, hidden layers ReLU, leaky
+ReLU (slope 1/4) or hardtanh on [−1, 1], loss mse or l1, so many potentials are exactly at a
+breakpoint. Cases: "int_zero" PyTorch's own modules must pass, named "zero"; "int_one" PyTorch
+with the other one-sided slope at every breakpoint (relu′(0) = 1, leaky′(0) = 1, hardtanh′(±1)
+= 1; a custom torch.autograd.Function) must pass, named "one", and fail with --strict-kinks; "int_outside" PyTorch's gradients with one kink entry moved just
+outside its enclosure (matbp grad's "kink_enclosures": upper + 1e-6·max(1, |upper|)) must fail
+with kink_outside ≥ 1 — the false pass of issue 13.
 
 Test plan (statement ↦ cases):
   C1 exact, piecewise linear (ReLU, leaky ReLU, identity)   seeds 1, 2, 3
@@ -26,6 +38,8 @@ Test plan (statement ↦ cases):
   the exporter's PyTorch mapping == `matbp catalog`         case "catalog"
   a wrong gradient is rejected                              PERTURBED (2, 5, 9, 12)
   the kink check tells the conventions apart                KINKED (3, 11), kink_other
+  C3 Clarke enclosure: zero / one pass, outside fails       INT_KINK_SEEDS (7 seeds): int_zero,
+                                                            int_one, int_outside
 
 Usage:  /usr/bin/python3 tests/peer/run_peer.py build/matbp WORKDIR
 Prints each check's text output and ends with exactly the line "N passed, M failed"; exit 1 if
@@ -146,10 +160,141 @@ def kink_ulps(binary, model, grads):
     return j["kinks"], rows
 
 
+INT_KINK_SEEDS = (21, 22, 23, 24, 36, 38, 50)
+
+
+class OtherSlope(torch.autograd.Function):
+    """A piecewise-linear activation whose derivative at a breakpoint is the one-sided slope that
+    is not PyTorch's: relu′(0) = 1, leaky_relu′(0) = 1, hardtanh′(±1) = 1 (the "one" convention,
+    as legitimate as PyTorch's, C3)."""
+
+    @staticmethod
+    def forward(ctx, z, kind):
+        ctx.save_for_backward(z)
+        ctx.kind = kind
+        if kind == "relu":
+            return z.clamp(min=0)
+        if kind == "leaky_relu":
+            return torch.where(z > 0, z, 0.25 * z)
+        return z.clamp(-1, 1)
+
+    @staticmethod
+    def backward(ctx, g):
+        (z,) = ctx.saved_tensors
+        if ctx.kind == "relu":
+            d = (z >= 0).to(g.dtype)
+        elif ctx.kind == "leaky_relu":
+            d = torch.where(z >= 0, torch.ones_like(z), torch.full_like(z, 0.25))
+        else:
+            d = ((z >= -1) & (z <= 1)).to(g.dtype)
+        return g * d, None
+
+
+def torch_activation(kind, z, other):
+    if other:
+        return OtherSlope.apply(z, kind)
+    if kind == "relu":
+        return torch.relu(z)
+    if kind == "leaky_relu":
+        return torch.nn.functional.leaky_relu(z, 0.25)
+    return torch.nn.functional.hardtanh(z, -1.0, 1.0)
+
+
+def int_kink_net(seed, other):
+    """(model dict, gradients dict, number of potentials at a breakpoint) of a small-integer net:
+    hidden layers ReLU, leaky ReLU (slope 1/4) or hardtanh on [−1, 1], identity output, loss mse
+    or l1 (whose zero residuals are loss kinks; PyTorch's sign(0) = 0 is kept under "one")."""
+    import random
+    rng = random.Random(seed)
+    widths = [rng.randint(2, 4) for _ in range(rng.randint(3, 4))]
+    n = rng.randint(3, 6)
+    kinds = [rng.choice(("relu", "leaky_relu", "hardtanh")) for _ in range(len(widths) - 2)]
+    loss = rng.choice(("mse", "l1"))
+    Ws = [[[float(rng.randint(-2, 2)) for _ in range(widths[l])] for _ in range(widths[l + 1])]
+          for l in range(len(widths) - 1)]
+    bs = [[float(rng.randint(-1, 1)) for _ in range(widths[l + 1])] for l in range(len(widths) - 1)]
+    X = [[float(rng.randint(-1, 1)) for _ in range(widths[0])] for _ in range(n)]
+    Y = [[float(rng.randint(-1, 1)) for _ in range(widths[-1])] for _ in range(n)]
+    params = [(torch.tensor(W, dtype=torch.float64, requires_grad=True),
+               torch.tensor(b, dtype=torch.float64, requires_grad=True)) for W, b in zip(Ws, bs)]
+    a, at_kink = torch.tensor(X, dtype=torch.float64), 0
+    for l, (W, b) in enumerate(params):
+        z = a @ W.T + b
+        if l < len(kinds):
+            breaks = (0.0,) if kinds[l] != "hardtanh" else (-1.0, 1.0)
+            at_kink += sum(int((z == p).sum()) for p in breaks)
+            a = torch_activation(kinds[l], z, other)
+        else:
+            a = z
+    fn = torch.nn.MSELoss(reduction="sum") if loss == "mse" else torch.nn.L1Loss(reduction="sum")
+    fn(a, torch.tensor(Y, dtype=torch.float64)).backward()
+    spec = {"relu": "relu", "leaky_relu": {"name": "leaky_relu", "negative_slope": "1/4"},
+            "hardtanh": {"name": "hardtanh", "min_val": "-1", "max_val": "1"}}
+    layers = [{"weights": W, "bias": b, "activation": spec[kinds[l]] if l < len(kinds) else "identity"}
+              for l, (W, b) in enumerate(zip(Ws, bs))]
+    model = {"format": "matbp/1", "layers": layers, "loss": loss, "reduction": "sum", "inputs": X,
+             "targets": Y}
+    grads = {"layers": [{"weights": W.grad.tolist(), "bias": b.grad.tolist()} for W, b in params]}
+    return model, grads, at_kink
+
+
+def check_json(binary, model, grads, *extra):
+    rc, out = run([binary, "check", model, "--gradients", grads, "--format", "json", "--quiet", *extra])
+    if rc not in (0, 1):
+        raise RuntimeError("matbp check --format json: exit %d: %s" % (rc, out.strip()))
+    return rc, json.loads(out)
+
+
+def run_int_case(binary, workdir, seed, mode):
+    from fractions import Fraction
+    model, grads, zeros = int_kink_net(seed, mode == "int_one")
+    if mode == "int_one" and grads == int_kink_net(seed, False)[1]:
+        return False, "relu'(0) = 1 changes no gradient here: the case is vacuous"
+    stem = os.path.join(workdir, "int_%02d_%s" % (seed, mode))
+    with open(stem + ".model.json", "w") as f:
+        json.dump(model, f)
+    if mode == "int_outside":
+        rc, out = run([binary, "grad", stem + ".model.json", "--quiet"])
+        encl = json.loads(out)["kink_enclosures"] if rc == 0 else []
+        if not encl:
+            return False, "no kink enclosure to leave (grad exit %d)" % rc
+        e = encl[0]
+        upper = Fraction(e["upper"])
+        layer, kind = int(e["tensor"][7:e["tensor"].index("]")]), e["tensor"].split(".")[1]
+        i, j = e["entry"]
+        moved = float(upper) + 1e-6 * max(1.0, abs(float(upper)))
+        T = grads["layers"][layer][kind]
+        if kind == "bias":
+            T[i] = moved
+        else:
+            T[i][j] = moved
+        print("   %s (%d,%d) moved to %r, outside [%s, %s]" % (e["tensor"], i, j, moved, e["lower"], e["upper"]))
+    with open(stem + ".gradients.json", "w") as f:
+        json.dump(grads, f)
+    rc, rep = check_json(binary, stem + ".model.json", stem + ".gradients.json")
+    check(binary, stem + ".model.json", stem + ".gradients.json")
+    verdict = "%s, %d potential(s) at a breakpoint, %d kink(s), exit %d, kink_match %s" % (
+        ",".join(L["activation"] if isinstance(L["activation"], str) else L["activation"]["name"]
+                 for L in model["layers"]) + " " + model["loss"], zeros, rep["kinks"], rc, rep["kink_match"])
+    if rep["kinks"] == 0:
+        return False, verdict + ": no kinks, the case is vacuous"
+    if mode == "int_zero":
+        return rc == 0 and rep["kink_match"] == "zero", verdict
+    if mode == "int_one":
+        src, srep = check_json(binary, stem + ".model.json", stem + ".gradients.json", "--strict-kinks")
+        ok = rc == 0 and rep["kink_match"] in ("one",) and src == 1
+        return ok, verdict + ", --strict-kinks exit %d" % src
+    outside = sum(t["kink_outside"] for t in rep["tensors"])
+    return rc == 1 and outside >= 1, verdict + ", %d kink entr(ies) outside" % outside
+
+
 def run_case(binary, workdir, seed, mode):
     """mode: "pass" (PyTorch's gradients), "perturb" (one entry × (1 + 1e-6)), "kink_other"
     (the kink entry under the other convention), "catalog" (the exporter's table against the
-    registries). Returns (ok, verdict text)."""
+    registries), "int_zero", "int_one", "int_outside" (small-integer nets, run_int_case).
+    Returns (ok, verdict text)."""
+    if mode.startswith("int_"):
+        return run_int_case(binary, workdir, seed, mode)
     if mode == "catalog":
         out = os.path.join(workdir, "catalog.json")
         rc, text = run([binary, "catalog"])
@@ -165,7 +310,13 @@ def run_case(binary, workdir, seed, mode):
         if not os.path.exists(grads):
             model, grads = export(seed, workdir, False)
         wrong = other_convention(grads, stem + ".kink_other.gradients.json")
-        rc = check(binary, model, wrong)  # the verdict ignores kink entries by design: not asserted
+        rc = check(binary, model, wrong)
+        _, rep = check_json(binary, model, wrong)
+        if rep["kink_rule"] == "enclosure":
+            # Exact reference: f′(0) = 1 at the kink is admissible (C3), so it passes, and the
+            # entries no longer all match the zero convention.
+            ok = rc == 0 and rep["kink_match"] not in ("zero", None)
+            return ok, "exit %d, kink_match %s (enclosure)" % (rc, rep["kink_match"])
         kinks, rows = kink_ulps(binary, model, wrong)
         caught = any(ulps > KINK_MAX_ULPS for _, _, ulps in rows)
         return caught, "exit %d, kink entry %s" % (rc, "off by > %d ULPs" % KINK_MAX_ULPS if caught
@@ -178,6 +329,10 @@ def run_case(binary, workdir, seed, mode):
         kinks, rows = kink_ulps(binary, model, grads)
         within = bool(rows) and all(ulps <= KINK_MAX_ULPS for _, _, ulps in rows)
         ok = ok and kinks >= 1 and within
+        _, rep = check_json(binary, model, grads)
+        if rep["kink_rule"] == "enclosure":
+            ok = ok and rep["kink_match"] == "zero"
+            verdict += ", kink_match %s" % rep["kink_match"]
         verdict += ", %d kink(s)%s" % (kinks, ", PyTorch's kink entries within %d ULPs" % KINK_MAX_ULPS
                                       if within else ", kink entries NOT within %d ULPs" % KINK_MAX_ULPS)
     return ok, verdict
@@ -188,6 +343,9 @@ HEADINGS = {
     "perturb": "--perturb: expect exit 1 (fail)",
     "kink_other": "kink entry under f'(0) = 1: expect matbp to put it > %d ULPs off" % KINK_MAX_ULPS,
     "catalog": "the exporter's PyTorch mapping against `matbp catalog`",
+    "int_zero": "small-integer kink net, PyTorch's own slopes: expect pass, named zero",
+    "int_one": "small-integer kink net, relu'(0) = 1 etc.: expect pass, named one; --strict-kinks fails",
+    "int_outside": "small-integer kink net, a kink entry outside its enclosure: expect fail",
 }
 
 
@@ -200,7 +358,8 @@ def main(argv):
     print("PyTorch %s peer against %s" % (torch_export.torch.__version__, binary))
 
     cases = ([(0, "catalog")] + [(s, "pass") for s in sorted(PLAN)] + [(s, "perturb") for s in PERTURBED]
-             + [(s, "kink_other") for s in KINKED])
+             + [(s, "kink_other") for s in KINKED]
+             + [(s, m) for s in INT_KINK_SEEDS for m in ("int_zero", "int_one", "int_outside")])
     passed = failed = 0
     for seed, mode in cases:
         print("\n== seed %d %s" % (seed, HEADINGS[mode]))

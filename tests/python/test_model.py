@@ -162,3 +162,35 @@ def test_cli_reads_the_exported_model_to_the_same_gradients(cli, tmp_path):
                 mine = [pair(v) for v in ref.tensor(l, bias, True).flat]
                 theirs = [pair(v) for v in (np.array(layer[key], dtype=object).flat)]
                 assert mine == theirs, (seed, l, key)
+
+
+KINK2 = {
+    "format": "matbp/1",
+    "layers": [{"weights": [[1], [-1]], "bias": [0, 0], "activation": "relu"},
+               {"weights": [[2, 3]], "bias": [1], "activation": "identity"}],
+    "loss": "squared_error", "reduction": "mean", "inputs": [[0], [1]], "targets": [[5], [2]],
+}
+
+
+def test_kink_enclosure_and_convention_in_the_report():
+    # C3, by hand: at x = 0 both ReLU potentials are 0; ∇b¹ = (1, 0) under relu'(0) = 0, (-3, -6)
+    # under relu'(0) = 1, enclosures [-3, 1] and [-6, 0].
+    m = matbp.Model.from_json(KINK2)
+    g = m.gradients()
+    assert g.reference.kink_enclosures == [
+        ("layers[0].bias", (0, 0), Fraction(1), Fraction(-3), Fraction(1), Fraction(-3)),
+        ("layers[0].bias", (1, 0), Fraction(0), Fraction(-6), Fraction(0), Fraction(-6))]
+    zero = matbp.check(m, g)
+    assert zero.passed and zero.kink_match == "zero" and zero.kink_rule == "enclosure"
+    one = [g[0], np.array([-3.0, -6.0]), g[2], g[3]]
+    r = matbp.check(m, one)
+    assert r.passed and r.kink_match == "one" and r.tensors[1].kink_match == "one", str(r)
+    r = matbp.check(m, one, strict_kinks=True)
+    assert not r.passed and r.kink_rule == "convention" and r.tensors[1].kink_outside == 2
+    outside = [g[0], np.array([1.0 + 1e-6, 0.0]), g[2], g[3]]
+    r = matbp.check(m, outside)
+    assert not r.passed and r.tensors[1].kink_outside == 1 and r.tensors[1].worst_kink_entry == (0, 0)
+    assert json.loads(r.to_json())["tensors"][1]["kink_outside"] == 1
+    # Only the bias judged: the report's convention is recomputed over the judged tensors.
+    r = matbp.check(m, {m.names[1]: np.array([-3.0, 0.0])})
+    assert r.passed and r.kink_match == "mixed" and len(r.tensors) == 1

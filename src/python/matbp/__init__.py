@@ -91,7 +91,10 @@ class Gradients(list):
 class Report:
     """The result of matbp.check: passed, tensors (each with name, worst_entry (row, col)
     0-based, worst_ulps, worst_abs_error, max_abs_error, normwise_error, relative, kink_entries,
-    worst_kink_ulps, passed, verdict), kinks (a list of Kink), precision, arith, engine.
+    worst_kink_ulps, worst_kink_entry, kink_outside, kink_match, passed, verdict), kinks (a list of
+    Kink), precision, arith, engine, kink_rule ("enclosure": kink entries must lie in their Clarke
+    enclosure, C3; "convention": strict_kinks; "not judged": no exact reference) and kink_match
+    ("zero" — PyTorch's relu'(0) = 0 —, "one", "mixed", "other", or None).
     str(report) is the table `matbp check` prints; report.to_json() its matbp-check/1 JSON."""
 
     def __init__(self, core_report, kinks):
@@ -104,6 +107,8 @@ class Report:
         self.engine = core_report.engine
         self.max_rel = core_report.max_rel
         self.max_ulps = core_report.max_ulps
+        self.kink_rule = core_report.kink_rule
+        self.kink_match = core_report.kink_match
 
     def __bool__(self):
         return self.passed
@@ -267,8 +272,11 @@ def check(model, gradients, precision=None, arith=None, max_rel=None, max_ulps=N
     the parameter's shape. A None entry (sequence) or a missing key (dict) is not judged.
     precision: "float64" or "float32", the format ULPs are counted in and the default threshold
     (normwise relative error 1e-10, or 1e-4); None: the model's (float32 for a float32 module).
-    max_ulps: also require every non-kink entry within that many ULPs. strict_kinks: judge
-    entries at kinks too. reference: a Gradients (or model.reference()) already computed."""
+    max_ulps: also require every entry within that many ULPs of its admissible set. An entry that
+    depends on a kink fails when it lies outside its Clarke enclosure (C3: every derivative
+    between the one-sided ones, relu'(0) in [0, 1]); report.kink_match names the convention the
+    kink entries match ("zero", "one", "mixed", "other"). strict_kinks: require matbp's (PyTorch's)
+    convention instead. reference: a Gradients (or model.reference()) already computed."""
     names = model.names
     if isinstance(gradients, dict):
         unknown = [k for k in gradients if k not in names]
