@@ -171,14 +171,14 @@ BOOST_AUTO_TEST_CASE(half_and_bfloat_bit_patterns) {
 
 BOOST_AUTO_TEST_CASE(half_and_bfloat_rounding) {
     BOOST_TEST(stored(1.0, st::dtype::f16) == 0x3c00);
-    BOOST_TEST(stored(1.0 + std::ldexp(1.0, -11), st::dtype::f16) == 0x3c00);  // tie: to even (down)
+    BOOST_TEST(stored(1.0 + std::ldexp(1.0, -11), st::dtype::f16) == 0x3c00);      // tie: to even (down)
     BOOST_TEST(stored(1.0 + 3 * std::ldexp(1.0, -11), st::dtype::f16) == 0x3c02);  // tie: to even (up)
     BOOST_TEST(stored(65504.0, st::dtype::f16) == 0x7bff);
     BOOST_TEST(stored(65519.0, st::dtype::f16) == 0x7bff);  // below the midpoint 65520
     BOOST_TEST(stored(65520.0, st::dtype::f16) == 0x7c00);  // the tie rounds to 65536: inf
     BOOST_TEST(stored(-1e10, st::dtype::f16) == 0xfc00);
-    BOOST_TEST(stored(std::ldexp(1.0, -25), st::dtype::f16) == 0x0000);     // tie between 0 and 2⁻²⁴: even
-    BOOST_TEST(stored(std::ldexp(3.0, -25), st::dtype::f16) == 0x0002);     // 1.5·2⁻²⁴: tie to 2·2⁻²⁴
+    BOOST_TEST(stored(std::ldexp(1.0, -25), st::dtype::f16) == 0x0000);  // tie between 0 and 2⁻²⁴: even
+    BOOST_TEST(stored(std::ldexp(3.0, -25), st::dtype::f16) == 0x0002);  // 1.5·2⁻²⁴: tie to 2·2⁻²⁴
     BOOST_TEST(stored(-0.0, st::dtype::f16) == 0x8000);
     BOOST_TEST(stored(1.0 + std::ldexp(1.0, -8), st::dtype::bf16) == 0x3f80);  // tie: to even
     BOOST_TEST(stored(1.0 + std::ldexp(3.0, -8), st::dtype::bf16) == 0x3f82);  // tie: to even (up)
@@ -238,8 +238,8 @@ BOOST_AUTO_TEST_CASE(rejects_hole) {
 }
 
 BOOST_AUTO_TEST_CASE(rejects_trailing_bytes) {
-    check_rejects(file_of(R"({"a":{"dtype":"F64","shape":[1],"data_offsets":[0,8]}})", std::string(9, '\0')),
-                  "header", "1 bytes of data after");
+    check_rejects(file_of(R"({"a":{"dtype":"F64","shape":[1],"data_offsets":[0,8]}})", std::string(9, '\0')), "header",
+                  "1 bytes of data after");
 }
 
 BOOST_AUTO_TEST_CASE(rejects_begin_after_end) {
@@ -256,8 +256,7 @@ BOOST_AUTO_TEST_CASE(rejects_bad_entries) {
                   "integers ≥ 0");
     check_rejects(file_of(R"({"a":{"dtype":"F64","shape":[1.5],"data_offsets":[0,0]}})", ""), "tensors.a",
                   "integers ≥ 0");
-    check_rejects(file_of(R"({"a":{"dtype":"F64","shape":[0],"data_offsets":[0]}})", ""), "tensors.a",
-                  "[begin, end]");
+    check_rejects(file_of(R"({"a":{"dtype":"F64","shape":[0],"data_offsets":[0]}})", ""), "tensors.a", "[begin, end]");
     check_rejects(file_of(R"({"__metadata__":{"k":1}})", ""), "header.__metadata__.k", "expected a string");
     check_rejects(file_of(R"({"a ":{"dtype":"F64","shape":[0],"data_offsets":[0,0]},"a ":{}})", ""), "header",
                   "duplicate");
@@ -269,9 +268,9 @@ BOOST_AUTO_TEST_CASE(rejects_absurd_shapes) {
                   "tensors.a", "more than 2^64");
     check_rejects(file_of(R"({"a":{"dtype":"F64","shape":[99999999999999999999],"data_offsets":[0,0]}})", ""),
                   "tensors.a", "integers ≥ 0");
-    check_rejects(file_of(R"({"a":{"dtype":"F64","shape":[1,1,1,1,1,1,1,1,1],"data_offsets":[0,8]}})",
-                          std::string(8, '\0')),
-                  "tensors.a", "9 dimensions");
+    check_rejects(
+        file_of(R"({"a":{"dtype":"F64","shape":[1,1,1,1,1,1,1,1,1],"data_offsets":[0,8]}})", std::string(8, '\0')),
+        "tensors.a", "9 dimensions");
 }
 
 BOOST_AUTO_TEST_CASE(refuses_values_of_other_dtypes) {
@@ -310,11 +309,10 @@ BOOST_AUTO_TEST_CASE(model_from_safetensors_equals_json) {
     BOOST_TEST((read_model_file(f.path.string()) == expected));
 
     // Gradients: the tensors named after their JSON paths, without a document.
-    const temp_file g("grads.safetensors",
-                      st::write({{"layers.0.weights", st::dtype::f64, {2, 3}, {1, 2, 3, 4, 5, 6}},
-                                 {"layers.0.bias", st::dtype::f64, {2}, {7, 8}},
-                                 {"layers.1.weights", st::dtype::f32, {1, 2}, {0.5, 0.25}},
-                                 {"layers.1.bias", st::dtype::f64, {1}, {-1}}}));
+    const temp_file g("grads.safetensors", st::write({{"layers.0.weights", st::dtype::f64, {2, 3}, {1, 2, 3, 4, 5, 6}},
+                                                      {"layers.0.bias", st::dtype::f64, {2}, {7, 8}},
+                                                      {"layers.1.weights", st::dtype::f32, {1, 2}, {0.5, 0.25}},
+                                                      {"layers.1.bias", st::dtype::f64, {1}, {-1}}}));
     const auto grads = read_gradients_file(g.path.string(), expected);
     BOOST_TEST(grads.size() == 2u);
     BOOST_TEST(grads[0].first(1, 2) == exact(6));

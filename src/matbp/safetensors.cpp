@@ -25,10 +25,10 @@ struct dtype_entry {
 
 // Every dtype of the format, with its element size in bytes.
 constexpr dtype_entry dtypes[] = {
-    {"F64", 8, dtype::f64},    {"F32", 4, dtype::f32},    {"F16", 2, dtype::f16},    {"BF16", 2, dtype::bf16},
-    {"F8_E4M3", 1, dtype::other}, {"F8_E5M2", 1, dtype::other}, {"I64", 8, dtype::other}, {"I32", 4, dtype::other},
-    {"I16", 2, dtype::other}, {"I8", 1, dtype::other},  {"U64", 8, dtype::other}, {"U32", 4, dtype::other},
-    {"U16", 2, dtype::other}, {"U8", 1, dtype::other},  {"BOOL", 1, dtype::other},
+    {"F64", 8, dtype::f64},       {"F32", 4, dtype::f32},       {"F16", 2, dtype::f16},    {"BF16", 2, dtype::bf16},
+    {"F8_E4M3", 1, dtype::other}, {"F8_E5M2", 1, dtype::other}, {"I64", 8, dtype::other},  {"I32", 4, dtype::other},
+    {"I16", 2, dtype::other},     {"I8", 1, dtype::other},      {"U64", 8, dtype::other},  {"U32", 4, dtype::other},
+    {"U16", 2, dtype::other},     {"U8", 1, dtype::other},      {"BOOL", 1, dtype::other},
 };
 
 const dtype_entry* entry_of(std::string_view name) {
@@ -142,12 +142,16 @@ exact file::value(const tensor& t, std::size_t i, const std::string& where) cons
     const char* p = bytes.data() + data_start + t.begin;
     double d = 0;
     switch (t.type) {
-        case dtype::f64: d = std::bit_cast<double>(le(p + 8 * i, 8)); break;
+        case dtype::f64:
+            d = std::bit_cast<double>(le(p + 8 * i, 8));
+            break;
         case dtype::f32:
             d = static_cast<double>(std::bit_cast<float>(static_cast<std::uint32_t>(le(p + 4 * i, 4))));
             break;
         case dtype::f16:
-        case dtype::bf16: d = decode_small(static_cast<std::uint16_t>(le(p + 2 * i, 2)), t.type); break;
+        case dtype::bf16:
+            d = decode_small(static_cast<std::uint16_t>(le(p + 2 * i, 2)), t.type);
+            break;
         case dtype::other:
             refuse(path, "tensor " + json::quote(t.name) + " has dtype " + t.dtype_name +
                              "; matbp reads values from F64, F32, F16 and BF16 tensors");
@@ -239,7 +243,8 @@ file parse(std::string bytes, const limits& lim) {
             refuse(p, "data_offsets end " + std::to_string(*e) + " is past the end of the data (" +
                           std::to_string(data_size) + " bytes): the file is truncated");
         if (overflow || bytes_needed != *e - *b)
-            refuse(p, "shape and dtype give " + (overflow ? std::string("more than 2^64") : std::to_string(bytes_needed)) +
+            refuse(p, "shape and dtype give " +
+                          (overflow ? std::string("more than 2^64") : std::to_string(bytes_needed)) +
                           " bytes, but data_offsets span " + std::to_string(*e - *b));
         t.begin = static_cast<std::size_t>(*b);
         t.end = static_cast<std::size_t>(*e);
@@ -269,7 +274,8 @@ file parse(std::string bytes, const limits& lim) {
     return f;
 }
 
-std::string write(const std::vector<tensor_out>& tensors, const std::vector<std::pair<std::string, std::string>>& metadata) {
+std::string write(const std::vector<tensor_out>& tensors,
+                  const std::vector<std::pair<std::string, std::string>>& metadata) {
     std::string header = "{";
     std::string data;
     bool first = true;
@@ -292,11 +298,20 @@ std::string write(const std::vector<tensor_out>& tensors, const std::vector<std:
         for (std::size_t j = 0; j < i; ++j) MATBP_REQUIRE("safetensors", tensors[j].name != t.name);
         const std::size_t begin = data.size();
         for (double v : t.values) switch (t.type) {
-                case dtype::f64: put_le(data, std::bit_cast<std::uint64_t>(v), 8); break;
-                case dtype::f32: put_le(data, std::bit_cast<std::uint32_t>(static_cast<float>(v)), 4); break;
-                case dtype::f16: put_le(data, encode_f16(v), 2); break;
-                case dtype::bf16: put_le(data, encode_bf16(v), 2); break;
-                case dtype::other: break;
+                case dtype::f64:
+                    put_le(data, std::bit_cast<std::uint64_t>(v), 8);
+                    break;
+                case dtype::f32:
+                    put_le(data, std::bit_cast<std::uint32_t>(static_cast<float>(v)), 4);
+                    break;
+                case dtype::f16:
+                    put_le(data, encode_f16(v), 2);
+                    break;
+                case dtype::bf16:
+                    put_le(data, encode_bf16(v), 2);
+                    break;
+                case dtype::other:
+                    break;
             }
         sep();
         header += json::quote(t.name) + ":{\"dtype\":\"" + std::string(name_of(t.type)) + "\",\"shape\":[";

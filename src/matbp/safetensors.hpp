@@ -59,8 +59,8 @@ struct limits {
 };
 
 struct file {
-    std::string bytes;           ///< the whole file
-    std::size_t data_start = 0;  ///< 8 + N
+    std::string bytes;            ///< the whole file
+    std::size_t data_start = 0;   ///< 8 + N
     std::vector<tensor> tensors;  ///< in header order
     std::vector<std::pair<std::string, std::string>> metadata;
 
