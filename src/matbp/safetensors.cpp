@@ -138,7 +138,7 @@ const std::string* file::meta(std::string_view key) const {
 
 exact file::value(const tensor& t, std::size_t i, const std::string& where) const {
     MATBP_REQUIRE("safetensors", i < t.elements());
-    const std::string path = where.empty() ? tensor_path(t.name) + "[" + std::to_string(i) + "]" : where;
+    auto path = [&] { return where.empty() ? tensor_path(t.name) + "[" + std::to_string(i) + "]" : where; };
     const char* p = bytes.data() + data_start + t.begin;
     double d = 0;
     switch (t.type) {
@@ -153,12 +153,12 @@ exact file::value(const tensor& t, std::size_t i, const std::string& where) cons
             d = decode_small(static_cast<std::uint16_t>(le(p + 2 * i, 2)), t.type);
             break;
         case dtype::other:
-            refuse(path, "tensor " + json::quote(t.name) + " has dtype " + t.dtype_name +
-                             "; matbp reads values from F64, F32, F16 and BF16 tensors");
+            refuse(path(), "tensor " + json::quote(t.name) + " has dtype " + t.dtype_name +
+                               "; matbp reads values from F64, F32, F16 and BF16 tensors");
     }
     if (!std::isfinite(d))
-        refuse(path, "element " + std::to_string(i) + " of tensor " + json::quote(t.name) + " is " +
-                         (std::isnan(d) ? "NaN" : "infinite") + "; every value must be finite");
+        refuse(path(), "element " + std::to_string(i) + " of tensor " + json::quote(t.name) + " is " +
+                           (std::isnan(d) ? "NaN" : "infinite") + "; every value must be finite");
     return to_exact(d);
 }
 
