@@ -56,6 +56,8 @@ const char* usage =
     "  verify MODEL                run every proof-step check (T1, C1) on the model\n"
     "  catalog                     the activations and losses matbp knows, as JSON\n"
     "\n"
+    "MODEL is a matbp/1 JSON file, or a safetensors file that carries the matbp/1 document as\n"
+    "__metadata__.matbp and its tensors as IEEE bits (README, \"The matbp/1 model format\").\n"
     "'matbp <command> --help' describes a command's options.\n" CONVENTIONS_HELP
     "Every JSON output carries \"matbp_version\" and indexes layers, samples, units and entries\n"
     "from 0.\n" MATBP_CLI_EXIT_CODES_HELP;
@@ -66,7 +68,7 @@ const char* usage =
     "  --max-bits N        bits of any exact numerator or denominator (default 1000000)\n"          \
     "  --time-limit S      seconds for the computation, checked per layer (default 3600; 0 none)\n" \
     "  --max-parameters N  parameters in the model (default 50000000)\n"                            \
-    "  --max-file-bytes N  size of a JSON file read (default 67108864 = 64 MiB)\n"                  \
+    "  --max-file-bytes N  size of a file read (default 67108864 = 64 MiB)\n"                       \
     "  --threads N         threads of the exact fast path, 1 to 256 (default: every core);\n"       \
     "                      the result is the same for every N\n"
 
@@ -108,7 +110,8 @@ const char* check_help =
     "                   [--quiet]\n"
     "\n"
     "FILE holds another implementation's gradients: {\"layers\": [{\"weights\": [[..]], \"bias\": [..]}, ..]}\n"
-    "(JSON numbers, taken as the doubles they denote, or exact strings). Per tensor: the worst\n"
+    "(JSON numbers, taken as the doubles they denote, or exact strings), or a safetensors file with\n"
+    "the tensors layers.<l>.weights and layers.<l>.bias (F64, F32, F16, BF16). Per tensor: the worst\n"
     "entry, its distance in ULPs from the correctly rounded reference, the absolute error, and the\n"
     "normwise relative error ||g - ref||_2 / ||ref||_2 (absolute when ref = 0) over the entries\n"
     "that depend on no kink; a tensor passes when it is <= R (and every such entry <= N ULPs).\n"

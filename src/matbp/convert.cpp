@@ -93,11 +93,12 @@ exact pow10(long long e) {
 exact to_exact(double d) {
     if (!std::isfinite(d))
         throw conversion_error(std::string("not a finite double: ") + (std::isnan(d) ? "NaN" : "Inf"));
-    // d = m · 2^(e−53) with m an integer of at most 53 bits.
-    int e = 0;
-    double frac = std::frexp(d, &e);
-    auto m = static_cast<long long>(std::ldexp(frac, 53));  // exact: |frac| < 1, 53 bits
-    return exact(m) * pow2(static_cast<long long>(e) - 53);
+    // GMP's mpq_set_d converts every finite double exactly (no rounding; GMP manual, "Rational
+    // Conversions"), in canonical form; tests/convert_test.cpp's to_exact_edge_values checks it
+    // against values written by hand (subnormals, the extremes, powers of two).
+    exact q;
+    mpq_set_d(q.backend().data(), d);
+    return q;
 }
 
 exact parse_exact(std::string_view text, const parse_limits& lim) {

@@ -1,5 +1,7 @@
 #include "matbp/model.hpp"
 
+#include "matbp/safetensors.hpp"
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -13,6 +15,7 @@
 #include <filesystem>
 #include <initializer_list>
 #include <memory>
+#include <tuple>
 
 namespace matbp {
 
@@ -110,7 +113,8 @@ locale_t c_locale() {
 
 class reader {
 public:
-    explicit reader(const model_limits& lim) : lim_(lim) {}
+    explicit reader(const model_limits& lim, const safetensors::file* tensors = nullptr)
+            : lim_(lim), tensors_(tensors) {}
 
     model_spec model(const value& doc) {
         expect(doc, kind::object, "", "a matbp/1 model (a JSON object)");
@@ -141,17 +145,23 @@ public:
 
         const Index m0 = m.layers.front().weights.cols(), mk = m.layers.back().weights.rows();
         const value& inputs = required(doc, "", "inputs");
-        const auto& X = rows(inputs, "inputs", "an array of samples");
-        if (X.empty()) fail("inputs", inputs, "no samples; the batch needs at least one");
-        if (X.size() > lim_.max_samples)
-            fail("inputs", inputs, over(count(X.size(), "sample"), "max_samples", lim_.max_samples));
-        m.inputs = read_rows(X, "inputs", m0, "layers[0].weights has " + count(m0, "column"), true);
+        const auto* tX = tensor_ref(inputs, "inputs");
+        const std::size_t n =
+            tX ? rank2(*tX, inputs, "inputs").first : rows(inputs, "inputs", "an array of samples").size();
+        if (n == 0) fail("inputs", inputs, "no samples; the batch needs at least one");
+        if (n > lim_.max_samples) fail("inputs", inputs, over(count(n, "sample"), "max_samples", lim_.max_samples));
+        const std::string why_x = "layers[0].weights has " + count(m0, "column");
+        m.inputs = tX ? tensor_rows(*tX, inputs, "inputs", m0, why_x, true)
+                      : read_rows(inputs.items, "inputs", m0, why_x, true);
 
         const value& targets = required(doc, "", "targets");
-        const auto& Y = rows(targets, "targets", "an array of samples");
-        if (Y.size() != X.size())
-            fail("targets", targets, count(Y.size(), "row") + ", but inputs has " + count(X.size(), "sample"));
-        m.targets = read_rows(Y, "targets", mk, "the last layer has " + count(mk, "unit"), true);
+        const auto* tY = tensor_ref(targets, "targets");
+        const std::size_t ny =
+            tY ? rank2(*tY, targets, "targets").first : rows(targets, "targets", "an array of samples").size();
+        if (ny != n) fail("targets", targets, rows_text(tY, ny) + ", but inputs has " + count(n, "sample"));
+        const std::string why_y = "the last layer has " + count(mk, "unit");
+        m.targets = tY ? tensor_rows(*tY, targets, "targets", mk, why_y, true)
+                       : read_rows(targets.items, "targets", mk, why_y, true);
         return m;
     }
 
@@ -171,10 +181,12 @@ public:
             const Index r = shapes.layers[l].weights.rows(), c = shapes.layers[l].weights.cols();
             const std::string wp = member_path(p, "weights");
             const value& W = required(L, p, "weights");
-            const auto& Wr = rows(W, wp, "an array of rows");
-            if (Wr.size() != static_cast<std::size_t>(r))
-                fail(wp, W, count(Wr.size(), "row") + ", but the model's " + wp + " has " + count(r, "row"));
-            matrix<exact> gW = read_rows(Wr, wp, c, "the model's " + wp + " has " + count(c, "column"), false);
+            const auto* tW = tensor_ref(W, wp);
+            const std::size_t rows_given = tW ? rank2(*tW, W, wp).first : rows(W, wp, "an array of rows").size();
+            if (rows_given != static_cast<std::size_t>(r))
+                fail(wp, W, rows_text(tW, rows_given) + ", but the model's " + wp + " has " + count(r, "row"));
+            const std::string why = "the model's " + wp + " has " + count(c, "column");
+            matrix<exact> gW = tW ? tensor_rows(*tW, W, wp, c, why, false) : read_rows(W.items, wp, c, why, false);
             matrix<exact> gb = column(required(L, p, "bias"), member_path(p, "bias"), r,
                                       "the model's " + member_path(p, "bias") + " has " + count(r, "value"));
             out.emplace_back(std::move(gW), std::move(gb));
@@ -184,6 +196,7 @@ public:
 
 private:
     const model_limits& lim_;
+    const safetensors::file* tensors_;
     std::size_t parameters_ = 0;
     mutable std::size_t exact_bits_ = 0;
 
@@ -205,7 +218,12 @@ private:
     /// an exact rational. `where` builds the path only when there is an error to report.
     template <class Where>
     exact number(const value& v, const Where& where) const {
-        exact q = parse_number(v, where);
+        return account(parse_number(v, where), v, where);
+    }
+
+    /// q, once its size is within the limits (`v` and `where` locate it for a message).
+    template <class Where>
+    exact account(exact q, const value& v, const Where& where) const {
         // Every number's canonical text (write_model) must fit the per-number limit, so that what
         // was read can be written and read again; and all numbers together get a bit budget, so a
         // small file of "1e9999" strings cannot cost gigabytes.
@@ -281,11 +299,86 @@ private:
 
     /// A JSON array of exactly `n` numbers as an n × 1 matrix.
     matrix<exact> column(const value& v, const std::string& path, Index n, const std::string& why) const {
+        if (const auto* t = tensor_ref(v, path)) {
+            if (t->shape.size() != 1 || t->shape[0] != static_cast<std::uint64_t>(n))
+                fail(path, v, "tensor " + json::quote(t->name) + " has shape " + shape_text(*t) + ", but " + why);
+            matrix<exact> b(n, 1);
+            for (Index i = 0; i < n; ++i) {
+                auto where = [&] { return element_path(path, i); };
+                b(i, 0) = element(*t, static_cast<std::size_t>(i), v, where);
+            }
+            return b;
+        }
         expect(v, kind::array, path, "an array of " + count(n, "number"));
         if (static_cast<Index>(v.items.size()) != n) fail(path, v, count(v.items.size(), "value") + ", but " + why);
         matrix<exact> b(n, 1);
         for (Index i = 0; i < n; ++i) b(i, 0) = number(v.items[i], [&] { return element_path(path, i); });
         return b;
+    }
+
+    /// The tensor a value {"tensor": name} refers to, or nullptr for any other value. Such a
+    /// reference is read only in a document from a safetensors file (read_model_file).
+    const safetensors::tensor* tensor_ref(const value& v, const std::string& path) const {
+        if (v.kind != kind::object) return nullptr;
+        only_keys(v, path, {"tensor"});
+        const std::string np = member_path(path, "tensor");
+        const value& name = required(v, path, "tensor");
+        expect(name, kind::string, np, "a tensor name");
+        if (!tensors_) fail(path, v, "a tensor reference is read only from the __metadata__ of a safetensors file");
+        const safetensors::tensor* t = tensors_->find(name.text);
+        if (!t) fail(np, name, "no tensor " + json::quote(name.text) + " in the safetensors file");
+        return t;
+    }
+
+    /// Element i of t, exactly, within the number limits; errors located at where().
+    template <class Where>
+    exact element(const safetensors::tensor& t, std::size_t i, const value& v, const Where& where) const {
+        try {
+            return account(tensors_->value(t, i), v, where);
+        } catch (const input_error& e) {
+            if (!e.path().starts_with("tensors")) throw;
+            fail(where(), v, e.reason());
+        }
+    }
+
+    /// "3 rows", or for a tensor "tensor \"name\" has shape [3, 2]".
+    static std::string rows_text(const safetensors::tensor* t, std::size_t n) {
+        return t ? "tensor " + json::quote(t->name) + " has shape " + shape_text(*t) : count(n, "row");
+    }
+
+    static std::string shape_text(const safetensors::tensor& t) {
+        std::string s = "[";
+        for (std::size_t i = 0; i < t.shape.size(); ++i) s += (i ? ", " : "") + std::to_string(t.shape[i]);
+        return s + "]";
+    }
+
+    /// A matrix tensor's [rows, columns], each within max_width or max_samples.
+    std::pair<std::size_t, std::size_t> rank2(const safetensors::tensor& t, const value& v,
+                                              const std::string& path) const {
+        if (t.shape.size() != 2)
+            fail(path, v,
+                 "tensor " + json::quote(t.name) + " has shape " + shape_text(t) + "; expected [rows, columns]");
+        const std::uint64_t cap = std::max<std::uint64_t>(lim_.max_width, lim_.max_samples);
+        if (t.shape[0] > cap || t.shape[1] > cap)
+            fail(path, v, "tensor " + json::quote(t.name) + " has shape " + shape_text(t) + ", over the limits");
+        return {static_cast<std::size_t>(t.shape[0]), static_cast<std::size_t>(t.shape[1])};
+    }
+
+    /// read_rows for a tensor of shape [rows, cols] (rows checked by the caller).
+    matrix<exact> tensor_rows(const safetensors::tensor& t, const value& v, const std::string& path, Index cols,
+                              const std::string& why, bool samples_as_columns) const {
+        const auto [r, c] = rank2(t, v, path);
+        if (static_cast<Index>(c) != cols)
+            fail(path, v, "tensor " + json::quote(t.name) + " has shape " + shape_text(t) + ", but " + why);
+        const auto n = static_cast<Index>(r);
+        matrix<exact> M = samples_as_columns ? matrix<exact>(cols, n) : matrix<exact>(n, cols);
+        for (Index i = 0; i < n; ++i)
+            for (Index j = 0; j < cols; ++j) {
+                auto where = [&] { return element_path(element_path(path, i), j); };
+                exact q = element(t, static_cast<std::size_t>(i * cols + j), v, where);
+                (samples_as_columns ? M(j, i) : M(i, j)) = std::move(q);
+            }
+        return M;
     }
 
     void count_parameters(std::size_t more, const std::string& path, const value& /*where*/) {
@@ -306,20 +399,32 @@ private:
 
         const std::string wp = member_path(p, "weights");
         const value& W = required(L, p, "weights");
-        const auto& Wr = rows(W, wp, "an array of rows");
-        if (Wr.empty()) fail(wp, W, "no rows; every width must be at least 1");
-        if (Wr.size() > lim_.max_width) fail(wp, W, over(count(Wr.size(), "row"), "max_width", lim_.max_width));
+        const auto* tW = tensor_ref(W, wp);
         const std::string w0 = element_path(wp, 0);
-        expect(Wr[0], kind::array, w0, "an array of numbers");
-        const std::size_t cols = Wr[0].items.size();
-        if (cols == 0) fail(w0, Wr[0], "no values; every width must be at least 1");
-        if (cols > lim_.max_width) fail(w0, Wr[0], over(count(cols, "value"), "max_width", lim_.max_width));
+        std::size_t rows_n = 0, cols = 0;
+        if (tW) {
+            std::tie(rows_n, cols) = rank2(*tW, W, wp);
+        } else {
+            rows_n = rows(W, wp, "an array of rows").size();
+            if (rows_n > 0) {
+                expect(W.items[0], kind::array, w0, "an array of numbers");
+                cols = W.items[0].items.size();
+            }
+        }
+        const value& at0 = tW || rows_n == 0 ? W : W.items[0];
+        const std::string& p0 = tW ? wp : w0;
+        if (rows_n == 0) fail(wp, W, "no rows; every width must be at least 1");
+        if (rows_n > lim_.max_width) fail(wp, W, over(count(rows_n, "row"), "max_width", lim_.max_width));
+        if (cols == 0) fail(p0, at0, "no values; every width must be at least 1");
+        if (cols > lim_.max_width) fail(p0, at0, over(count(cols, "value"), "max_width", lim_.max_width));
         if (l > 0 && static_cast<Index>(cols) != prev_rows)
             fail(wp, W,
                  count(cols, "column") + ", but " + member_path(element_path("layers", l - 1), "weights") + " has " +
                      count(static_cast<std::size_t>(prev_rows), "row") + " (widths must chain)");
-        count_parameters(Wr.size() * (cols + 1), wp, W);
-        s.weights = read_rows(Wr, wp, static_cast<Index>(cols), w0 + " has " + count(cols, "value"), false);
+        count_parameters(rows_n * (cols + 1), wp, W);
+        const std::string why = w0 + " has " + count(cols, "value");
+        s.weights = tW ? tensor_rows(*tW, W, wp, static_cast<Index>(cols), why, false)
+                       : read_rows(W.items, wp, static_cast<Index>(cols), why, false);
 
         const Index r = s.weights.rows();
         s.bias = column(required(L, p, "bias"), member_path(p, "bias"), r, wp + " has " + count(r, "row"));
@@ -476,16 +581,23 @@ model_spec read_model(std::string_view json_text, const model_limits& limits) {
     return reader(limits).model(json::parse(json_text, limits.syntax));
 }
 
-model_spec read_model_file(const std::string& path, const model_limits& limits) {
-    const std::string text = read_file(path, limits.syntax.max_bytes);
+namespace {
+
+/// The matbp/1 text a safetensors file carries as __metadata__.matbp, parsed.
+value metadata_document(const safetensors::file& f, const model_limits& limits, const char* what) {
+    const std::string* doc = f.meta("matbp");
+    if (!doc)
+        throw input_error("header.__metadata__", 0, 0,
+                          std::string("a safetensors ") + what +
+                              " carries its matbp/1 document as the string __metadata__.matbp; this file has none");
     try {
-        return read_model(text, limits);
+        return json::parse(*doc, limits.syntax);
     } catch (const input_error& e) {
-        throw e.in_file(path);
-    } catch (const resource_error& e) {
-        throw e.in_file(path);
+        throw input_error("header.__metadata__.matbp", 0, 0, e.what());
     }
 }
+
+}  // namespace
 
 std::vector<std::pair<matrix<exact>, matrix<exact>>> read_gradients(std::string_view json_text,
                                                                     const model_spec& shapes,
@@ -493,12 +605,42 @@ std::vector<std::pair<matrix<exact>, matrix<exact>>> read_gradients(std::string_
     return reader(limits).gradients(json::parse(json_text, limits.syntax), shapes);
 }
 
+model_spec read_model_bytes(std::string bytes, const model_limits& limits) {
+    if (!safetensors::sniff(bytes)) return read_model(bytes, limits);
+    const safetensors::file f = safetensors::parse(std::move(bytes));
+    return reader(limits, &f).model(metadata_document(f, limits, "model"));
+}
+
+std::vector<std::pair<matrix<exact>, matrix<exact>>> read_gradients_bytes(std::string bytes, const model_spec& shapes,
+                                                                          const model_limits& limits) {
+    if (!safetensors::sniff(bytes)) return read_gradients(bytes, shapes, limits);
+    const safetensors::file f = safetensors::parse(std::move(bytes));
+    if (f.meta("matbp")) return reader(limits, &f).gradients(metadata_document(f, limits, "gradients file"), shapes);
+    // Without a document: the tensors named after the JSON paths, layers.<l>.weights and .bias.
+    std::string doc = "{\"layers\": [";
+    for (std::size_t l = 0; l < shapes.layers.size(); ++l)
+        doc += (l ? ", " : "") + std::string("{\"weights\": {\"tensor\": \"layers.") + std::to_string(l) +
+               ".weights\"}, \"bias\": {\"tensor\": \"layers." + std::to_string(l) + ".bias\"}}";
+    return reader(limits, &f).gradients(json::parse(doc + "]}"), shapes);
+}
+
+model_spec read_model_file(const std::string& path, const model_limits& limits) {
+    std::string bytes = read_file(path, limits.syntax.max_bytes);
+    try {
+        return read_model_bytes(std::move(bytes), limits);
+    } catch (const input_error& e) {
+        throw e.in_file(path);
+    } catch (const resource_error& e) {
+        throw e.in_file(path);
+    }
+}
+
 std::vector<std::pair<matrix<exact>, matrix<exact>>> read_gradients_file(const std::string& path,
                                                                          const model_spec& shapes,
                                                                          const model_limits& limits) {
-    const std::string text = read_file(path, limits.syntax.max_bytes);
+    std::string bytes = read_file(path, limits.syntax.max_bytes);
     try {
-        return read_gradients(text, shapes, limits);
+        return read_gradients_bytes(std::move(bytes), shapes, limits);
     } catch (const input_error& e) {
         throw e.in_file(path);
     } catch (const resource_error& e) {

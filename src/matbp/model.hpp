@@ -115,6 +115,14 @@ struct model_spec {
 /// over max_parameters or syntax.max_bytes).
 model_spec read_model(std::string_view json_text, const model_limits& limits = {});
 
+/// The content of a model file: a safetensors file (safetensors.hpp; recognized by
+/// safetensors::sniff) whose string __metadata__.matbp is a matbp/1 document in which any
+/// matrix may be written {"tensor": "<name>"}: the tensor of that name, row-major, shaped as the
+/// JSON rows would be (weights [m_l, m_{l−1}], bias [m_l], inputs [n, m₀], targets [n, m_k]),
+/// each value exact, NaN and infinities refused; or else a matbp/1 JSON text (read_model).
+/// Errors as read_model's, plus safetensors::parse's (path "header" or `tensors["name"]`).
+model_spec read_model_bytes(std::string bytes, const model_limits& limits = {});
+
 /// The same from a file. Errors (message prefixed with the file name): input_error for a missing,
 /// unreadable or empty file, a directory; resource_error (resource::file_bytes) for a file larger
 /// than limits.syntax.max_bytes (at most max_bytes + 1 bytes are read, so /dev/zero or a pipe
@@ -138,6 +146,11 @@ std::string write_model(const model_spec& m);
 std::vector<std::pair<matrix<exact>, matrix<exact>>> read_gradients(std::string_view json_text,
                                                                     const model_spec& shapes,
                                                                     const model_limits& limits = {});
+/// The content of a gradients file: a safetensors file, with a gradients document in
+/// __metadata__.matbp (tensor references as in read_model_bytes) or, without one, the tensors
+/// layers.<l>.weights [m_l, m_{l−1}] and layers.<l>.bias [m_l] for l = 0 … k−1; or else JSON.
+std::vector<std::pair<matrix<exact>, matrix<exact>>> read_gradients_bytes(std::string bytes, const model_spec& shapes,
+                                                                          const model_limits& limits = {});
 std::vector<std::pair<matrix<exact>, matrix<exact>>> read_gradients_file(const std::string& path,
                                                                          const model_spec& shapes,
                                                                          const model_limits& limits = {});

@@ -1,14 +1,16 @@
-// tests/fuzz/fuzz_model_reader.cpp — libFuzzer target on the matbp/1 model reader (model.hpp)
-// and the strict JSON reader under it (json.hpp).
+// tests/fuzz/fuzz_model_reader.cpp — libFuzzer target on the matbp/1 model reader (model.hpp),
+// the strict JSON reader under it (json.hpp) and the safetensors reader (safetensors.hpp): the
+// bytes go to read_model_bytes and read_gradients_bytes, which read a safetensors file when the
+// bytes look like one (seeds: tests/fuzz/corpus/*.safetensors) and JSON otherwise.
 //
 // For every input:
-//   1. read_model(bytes) either returns a model or throws input_error (or resource_error, past
+//   1. read_model_bytes(bytes) either returns a model or throws input_error (or resource_error, past
 //      a size limit such as max_parameters: error.hpp). Any other exception
 //      escapes and is reported by libFuzzer as a crash (uncaught exception → abort).
 //   2. When it returns a model m: write_model(m) must not throw, and
 //      read_model(write_model(m)) must succeed and equal m (the round trip model.hpp promises).
 //      A failure aborts with both texts' first bytes on stderr.
-//   3. read_gradients(bytes, shapes) either returns gradients shaped as `shapes` or throws
+//   3. read_gradients_bytes(bytes, shapes) either returns gradients shaped as `shapes` or throws
 //      input_error (or resource_error); shapes is m when step 1 succeeded, else a fixed 3 → 2 → 1 network, so that
 //      gradient-shaped inputs reach the gradient reader's shape checks.
 // Sanitizers (address, undefined, leaks) report everything else.
@@ -47,7 +49,7 @@ const matbp::model_spec& fixed_shapes() {
 
 void check_gradients(std::string_view text, const matbp::model_spec& shapes) {
     try {
-        const auto g = matbp::read_gradients(text, shapes);
+        const auto g = matbp::read_gradients_bytes(std::string(text), shapes);
         if (g.size() != shapes.layers.size()) fail("read_gradients: wrong number of layers", std::string(text));
         for (std::size_t l = 0; l < g.size(); ++l) {
             const auto& W = shapes.layers[l].weights;
@@ -67,7 +69,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     matbp::model_spec m;
     bool ok = false;
     try {
-        m = matbp::read_model(text);
+        m = matbp::read_model_bytes(std::string(text));
         ok = true;
     } catch (const matbp::input_error&) {
     } catch (const matbp::resource_error&) {

@@ -30,6 +30,9 @@ Input specs (case "input" builds {MODEL}, case "grads" builds {GRADS}):
   "text"                               the text itself, UTF-8
   {"base64": "..."}                    these bytes
   {"generate": "NAME[:N]"}             see GENERATORS below
+  {"safetensors": {"base": NAME, …}}   the base document as a safetensors file (safetensors_file
+                                       below: F64 tensors named after their JSON paths, a model's
+                                       document in __metadata__.matbp), then changed
   {"base": NAME, "set": {PATH: V}, "drop": [PATH], "prefix": s, "suffix": s, "prefix_hex": h,
    "suffix_hex": h, "truncate": N}     a base document (BASES) changed at matbp-style paths
                                        (`layers[0].weights[1][0]`); V is JSON, or {"raw": text}
@@ -54,7 +57,7 @@ import sys
 import threading
 import time
 
-CLASSES = ("syntax", "structure", "numbers", "names", "options", "files")
+CLASSES = ("syntax", "structure", "numbers", "names", "options", "files", "safetensors")
 TIMEOUT = float(os.environ.get("MATBP_HOSTILE_TIMEOUT", "60"))
 MEM_MB = int(os.environ.get("MATBP_HOSTILE_MEM_MB", "4096"))
 PROGRESS = re.compile(r"^matbp: \d+(\.\d+)? s: ")
@@ -287,6 +290,55 @@ def apply_spec(spec):
     return data
 
 
+def safetensors_file(spec):
+    """A safetensors file made from a base document: each matrix becomes an F64 tensor named
+    after its path (layers.0.weights, inputs, …; a bias is 1-D), a model's document (the matrices
+    replaced by {"tensor": name}) goes to __metadata__.matbp; gradients get no document (matbp's
+    default names). Then: "dtype": {name: D} stores that tensor as D (F32 or F16 bytes: the
+    value is rounded by struct; any other D only relabels the bytes), "header_set": {name: {key:
+    value}} edits header entries after the layout is made, "values": {name: [x, …]} replaces a
+    tensor's values (strings such as "nan" through float()), "metadata": {k: v} replaces the
+    metadata, "header_raw": text replaces the whole header, "length": N replaces the header
+    length, "data_truncate": N keeps N bytes of data, "data_append_hex": h adds bytes."""
+    import struct
+    doc = json.loads(json.dumps(BASES[spec["base"]]))
+    tensors = []
+
+    def take(value, name):
+        rows = value if isinstance(value[0], list) else None
+        flat = [x for r in value for x in r] if rows else list(value)
+        shape = [len(value), len(value[0])] if rows else [len(value)]
+        tensors.append((name, shape, [float(x) for x in flat]))
+        return {"tensor": name}
+
+    for l, L in enumerate(doc["layers"]):
+        for key in ("weights", "bias"):
+            L[key] = take(L[key], "layers.%d.%s" % (l, key))
+    for key in ("inputs", "targets"):
+        if key in doc:
+            doc[key] = take(doc[key], key)
+    header, data = {}, b""
+    if "format" in doc:
+        header["__metadata__"] = {"matbp": dumps(doc)}
+    if "metadata" in spec:
+        header["__metadata__"] = spec["metadata"]
+    formats = {"F64": "<d", "F32": "<f", "F16": "<e"}
+    for name, shape, flat in tensors:
+        flat = [float(x) for x in spec.get("values", {}).get(name, flat)]
+        dt = spec.get("dtype", {}).get(name, "F64")
+        raw = b"".join(struct.pack(formats.get(dt, "<d"), x) for x in flat)
+        header[name] = {"dtype": dt, "shape": shape, "data_offsets": [len(data), len(data) + len(raw)]}
+        data += raw
+    for name, changes in spec.get("header_set", {}).items():
+        header[name].update(changes)
+    text = spec["header_raw"].encode() if "header_raw" in spec else json.dumps(header).encode()
+    length = spec.get("length", len(text))
+    if "data_truncate" in spec:
+        data = data[: spec["data_truncate"]]
+    data += bytes.fromhex(spec.get("data_append_hex", ""))
+    return struct.pack("<Q", length) + text + data
+
+
 def build(spec, case_dir, name):
     """The path of the file `spec` describes, made under case_dir."""
     if isinstance(spec, dict) and "generate" in spec:
@@ -298,6 +350,8 @@ def build(spec, case_dir, name):
         data = base64.b64decode(spec["base64"])
     elif "base" in spec:
         data = apply_spec(spec)
+    elif "safetensors" in spec:
+        data = safetensors_file(spec["safetensors"])
     else:
         raise ValueError(f"unknown input spec {spec!r}")
     path = os.path.join(case_dir, name)

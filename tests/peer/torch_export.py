@@ -384,6 +384,9 @@ def parse_args(argv):
     p.add_argument("--reduction", choices=REDUCTIONS, help="default: drawn from the seed")
     p.add_argument("--kink", action="store_true",
                    help="force a ReLU/leaky ReLU potential exactly 0 (layer 1, sample 0, unit 0)")
+    p.add_argument("--safetensors", action="store_true",
+                   help="also write MODEL.safetensors and GRADIENTS.safetensors (F64 tensors, "
+                        "the architecture in __metadata__.matbp)")
     p.add_argument("--perturb", action="store_true",
                    help="multiply one gradient entry (|g| > 1e-3) by 1 + 1e-6: a wrong gradient")
     a = p.parse_args(argv)
@@ -460,6 +463,15 @@ def export(a):
         f.write(model_text(m))
     with open(a.gradients, "w") as f:
         f.write(gradients_text(grads, extra))
+
+    if a.safetensors:
+        # The same model and gradients as safetensors (F64: the same doubles), next to the JSON.
+        import safetensors_io
+        layers = [(W.numpy(), b.numpy(), member_json(name, params)) for W, b, name, params in m["layers"]]
+        tensors, doc = safetensors_io.model_tensors(layers, m["X"].numpy(), m["Y"].numpy())
+        doc.update({"loss": member_json(*m["loss"]), "reduction": m["reduction"], "comment": m["comment"]})
+        safetensors_io.write(a.model + ".safetensors", tensors, {"matbp": json.dumps(doc)})
+        safetensors_io.write(a.gradients + ".safetensors", safetensors_io.gradient_tensors(grads))
 
     diffs = round_trip(a.model, a.gradients, perturbed)
     if diffs:
