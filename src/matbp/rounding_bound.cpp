@@ -214,11 +214,17 @@ activation_errors activation_error_bound(const activation<interval>& f, const ma
                                          std::vector<kink>& near) {
     MATBP_REQUIRE("T2", Z.rows() == eZ.rows() && Z.cols() == eZ.cols());
     activation_errors r{matrix<interval>(Z.rows(), Z.cols()), matrix<interval>(Z.rows(), Z.cols())};
+    real kink_slack = 0;
+    for (const auto& kp : kink_points<interval>(f))
+        kink_slack = std::max(kink_slack, real(bmp::upper(storage_error(kp.at, pm))));
     for (Eigen::Index j = 0; j < Z.cols(); ++j)
         for (Eigen::Index i = 0; i < Z.rows(); ++i) {
             const real e = bmp::upper(eZ(i, j));
             const interval Zw = interval(Z(i, j) + detail::make_interval(real(-e), e));
-            if (is_kink(f, Zw)) near.push_back({l, j, i});
+            // T2.activation (iii): near a kink when Zw, widened by the kinks' storage error (the
+            // implementation compares with the rounded kink), may meet one.
+            const real w = real(e + kink_slack);
+            if (is_kink(f, interval(Z(i, j) + detail::make_interval(real(-w), w)))) near.push_back({l, j, i});
             const interval Dw = derivative(f, Zw);
             const evaluation_error E = activation_evaluation_error(f, Zw, pm);
             // T2.activation (i): |f̂(ẑ) − f(z)| ≤ E_f + sup_{Zw}|f′| · e_z (mean value theorem).
@@ -298,13 +304,13 @@ matrix<interval> weight_gradient_error_bound(const matrix<interval>& absDelta, c
                                product_sum_factor(pm, absDelta.cols()));
 }
 
-// T2.b: a sum of n computed terms, no products: ((1+u)^{n−1} − 1)Σ|Δ̂| + Σ e_Δ.
+// T2.b: L10 for Δˡ1ₙ (M = n, y = 1ₙ exact), so a sum formed as a product with a ones vector is covered.
 matrix<interval> bias_gradient_error_bound(const matrix<interval>& absDelta, const matrix<interval>& eDelta,
                                            const precision_model& pm) {
     MATBP_REQUIRE("T2", absDelta.rows() == eDelta.rows() && absDelta.cols() == eDelta.cols());
-    const interval w = rounding_factor(pm, static_cast<unsigned long>(absDelta.cols() - 1));
-    const matrix<interval> wide = absDelta + eDelta;
-    return up(matrix<interval>(wide.rowwise().sum() * w + eDelta.rowwise().sum()));
+    const Eigen::Index n = absDelta.cols();
+    return product_error_bound(absDelta, eDelta, matrix<interval>::Constant(n, 1, interval(1)), zeros(n, 1),
+                               product_sum_factor(pm, n));
 }
 
 // ---- T2 ----------------------------------------------------------------------------------------
@@ -330,6 +336,10 @@ rounding_bound_result rounding_bounds(const mlp<interval>& net, const matrix<int
     rounding_bound_result r;
     r.dW.resize(k + 1);
     r.db.resize(k + 1);
+    r.potential.resize(k + 1);
+    r.activation.resize(k + 1);
+    r.derivative.resize(k + 1);
+    r.delta.resize(k + 1);
 
     // Enclosures of the exact pass (C1): Zˡ, Aˡ, fˡ′(Zˡ), Δˡ, and Bˡ = (Wˡ⁺¹)ᵀΔˡ⁺¹.
     const auto fwd = forward_batch(net, X);
@@ -341,11 +351,15 @@ rounding_bound_result rounding_bounds(const mlp<interval>& net, const matrix<int
     }
     // T2 (i): the data rounded once (D17).
     eA[0] = storage_errors(X, pm);
+    r.activation[0] = to_upper_exact(eA[0]);
     for (Eigen::Index l = 1; l <= k; ++l) {
         const auto& L = net.layers[l - 1];
         const matrix<interval> eZ =
             potential_error_bound(mag(L.W), eW[l], mag(L.b), eb[l], mag(fwd.a[l - 1]), eA[l - 1], pm);
         auto act = activation_error_bound(L.f, fwd.z[l], eZ, l, pm, r.near_kinks);
+        r.potential[l] = to_upper_exact(eZ);
+        r.activation[l] = to_upper_exact(act.eA);
+        r.derivative[l] = to_upper_exact(act.eD);
         eA[l] = std::move(act.eA);
         eD[l] = std::move(act.eD);
     }
@@ -354,6 +368,7 @@ rounding_bound_result rounding_bounds(const mlp<interval>& net, const matrix<int
     matrix<interval> eDelta =
         output_delta_error_bound(ell, fwd.a[k], eA[k], Y, storage_errors(Y, pm), D[k], eD[k], rho, k, pm, r.near_kinks);
     for (Eigen::Index l = k; l >= 1; --l) {
+        r.delta[l] = to_upper_exact(eDelta);
         // T2 (ii): the gradient products of layer l.
         r.dW[l] = to_upper_exact(weight_gradient_error_bound(mag(Delta), eDelta, mag(fwd.a[l - 1]), eA[l - 1], pm));
         r.db[l] = to_upper_exact(bias_gradient_error_bound(mag(Delta), eDelta, pm));

@@ -112,6 +112,9 @@ struct rounding_bound_result {
     /// the one-sided derivatives, for issue #13's near-kink verdict).
     std::vector<kink> near_kinks;
     bool claimed() const { return near_kinks.empty(); }
+    /// The steps' bounds (same indexing, samples as columns): e_zˡ (T2.forward), e_aˡ and e_dˡ
+    /// (T2.activation; activation[0] is the data's storage error), e_Δˡ (T2.output, T2.backward).
+    std::vector<matrix<exact>> potential, activation, derivative, delta;
 };
 
 /// T2 per-entry rounding bounds of C1 over a network given by enclosures of its real parameters.
@@ -160,7 +163,7 @@ matrix<interval> weight_gradient_error_bound(const matrix<interval>& absDelta, c
                                              const matrix<interval>& absA_prev, const matrix<interval>& eA_prev,
                                              const precision_model& pm);
 
-/// T2.b B(dbˡ) ≥ |fl(Δ̂ˡ1ₙ) − Δˡ1ₙ|.
+/// T2.b B(dbˡ) ≥ |fl(Δ̂ˡ1ₙ) − Δˡ1ₙ| (L10 with y = 1ₙ).
 matrix<interval> bias_gradient_error_bound(const matrix<interval>& absDelta, const matrix<interval>& eDelta,
                                            const precision_model& pm);
 
