@@ -105,6 +105,7 @@ interval rounding_factor(const precision_model& pm, unsigned long k) {
 }
 
 interval product_sum_factor(const precision_model& pm, Eigen::Index N) {
+    // L10 (i): a leaf's factor lies within (1 + u_op)²(1 + u)(1 + u)^{N−1} of 1.
     const interval op = power(interval(1 + from_exact<interval>(pm.u_operand)), 2);
     return up(interval(op * power(interval(1 + from_exact<interval>(pm.u)), static_cast<unsigned long>(N)) - 1));
 }
@@ -129,6 +130,7 @@ matrix<interval> product_error_bound(const matrix<interval>& absA, const matrix<
         const matrix<interval> c = matrix<interval>((*absc + *ec) * phi + *ec);
         e.colwise() += c.col(0);
     }
+    // L10 (v): the upper end of the enclosure bounds the right side.
     return up(e);
 }
 
@@ -221,15 +223,15 @@ activation_errors activation_error_bound(const activation<interval>& f, const ma
         for (Eigen::Index i = 0; i < Z.rows(); ++i) {
             const real e = bmp::upper(eZ(i, j));
             const interval Zw = interval(Z(i, j) + detail::make_interval(real(-e), e));
-            // T2.activation (iii): near a kink when Zw, widened by the kinks' storage error (the
+            // T2.activation: near a kink when Zw, widened by the kinks' storage error (the
             // implementation compares with the rounded kink), may meet one.
             const real w = real(e + kink_slack);
             if (is_kink(f, interval(Z(i, j) + detail::make_interval(real(-w), w)))) near.push_back({l, j, i});
             const interval Dw = derivative(f, Zw);
             const evaluation_error E = activation_evaluation_error(f, Zw, pm);
-            // T2.activation (i): |f̂(ẑ) − f(z)| ≤ E_f + sup_{Zw}|f′| · e_z (mean value theorem).
+            // L11 (ii): |f̂(ẑ) − f(z)| ≤ E_f + sup_{Zw}|f′| · e_z (mean value inequality).
             r.eA(i, j) = up(interval(E.value + mag(Dw) * eZ(i, j)));
-            // T2.activation (ii): |f̂′(ẑ) − f′(z)| ≤ E_f′ + sup_{x∈Zw}|f′(x) − f′(z)|.
+            // L11 (iii): |f̂′(ẑ) − f′(z)| ≤ E_f′ + sup_{x∈Zw}|f′(x) − f′(z)|.
             r.eD(i, j) = up(interval(E.derivative + mag(interval(Dw - derivative(f, Z(i, j))))));
         }
     return r;
@@ -341,7 +343,8 @@ rounding_bound_result rounding_bounds(const mlp<interval>& net, const matrix<int
     r.derivative.resize(k + 1);
     r.delta.resize(k + 1);
 
-    // Enclosures of the exact pass (C1): Zˡ, Aˡ, fˡ′(Zˡ), Δˡ, and Bˡ = (Wˡ⁺¹)ᵀΔˡ⁺¹.
+    // T2 (iii): enclosures of the exact pass (C1): Zˡ, Aˡ, fˡ′(Zˡ), Δˡ, and Bˡ = (Wˡ⁺¹)ᵀΔˡ⁺¹; every
+    // bound below is the upper end of an enclosure (L10 (v)).
     const auto fwd = forward_batch(net, X);
     std::vector<matrix<interval>> D(k + 1), eW(k + 1), eb(k + 1), eA(k + 1), eD(k + 1);
     for (Eigen::Index l = 1; l <= k; ++l) {
@@ -352,6 +355,7 @@ rounding_bound_result rounding_bounds(const mlp<interval>& net, const matrix<int
     // T2 (i): the data rounded once (D17).
     eA[0] = storage_errors(X, pm);
     r.activation[0] = to_upper_exact(eA[0]);
+    // T2 (ii): F(l) for l = 1 … k (T2.forward, T2.activation), then G(k) and downward.
     for (Eigen::Index l = 1; l <= k; ++l) {
         const auto& L = net.layers[l - 1];
         const matrix<interval> eZ =
@@ -369,11 +373,11 @@ rounding_bound_result rounding_bounds(const mlp<interval>& net, const matrix<int
         output_delta_error_bound(ell, fwd.a[k], eA[k], Y, storage_errors(Y, pm), D[k], eD[k], rho, k, pm, r.near_kinks);
     for (Eigen::Index l = k; l >= 1; --l) {
         r.delta[l] = to_upper_exact(eDelta);
-        // T2 (ii): the gradient products of layer l.
+        // T2.W, T2.b: the gradient products of layer l.
         r.dW[l] = to_upper_exact(weight_gradient_error_bound(mag(Delta), eDelta, mag(fwd.a[l - 1]), eA[l - 1], pm));
         r.db[l] = to_upper_exact(bias_gradient_error_bound(mag(Delta), eDelta, pm));
         if (l == 1) break;
-        // T2 (iii): the induction step, Δˡ⁻¹ from Δˡ.
+        // T2.backward: the induction step, Δˡ⁻¹ from Δˡ.
         const auto& W = net.layers[l - 1].W;
         const matrix<interval> B = mul(W.transpose(), Delta);
         eDelta = delta_error_bound(mag(W), eW[l], mag(Delta), eDelta, mag(D[l - 1]), eD[l - 1], mag(B), pm);
