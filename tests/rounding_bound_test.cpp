@@ -26,6 +26,10 @@
 //        T2_output_delta_error_within_bound, T2_backward_delta_error_within_bound,
 //        T2_W_weight_gradient_within_bound, T2_b_bias_gradient_within_bound
 //        T2_preconditions
+//        T2_oracle_rounding_bounds_eq_library   oracle_bounds.hpp: the library's bounds per tensor;
+//                                               a tanh/logistic/softplus model in double within
+//                                               its bound of the 256-bit interval reference;
+//                                               softmax cross-entropy refused
 //   usage_example_of_rounding_bound_hpp
 //
 // Every comparison |ĝ − g| ≤ B is made in ℚ: ĝ (a double, float or MPFR value) converted exactly,
@@ -38,6 +42,8 @@
 #define BOOST_TEST_MODULE rounding_bound
 #include "matbp/backprop.hpp"
 #include "matbp/dyadic.hpp"
+#include "matbp/oracle.hpp"
+#include "matbp/oracle_bounds.hpp"
 #include "matbp/rounding_bound.hpp"
 
 #include "support/expect.hpp"
@@ -48,6 +54,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <filesystem>
 #include <random>
 
 using namespace matbp;
@@ -715,6 +723,58 @@ RC_BOOST_PROP(T2_output_delta_error_within_bound, ()) { check_step(step::output)
 RC_BOOST_PROP(T2_backward_delta_error_within_bound, ()) { check_step(step::backward); }
 RC_BOOST_PROP(T2_W_weight_gradient_within_bound, ()) { check_step(step::W); }
 RC_BOOST_PROP(T2_b_bias_gradient_within_bound, ()) { check_step(step::b); }
+
+namespace {
+std::filesystem::path model_dir() {
+    // CTest sets MATBP_SOURCE_DIR; __FILE__ may be relative (ccache's base_dir rewrites it).
+    if (const char* src = std::getenv("MATBP_SOURCE_DIR"))
+        return std::filesystem::path(src) / "tests" / "data" / "models";
+    return std::filesystem::path(__FILE__).parent_path() / "data" / "models";
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(T2_oracle_rounding_bounds_eq_library) {
+    // Exact model: the oracle's per-tensor bounds are the library's, in the oracle's layout.
+    const auto pm = *precision_by_name("float32");
+    const auto exact_model = read_model_file((model_dir() / "exact_mixed.json").string());
+    const auto Bo = rounding_bounds(exact_model, pm);
+    const auto Bl = rounding_bounds(build_network<exact>(exact_model), exact_model.inputs, exact_model.targets,
+                                    build_loss<exact>(exact_model), exact_model.red, pm);
+    BOOST_TEST_REQUIRE(Bo.weights.size() + 1 == Bl.dW.size());
+    for (std::size_t l = 1; l < Bl.dW.size(); ++l) {
+        BOOST_TEST((Bo.weights[l - 1] == Bl.dW[l]));
+        BOOST_TEST((Bo.bias[l - 1] == Bl.db[l]));
+    }
+    BOOST_TEST((Bo.near_kinks == Bl.near_kinks));
+    // Transcendental model (tanh, logistic, softplus; mse): backprop<double> of the model lies
+    // within the float64 bound of a 256-bit interval enclosure of the exact gradients, i.e.
+    // sup |ĝ − G| ≤ B (this also exercises D17's assumption that std::exp/std::cosh-based
+    // evaluations are within 4 ULPs, on this model only).
+    const auto model = read_model_file((model_dir() / "transcendental.json").string());
+    const auto B = rounding_bounds(model, *precision_by_name("float64"));
+    BOOST_TEST_REQUIRE(B.near_kinks.empty());
+    const auto gd = backprop(build_network<double>(model), from_exact<double>(model.inputs),
+                             from_exact<double>(model.targets), build_loss<double>(model), model.red);
+    precision_guard guard(256);
+    const auto gi = backprop(build_network<interval>(model), from_exact<interval>(model.inputs),
+                             from_exact<interval>(model.targets), build_loss<interval>(model), model.red);
+    for (std::size_t l = 1; l < gi.dW.size(); ++l)
+        for (const bool w : {true, false}) {
+            const auto& G = w ? gi.dW[l] : gi.db[l];
+            const auto& H = w ? gd.dW[l] : gd.db[l];
+            const auto& BB = w ? B.weights[l - 1] : B.bias[l - 1];
+            for (Eigen::Index i = 0; i < G.size(); ++i) {
+                const exact h = to_exact(H(i));
+                const exact far =
+                    std::max(bmp::abs(exact(h - lower_exact(G(i)))), bmp::abs(exact(h - upper_exact(G(i)))));
+                BOOST_TEST(far <= BB(i), "layer " << l << (w ? " dW " : " db ") << i);
+                BOOST_TEST(BB(i) > 0);
+            }
+        }
+    // softmax cross-entropy is outside T2.
+    const auto sm = read_model_file((model_dir() / "softmax_classifier.json").string());
+    expect_violation("T2", [&] { rounding_bounds(sm, *precision_by_name("float64")); });
+}
 
 BOOST_AUTO_TEST_CASE(usage_example_of_rounding_bound_hpp) {
     mlp<exact> net{{{matrix<exact>::Constant(1, 2, exact(1, 3)), matrix<exact>::Zero(1, 1), identity_fn{}}}};
