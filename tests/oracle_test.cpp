@@ -258,6 +258,17 @@ BOOST_AUTO_TEST_CASE(check_passes_correctly_rounded_and_fails_perturbed) {
     BOOST_TEST(!rep.pass);
     BOOST_TEST(!rep.tensors[3].pass);
     BOOST_TEST(rep.tensors[3].name == "layers[1].bias");
+    // At the tolerance itself: an integer network's gradients are doubles, so the correctly
+    // rounded ones have error 0, which passes max_rel = 0 (the verdict is ≤; mutant oracle_3,
+    // < for ≤, survived without this).
+    mlp<exact> whole;
+    whole.layers.push_back({matrix<exact>::Constant(1, 1, 2), matrix<exact>::Ones(1, 1), identity_fn{}});
+    const auto iref =
+        compute_gradients(spec_of(whole, matrix<exact>::Constant(1, 1, 3), matrix<exact>::Zero(1, 1), reduction::sum),
+                          parse_arith("exact"));
+    check_options zero;
+    zero.max_rel = 0;
+    BOOST_TEST(check_gradients(iref, rounded(iref), zero).pass);
 }
 
 BOOST_AUTO_TEST_CASE(check_kink_entries_apart_unless_strict) {

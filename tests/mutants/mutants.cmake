@@ -324,9 +324,9 @@ matbp_mutant(jacobian_4 src/matbp/jacobian.hpp
   BUG    "L5's hypothesis checked only above the expensive level, i.e. never (> for >=)"
   KILLER L5_hypothesis_checked
   FROM [==[if (current_contract_level() >= contract_level::expensive) {
-        matrix<dual<T>> Xd(X.rows(), X.cols());]==]
+        // One-direction dual numbers: value X, derivative dX.]==]
   TO   [==[if (current_contract_level() > contract_level::expensive) {
-        matrix<dual<T>> Xd(X.rows(), X.cols());]==])
+        // One-direction dual numbers: value X, derivative dX.]==])
 
 # ---- src/matbp/elementary.hpp (D7–D9, L7–L9; tests/elementary_test.cpp) ------------------------
 
@@ -426,9 +426,9 @@ matbp_mutant(induction_4 src/matbp/induction.hpp
   BUG    "T1.W uses aˡ instead of aˡ⁻¹"
   KILLER T1_W_gradient_eq_delta_times_activation
   FROM [==[    const matrix<T>& a_prev = fwd.a[l - 1];
-    const matrix<T> jac = mul(dc, d_potential_d_weights(a_prev, m));]==]
+    // T1.W (i)]==]
   TO   [==[    const matrix<T>& a_prev = fwd.a[l];
-    const matrix<T> jac = mul(dc, d_potential_d_weights(a_prev, m));]==])
+    // T1.W (i)]==])
 
 # ---- src/matbp/registry.cpp (the registries' lookups and defaults) -----------------------------
 
