@@ -166,4 +166,9 @@ BOOST_AUTO_TEST_CASE(usage_example_of_equation_hpp) {
     BOOST_TEST(holds_exactly(kron_transpose_eq_kron_of_transposes(A, B)));
     equation<matrix<exact>> wrong{"L3", A, matrix<exact>::Zero(2, 2)};
     BOOST_TEST(!holds_exactly(wrong));
+    // Two sides that differ in the last entry only (mutant equation_1, a comparison that skipped
+    // the last row, survived the case above, whose sides differ in the first entry).
+    matrix<exact> last = A;
+    last(1, 1) = exact(2);
+    BOOST_TEST(!holds_exactly(equation<matrix<exact>>{"L3", A, last}));
 }

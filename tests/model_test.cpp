@@ -576,6 +576,8 @@ BOOST_AUTO_TEST_CASE(rejects_over_limits) {
     model_limits lim;
     lim.max_layers = 1;
     expect_error(base, "layers", "layers: 2 layers, over the limit max_layers = 1", lim);
+    lim.max_layers = 2;  // exactly at the limit: read (mutant model_4 refused it and survived)
+    BOOST_CHECK_NO_THROW(read_model(base, lim));
     lim = {};
     lim.max_width = 2;
     expect_error(base, "layers[0].weights[0]", "layers[0].weights[0]: 3 values, over the limit max_width = 2", lim);

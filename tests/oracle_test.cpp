@@ -295,6 +295,17 @@ BOOST_AUTO_TEST_CASE(check_passes_correctly_rounded_and_fails_perturbed) {
     BOOST_TEST(!rep.pass);
     BOOST_TEST(!rep.tensors[3].pass);
     BOOST_TEST(rep.tensors[3].name == "layers[1].bias");
+    // At the tolerance itself: an integer network's gradients are doubles, so the correctly
+    // rounded ones have error 0, which passes max_rel = 0 (the verdict is ≤; mutant oracle_3,
+    // < for ≤, survived without this).
+    mlp<exact> whole;
+    whole.layers.push_back({matrix<exact>::Constant(1, 1, 2), matrix<exact>::Ones(1, 1), identity_fn{}});
+    const auto iref =
+        compute_gradients(spec_of(whole, matrix<exact>::Constant(1, 1, 3), matrix<exact>::Zero(1, 1), reduction::sum),
+                          parse_arith("exact"));
+    check_options zero;
+    zero.max_rel = 0;
+    BOOST_TEST(check_gradients(iref, rounded(iref), zero).pass);
 }
 
 BOOST_AUTO_TEST_CASE(check_kink_entries_judged_by_enclosure_or_strict) {
@@ -402,6 +413,10 @@ BOOST_AUTO_TEST_CASE(to_text_is_the_check_table) {
                          "error <= 1e-10; indices 0-based\n"));
     BOOST_TEST(text.find("\nlayers[0].weights   (0,0)     0 ") != std::string::npos);
     BOOST_TEST(text.find("\nlayers[1].bias      (0,0)     ") != std::string::npos);
+    // Each row carries its own tensor's verdict: layers[0].weights passes in a failing report
+    // (mutant oracle_text_3, every row printing the report's verdict, survived without this).
+    const std::string row = text.substr(text.find("\nlayers[0].weights") + 1);
+    BOOST_TEST(row.substr(0, row.find('\n')).ends_with("pass"));
     BOOST_TEST(text.find("FAIL\n1 kink(s): kink entries must lie in their Clarke enclosure") != std::string::npos);
     BOOST_TEST(text.find("the entries inside match the zero convention (relu'(0) = 0: PyTorch") != std::string::npos);
     BOOST_TEST(text.ends_with("\nFAIL\n"));
@@ -529,6 +544,14 @@ BOOST_AUTO_TEST_CASE(to_json_gradients_valid_beyond_double_range) {
     const json::value& g = sdoc.find("layers")->items.at(0).find("weights")->items.at(0).items.at(0);
     BOOST_TEST((g.kind == json::kind::number));
     BOOST_TEST(std::strtod(g.text.c_str(), nullptr) == to_double(sref.weights[0].lo(0, 0)));
+    // Interval bounds within the range: doubles rounded outward, the lower one down and the upper
+    // one up (mutant oracle_json_3, the lower one rounded up, survived without this).
+    const auto iref = compute_gradients(small, parse_arith("interval:64"));
+    const json::value isdoc = json::parse(to_json(iref, dbl));
+    const json::value& ig = isdoc.find("layers")->items.at(0).find("weights")->items.at(0).items.at(0);
+    BOOST_TEST_REQUIRE((iref.weights[0].lo(0, 0) != iref.weights[0].hi(0, 0) && ig.find("lower") != nullptr));
+    BOOST_TEST(to_exact(std::strtod(ig.find("lower")->text.c_str(), nullptr)) <= iref.weights[0].lo(0, 0));
+    BOOST_TEST(to_exact(std::strtod(ig.find("upper")->text.c_str(), nullptr)) >= iref.weights[0].hi(0, 0));
     // Interval bounds beyond the range: exact strings as well.
     const json::value idoc = json::parse(to_json(compute_gradients(m, parse_arith("interval:64")), dbl));
     BOOST_TEST((idoc.find("cost")->find("lower")->kind == json::kind::string));

@@ -27,12 +27,17 @@ BOOST_AUTO_TEST_CASE(concepts_classify_the_scalar_types) {
 
 BOOST_AUTO_TEST_CASE(precision_guard_sets_and_restores) {
     const unsigned before = precision_guard::current_bits();
+    // Both types' defaults (current_bits probes real only; mutant scalar_3, a guard that restored
+    // only real's, survived without the interval checks).
+    const unsigned interval_before = interval::default_precision();
     {
         precision_guard g(300);
         BOOST_TEST(precision_guard::current_bits() >= 300u);
         BOOST_TEST(precision_guard::current_bits() < 320u);
+        BOOST_TEST(interval::default_precision() != interval_before);
     }
     BOOST_TEST(precision_guard::current_bits() == before);
+    BOOST_TEST(interval::default_precision() == interval_before);
 }
 
 BOOST_AUTO_TEST_CASE(interval_bounds_are_exact) {

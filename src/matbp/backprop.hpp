@@ -93,15 +93,16 @@ gradient_result<T> backprop(const mlp<T>& net, const matrix<T>& X, const matrix<
     const matrix<T> G = loss_gradient(ell, fwd.a[k], Y);
     const T scale = reduction_scale<T>(ell, red, n, net.width(k));
 
-    // C1: Δᵏ = fᵏ′(Zᵏ) ⊙ G · ρ.
+    // C1 (iii): Δᵏ = fᵏ′(Zᵏ) ⊙ G · ρ, whose column i is ρ δᵏᵢ; C2 (v): with softmax_cross_entropy,
+    // G is softmax(Aᵏ) − Y (C2 (iv)).
     matrix<T> Delta = derivative_at(net.layers[k - 1].f, fwd.z[k]).cwiseProduct(G) * scale;
     for (Eigen::Index l = k; l >= 1; --l) {
         if (observe) (*observe)("delta", l, Delta);
-        // C1: ∇_{Wˡ}C = Δˡ(Aˡ⁻¹)ᵀ, ∇_{bˡ}C = Δˡ1ₙ.
+        // C1 (iv): ∇_{Wˡ}C = Δˡ(Aˡ⁻¹)ᵀ, ∇_{bˡ}C = Δˡ1ₙ.
         r.dW[l] = mul(Delta, fwd.a[l - 1].transpose());
         r.db[l] = Delta.rowwise().sum();
         if (l == 1) break;
-        // C1: Δˡ⁻¹ = fˡ⁻¹′(Zˡ⁻¹) ⊙ ((Wˡ)ᵀΔˡ).
+        // C1 (iii): Δˡ⁻¹ = fˡ⁻¹′(Zˡ⁻¹) ⊙ ((Wˡ)ᵀΔˡ).
         const auto& f_prev = net.layers[l - 2].f;
         const matrix<T> back = mul(net.layers[l - 1].W.transpose(), Delta);
         Delta = derivative_at(f_prev, fwd.z[l - 1]).cwiseProduct(back);

@@ -193,6 +193,7 @@ struct dyadic_engine {
 
     /// C1.dyadic (iii) the canonical form of the same values: the largest exponent that keeps
     /// every magnitude an integer, the fewest limbs (an all-zero matrix: exponent 0, width 0).
+    // C1.dyadic (iii): one canonical representation per value, so equal values compare equal.
     static void canonicalize(D& d) {
         const std::size_t w = d.width_, n = d.sign_.size();
         unsigned long tz = ULONG_MAX;
@@ -386,6 +387,7 @@ struct dyadic_engine {
     /// C = PᵀQ exactly (P inner × r, Q inner × c). Its entries are split into contiguous ranges,
     /// one per thread; each entry is computed by the same code whatever the split.
     /// The callers pass P.rows() == Q.rows() and threads ≥ 1 by construction.
+    // C1.dyadic (ii): |Σₖ PₖᵢQₖⱼ| < 2^(p+q+⌈log₂ n⌉), the accumulator's width.
     static D dot(const D& P, const D& Q, unsigned threads) {
         const std::size_t a = P.width_, b = Q.width_;
         if (a == 0 || b == 0) return zeros(P.cols_, Q.cols_, 0);  // a zero factor
@@ -643,6 +645,7 @@ dyadic_gradients dyadic_network::gradients(const matrix<double>& X, const matrix
     return gradients(dyadic_matrix::from_double(X), dyadic_matrix::from_double(Y), ell, red, threads, observe);
 }
 
+// C1.dyadic (i): every step of C1 with reduction "sum" stays dyadic; "mean" scales by ρ.
 dyadic_gradients dyadic_network::gradients(const dyadic_matrix& X, const dyadic_matrix& Y,
                                            const loss_function<exact>& ell, reduction red, unsigned threads,
                                            const size_observer* observe) const {

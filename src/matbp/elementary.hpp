@@ -71,6 +71,7 @@ matrix<T> diag_of_derivative(const activation<T>& f, const matrix<T>& z) {
 }
 
 /// L7 Df⃗(z) (by definition) = diag(f′(z)).
+// L7 (i)–(iii): ∂f(z_i)/∂z_j = δ_ij f′(z_i), so Df⃗(z) = diag(f′(z)).
 template <scalar T>
 equation<matrix<T>> jacobian_of_elementwise_eq_diag(const activation<T>& f, const matrix<T>& z) {
     MATBP_REQUIRE("L7", z.cols() == 1);
@@ -88,6 +89,7 @@ matrix<T> d_potential_d_weights(const matrix<T>& a, Eigen::Index m) {
 }
 
 /// L8.W D_W z = aᵀ ⊗ I_m, the left side by definition with W the variable.
+// L8.W (i)–(iii): dz = dW a = (aᵀ ⊗ I_m) vec dW (L1), so Dz(W) = aᵀ ⊗ I_m.
 template <class T>
 equation<matrix<T>> jacobian_of_potential_wrt_weights(const matrix<T>& W, const matrix<T>& a, const matrix<T>& b) {
     MATBP_REQUIRE("L8.W", W.cols() == a.rows() && W.rows() == b.rows() && a.cols() == 1 && b.cols() == 1);
@@ -149,6 +151,7 @@ matrix<T> d_loss(const loss_function<T>& ell, const matrix<T>& a, const matrix<T
 
 /// L9 for a loss of the registry: Dℓ_y(a) by definition (AD of sample_cost) = ∇ℓ_y(a)ᵀ. At a
 /// kink of ℓ (l1 at a zero residual) both sides are the convention, sign(0) = 0.
+// L9 (i)–(v): Dℓ(a) is the transposed gradient of every loss of the registry.
 template <scalar T>
 equation<matrix<T>> jacobian_of_loss_eq_gradient(const loss_function<T>& ell, const matrix<T>& a, const matrix<T>& y) {
     MATBP_REQUIRE("L9", a.cols() == 1 && y.cols() == 1 && a.rows() == y.rows());

@@ -61,6 +61,7 @@ std::vector<matrix<T>> backpropagated_errors(const mlp<T>& net, const forward_va
 
 /// D16 c̃_l as a callable z ↦ 1×1 matrix, generic in the scalar (for forward-mode AD).
 /// Requires: 1 ≤ l ≤ k; y is m_k × 1. The network and y are copied into the callable.
+// T1.base (i), T1.step (i), T1.W (i), T1.b (i): c̃_l, the cost as a function of zˡ.
 template <scalar T>
 auto cost_as_function_of_potential(const mlp<T>& net, Eigen::Index l, const matrix<T>& y,
                                    const loss_function<T>& ell = squared_error_loss{}) {
@@ -156,6 +157,7 @@ equation<matrix<T>> potential_gradient_step_eq_delta(const mlp<T>& net, const fo
 /// T1.jac (δˡ)ᵀ((aˡ⁻¹)ᵀ ⊗ I_{m_l}) = (vec(δˡ(aˡ⁻¹)ᵀ))ᵀ: lhs the Jacobian form, rhs the transposed
 /// vec of the gradient form.
 /// Requires: delta and a_prev are columns.
+// T1.W (iv): by T1.jac, D_{vec Wˡ} c = (vec(δˡ (aˡ⁻¹)ᵀ))ᵀ.
 template <scalar T>
 equation<matrix<T>> jacobian_form_eq_vec_of_gradient(const matrix<T>& delta, const matrix<T>& a_prev) {
     MATBP_REQUIRE("T1.jac", delta.cols() == 1 && a_prev.cols() == 1);
@@ -280,6 +282,7 @@ induction_result<T> backprop_by_induction(const mlp<T>& net, const matrix<T>& x,
     const Eigen::Index k = net.depth();
     std::vector<matrix<T>> dc(k + 1);  // Dc̃_l(zˡ) as the proof derives it
     // T1 (base case): P(k).
+    // T1 (i): P(k) by the base case, then P(l) from P(l+1) for l = k−1 … 1.
     auto base = potential_gradient_at_output_eq_delta(net, r.fwd, y, ell);
     dc[k] = base.lhs.transpose();
     r.steps.push_back({k, "potential_gradient_at_output_eq_delta", std::move(base)});
@@ -290,6 +293,7 @@ induction_result<T> backprop_by_induction(const mlp<T>& net, const matrix<T>& x,
         r.steps.push_back({l, "potential_gradient_step_eq_delta", std::move(step)});
     }
     // T1 (conclusion) at every layer.
+    // T1 (ii): T1.W and T1.b turn each P(l) into the gradients.
     r.dW.resize(k + 1);
     r.db.resize(k + 1);
     for (Eigen::Index l = 1; l <= k; ++l) {

@@ -97,6 +97,7 @@ matrix<T> gradient_from_jacobian(const matrix<T>& J, Eigen::Index rows, Eigen::I
 /// F, by forward-mode differentiation along dX alone, equals A vec dX.
 /// Returns lhs = DF(X) by definition (D6), rhs = A.
 /// Requires: A has (size of F(X)) rows and X.size() columns; dX has X's shape.
+// L5 (i)–(iii): dvec F = A vec dX identifies A as DF(X), entry by entry.
 template <class T, class F>
 equation<matrix<T>> first_identification(F&& f, const matrix<T>& X, const matrix<T>& A, const matrix<T>& dX) {
     const matrix<T> FX = f(X);
@@ -119,6 +120,7 @@ equation<matrix<T>> first_identification(F&& f, const matrix<T>& X, const matrix
 }
 
 /// L6 chain rule: lhs = D(G∘F)(X) by definition, rhs = DG(F(X)) · DF(X), each by definition.
+// L6 (i)–(iv): D(G∘F)(X) = DG(F(X)) · DF(X), compared as two Jacobians.
 template <class T, class G, class F>
 equation<matrix<T>> chain_rule(G&& g, F&& f, const matrix<T>& X) {
     auto composite = [&](const auto& Y) { return g(f(Y)); };

@@ -91,6 +91,7 @@ matrix<T> identity(Eigen::Index m) {
 
 /// L1 vec(A B C) = (Cᵀ ⊗ A) vec B.
 /// Requires: A.cols() == B.rows(), B.cols() == C.rows().
+// L1 (i)–(iii): column j of ABC and block j of (Cᵀ ⊗ A) vec B are both Σ_s c_sj A b_s.
 template <class T>
 equation<matrix<T>> vec_of_product_eq_kron_vec(const matrix<T>& A, const matrix<T>& B, const matrix<T>& C) {
     MATBP_REQUIRE("L1", A.cols() == B.rows());
@@ -104,6 +105,7 @@ equation<matrix<T>> vec_of_product_eq_kron_vec(const matrix<T>& A, const matrix<
 
 /// L2 mixed product (A ⊗ B)(C ⊗ D) = AC ⊗ BD.
 /// Requires: A.cols() == C.rows(), B.cols() == D.rows().
+// L2 (i)–(ii): block (i, j) of the product is Σ_h a_ih c_hj BD = (AC)_ij BD.
 template <class T>
 equation<matrix<T>> kron_mixed_product(const matrix<T>& A, const matrix<T>& B, const matrix<T>& C, const matrix<T>& D) {
     MATBP_REQUIRE("L2", A.cols() == C.rows());
@@ -114,6 +116,7 @@ equation<matrix<T>> kron_mixed_product(const matrix<T>& A, const matrix<T>& B, c
 }
 
 /// L3 (A ⊗ B)ᵀ = Aᵀ ⊗ Bᵀ.
+// L3 (i)–(ii): block (j, i) of the transpose is (a_ij B)ᵀ = a_ij Bᵀ.
 template <class T>
 equation<matrix<T>> kron_transpose_eq_kron_of_transposes(const matrix<T>& A, const matrix<T>& B) {
     matrix<T> lhs = kron<T>(A, B).transpose();
@@ -122,6 +125,7 @@ equation<matrix<T>> kron_transpose_eq_kron_of_transposes(const matrix<T>& A, con
 }
 
 /// L4 K_{mn} vec A = vec Aᵀ, A ∈ ℝ^{m×n}.
+// L4 (i)–(iii): K_mn moves entry (i, j) of A from position j·m + i to i·n + j.
 template <class T>
 equation<matrix<T>> commutation_maps_vec_to_vec_transpose(const matrix<T>& A) {
     matrix<T> lhs = mul(commutation_matrix<T>(A.rows(), A.cols()), vec<T>(A));

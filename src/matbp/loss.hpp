@@ -226,6 +226,7 @@ template <scalar T>
 matrix<T> softmax_cross_entropy_delta(const matrix<T>& Z, const matrix<T>& Y) {
     MATBP_REQUIRE("C2", Z.rows() == Y.rows() && Z.cols() == Y.cols());
     matrix<T> S = softmax_columns(Z);
+    // C2 (iii)–(iv): δᵏ = Ds(zᵏ)ᵀ Dℓ(aᵏ)ᵀ = s Σᵢyᵢ − y.
     for (Eigen::Index j = 0; j < Z.cols(); ++j) S.col(j) *= Y.col(j).sum();
     return S - Y;
 }

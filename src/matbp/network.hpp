@@ -90,6 +90,7 @@ forward_values<T> forward_batch(const mlp<T>& net, const matrix<T>& X, const lay
     fwd.a.push_back(X);
     for (const auto& L : net.layers) {
         // Zˡ = WˡAˡ⁻¹ + bˡ1ₙᵀ, Aˡ = f⃗ˡ(Zˡ)
+        // C1 (i): column i of Zˡ and Aˡ is the forward pass of sample i.
         matrix<T> Z = mul(L.W, fwd.a.back());
         Z.colwise() += L.b.col(0);
         const auto l = static_cast<Eigen::Index>(fwd.z.size());

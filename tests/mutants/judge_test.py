@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Test of the judge (CTest mutants_judge): `mutants.py run` on stand-in executables that print
-Boost.Test's error log as a mutant's suite would. It passes a kill by a named case only, and fails
+Boost.Test's error log as a mutant's suite would, or tests/cli_test.py's "FAIL <case>:" lines
+(--format cli --suite). It passes a kill by a named case only, and fails
 a survivor, a kill by another case only, and an exit without a failing case; `mutants.py table`
 leaves the file alone on a partial run (a result missing or judged against an older entry) and
 rewrites it (exit 1) when stale.
@@ -27,6 +28,11 @@ cases = {
     "crashed": ("terminate called without an active exception\n", 134, 1, "crashed"),
     # A message line that merely quotes the pattern, not at a log entry's start, names no case.
     "quoted": ('  note: error: in "A_case": was quoted\n', 201, 1, "crashed"),
+    # tests/cli_test.py's format (--format cli): "FAIL <case>: …" lines, then its summary.
+    "cli_killed": ("FAIL B_case: rc 0\nFAIL A_case: rc 2\n1 passed, 2 failed\n", 1, 0, "killed"),
+    "cli_other": ("FAIL B_case: rc 0\n1 passed, 1 failed\n", 1, 1, "killed by another case"),
+    "cli_survived": ("3 passed, 0 failed\n", 0, 1, "survived"),
+    "cli_crashed": ("Traceback (most recent call last):\n  FAIL A_case: quoted\n", 1, 1, "crashed"),
 }
 manifest = os.path.join(work, "manifest.tsv")
 with open(manifest, "w", encoding="utf-8") as f:
@@ -41,8 +47,10 @@ for cid, (out, code, want_rc, want_verdict) in cases.items():
     with open(exe, "w", encoding="utf-8") as f:
         f.write(f"#!{sys.executable}\nimport sys\nsys.stdout.write({out!r})\nsys.exit({code})\n")
     os.chmod(exe, 0o755)
+    # A cli_ stand-in is the suite, run as SUITE EXECUTABLE SOURCE_DIR on an executable that exists.
+    fmt = ["--format", "cli", "--suite", exe] if cid.startswith("cli_") else []
     p = subprocess.run([sys.executable, os.path.join(HERE, "mutants.py"), "run", "--manifest", manifest,
-                        "--id", cid, "--results", results, "--", exe],
+                        "--id", cid, "--results", results, *fmt, "--", sys.executable if fmt else exe],
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     with open(os.path.join(results, cid + ".json"), encoding="utf-8") as f:
         verdict = json.load(f)["verdict"]
@@ -64,7 +72,7 @@ def table():
 p = table()  # every result present and fresh: the table is rewritten, so exit 1
 text = open(md, encoding="utf-8").read()
 if p.returncode != 1 or "| killed | `src/x.hpp` | a bug \\| with a bar | A_case, C_case | B_case, A_case | 1 |" not in text \
-        or "Score: 1 of 5" not in text or not text.endswith(f"{end}\ntail\n"):
+        or "Score: 2 of 9" not in text or not text.endswith(f"{end}\ntail\n"):
     failures.append(f"table (full): exit {p.returncode}\n{text}")
 p = table()  # unchanged: exit 0
 if p.returncode != 0:

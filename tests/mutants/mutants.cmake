@@ -140,3 +140,499 @@ matbp_mutant(dyadic_7 src/matbp/dyadic.cpp
   KILLER C1_dyadic_eq_rational_backprop
   FROM [==[times_power_of_two(V.m[t] * s.m, V.e + s.e - e)]==]
   TO   [==[times_power_of_two(V.m[t] * s.m, V.e - e)]==])
+
+# ---- src/matbp/contract.hpp, contract.cpp (the contract levels; tests/contract_test.cpp) --------
+# contract.hpp's checks are macros: a mutant of one changes exactly the translation units that
+# expand it, all of which are recompiled.
+
+matbp_mutant(contract_1 src/matbp/contract.hpp
+  BUG    "a cheap postcondition checked only at the expensive level (> for >=)"
+  TEST   contract_test
+  KILLER levels_gate_postconditions
+  FROM [==[if (::matbp::current_contract_level() >= ::matbp::contract_level::cheap && !(__VA_ARGS__))]==]
+  TO   [==[if (::matbp::current_contract_level() > ::matbp::contract_level::cheap && !(__VA_ARGS__))]==])
+
+matbp_mutant(contract_2 src/matbp/contract.cpp
+  BUG    "the guard's destructor does not restore the saved level"
+  KILLER guard_restores_level
+  FROM [==[contract_level_guard::~contract_level_guard() { g_level.store(saved_); }]==]
+  TO   [==[contract_level_guard::~contract_level_guard() {}]==])
+
+matbp_mutant(contract_3 src/matbp/contract.cpp
+  BUG    "the violation's id and kind swapped in the constructor"
+  KILLER violation_carries_id_condition_location
+  FROM [==[          id_(std::move(id)),
+          kind_(std::move(kind)),]==]
+  TO   [==[          id_(kind),
+          kind_(std::move(id)),]==])
+
+matbp_mutant(contract_4 src/matbp/contract.hpp
+  BUG    "an expensive postcondition already checked at the cheap level"
+  TEST   contract_test
+  KILLER levels_gate_postconditions
+  FROM [==[if (::matbp::current_contract_level() >= ::matbp::contract_level::expensive && !(__VA_ARGS__))]==]
+  TO   [==[if (::matbp::current_contract_level() >= ::matbp::contract_level::cheap && !(__VA_ARGS__))]==])
+
+# ---- src/matbp/error.cpp (located messages; tests/error_test.cpp) ------------------------------
+
+matbp_mutant(error_1 src/matbp/error.cpp
+  BUG    "a newline in a file name not escaped: the message spans two lines"
+  KILLER messages_are_located
+  FROM [==[        if (c == '\n')
+            out += "\\n";
+        else if]==]
+  TO   [==[        if]==])
+
+matbp_mutant(error_2 src/matbp/error.cpp
+  BUG    "file and path joined by ':' instead of ': '"
+  KILLER messages_are_located
+  FROM [==[file + (path.empty() ? ":" : ": ") + where]==]
+  TO   [==[file + ":" + where]==])
+
+matbp_mutant(error_3 src/matbp/error.cpp
+  BUG    "resource_error::in_file drops the reason"
+  KILLER in_file_keeps_the_type
+  FROM [==[return resource_error(which_, path_, reason_, std::move(file));]==]
+  TO   [==[return resource_error(which_, path_, "", std::move(file));]==])
+
+# ---- src/matbp/scalar.cpp (MPFR/MPFI values as rationals; tests/scalar_test.cpp) ---------------
+
+matbp_mutant(scalar_1 src/matbp/scalar.cpp
+  BUG    "a negative binary exponent multiplied instead of divided"
+  KILLER exact_value_of_zero_and_dyadics
+  FROM [==[        r /= exact(bmp::mpz_int(one << static_cast<unsigned>(-e)));]==]
+  TO   [==[        r *= exact(bmp::mpz_int(one << static_cast<unsigned>(-e)));]==])
+
+matbp_mutant(scalar_2 src/matbp/scalar.cpp
+  BUG    "an interval's lower endpoint not enclosed (< for <=)"
+  KILLER encloses_decides_membership
+  FROM [==[mpfr_cmp_q(lo.backend().data(), q.backend().data()) <= 0]==]
+  TO   [==[mpfr_cmp_q(lo.backend().data(), q.backend().data()) < 0]==])
+
+matbp_mutant(scalar_3 src/matbp/scalar.cpp
+  BUG    "the precision guard restores only the real type's precision"
+  KILLER precision_guard_sets_and_restores
+  FROM [==[    real::default_precision(saved_real_);
+    interval::default_precision(saved_interval_);]==]
+  TO   [==[    real::default_precision(saved_real_);]==])
+
+# ---- src/matbp/convert.cpp (number parsers and rounding; tests/convert_test.cpp) ---------------
+
+matbp_mutant(convert_1 src/matbp/convert.cpp
+  BUG    "ties rounded away from zero instead of to even"
+  KILLER to_double_ties_and_range
+  FROM [==[if (twice > den || (twice == den && bmp::bit_test(m, 0))) ++m;]==]
+  TO   [==[if (twice >= den) ++m;]==])
+
+matbp_mutant(convert_2 src/matbp/convert.cpp
+  BUG    "rounding toward zero: the remainder ignored"
+  KILLER to_double_ties_and_range
+  FROM [==[if (twice > den || (twice == den && bmp::bit_test(m, 0))) ++m;]==]
+  TO   [==[if (twice > den && twice == den) ++m;]==])
+
+matbp_mutant(convert_3 src/matbp/convert.cpp
+  BUG    "the hexadecimal fraction digits scaled by 2^-1 instead of 2^-4 each"
+  KILLER parse_exact_grammar
+  FROM [==[pow2(p - 4 * static_cast<long long>(fp.size()))]==]
+  TO   [==[pow2(p - static_cast<long long>(fp.size()))]==])
+
+matbp_mutant(convert_4 src/matbp/convert.cpp
+  BUG    "a negative decimal exponent read as positive"
+  KILLER parse_exact_grammar
+  FROM [==[    return neg ? -e : e;]==]
+  TO   [==[    return e;]==])
+
+matbp_mutant(convert_5 src/matbp/convert.cpp
+  BUG    "the subnormal threshold of binary64 off by one (2^-1073)"
+  KILLER to_exact_edge_values
+  FROM [==[round_binary(q, 53, -1074, 1024)]==]
+  TO   [==[round_binary(q, 53, -1073, 1024)]==])
+
+matbp_mutant(convert_6 src/matbp/convert.cpp
+  BUG    "the double converted through float: its low mantissa bits and its range lost"
+  KILLER to_exact_edge_values
+  FROM [==[mpq_set_d(q.backend().data(), d);]==]
+  TO   [==[mpq_set_d(q.backend().data(), static_cast<float>(d));]==])
+
+# ---- src/cli/errors.hpp (exceptions → exit codes; tests/cli_errors_test.cpp) -------------------
+
+matbp_mutant(cli_errors_1 src/cli/errors.hpp
+  BUG    "a resource limit reported as bad input (exit 2 for 3)"
+  TEST   cli_errors_test
+  KILLER resources_exit_3_with_hints
+  FROM [==[return {resource_limit, std::string(x.what()) + " (" + hint(x.which()) + ")"};]==]
+  TO   [==[return {bad_input, std::string(x.what()) + " (" + hint(x.which()) + ")"};]==])
+
+matbp_mutant(cli_errors_2 src/cli/errors.hpp
+  BUG    "exit codes 3 and 4 swapped in the enumeration"
+  TEST   cli_errors_test
+  KILLER exit_codes_are_distinct resources_exit_3_with_hints bugs_exit_4
+  FROM [==[resource_limit = 3, internal_error = 4]==]
+  TO   [==[resource_limit = 4, internal_error = 3]==])
+
+matbp_mutant(cli_errors_3 src/cli/errors.hpp
+  BUG    "the hint for an unsupported exact evaluation lost (caught as plain bad input first)"
+  TEST   cli_errors_test
+  KILLER usage_and_input_exit_2
+  FROM [==[            if (x.what_feature() == unsupported_error::feature::exact_evaluation)]==]
+  TO   [==[            if (x.what_feature() != unsupported_error::feature::exact_evaluation)]==])
+
+matbp_mutant(cli_errors_4 src/cli/errors.hpp
+  BUG    "the bit-limit hint names the time flag"
+  TEST   cli_errors_test
+  KILLER resources_exit_3_with_hints
+  FROM [==[            return "raise --max-bits, or use --arith interval:256";]==]
+  TO   [==[            return "raise --time-limit, or use --arith interval:256";]==])
+
+# ---- src/matbp/kron.hpp (D1–D5, L1–L4; tests/kron_test.cpp) ------------------------------------
+
+matbp_mutant(kron_1 src/matbp/kron.hpp
+  BUG    "vec stacks rows instead of columns"
+  KILLER D1_vec_stacks_columns
+  FROM [==[    for (Eigen::Index s = 0; s < X.cols(); ++s)
+        for (Eigen::Index r = 0; r < X.rows(); ++r) v(k++) = X(r, s);]==]
+  TO   [==[    for (Eigen::Index r = 0; r < X.rows(); ++r)
+        for (Eigen::Index s = 0; s < X.cols(); ++s) v(k++) = X(r, s);]==])
+
+matbp_mutant(kron_3 src/matbp/kron.hpp
+  BUG    "the commutation matrix transposed: K_nm for K_mn"
+  KILLER D4_commutation_is_permutation L4_commutation_maps_vec_to_vec_transpose
+  FROM [==[K(i * n + j, j * m + i) = T(1);]==]
+  TO   [==[K(j * m + i, i * n + j) = T(1);]==])
+
+matbp_mutant(kron_4 src/matbp/kron.hpp
+  BUG    "L1 with the Kronecker factors in the wrong order: A ⊗ Cᵀ"
+  KILLER L1_vec_of_product_eq_kron_vec
+  FROM [==[matrix<T> rhs = mul(kron<T>(Ct, A), vec<T>(B));]==]
+  TO   [==[matrix<T> rhs = mul(kron<T>(A, Ct), vec<T>(B));]==])
+
+# ---- src/matbp/jacobian.hpp (D6, L5, L6; tests/jacobian_test.cpp) ------------------------------
+
+matbp_mutant(jacobian_1 src/matbp/jacobian.hpp
+  BUG    "the input seeded in row-major order: the Jacobian's columns follow vec(Xᵀ)"
+  KILLER D6_definition_eq_differences_for_affine
+  FROM [==[seed(r + s * n) = T(1);]==]
+  TO   [==[seed(r * q + s) = T(1);]==])
+
+matbp_mutant(jacobian_3 src/matbp/jacobian.hpp
+  BUG    "the gradient read from the Jacobian row by rows (unvec transposed)"
+  KILLER D6_gradient_layout
+  FROM [==[return unvec<T>(colvec<T>(J.row(0).transpose()), rows, cols);]==]
+  TO   [==[return matrix<T>(unvec<T>(colvec<T>(J.row(0).transpose()), cols, rows).transpose());]==])
+
+matbp_mutant(jacobian_4 src/matbp/jacobian.hpp
+  BUG    "L5's hypothesis checked only above the expensive level, i.e. never (> for >=)"
+  KILLER L5_hypothesis_checked
+  FROM [==[if (current_contract_level() >= contract_level::expensive) {
+        // One-direction dual numbers: value X, derivative dX.]==]
+  TO   [==[if (current_contract_level() > contract_level::expensive) {
+        // One-direction dual numbers: value X, derivative dX.]==])
+
+# ---- src/matbp/elementary.hpp (D7–D9, L7–L9; tests/elementary_test.cpp) ------------------------
+
+matbp_mutant(elementary_1 src/matbp/elementary.hpp
+  BUG    "the squared error without its factor 1/2"
+  KILLER D9_squared_error L9_jacobian_of_squared_error
+  FROM [==[c(0, 0) = S(mul(e.transpose(), e)(0, 0) / S(2));]==]
+  TO   [==[c(0, 0) = S(mul(e.transpose(), e)(0, 0));]==])
+
+matbp_mutant(elementary_2 src/matbp/elementary.hpp
+  BUG    "L8.W's Kronecker factors swapped: I ⊗ aᵀ"
+  KILLER L8_W_jacobian_wrt_weights_eq_kron
+  FROM [==[return kron<T>(at, identity<T>(m));]==]
+  TO   [==[return kron<T>(identity<T>(m), at);]==])
+
+matbp_mutant(elementary_4 src/matbp/elementary.hpp
+  BUG    "the bias subtracted in the affine potential"
+  KILLER D8_affine_potential
+  FROM [==[return matrix<S>(mul(W, a) + b);]==]
+  TO   [==[return matrix<S>(mul(W, a) - b);]==])
+
+# ---- src/matbp/activation.hpp (D10, D11; tests/activation_test.cpp) ----------------------------
+
+matbp_mutant(activation_1 src/matbp/activation.hpp
+  BUG    "ReLU′(0) := 1, the right slope, against D11"
+  KILLER D11_kink_conventions
+  FROM [==[f.right[0] = false;  // D11: ReLU′(0) := 0, the left slope]==]
+  TO   [==[f.right[0] = true;  // D11: ReLU′(0) := 0, the left slope]==])
+
+matbp_mutant(activation_4 src/matbp/activation.hpp
+  BUG    "softsign′ = 1/(1+|x|) instead of its square"
+  KILLER D10_derivative_matches_ad
+  FROM [==[return T(T(1) / T(d * d));]==]
+  TO   [==[return T(T(1) / d);]==])
+
+matbp_mutant(activation_5 src/matbp/activation.hpp
+  BUG    "the polynomial's derivative without the factor j"
+  KILLER D10_derivative_matches_ad
+  FROM [==[r = T(r * x + T(j) * f.coefficients[j]);]==]
+  TO   [==[r = T(r * x + f.coefficients[j]);]==])
+
+# ---- src/matbp/network.hpp (D12–D14, kinks; tests/network_test.cpp) ---------------------------
+
+matbp_mutant(network_1 src/matbp/network.hpp
+  BUG    "the batch forward pass adds the bias to the first sample only"
+  KILLER D14_forward_batch_columns_eq_forward
+  FROM [==[Z.colwise() += L.b.col(0);]==]
+  TO   [==[Z.col(0) += L.b.col(0);]==])
+
+matbp_mutant(network_2 src/matbp/network.hpp
+  BUG    "the batch cost drops the last sample (off by one)"
+  KILLER D14_batch_cost_reductions
+  FROM [==[for (Eigen::Index j = 0; j < A.cols(); ++j) c += sample_cost(ell, matrix<T>(A.col(j)), matrix<T>(Y.col(j)));]==]
+  TO   [==[for (Eigen::Index j = 0; j + 1 < A.cols(); ++j) c += sample_cost(ell, matrix<T>(A.col(j)), matrix<T>(Y.col(j)));]==])
+
+matbp_mutant(network_3 src/matbp/network.hpp
+  BUG    "a kink recorded at the previous layer's index"
+  KILLER D12_forward_records_kinks
+  FROM [==[if (is_kink(net.layers[l - 1].f, Z(i, j))) out.push_back({l, j, i});]==]
+  TO   [==[if (is_kink(net.layers[l - 1].f, Z(i, j))) out.push_back({l - 1, j, i});]==])
+
+# ---- src/matbp/loss.hpp (D9, L9, C2; tests/loss_test.cpp) --------------------------------------
+
+matbp_mutant(loss_1 src/matbp/loss.hpp
+  BUG    "the MSE gradient without its factor 2"
+  KILLER L9_loss_gradient_eq_ad L9_gradients_are_pytorchs
+  FROM [==[return T(2) * (A - Y);]==]
+  TO   [==[return A - Y;]==])
+
+matbp_mutant(loss_2 src/matbp/loss.hpp
+  BUG    "the Huber gradient clipped above only"
+  KILLER L9_loss_gradient_eq_ad L9_gradients_are_pytorchs
+  FROM [==[G(i) = G(i) > d ? d : G(i) < -d ? U(-d) : G(i);]==]
+  TO   [==[G(i) = G(i) > d ? d : G(i);]==])
+
+matbp_mutant(loss_3 src/matbp/loss.hpp
+  BUG    "the L1 gradient sign(0) := 1, against PyTorch's 0"
+  KILLER L9_gradients_are_pytorchs
+  FROM [==[G(i) = G(i) > 0 ? T(1) : G(i) < 0 ? T(-1) : T(0);  // PyTorch: sign(0) = 0]==]
+  TO   [==[G(i) = G(i) >= 0 ? T(1) : T(-1);  // PyTorch: sign(0) = 0]==])
+
+# ---- src/matbp/induction.hpp (D15, D16, P1, T1; tests/induction_test.cpp) ---------------------
+
+matbp_mutant(induction_1 src/matbp/induction.hpp
+  BUG    "D15's recursion takes fˡ⁺¹′ instead of fˡ′ (the wrong layer's derivative)"
+  KILLER D15_backpropagated_errors_recursion
+  FROM [==[mul(diag_of_derivative(net.layers[l - 1].f, fwd.z[l]), mul(net.layers[l].W.transpose(), delta[l + 1]));]==]
+  TO   [==[mul(diag_of_derivative(net.layers[l].f, fwd.z[l]), mul(net.layers[l].W.transpose(), delta[l + 1]));]==])
+
+matbp_mutant(induction_2 src/matbp/induction.hpp
+  BUG    "T1.step chains through Wˡ instead of Wˡ⁺¹"
+  KILLER T1_step_holds_exactly
+  FROM [==[const auto& W_next = net.layers[l].W;]==]
+  TO   [==[const auto& W_next = net.layers[l - 1].W;]==])
+
+matbp_mutant(induction_4 src/matbp/induction.hpp
+  BUG    "T1.W uses aˡ instead of aˡ⁻¹"
+  KILLER T1_W_gradient_eq_delta_times_activation
+  FROM [==[    const matrix<T>& a_prev = fwd.a[l - 1];
+    // T1.W (i)]==]
+  TO   [==[    const matrix<T>& a_prev = fwd.a[l];
+    // T1.W (i)]==])
+
+# ---- src/matbp/registry.cpp (the registries' lookups and defaults) -----------------------------
+
+matbp_mutant(registry_1 src/matbp/registry.cpp
+  BUG    "an omitted parameter takes 0 instead of its registry default"
+  TEST   activation_test
+  KILLER D10_registry
+  FROM [==[out.push_back(parse_exact(parameters[i].default_text));]==]
+  TO   [==[out.push_back(exact(0));]==])
+
+matbp_mutant(registry_2 src/matbp/registry.cpp
+  BUG    "find_loss searches the activation registry"
+  TEST   loss_test
+  KILLER D9_registry
+  FROM [==[const function_info* find_loss(std::string_view name) { return find(loss_infos, name); }]==]
+  TO   [==[const function_info* find_loss(std::string_view name) { return find(activation_infos, name); }]==])
+
+matbp_mutant(registry_3 src/matbp/registry.cpp
+  BUG    "a lookup matches the canonical name only, never an alias"
+  TEST   activation_test
+  KILLER D10_registry
+  FROM [==[if (f->named(name)) return f;]==]
+  TO   [==[if (f->name == name) return f;]==])
+
+# ---- src/matbp/json.cpp (the strict reader; tests/json_test.cpp) -------------------------------
+
+matbp_mutant(json_1 src/matbp/json.cpp
+  BUG    "nesting refused one level early (>= for >)"
+  KILLER nesting_up_to_the_limit
+  FROM [==[if (depth + 1 > lim_.max_depth)]==]
+  TO   [==[if (depth + 1 >= lim_.max_depth)]==])
+
+matbp_mutant(json_2 src/matbp/json.cpp
+  BUG    "UTF-8-encoded surrogates (ED A0–BF) accepted"
+  KILLER rejects_invalid_utf8
+  FROM [==[if (b0 == 0xED) return cont(1, 0x80, 0x9F) && cont(2) ? 3 : 0;]==]
+  TO   [==[if (b0 == 0xED) return cont(1) && cont(2) ? 3 : 0;]==])
+
+matbp_mutant(json_3 src/matbp/json.cpp
+  BUG    "columns count bytes, not code points"
+  KILLER positions_are_line_and_code_point_column
+  FROM [==[std::size_t column() const { return pos_ - line_start_ - continuation_ + 1; }]==]
+  TO   [==[std::size_t column() const { return pos_ - line_start_ + 1; }]==])
+
+matbp_mutant(json_4 src/matbp/json.cpp
+  BUG    "a leading zero refused only before another 0"
+  KILLER rejects_leading_zero
+  FROM [==[if (digit()) fail("leading zeros are not allowed");]==]
+  TO   [==[if (!at_end() && peek() == '0') fail("leading zeros are not allowed");]==])
+
+# ---- src/matbp/json_writer.cpp (the one writer; tests/json_writer_test.cpp) --------------------
+
+matbp_mutant(json_writer_1 src/matbp/json_writer.cpp
+  BUG    "a control character's \\u escape with its two hex digits swapped"
+  KILLER strings_escaped_per_rfc8259
+  FROM [==[out += std::string("\\u00") + hex[c >> 4] + hex[c & 15];]==]
+  TO   [==[out += std::string("\\u00") + hex[c & 15] + hex[c >> 4];]==])
+
+matbp_mutant(json_writer_2 src/matbp/json_writer.cpp
+  BUG    "the comma between array elements written before the first instead"
+  KILLER writes_every_kind
+  FROM [==[    if (!f.empty) out_ += ",";
+    if (f.line) {
+        if (!f.empty) out_ += ' ';
+    } else {
+        newline_indent(open_.size());
+    }
+    f.empty = false;
+}]==]
+  TO   [==[    if (f.empty) out_ += ",";
+    if (f.line) {
+        if (!f.empty) out_ += ' ';
+    } else {
+        newline_indent(open_.size());
+    }
+    f.empty = false;
+}]==])
+
+matbp_mutant(json_writer_3 src/matbp/json_writer.cpp
+  BUG    "an object may close with its last key's value missing"
+  KILLER refuses_misplaced_tokens
+  FROM [==[MATBP_REQUIRE("RFC8259", !open_.empty() && open_.back().object && !open_.back().key_pending);
+    const frame f = open_.back();]==]
+  TO   [==[MATBP_REQUIRE("RFC8259", !open_.empty() && open_.back().object);
+    const frame f = open_.back();]==])
+
+# ---- src/matbp/model.hpp, model.cpp (the matbp/1 reader; tests/model_test.cpp) -----------------
+
+matbp_mutant(model_1 src/matbp/model.cpp
+  BUG    "\"reduction\": \"sum\" read as mean"
+  KILLER reads_a_complete_model
+  FROM [==[{"sum", reduction::sum}]==]
+  TO   [==[{"sum", reduction::mean}]==])
+
+matbp_mutant(model_2 src/matbp/model.hpp
+  BUG    "the reader's default reduction is sum, not mean"
+  TEST   model_test
+  KILLER reads_a_complete_model
+  FROM [==[reduction red = reduction::mean;]==]
+  TO   [==[reduction red = reduction::sum;]==])
+
+matbp_mutant(model_4 src/matbp/model.cpp
+  BUG    "a model with exactly max_layers layers refused (>= for >)"
+  KILLER rejects_over_limits
+  FROM [==[if (layers.items.size() > lim_.max_layers)]==]
+  TO   [==[if (layers.items.size() >= lim_.max_layers)]==])
+
+# ---- src/matbp/oracle.cpp, oracle_json.cpp, oracle_text.cpp (tests/oracle_test.cpp) ------------
+# oracle.cpp is also being changed for the kink verdict: these snippets are in the ULP section.
+
+matbp_mutant(oracle_1 src/matbp/oracle.cpp
+  BUG    "a range's ends rounded inward instead of outward"
+  KILLER ulp_distance_to_range_zero_inside
+  FROM [==[if (up ? e < q : e > q) d = step(d, up ? INFINITY : -INFINITY, f);]==]
+  TO   [==[if (up ? e > q : e < q) d = step(d, up ? INFINITY : -INFINITY, f);]==])
+
+matbp_mutant(oracle_2 src/matbp/oracle.cpp
+  BUG    "ULPs counted without the sign: −x and x at distance 0"
+  KILLER ulp_distance_counts_representable_values
+  FROM [==[        const auto b = static_cast<__int128>(std::bit_cast<std::uint64_t>(d) & 0x7fffffffffffffffULL);
+        return std::signbit(d) ? -b : b;]==]
+  TO   [==[        const auto b = static_cast<__int128>(std::bit_cast<std::uint64_t>(d) & 0x7fffffffffffffffULL);
+        return b;]==])
+
+matbp_mutant(oracle_3 src/matbp/oracle.cpp
+  BUG    "a gradient exactly at the tolerance fails (< for <=): a correctly rounded one fails at 0 error"
+  KILLER check_passes_correctly_rounded_and_fails_perturbed
+  FROM [==[t.pass = t.normwise_rel <= opt.max_rel_or_default()]==]
+  TO   [==[t.pass = t.normwise_rel < opt.max_rel_or_default()]==])
+
+matbp_mutant(oracle_json_1 src/matbp/oracle_json.cpp
+  BUG    "a kink's layer written 1-based in a document whose layers are 0-based"
+  TEST   oracle_test
+  KILLER to_json_gradients_valid_beyond_double_range
+  FROM [==[.integer(index(k.layer - 1))]==]
+  TO   [==[.integer(index(k.layer))]==])
+
+matbp_mutant(oracle_json_2 src/matbp/oracle_json.cpp
+  BUG    "a value beyond the double range written as a string but not counted"
+  TEST   oracle_test
+  KILLER to_json_gradients_valid_beyond_double_range
+  FROM [==[        if (out_of_range) ++*out_of_range;]==]
+  TO   [==[        if (!out_of_range) ++*out_of_range;]==])
+
+matbp_mutant(oracle_json_3 src/matbp/oracle_json.cpp
+  BUG    "an interval's lower end rounded up (inward) when written as a double"
+  TEST   oracle_test
+  KILLER to_json_gradients_valid_beyond_double_range
+  FROM [==[write_value(w, lo, f, -1, n);]==]
+  TO   [==[write_value(w, lo, f, 1, n);]==])
+
+matbp_mutant(oracle_text_1 src/matbp/oracle_text.cpp
+  BUG    "the kink line printed only for two kinks or more (off by one)"
+  TEST   oracle_test
+  KILLER to_text_is_the_check_table
+  FROM [==[if (rep.kinks != 0)]==]
+  TO   [==[if (rep.kinks > 1)]==])
+
+matbp_mutant(oracle_text_2 src/matbp/oracle_text.cpp
+  BUG    "certified and not certified swapped in the header"
+  TEST   oracle_test
+  KILLER to_text_is_the_check_table
+  FROM [==[(rep.arith.certified() ? " (certified)" : " (not certified)")]==]
+  TO   [==[(!rep.arith.certified() ? " (certified)" : " (not certified)")]==])
+
+matbp_mutant(oracle_text_3 src/matbp/oracle_text.cpp
+  BUG    "each tensor's row shows the report's verdict, not its own"
+  TEST   oracle_test
+  KILLER to_text_is_the_check_table
+  FROM [==[<< (t.pass ? "pass" : "FAIL") << "\n";]==]
+  TO   [==[<< (rep.pass ? "pass" : "FAIL") << "\n";]==])
+
+# ---- src/cli/main.cpp (the command line; judged by tests/cli_test.py, TEST matbp_cli) ----------
+# main.cpp is also being changed for the kink verdict: these snippets are in option handling and
+# the check's exit code.
+
+matbp_mutant(cli_main_1 src/cli/main.cpp
+  BUG    "check exits 0 on a failed check"
+  TEST   matbp_cli
+  KILLER check_fails_perturbed
+  FROM [==[return rep.pass ? cli::success : cli::check_failed;]==]
+  TO   [==[return cli::success;]==])
+
+matbp_mutant(cli_main_2 src/cli/main.cpp
+  BUG    "grad's --values test inverted: by default doubles, with --values double exact strings"
+  TEST   matbp_cli
+  KILLER grad_exact_is_json
+  FROM [==[if (values == "double") jo.values = json_options::value_format::float64;]==]
+  TO   [==[if (values == "exact") jo.values = json_options::value_format::float64;]==])
+
+matbp_mutant(cli_main_3 src/cli/main.cpp
+  BUG    "a whole-number option refuses its least allowed value (<= for <)"
+  TEST   matbp_cli
+  KILLER threads_same_result
+  FROM [==[if (n < lo || n > hi) throw usage_error]==]
+  TO   [==[if (n <= lo || n > hi) throw usage_error]==])
+
+# ---- src/matbp/equation.hpp (same_matrix: every step's comparison; tests/kron_test.cpp) ---------
+
+matbp_mutant(equation_1 src/matbp/equation.hpp
+  BUG    "same_matrix skips the last row (off by one): two sides differing there compare equal"
+  TEST   kron_test
+  KILLER usage_example_of_equation_hpp
+  FROM [==[for (Eigen::Index i = 0; i < a.rows(); ++i)
+            if (!(a(i, j) == b(i, j))) return false;]==]
+  TO   [==[for (Eigen::Index i = 0; i + 1 < a.rows(); ++i)
+            if (!(a(i, j) == b(i, j))) return false;]==])

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """The mutation suite's judge and its table (tests/mutants/CMakeLists.txt runs both from CTest).
 
-run    Runs one mutant's test executable (Boost.Test, errors logged in its human-readable format)
-       and passes only if the suite fails AND one of the mutant's named killers is among the
+run    Runs one mutant's test executable (Boost.Test, errors logged in its human-readable format;
+       with --format cli, tests/cli_test.py, whose failing cases print "FAIL <case>: …" at a
+       line's start) and passes only if the suite fails AND one of the mutant's named killers is among the
        failing test cases. A mutant that survives, is killed only by other cases, or makes the
        executable fail without any case reporting a failure (a crash) fails with a message saying
        which. Writes the outcome to RESULTS/<id>.json.
@@ -25,6 +26,8 @@ END = "<!-- END mutants table -->"
 # A Boost.Test log entry for a failure: "<file>(<line>): error: in "<case path>": …", "fatal error"
 # for an exception or a signal ("unknown location(0): fatal error: in …").
 FAILURE = re.compile(r'^(?:.*\(\d+\)|unknown location\(\d+\)): (?:fatal )?error: in "([^"]+)": ')
+# A failing case of tests/cli_test.py: "FAIL <case>: <detail>".
+CLI_FAILURE = re.compile(r'^FAIL ([A-Za-z0-9_]+): ')
 
 
 def read_manifest(path):
@@ -40,10 +43,10 @@ def read_manifest(path):
     return rows
 
 
-def failing_cases(log):
+def failing_cases(log, pattern=FAILURE):
     cases = []
     for line in log.splitlines():
-        m = FAILURE.match(line)
+        m = pattern.match(line)
         if m:
             name = m.group(1).split("/")[-1]
             if name not in cases:
@@ -60,13 +63,17 @@ def run(args):
     if os.path.exists(result_path):
         os.remove(result_path)
     cmd = args.command[1:] if args.command[:1] == ["--"] else args.command
-    cmd = cmd + ["--log_level=error", "--report_level=no"]
-    if not os.path.isfile(cmd[0]):
-        print(f"FAIL mutant {args.id}: its executable {cmd[0]} does not exist (did its build fail? "
+    if args.format == "boost":
+        cmd = cmd + ["--log_level=error", "--report_level=no"]
+    exe = cmd[0]
+    if args.suite:  # a Python suite that takes the mutant executable and the source tree
+        cmd = [sys.executable, args.suite, *cmd, os.environ.get("MATBP_SOURCE_DIR", ".")]
+    if not os.path.isfile(exe):
+        print(f"FAIL mutant {args.id}: its executable {exe} does not exist (did its build fail? "
               "A snippet that no longer matches stops the build with a message naming the mutant)")
         return 1
     proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace")
-    failing = failing_cases(proc.stdout)
+    failing = failing_cases(proc.stdout, FAILURE if args.format == "boost" else CLI_FAILURE)
     named = [c for c in failing if c in row["killers"]]
     if proc.returncode == 0:
         verdict = "survived"
@@ -79,7 +86,7 @@ def run(args):
     result = {
         "id": args.id, "file": row["file"], "bug": row["bug"], "test": row["test"],
         "killers": row["killers"], "seed": row["seed"], "rc_params": os.environ.get("RC_PARAMS", ""),
-        "executable": os.path.abspath(cmd[0]), "exit_code": proc.returncode,
+        "executable": os.path.abspath(exe), "exit_code": proc.returncode,
         "failing": failing, "verdict": verdict,
     }
     with open(result_path, "w", encoding="utf-8") as f:
@@ -168,6 +175,9 @@ def main():
     r.add_argument("--manifest", required=True)
     r.add_argument("--id", required=True)
     r.add_argument("--results", required=True)
+    r.add_argument("--format", choices=("boost", "cli"), default="boost",
+                   help="how the suite reports a failing case: Boost.Test's log, or cli_test.py's FAIL lines")
+    r.add_argument("--suite", help="a Python suite run as SUITE EXECUTABLE $MATBP_SOURCE_DIR (tests/cli_test.py)")
     r.add_argument("command", nargs=argparse.REMAINDER, help="-- the mutant's executable and its arguments")
     t = sub.add_parser("table", help="write the table into tests/mutants.md")
     t.add_argument("--manifest", required=True)
