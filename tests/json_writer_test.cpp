@@ -7,6 +7,7 @@
 //   doubles_round_trip_shortest         RapidCheck: any finite double is written as the shortest
 //                                       text that strtod reads back to the same double (−0, subnormals,
 //                                       the largest double included)
+//   doubles_fewest_digits_not_fewest_characters   −18014398509481992 as −1.801439850948199e+16 (soak finding)
 //   strings_escaped_per_rfc8259         `"`, `\`, every control character U+0000–U+001F, DEL and
 //                                       non-ASCII UTF-8 survive the round trip exactly
 //   refuses_non_finite_doubles          inf, −inf, nan: contract_violation "RFC8259", nothing written
@@ -119,6 +120,17 @@ RC_BOOST_PROP(doubles_round_trip_shortest, ()) {
             break;
         }
     }
+}
+
+BOOST_AUTO_TEST_CASE(doubles_fewest_digits_not_fewest_characters) {
+    // Found by the soak run (seed 7582519404807317815): std::to_chars's plain form of this
+    // integral double has 17 digits, its scientific form 16, and both read back.
+    json::writer w;
+    w.begin_array().number(-18014398509481992.0).number(100.0).number(0.1).end_array();
+    const json::value v = json::parse(w.str());
+    BOOST_TEST(v.items.at(0).text == "-1.801439850948199e+16");
+    BOOST_TEST(v.items.at(1).text == "100");
+    BOOST_TEST(v.items.at(2).text == "0.1");
 }
 
 BOOST_AUTO_TEST_CASE(strings_escaped_per_rfc8259) {

@@ -39,6 +39,17 @@ bool is_valid_utf8(std::string_view s) noexcept {
 }
 
 namespace {
+
+/// Significant digits of a decimal number's text: its digits before any exponent, without
+/// leading and trailing zeros (at least one).
+std::size_t significant_digits(const char* b, const char* e) {
+    std::string digits;
+    for (const char* c = b; c != e && *c != 'e' && *c != 'E'; ++c)
+        if (*c >= '0' && *c <= '9') digits += *c;
+    const auto first = digits.find_first_not_of('0');
+    if (first == std::string::npos) return 1;
+    return digits.find_last_not_of('0') - first + 1;
+}
 void append_string(std::string& out, std::string_view s) {
     static const char* hex = "0123456789abcdef";
     out += '"';
@@ -168,9 +179,14 @@ writer& writer::string(std::string_view s) {
 writer& writer::number(double d) {
     MATBP_REQUIRE("RFC8259", std::isfinite(d));  // JSON has no inf or nan: the caller chooses a representation
     before_value();
-    char buf[32];
-    const auto r = std::to_chars(buf, buf + sizeof buf, d);
-    out_.append(buf, r.ptr);
+    // The fewest significant digits that read back: std::to_chars's plain form is the fewest
+    // *characters*, which for an integral double of 17 digits (−18014398509481992) has one digit
+    // more than its scientific form (−1.801439850948199e+16); take the scientific form then.
+    char plain[32], sci[32];
+    const char* pe = std::to_chars(plain, plain + sizeof plain, d).ptr;
+    const char* se = std::to_chars(sci, sci + sizeof sci, d, std::chars_format::scientific).ptr;
+    const bool fewer = significant_digits(sci, se) < significant_digits(plain, pe);
+    out_.append(fewer ? sci : plain, fewer ? se : pe);
     after_value();
     return *this;
 }

@@ -6,10 +6,10 @@
 // Valid by construction, checked by contract (statement ID "RFC8259"): keys only inside objects
 // and each followed by one value; containers closed in order; exactly one top-level value; strings
 // valid UTF-8, written with `"`, `\` and the control characters U+0000–U+001F escaped; integers
-// exact; doubles finite only, written shortest-round-trip (std::to_chars: the shortest decimal
-// that reads back as the same double). A non-finite double is a contract violation, never
-// `inf` or `nan` in the output: a caller with a value outside the double range must choose how
-// to write it (oracle.hpp: the exact string "p/q").
+// exact; doubles finite only, written with the fewest significant digits that read back as the
+// same double (std::to_chars, plain or scientific, whichever has fewer digits). A non-finite double is a contract
+// violation, never `inf` or `nan` in the output: a caller with a value outside the double range must choose how to
+// write it (oracle.hpp: the exact string "p/q").
 //
 // Layout: an object or array opened with layout::block puts each member or element on its own
 // line, indented one space per level; layout::line keeps it, and everything inside it, on one
