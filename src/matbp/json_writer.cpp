@@ -186,7 +186,8 @@ writer& writer::number(double d) {
     const char* pe = std::to_chars(plain, plain + sizeof plain, d).ptr;
     const char* se = std::to_chars(sci, sci + sizeof sci, d, std::chars_format::scientific).ptr;
     const bool fewer = significant_digits(sci, se) < significant_digits(plain, pe);
-    out_.append(fewer ? sci : plain, fewer ? se : pe);
+    const char* b = fewer ? sci : plain;
+    out_.append(b, static_cast<std::size_t>((fewer ? se : pe) - b));
     after_value();
     return *this;
 }
