@@ -666,7 +666,14 @@ check_report check_gradients(const gradient_reference& ref,
         r.tensors.push_back(check_tensor(2 * l + 1, "layers[" + std::to_string(l) + "].bias", ref.bias[l],
                                          reported[l].second, options));
     }
+    r.enclosure = !ref.weights.empty() && ref.weights[0].has_enclosure();
+    summarize(r);
+    return r;
+}
+
+void summarize(check_report& r) {
     std::size_t inside = 0, zero = 0, one = 0, neither = 0;
+    r.pass = true;
     for (const auto& t : r.tensors) {
         r.pass = r.pass && t.pass;
         inside += t.kink_entries - t.kink_outside;
@@ -674,9 +681,21 @@ check_report check_gradients(const gradient_reference& ref,
         one += t.kink_match_one;
         neither += t.kink_match_neither;
     }
-    r.enclosure = !ref.weights.empty() && ref.weights[0].has_enclosure();
-    if (r.enclosure) r.kink_match = kink_convention_of(inside, zero, one, neither);
-    return r;
+    r.kink_match = r.enclosure ? kink_convention_of(inside, zero, one, neither) : "";
+}
+
+std::vector<kink_entry> kink_entries(const gradient_reference& ref) {
+    std::vector<kink_entry> out;
+    for (std::size_t l = 0; l < ref.weights.size(); ++l)
+        for (const bool bias : {false, true}) {
+            const tensor_range& t = bias ? ref.bias[l] : ref.weights[l];
+            if (!t.has_enclosure()) continue;
+            for (Eigen::Index j = 0; j < t.lo.cols(); ++j)
+                for (Eigen::Index i = 0; i < t.lo.rows(); ++i)
+                    if (t.kink_dependent[static_cast<std::size_t>(i + j * t.lo.rows())])
+                        out.push_back({l, bias, i, j, t});
+        }
+    return out;
 }
 
 }  // namespace matbp

@@ -186,6 +186,21 @@ struct check_report {
 /// convention), "mixed" (each matches one of them, not all the same).
 std::string kink_convention_of(std::size_t inside, std::size_t zero, std::size_t one, std::size_t neither);
 
+/// r.pass (every tensor passes) and r.kink_match (over every tensor's kink entries, when
+/// r.enclosure) from r.tensors: check_gradients ends with it, and so does a report narrowed to
+/// some of its tensors (the Python module's).
+void summarize(check_report& r);
+
+/// An entry that depends on a kink, of a tensor with an enclosure (C3): layer l (0-based), the
+/// tensor (bias or weights) and the entry (row, column); in the order grad's JSON and text list them.
+struct kink_entry {
+    std::size_t layer;
+    bool bias;
+    Eigen::Index row, col;
+    const tensor_range& tensor;
+};
+std::vector<kink_entry> kink_entries(const gradient_reference& ref);
+
 /// Compares reported gradients (one (weights, bias) pair per layer, as read_gradients returns
 /// them) with the reference. Requires: shapes as the reference (read_gradients checks them).
 /// A kink entry (tensor_range::kink_dependent) of a reference with an enclosure fails iff it lies

@@ -202,27 +202,22 @@ std::string to_json(const gradient_reference& ref, const json_options& options) 
     w.key("kink_convention").string(kink_convention());
     // C3: per kink-dependent entry, its conventional value and the Clarke enclosure (outward).
     w.key("kink_enclosures").begin_array(json::layout::block);
-    for (std::size_t l = 0; l < ref.weights.size(); ++l)
-        for (const bool bias : {false, true}) {
-            const tensor_range& t = bias ? ref.bias[l] : ref.weights[l];
-            if (!t.has_enclosure()) continue;
-            for (Eigen::Index j = 0; j < t.lo.cols(); ++j)
-                for (Eigen::Index i = 0; i < t.lo.rows(); ++i) {
-                    if (!t.kink_dependent[static_cast<std::size_t>(i + j * t.lo.rows())]) continue;
-                    w.begin_object(json::layout::line)
-                        .key("tensor")
-                        .string("layers[" + std::to_string(l) + "]." + (bias ? "bias" : "weights"));
-                    w.key("entry").begin_array().integer(index(i)).integer(index(j)).end_array().key("value");
-                    write_range(w, t.lo(i, j), t.hi(i, j), options.values, nullptr);
-                    w.key("lower");
-                    write_value(w, t.clarke_lo(i, j), options.values, -1, nullptr);
-                    w.key("upper");
-                    write_value(w, t.clarke_hi(i, j), options.values, +1, nullptr);
-                    w.key("one");
-                    write_value(w, t.one(i, j), options.values, 0, nullptr);
-                    w.end_object();
-                }
-        }
+    for (const kink_entry& e : kink_entries(ref)) {
+        const tensor_range& t = e.tensor;
+        const Eigen::Index i = e.row, j = e.col;
+        w.begin_object(json::layout::line)
+            .key("tensor")
+            .string("layers[" + std::to_string(e.layer) + "]." + (e.bias ? "bias" : "weights"));
+        w.key("entry").begin_array().integer(index(i)).integer(index(j)).end_array().key("value");
+        write_range(w, t.lo(i, j), t.hi(i, j), options.values, nullptr);
+        w.key("lower");
+        write_value(w, t.clarke_lo(i, j), options.values, -1, nullptr);
+        w.key("upper");
+        write_value(w, t.clarke_hi(i, j), options.values, +1, nullptr);
+        w.key("one");
+        write_value(w, t.one(i, j), options.values, 0, nullptr);
+        w.end_object();
+    }
     w.end_array();
     w.end_object();
     return w.str();

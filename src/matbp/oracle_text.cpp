@@ -23,20 +23,15 @@ std::string short_number(double d) {
 std::string kink_enclosures_to_text(const gradient_reference& ref, const json_options& options,
                                     std::size_t* out_of_range) {
     std::ostringstream out;
-    for (std::size_t l = 0; l < ref.weights.size(); ++l)
-        for (const bool bias : {false, true}) {
-            const tensor_range& t = bias ? ref.bias[l] : ref.weights[l];
-            if (!t.has_enclosure()) continue;
-            for (Eigen::Index j = 0; j < t.lo.cols(); ++j)
-                for (Eigen::Index i = 0; i < t.lo.rows(); ++i) {
-                    if (!t.kink_dependent[static_cast<std::size_t>(i + j * t.lo.rows())]) continue;
-                    out << "layers[" << l << "]." << (bias ? "bias" : "weights") << " (" << i << "," << j << ") "
-                        << value_to_json(t.lo(i, j), t.hi(i, j), options, out_of_range) << " in ["
-                        << value_to_json(t.clarke_lo(i, j), t.clarke_lo(i, j), options, out_of_range) << ", "
-                        << value_to_json(t.clarke_hi(i, j), t.clarke_hi(i, j), options, out_of_range) << "], one "
-                        << value_to_json(t.one(i, j), t.one(i, j), options, out_of_range) << "\n";
-                }
-        }
+    for (const kink_entry& e : kink_entries(ref)) {
+        const tensor_range& t = e.tensor;
+        const Eigen::Index i = e.row, j = e.col;
+        out << "layers[" << e.layer << "]." << (e.bias ? "bias" : "weights") << " (" << i << "," << j << ") "
+            << value_to_json(t.lo(i, j), t.hi(i, j), options, out_of_range) << " in ["
+            << value_to_json(t.clarke_lo(i, j), t.clarke_lo(i, j), options, out_of_range) << ", "
+            << value_to_json(t.clarke_hi(i, j), t.clarke_hi(i, j), options, out_of_range) << "], one "
+            << value_to_json(t.one(i, j), t.one(i, j), options, out_of_range) << "\n";
+    }
     return out.str();
 }
 

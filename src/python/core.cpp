@@ -286,16 +286,7 @@ check_report check(const gradient_reference& ref, const py::list& reported, cons
             kept.back().name = tensor_names[i];
         }
     rep.tensors = std::move(kept);
-    rep.pass = true;
-    std::size_t inside = 0, zero = 0, one = 0, neither = 0;
-    for (const auto& t : rep.tensors) {
-        rep.pass = rep.pass && t.pass;
-        inside += t.kink_entries - t.kink_outside;
-        zero += t.kink_match_zero;
-        one += t.kink_match_one;
-        neither += t.kink_match_neither;
-    }
-    if (rep.enclosure) rep.kink_match = kink_convention_of(inside, zero, one, neither);
+    summarize(rep);
     return rep;
 }
 
