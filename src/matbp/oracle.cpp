@@ -684,8 +684,8 @@ void summarize(check_report& r) {
     r.kink_match = r.enclosure ? kink_convention_of(inside, zero, one, neither) : "";
 }
 
-std::vector<kink_entry> kink_entries(const gradient_reference& ref) {
-    std::vector<kink_entry> out;
+std::vector<kink_entry_ref> kink_entries(const gradient_reference& ref) {
+    std::vector<kink_entry_ref> out;
     for (std::size_t l = 0; l < ref.weights.size(); ++l)
         for (const bool bias : {false, true}) {
             const tensor_range& t = bias ? ref.bias[l] : ref.weights[l];

@@ -193,13 +193,13 @@ void summarize(check_report& r);
 
 /// An entry that depends on a kink, of a tensor with an enclosure (C3): layer l (0-based), the
 /// tensor (bias or weights) and the entry (row, column); in the order grad's JSON and text list them.
-struct kink_entry {
+struct kink_entry_ref {
     std::size_t layer;
     bool bias;
     Eigen::Index row, col;
     const tensor_range& tensor;
 };
-std::vector<kink_entry> kink_entries(const gradient_reference& ref);
+std::vector<kink_entry_ref> kink_entries(const gradient_reference& ref);
 
 /// Compares reported gradients (one (weights, bias) pair per layer, as read_gradients returns
 /// them) with the reference. Requires: shapes as the reference (read_gradients checks them).

@@ -202,7 +202,7 @@ std::string to_json(const gradient_reference& ref, const json_options& options) 
     w.key("kink_convention").string(kink_convention());
     // C3: per kink-dependent entry, its conventional value and the Clarke enclosure (outward).
     w.key("kink_enclosures").begin_array(json::layout::block);
-    for (const kink_entry& e : kink_entries(ref)) {
+    for (const kink_entry_ref& e : kink_entries(ref)) {
         const tensor_range& t = e.tensor;
         const Eigen::Index i = e.row, j = e.col;
         w.begin_object(json::layout::line)

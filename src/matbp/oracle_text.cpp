@@ -23,7 +23,7 @@ std::string short_number(double d) {
 std::string kink_enclosures_to_text(const gradient_reference& ref, const json_options& options,
                                     std::size_t* out_of_range) {
     std::ostringstream out;
-    for (const kink_entry& e : kink_entries(ref)) {
+    for (const kink_entry_ref& e : kink_entries(ref)) {
         const tensor_range& t = e.tensor;
         const Eigen::Index i = e.row, j = e.col;
         out << "layers[" << e.layer << "]." << (e.bias ? "bias" : "weights") << " (" << i << "," << j << ") "
