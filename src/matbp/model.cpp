@@ -319,7 +319,9 @@ private:
     /// The tensor a value {"tensor": name} refers to, or nullptr for any other value. Such a
     /// reference is read only in a document from a safetensors file (read_model_file).
     const safetensors::tensor* tensor_ref(const value& v, const std::string& path) const {
-        if (v.kind != kind::object) return nullptr;
+        // Only an object with a "tensor" member is a reference; any other value gets the
+        // message for what the position expects (an array of numbers, of rows, …).
+        if (v.kind != kind::object || !v.find("tensor")) return nullptr;
         only_keys(v, path, {"tensor"});
         const std::string np = member_path(path, "tensor");
         const value& name = required(v, path, "tensor");
