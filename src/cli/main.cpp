@@ -3,6 +3,7 @@
 //   matbp grad MODEL                   exact (or certified) cost and gradients as JSON
 //   matbp check MODEL --gradients F    compare another implementation's gradients, in ULPs
 //   matbp verify MODEL                 run every proof-step check on the model
+//   matbp combine PART…                add sample shards' partial sums (grad --partial), print as grad
 //   matbp --version
 // Exit codes (cli/errors.hpp, the one place that maps errors to them): 0 success / pass, 1 a check
 // failed, 2 bad usage or input (or unsupported), 3 a resource limit stopped the run, 4 internal error.
@@ -20,6 +21,7 @@
 #include "matbp/json_writer.hpp"
 #include "matbp/model.hpp"
 #include "matbp/oracle.hpp"
+#include "matbp/shard.hpp"
 #include "matbp/version.hpp"
 
 #include <algorithm>
@@ -53,7 +55,10 @@ const char* usage =
     "                              embedded network, every step checked exactly\n"
     "  grad MODEL                  the cost and every gradient of a matbp/1 model, as JSON\n"
     "  check MODEL --gradients F   compare another implementation's gradients with matbp's\n"
+
     "  verify MODEL                run every proof-step check (T1, C1) on the model\n"
+    "  combine PART...             add the parts that grad --partial wrote for sample ranges\n"
+    "                              and print what grad MODEL prints\n"
     "  catalog                     the activations and losses matbp knows, as JSON\n"
     "\n"
     "MODEL is a matbp/1 JSON file, or a safetensors file that carries the matbp/1 document as\n"
@@ -81,6 +86,7 @@ const char* catalog_help =
 
 const char* grad_help =
     "usage: matbp grad MODEL [--arith A] [--values exact|double] [--format json|text] [--quiet]\n"
+    "       matbp grad MODEL --partial [--samples A:B] [--quiet]\n"
     "\n"
     "Prints the cost and every gradient of the model's batch cost (C1) and the kink report.\n"
     "  --arith A      exact (default where the model allows), interval:BITS (certified\n"
@@ -92,6 +98,11 @@ const char* grad_help =
     "                 its exact \"p/q\" string instead, and \"out_of_double_range\" counts them:\n"
     "                 the output is always valid JSON, never inf or nan\n"
     "  --format F     json (default) or text\n"
+    "  --partial      write instead the exact unreduced sums (cost, gradients, kinks, kink\n"
+    "                 enclosures) of the samples --samples names, as a matbp-partial/1 document\n"
+    "                 for 'matbp combine' (C4); exact arithmetic only, no --values or --format\n"
+    "  --samples A:B  with --partial: the samples A to B-1 (half-open [A, B), 0-based),\n"
+    "                 0 <= A < B <= the model's sample count (default: all of them)\n"
     "  --quiet        no progress messages on stderr\n" LIMITS_HELP
     "Kinks list (layer, sample, unit, site), 0-based indices into the JSON arrays, of every unit\n"
     "whose potential is exactly at a point where its activation is not differentiable (site\n"
@@ -166,6 +177,24 @@ const char* verify_help =
     "  --format F     text (default) or json\n"
     "  --quiet        no progress messages on stderr\n" LIMITS_HELP CONVENTIONS_HELP
     "Exit 0 if every step holds, 1 otherwise.\n" MATBP_CLI_EXIT_CODES_HELP;
+
+const char* combine_help =
+    "usage: matbp combine PART... [--values exact|double] [--format json|text] [--quiet]\n"
+    "                     [--max-file-bytes N]\n"
+    "\n"
+    "Adds the parts that 'matbp grad MODEL --partial --samples A:B' wrote, exactly, applies the\n"
+    "model's reduction (sum, or mean over all its samples) and prints what 'matbp grad MODEL'\n"
+    "prints with the same --values and --format: the same bytes (C4; tests/shard_test.cpp and\n"
+    "tests/cli_test.py compare them), except that \"engine\" joins the parts' engines with \"+\"\n"
+    "when they differ. The parts may come in any order; together their ranges must cover\n"
+    "every sample exactly once. Refused, naming the file and what is wrong (exit 2): a part\n"
+    "that is not matbp-partial/1 or not exact, parts of different models (\"model_fingerprint\",\n"
+    "a SHA-256 of the model's exact content), of different reductions, losses or sample counts,\n"
+    "ranges that overlap or leave a gap.\n"
+    "  --values V     as for grad: exact (default) or double\n"
+    "  --format F     json (default) or text\n"
+    "  --max-file-bytes N  size of a part read (default 67108864 = 64 MiB)\n"
+    "  --quiet        no progress messages on stderr\n" CONVENTIONS_HELP MATBP_CLI_EXIT_CODES_HELP;
 
 /// Options after the command: positionals and --name value pairs (flags have no value).
 struct options {
@@ -317,20 +346,9 @@ std::string format_of(const options& o, const std::string& dflt) {
     return f;
 }
 
-int grad(int argc, char** argv) {
-    const auto o =
-        parse_options(argc, argv, 2, with({"--arith", "--values", "--format"}, limit_options), {"--quiet", "--help"});
-    if (o.has("--help")) return std::cout << grad_help, 0;
-    const progress p(o.has("--quiet"));
-    const auto model = load_model(o, grad_help);
-    const auto arith = arith_of(o, model);
-    const std::string values = o.get("--values").value_or("exact");
-    if (values != "exact" && values != "double")
-        throw usage_error("--values must be exact or double, not " + json::quote(values));
-    const std::string format = format_of(o, "json");
-    p.stage("model read; computing in " + arith.str());
-    const auto ref = about_model(o, [&] { return compute_gradients(model, arith, limits_of(o)); });
-    p.stage("done");
+/// A reference as `matbp grad` prints it (and `matbp combine`, which must print the same):
+/// the library's JSON, or the text lines. `values` and `format` are already checked.
+int print_reference(const gradient_reference& ref, const std::string& values, const std::string& format) {
     json_options jo;
     if (values == "double") jo.values = json_options::value_format::float64;
     if (format == "json") {
@@ -338,8 +356,9 @@ int grad(int argc, char** argv) {
         return cli::success;
     }
     std::size_t beyond = 0;
-    std::cout << "arith " << arith.str() << (arith.certified() ? " (certified)" : " (not certified)") << ", engine "
-              << ref.engine << ", loss " << to_string(ref.loss_kind) << ", reduction " << to_string(ref.red) << "\n"
+    std::cout << "arith " << ref.arith.str() << (ref.arith.certified() ? " (certified)" : " (not certified)")
+              << ", engine " << ref.engine << ", loss " << to_string(ref.loss_kind) << ", reduction "
+              << to_string(ref.red) << "\n"
               << "cost " << value_to_json(ref.cost_lo, ref.cost_hi, jo, &beyond) << "\n";
     for (std::size_t l = 0; l < ref.weights.size(); ++l)
         std::cout << "layers[" << l << "].weights " << tensor_to_json(ref.weights[l], false, jo, &beyond) << "\nlayers["
@@ -356,6 +375,102 @@ int grad(int argc, char** argv) {
                      "value with relu'(0) = 1 (one)\n"
                   << enclosures;
     return cli::success;
+}
+
+std::string values_of(const options& o) {
+    const std::string values = o.get("--values").value_or("exact");
+    if (values != "exact" && values != "double")
+        throw usage_error("--values must be exact or double, not " + json::quote(values));
+    return values;
+}
+
+/// --samples A:B: the half-open range [A, B) of the model's n samples, 0 ≤ A < B ≤ n.
+std::pair<Eigen::Index, Eigen::Index> samples_of(const options& o, Eigen::Index n) {
+    const auto v = o.get("--samples");
+    if (!v) return {0, n};
+    const auto bad = [&](const std::string& why) {
+        return usage_error("--samples " + json::quote(*v) + ": " + why +
+                           " (expected A:B, the samples A to B-1, 0-based, with 0 <= A < B <= " + std::to_string(n) +
+                           ", the model's sample count)");
+    };
+    const auto colon = v->find(':');
+    if (colon == std::string::npos) throw bad("no colon");
+    const std::string a = v->substr(0, colon), b = v->substr(colon + 1);
+    for (const auto& t : {a, b})
+        if (t.empty() || t.size() > 18 || t.find_first_not_of("0123456789") != std::string::npos)
+            throw bad("A and B must be whole numbers");
+    const auto A = static_cast<Eigen::Index>(std::stoll(a)), B = static_cast<Eigen::Index>(std::stoll(b));
+    if (!(A < B)) throw bad("the range is empty");
+    if (B > n) throw bad("B is past the last sample");
+    return {A, B};
+}
+
+int grad(int argc, char** argv) {
+    const auto o = parse_options(argc, argv, 2, with({"--arith", "--values", "--format", "--samples"}, limit_options),
+                                 {"--quiet", "--help", "--partial"});
+    if (o.has("--help")) return std::cout << grad_help, 0;
+    const progress p(o.has("--quiet"));
+    const bool partial = o.has("--partial");
+    if (o.has("--samples") && !partial)
+        throw usage_error("--samples needs --partial (it writes the unreduced sums of a range for matbp combine)");
+    if (partial)
+        for (const char* k : {"--values", "--format"})
+            if (o.has(k))
+                throw usage_error(
+                    std::string(k) +
+                    " does not apply to --partial (a part is always exact JSON); give it to matbp combine");
+    const auto model = load_model(o, grad_help);
+    const auto arith = arith_of(o, model);
+    if (partial) {
+        if (arith.k != arith_spec::kind::exact)
+            throw usage_error("--partial needs --arith exact, not " + arith.str() +
+                              ": only exact sums are associative, so only exact parts combine bit-identically");
+        about_model(o, [&] {
+            for (std::size_t l = 0; l < model.layers.size(); ++l)
+                if (model.layers[l].activation.transcendental())
+                    throw input_error("layers[" + std::to_string(l) + "].activation", 0, 0,
+                                      model.layers[l].activation.name +
+                                          " has no exact evaluation; --partial computes exactly only (only exact sums "
+                                          "are associative, so only exact parts combine bit-identically)");
+            if (!model.loss_kind.info().exact_evaluation)
+                throw input_error("loss", 0, 0,
+                                  model.loss_kind.name +
+                                      " has no exact evaluation; --partial computes exactly only (only exact sums are "
+                                      "associative, so only exact parts combine bit-identically)");
+            return 0;
+        });
+        const auto [begin, end] = samples_of(o, model.inputs.cols());
+        p.stage("model read; computing samples " + std::to_string(begin) + " to " + std::to_string(end - 1));
+        const auto part = about_model(o, [&] { return compute_partial(model, begin, end, limits_of(o)); });
+        std::cout << to_json(part);
+        return cli::success;
+    }
+    const std::string values = values_of(o);
+    const std::string format = format_of(o, "json");
+    p.stage("model read; computing in " + arith.str());
+    const auto ref = about_model(o, [&] { return compute_gradients(model, arith, limits_of(o)); });
+    p.stage("done");
+    return print_reference(ref, values, format);
+}
+
+int combine(int argc, char** argv) {
+    const auto o = parse_options(argc, argv, 2, {"--values", "--format", "--max-file-bytes"}, {"--quiet", "--help"});
+    if (o.has("--help")) return std::cout << combine_help, 0;
+    const progress p(o.has("--quiet"));
+    if (o.positional.empty()) throw usage_error(std::string("expected at least one PART file\n") + combine_help);
+    if (std::count(o.positional.begin(), o.positional.end(), "-") > 1)
+        throw usage_error("standard input (-) can be read once only");
+    const std::string values = values_of(o);
+    const std::string format = format_of(o, "json");
+    partial_limits lim;
+    lim.syntax.max_bytes = whole_number(o, "--max-file-bytes", lim.syntax.max_bytes, 1, std::size_t{1} << 40);
+    std::vector<partial_reference> parts;
+    for (const auto& arg : o.positional) {
+        parts.push_back(read_input(arg, [&](const std::string& path) { return read_partial_file(path, lim); }));
+        parts.back().source = display_name(arg);
+    }
+    p.stage("parts read; combining");
+    return print_reference(combine_partials(parts), values, format);
 }
 
 int check(int argc, char** argv) {
@@ -700,6 +815,7 @@ int main(int argc, char** argv) {
         }
         if (cmd == "grad") return grad(argc, argv);
         if (cmd == "check") return check(argc, argv);
+        if (cmd == "combine") return combine(argc, argv);
         if (cmd == "verify") return verify(argc, argv);
         throw usage_error(cmd.empty() ? "no command given\n" + std::string(usage)
                                       : "unknown command " + json::quote(cmd) + "\n" + usage);
