@@ -41,6 +41,13 @@ Test plan
                                the model or the gradients from stdin; not both; -x refused
   indices_0_based              verify's JSON layer is the 0-based index of "layers"; grad's kinks too
   help_*                       every command has --help, exit 0, and documents exit codes 0-4
+  shards_*                     C4: the README's GNU parallel lines run verbatim (with xargs -P 2 when
+                               parallel is not installed) on a 256-sample ReLU model with kinks:
+                               combine's output == grad's, byte for byte; every split of
+                               exact_mixed.json; random splits of 40-sample models for each loss
+                               (squared_error, mse, l1) and reduction, JSON and text/double output;
+                               a part read from stdin; the partial document's fields; overlap, gap
+                               and a bad --samples refused (exit 2)
 Closes with "N passed, M failed"."""
 import fractions
 import json
@@ -370,6 +377,91 @@ doc = json_ok("overflow_check_normwise", ["check", unit, "--gradients", big_err,
 t0 = doc.get("tensors", [{}])[0]
 case("overflow_check_normwise_sqrt", str(t0.get("normwise_error", "")).startswith("sqrt(")
      and doc.get("out_of_double_range") == 3 and doc["tensors"][1]["normwise_error"] == 0, str(doc)[:400])
+
+# ---- C4: sample shards (grad --partial --samples A:B, combine) ----
+import re
+import shutil
+
+shard_rng = random.Random(15)
+
+
+def shard_model(n, loss, reduction, seed_rng):
+    """A 3-4-2 ReLU/identity net whose inputs are small multiples of 1/4 (many exact ReLU kinks)."""
+    q = lambda: seed_rng.randint(-4, 4) / 4
+    return {"format": "matbp/1", "loss": loss, "reduction": reduction,
+            "layers": [{"weights": [[q() for _ in range(3)] for _ in range(4)], "bias": [0, 0.25, -0.25, 0],
+                        "activation": "relu"},
+                       {"weights": [[q() for _ in range(4)] for _ in range(2)], "bias": [0, 0], "activation": "identity"}],
+                       "inputs": [[q() for _ in range(3)] for _ in range(n)],
+                       "targets": [[q() for _ in range(2)] for _ in range(n)]}
+
+
+def combined_eq_grad(name, model, cuts, *opts):
+    """grad --partial per range [cuts[i], cuts[i+1]), combine (parts in reverse) == grad, byte for byte."""
+    parts = []
+    for i in range(len(cuts) - 1):
+        rc, out, err = run("grad", model, "--partial", "--samples", f"{cuts[i]}:{cuts[i + 1]}")
+        if rc != 0:
+            case(name, False, f"part {cuts[i]}:{cuts[i + 1]}: rc={rc} {err}")
+            return
+        parts.append(write(f"{name}.{i}.json", out))
+    rc, combined, err = run("combine", *reversed(parts), *opts)
+    rc2, full, err2 = run("grad", model, *opts)
+    case(name, rc == 0 and rc2 == 0 and combined == full and full != "", f"cuts={cuts} rc={rc} {err}{err2}")
+
+
+# The README's two lines, verbatim, in a directory holding a 256-sample model.json: with GNU
+# parallel when it is installed, else with parallel '…' read as xargs -P 2 -I{} sh -c '…' (GNU
+# parallel runs its command through a shell, as sh -c does).
+readme = open(os.path.join(src, "README.md"), encoding="utf-8").read()
+section = readme[readme.index("### Spreading one computation over machines"):]
+block = re.search(r"```sh\n(.*?)```", section, re.S).group(1)
+pipe_dir = tempfile.mkdtemp(prefix="matbp_shards_", dir=work)
+bin_dir = os.path.join(pipe_dir, "bin")
+os.mkdir(bin_dir)
+os.symlink(os.path.abspath(matbp), os.path.join(bin_dir, "matbp"))
+model_256 = shard_model(256, "mse", "mean", shard_rng)
+with open(os.path.join(pipe_dir, "model.json"), "w") as f:
+    json.dump(model_256, f)
+script = block if shutil.which("parallel") else block.replace("parallel '", "xargs -P 2 -I{} sh -c '")
+p = subprocess.run(["sh", "-c", script], cwd=pipe_dir, capture_output=True, text=True, timeout=600,
+                   env=dict(os.environ, PATH=bin_dir + os.pathsep + os.environ.get("PATH", "")))
+rc, full, err = run("grad", os.path.join(pipe_dir, "model.json"))
+piped = open(os.path.join(pipe_dir, "gradients.json")).read() if os.path.exists(os.path.join(pipe_dir, "gradients.json")) else ""
+n_parts = len([f for f in os.listdir(pipe_dir) if f.startswith("part.")])
+case("shards_readme_pipeline", p.returncode == 0 and rc == 0 and piped == full and n_parts == 4
+     and len(strict(full)["kinks"]) > 0 and len(strict(full)["kink_enclosures"]) > 0,
+     f"parallel={bool(shutil.which('parallel'))} rc={p.returncode} parts={n_parts} {p.stderr[:300]} {err}")
+
+# Every split of exact_mixed.json (3 samples, rational engine, kinks); random splits of 40-sample
+# models with each loss and reduction; text and double output; a part from standard input.
+n_mixed = len(strict(open(exact_model).read())["inputs"])
+for mask in range(1 << (n_mixed - 1)):
+    cuts = [0] + [c for c in range(1, n_mixed) if mask & (1 << (c - 1))] + [n_mixed]
+    combined_eq_grad(f"shards_every_split_exact_mixed_{mask}", exact_model, cuts)
+for loss in ("squared_error", "mse", "l1"):
+    for red in ("mean", "sum"):
+        m40 = write(f"shard40_{loss}_{red}.json", json.dumps(shard_model(40, loss, red, shard_rng)))
+        cuts = sorted({0, 40, *shard_rng.sample(range(1, 40), shard_rng.randint(1, 6))})
+        combined_eq_grad(f"shards_random_split_{loss}_{red}", m40, cuts)
+        combined_eq_grad(f"shards_random_split_{loss}_{red}_text_double", m40, cuts, "--format", "text", "--values",
+                         "double")
+m40 = os.path.join(work, "shard40_mse_mean.json")
+rc, a, err = run("grad", m40, "--partial", "--samples", "0:17")
+rc2, b, err2 = run("grad", m40, "--partial", "--samples", "17:40")
+rc3, combined, err3 = run("combine", "-", write("stdin_part_b.json", b), stdin=a)
+case("shards_part_from_stdin", rc == rc2 == rc3 == 0 and combined == run("grad", m40)[1], err + err2 + err3)
+doc = strict(a)
+case("shards_partial_document", doc.get("format") == "matbp-partial/1" and doc.get("samples") == {"begin": 0, "end": 17, "count": 40}
+     and doc.get("arith") == "exact" and doc.get("model_fingerprint", "").startswith("sha256:")
+     and doc.get("matbp_version") == run("--version")[1].split()[1], str(doc)[:300])
+rc, out, err = run("combine", "--help")
+case("help_combine", rc == 0 and "usage: matbp combine" in out and "Exit codes: 0" in out and "cover" in out, out + err)
+rc, out, err = run("grad", "--help")
+case("help_grad_partial", rc == 0 and "--partial" in out and "--samples A:B" in out and "half-open" in out, out)
+bad_input("shards_overlap", ["combine", write("ov_a.json", a), write("ov_b.json", a)], "ov_b.json: samples: its range [0, 17) overlaps")
+bad_input("shards_gap", ["combine", write("gap_b.json", b)], "samples 0 to 16 are in no part")
+bad_input("shards_samples_past_end", ["grad", m40, "--partial", "--samples", "30:41"], "--samples")
 
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)

@@ -20,7 +20,8 @@
 //                                            contract C4 fires; a transcendental model: unsupported_error
 //   C4_read_partial_rejects_malformed        format, arith, unknown key, a number for an exact value,
 //                                            ragged rows, a kink outside the range or out of order, an
-//                                            enclosure whose bounds do not hold the value: input_error
+//                                            enclosure whose bounds do not hold one or the value (a
+//                                            kink entry's value moved outside): input_error
 //                                            naming the JSON path
 //   model_fingerprint_identifies_the_content equal for a copy; different when one weight, one input,
 //                                            one target, the reduction, the loss or an activation
@@ -281,10 +282,18 @@ BOOST_AUTO_TEST_CASE(C4_read_partial_rejects_malformed) {
     BOOST_TEST(path_of(with("\"end\": 3", "\"end\": 7")) == "samples");
     BOOST_TEST(path_of(with("\"bias\": [\"", "\"bias\": [1, \"")) == "layers[0].bias[0]");
     BOOST_TEST(path_of(with("\"sample\": 1", "\"sample\": 4")) == "kinks[1].sample");
-    BOOST_TEST(path_of(with("\"kinks\": [", "\"kinks\": [{\"layer\": 1, \"sample\": 0, \"unit\": 0, \"site\": "
-                                            "\"activation\"},")) == "kinks[1]");
+    BOOST_TEST(path_of(with("\"kinks\": [",
+                            "\"kinks\": [{\"layer\": 1, \"sample\": 0, \"unit\": 0, \"site\": "
+                            "\"activation\"},")) == "kinks[1]");
     BOOST_TEST(path_of(with("\"lower\": \"", "\"lower\": \"1000+")) == "kink_enclosures[0].lower");
     BOOST_TEST(path_of(with("\"upper\": \"", "\"upper\": \"-1000")) == "kink_enclosures[0]");
+    // The kink-dependent entry ∇b¹₀ (sample 1 puts ReLU unit 0 at 0) moved outside its enclosure,
+    // its "one" value still inside: refused at its enclosure entry.
+    std::string moved = good;
+    const auto b0 = moved.find("\"bias\": [\"") + 10;
+    moved.replace(b0, moved.find('"', b0) - b0, "1000");
+    const std::string at = path_of(moved);
+    BOOST_TEST((at.starts_with("kink_enclosures[") && at.back() == ']'), at);
     const auto rows = good.find("\"weights\": [");
     std::string ragged = good;
     ragged.insert(ragged.find(']', rows + 13), ", \"0\"");

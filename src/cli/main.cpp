@@ -422,26 +422,18 @@ int grad(int argc, char** argv) {
     const auto model = load_model(o, grad_help);
     const auto arith = arith_of(o, model);
     if (partial) {
-        if (arith.k != arith_spec::kind::exact)
+        if (o.has("--arith") && arith.k != arith_spec::kind::exact)
             throw usage_error("--partial needs --arith exact, not " + arith.str() +
                               ": only exact sums are associative, so only exact parts combine bit-identically");
-        about_model(o, [&] {
-            for (std::size_t l = 0; l < model.layers.size(); ++l)
-                if (model.layers[l].activation.transcendental())
-                    throw input_error("layers[" + std::to_string(l) + "].activation", 0, 0,
-                                      model.layers[l].activation.name +
-                                          " has no exact evaluation; --partial computes exactly only (only exact sums "
-                                          "are associative, so only exact parts combine bit-identically)");
-            if (!model.loss_kind.info().exact_evaluation)
-                throw input_error("loss", 0, 0,
-                                  model.loss_kind.name +
-                                      " has no exact evaluation; --partial computes exactly only (only exact sums are "
-                                      "associative, so only exact parts combine bit-identically)");
-            return 0;
-        });
         const auto [begin, end] = samples_of(o, model.inputs.cols());
         p.stage("model read; computing samples " + std::to_string(begin) + " to " + std::to_string(end - 1));
-        const auto part = about_model(o, [&] { return compute_partial(model, begin, end, limits_of(o)); });
+        const auto part = about_model(o, [&] {
+            try {
+                return compute_partial(model, begin, end, limits_of(o));
+            } catch (const unsupported_error& e) {  // bad input without the hint to use --arith interval
+                throw input_error(e.path(), e.line(), e.column(), e.reason());
+            }
+        });
         std::cout << to_json(part);
         return cli::success;
     }

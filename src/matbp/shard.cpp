@@ -197,7 +197,7 @@ partial_reference compute_partial(const model_spec& model, Eigen::Index begin, E
                                     model.layers[l].activation.name +
                                         " has no exact evaluation, and only exact partial sums combine "
                                         "bit-identically");
-    // C4: the range alone, unreduced (ρ = 1); combine_partials applies the model's ρ.
+    // C4 (i): the range alone, unreduced (ρ = 1); combine_partials applies the model's ρ.
     model_spec range;
     range.layers = model.layers;
     range.loss_kind = model.loss_kind;
@@ -206,6 +206,7 @@ partial_reference compute_partial(const model_spec& model, Eigen::Index begin, E
     range.targets = model.targets.middleCols(begin, end - begin);
     partial_reference p;
     p.sums = compute_gradients(range, arith_spec{arith_spec::kind::exact, 0}, limits);
+    // C4 (ii): the range's local sample j is sample begin + j of the batch.
     for (auto& k : p.sums.kinks) k.sample += begin;
     p.range_engine = p.sums.engine;
     p.sums.engine = whole_batch_engine(model, p.range_engine == "dyadic");
@@ -235,9 +236,7 @@ std::string range_text(const partial_reference& p) {
 /// loss kinks by sample, unit (backprop: find_kinks, then find_loss_kinks).
 auto kink_key(const kink& k) { return std::tuple{k.site == kink_site::loss, k.layer, k.sample, k.unit}; }
 
-bool same_shape(const matrix<exact>& a, const matrix<exact>& b) {
-    return a.rows() == b.rows() && a.cols() == b.cols();
-}
+bool same_shape(const matrix<exact>& a, const matrix<exact>& b) { return a.rows() == b.rows() && a.cols() == b.cols(); }
 
 /// Adds a part's tensor to the running sums: value, flags (OR), enclosure (lo, hi, one; a part
 /// without one contributes its value).
@@ -246,8 +245,9 @@ void accumulate(tensor_range& sum, const tensor_range& t) {
         for (Eigen::Index i = 0; i < t.lo.rows(); ++i) {
             const auto f = static_cast<std::size_t>(i + j * t.lo.rows());
             sum.lo(i, j) += t.lo(i, j);
+            // C4 (ii): flagged when some sample flags it.
             sum.kink_dependent[f] = sum.kink_dependent[f] || t.kink_dependent[f];
-            // C4: per sample, C3's endpoints add; a range with no kink adds the point value.
+            // C4 (iii): per sample, C3's endpoints add; a range with no kink adds the point value.
             const bool enc = t.has_enclosure();
             sum.clarke_lo(i, j) += enc ? t.clarke_lo(i, j) : t.lo(i, j);
             sum.clarke_hi(i, j) += enc ? t.clarke_hi(i, j) : t.lo(i, j);
@@ -265,7 +265,7 @@ tensor_range zero_like(const tensor_range& t) {
     return z;
 }
 
-/// ρ·(the sums): the reduced tensor, with its enclosure when the batch has kinks.
+/// C4 (iv) ρ·(the sums): the reduced tensor, with its enclosure when the batch has kinks.
 void reduce(tensor_range& t, const exact& rho, bool enclosure) {
     for (Eigen::Index k = 0; k < t.lo.size(); ++k) t.lo(k) *= rho;
     t.hi = t.lo;
@@ -304,12 +304,11 @@ gradient_reference combine_partials(const std::vector<partial_reference>& parts)
                        "'s " + to_string(first.sums.loss_kind));
         if (p.count != first.count)
             refuse(p, "samples.count",
-                   std::to_string(p.count) + " samples, but " + name_of(first) + " has " +
-                       std::to_string(first.count));
+                   std::to_string(p.count) + " samples, but " + name_of(first) + " has " + std::to_string(first.count));
         if (p.fingerprint != first.fingerprint)
-            refuse(p, "model_fingerprint",
-                   "a part of another model: " + p.fingerprint + ", but " + name_of(first) + " has " +
-                       first.fingerprint);
+            refuse(
+                p, "model_fingerprint",
+                "a part of another model: " + p.fingerprint + ", but " + name_of(first) + " has " + first.fingerprint);
         if (p.sums.engine != first.sums.engine)
             refuse(p, "engine",
                    "the whole batch's engine " + p.sums.engine + " differs from " + name_of(first) + "'s " +
@@ -346,7 +345,7 @@ gradient_reference combine_partials(const std::vector<partial_reference>& parts)
                    " are in no part: the last range " + range_text(*previous) + " ends before the " +
                    std::to_string(first.count) + " samples of the model");
 
-    // C4: the sums over the ranges, in sample order (any order gives the same rationals).
+    // C4 (i): the sums over the ranges, in sample order (any order gives the same rationals).
     gradient_reference r;
     r.arith = arith_spec{arith_spec::kind::exact, 0};
     r.loss_kind = first.sums.loss_kind;
@@ -366,8 +365,10 @@ gradient_reference combine_partials(const std::vector<partial_reference>& parts)
         }
         r.kinks.insert(r.kinks.end(), p->sums.kinks.begin(), p->sums.kinks.end());
     }
-    std::stable_sort(r.kinks.begin(), r.kinks.end(), [](const kink& a, const kink& b) { return kink_key(a) < kink_key(b); });
-    // C4: ρ of the whole batch (D14), the model's reduction over its n samples.
+    // C4 (ii): the union of the ranges' kinks, in C1's order.
+    std::stable_sort(r.kinks.begin(), r.kinks.end(),
+                     [](const kink& a, const kink& b) { return kink_key(a) < kink_key(b); });
+    // C4 (iv): ρ of the whole batch (D14), the model's reduction over its n samples, applied once.
     const Eigen::Index m = first.sums.bias.back().lo.rows();
     const auto ell = make_loss<exact>(r.loss_kind.name, r.loss_kind.params);
     MATBP_REQUIRE("C4", ell.has_value());
@@ -546,7 +547,8 @@ matrix<exact> tensor_of(const value& v, const std::string& path, bool as_vector,
         const std::string row = json::element_path(path, i);
         const value& r = array_of(v.items[i], row);
         if (r.items.size() != cols)
-            fail(row, r, "ragged rows: " + std::to_string(r.items.size()) + " values, row 0 has " + std::to_string(cols));
+            fail(row, r,
+                 "ragged rows: " + std::to_string(r.items.size()) + " values, row 0 has " + std::to_string(cols));
         for (std::size_t j = 0; j < cols; ++j)
             M(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) =
                 exact_of(r.items[j], json::element_path(row, j), lim);
@@ -572,7 +574,8 @@ partial_reference read_partial(std::string_view text, const partial_limits& lim)
     partial_reference p;
     const value& fmt = member(doc, "format");
     if (text_of(fmt, "format") != "matbp-partial/1")
-        fail("format", fmt, "expected \"matbp-partial/1\", got " + json::describe(fmt) + " (written by another version?)");
+        fail("format", fmt,
+             "expected \"matbp-partial/1\", got " + json::describe(fmt) + " (written by another version?)");
     text_of(member(doc, "matbp_version"), "matbp_version");
     {
         const value& f = member(doc, "model_fingerprint");
@@ -589,7 +592,8 @@ partial_reference read_partial(std::string_view text, const partial_limits& lim)
         if (!(p.begin < p.end && p.end <= p.count))
             fail("samples", s,
                  "the range [" + std::to_string(p.begin) + ", " + std::to_string(p.end) +
-                     ") is not a nonempty range of the " + std::to_string(p.count) + " samples (0 ≤ begin < end ≤ count)");
+                     ") is not a nonempty range of the " + std::to_string(p.count) +
+                     " samples (0 ≤ begin < end ≤ count)");
     }
     gradient_reference& r = p.sums;
     {
@@ -612,15 +616,15 @@ partial_reference read_partial(std::string_view text, const partial_limits& lim)
     {
         const value& red = member(doc, "reduction");
         const std::string t = text_of(red, "reduction");
-        if (t != "mean" && t != "sum") fail("reduction", red, "expected \"mean\" or \"sum\", got " + json::describe(red));
+        if (t != "mean" && t != "sum")
+            fail("reduction", red, "expected \"mean\" or \"sum\", got " + json::describe(red));
         p.red = t == "mean" ? reduction::mean : reduction::sum;
     }
     {
         const value& a = member(doc, "arith");
         if (text_of(a, "arith") != "exact")
             fail("arith", a,
-                 "expected \"exact\", got " + json::describe(a) +
-                     ": only exact partial sums combine bit-identically");
+                 "expected \"exact\", got " + json::describe(a) + ": only exact partial sums combine bit-identically");
         r.arith = arith_spec{arith_spec::kind::exact, 0};
         const value& e = member(doc, "engine");
         r.engine = text_of(e, "engine");
@@ -682,8 +686,9 @@ partial_reference read_partial(std::string_view text, const partial_limits& lim)
         const value& es = array_of(member(doc, "kink_enclosures"), "kink_enclosures");
         if (es.items.empty() != r.kinks.empty())
             fail("kink_enclosures", es,
-                 r.kinks.empty() ? "entries without kinks" : "no entries, but the part has kinks (each kink's own "
-                                                             "bias entry depends on it)");
+                 r.kinks.empty() ? "entries without kinks"
+                                 : "no entries, but the part has kinks (each kink's own "
+                                   "bias entry depends on it)");
         if (!r.kinks.empty())
             for (std::size_t l = 0; l < r.weights.size(); ++l)
                 for (tensor_range* t : {&r.weights[l], &r.bias[l]}) {

@@ -48,15 +48,15 @@ namespace matbp {
 
 /// The unreduced reference of a sample range of a model (C4).
 struct partial_reference {
-    std::string fingerprint;              ///< model_fingerprint of the whole model
-    Eigen::Index begin = 0, end = 0;      ///< the samples [begin, end), 0-based
-    Eigen::Index count = 0;               ///< n, the samples of the whole model
-    reduction red = reduction::mean;      ///< the model's reduction, applied by combine_partials
-    gradient_reference sums;              ///< exact, reduction sum over the range; kinks numbered
-                                          ///< in the whole batch; engine: the one compute_gradients
-                                          ///< names for the whole batch (what grad MODEL prints)
-    std::string range_engine;             ///< the engine that computed this range's sums
-    std::string source;                   ///< where it was read from, for messages ("" none)
+    std::string fingerprint;          ///< model_fingerprint of the whole model
+    Eigen::Index begin = 0, end = 0;  ///< the samples [begin, end), 0-based
+    Eigen::Index count = 0;           ///< n, the samples of the whole model
+    reduction red = reduction::mean;  ///< the model's reduction, applied by combine_partials
+    gradient_reference sums;          ///< exact, reduction sum over the range; kinks numbered
+                                      ///< in the whole batch; engine: the one compute_gradients
+                                      ///< names for the whole batch (what grad MODEL prints)
+    std::string range_engine;         ///< the engine that computed this range's sums
+    std::string source;               ///< where it was read from, for messages ("" none)
 };
 
 /// "sha256:" and the SHA-256 (FIPS 180-4) of the model's exact content, in hex: the layers
@@ -88,7 +88,7 @@ std::string to_json(const partial_reference& part);
 
 /// Limits of read_partial.
 struct partial_limits {
-    json::limits syntax;                         ///< max_bytes also bounds what a file read takes
+    json::limits syntax;                                ///< max_bytes also bounds what a file read takes
     parse_limits number{std::size_t{1} << 20, 100000};  ///< one exact string
 };
 

@@ -57,7 +57,7 @@ import sys
 import threading
 import time
 
-CLASSES = ("syntax", "structure", "numbers", "names", "options", "files", "safetensors")
+CLASSES = ("syntax", "structure", "numbers", "names", "options", "files", "safetensors", "shards")
 TIMEOUT = float(os.environ.get("MATBP_HOSTILE_TIMEOUT", "60"))
 MEM_MB = int(os.environ.get("MATBP_HOSTILE_MEM_MB", "4096"))
 PROGRESS = re.compile(r"^matbp: \d+(\.\d+)? s: ")
@@ -93,6 +93,12 @@ TANH = {
     "targets": [[0]],
 }
 BASES = {"two_layer": TWO_LAYER, "grads_ok": GRADS_OK, "scalar": SCALAR, "tanh": TANH}
+# The two matbp-partial/1 parts of TWO_SAMPLES ([0, 1) and [1, 2); sample 1 puts ReLU unit 0 at
+# exactly 0, a kink), as `matbp grad TWO_SAMPLES --partial --samples A:B` writes them.
+TWO_SAMPLES = dict(TWO_LAYER, inputs=[[1, 2], [0, 0]], targets=[[0], [1]])
+PART_A = {"format": "matbp-partial/1", "matbp_version": "0.1.0", "model_fingerprint": "sha256:49ce630d2eeaf75db5b6e28be581fe33ce97d4c2a556a642b273b8f1a2677e45", "samples": {"begin": 0, "end": 1, "count": 2}, "loss": "squared_error", "loss_parameters": [], "reduction": "mean", "arith": "exact", "engine": "dyadic", "range_engine": "dyadic", "cost_sum": "49/2", "layers": [{"weights": [["-7", "-14"], ["7", "14"]], "bias": ["-7", "7"]}, {"weights": [["-35", "-84"]], "bias": ["-7"]}], "kinks": [], "kink_enclosures": []}
+PART_B = {"format": "matbp-partial/1", "matbp_version": "0.1.0", "model_fingerprint": "sha256:49ce630d2eeaf75db5b6e28be581fe33ce97d4c2a556a642b273b8f1a2677e45", "samples": {"begin": 1, "end": 2, "count": 2}, "loss": "squared_error", "loss_parameters": [], "reduction": "mean", "arith": "exact", "engine": "dyadic", "range_engine": "dyadic", "cost_sum": "2", "layers": [{"weights": [["0", "0"], ["0", "0"]], "bias": ["0", "2"]}, {"weights": [["0", "-2"]], "bias": ["-2"]}], "kinks": [{"layer": 0, "sample": 1, "unit": 0, "site": "activation"}], "kink_enclosures": [{"tensor": "layers[0].bias", "entry": [0, 0], "lower": "-2", "upper": "0", "one": "-2"}]}
+BASES.update({"two_samples": TWO_SAMPLES, "part_a": PART_A, "part_b": PART_B})
 
 
 def dumps(doc):

@@ -636,3 +636,72 @@ matbp_mutant(equation_1 src/matbp/equation.hpp
             if (!(a(i, j) == b(i, j))) return false;]==]
   TO   [==[for (Eigen::Index i = 0; i + 1 < a.rows(); ++i)
             if (!(a(i, j) == b(i, j))) return false;]==])
+
+# ---- src/matbp/shard.cpp (C4, sample shards; tests/shard_test.cpp) ------------------------------
+
+matbp_mutant(shard_1 src/matbp/shard.cpp
+  BUG    "a range's kinks keep their local sample numbers (C4 (ii) without the renumbering)"
+  KILLER C4_combined_shards_eq_unsharded
+  FROM [==[for (auto& k : p.sums.kinks) k.sample += begin;]==]
+  TO   [==[for (auto& k : p.sums.kinks) k.sample += 0 * begin;]==])
+
+matbp_mutant(shard_2 src/matbp/shard.cpp
+  BUG    "the mean taken over the first part's samples instead of the whole batch's"
+  KILLER C4_combined_shards_eq_unsharded
+  FROM [==[const exact rho = reduction_scale<exact>(*ell, r.red, first.count, m);]==]
+  TO   [==[const exact rho = reduction_scale<exact>(*ell, r.red, first.end - first.begin, m);]==])
+
+matbp_mutant(shard_3 src/matbp/shard.cpp
+  BUG    "a range without kinks adds 0 to the Clarke lower bounds instead of its value"
+  KILLER C4_combined_shards_eq_unsharded
+  FROM [==[sum.clarke_lo(i, j) += enc ? t.clarke_lo(i, j) : t.lo(i, j);]==]
+  TO   [==[sum.clarke_lo(i, j) += enc ? t.clarke_lo(i, j) : exact(0);]==])
+
+matbp_mutant(shard_4 src/matbp/shard.cpp
+  BUG    "a gap between ranges goes unnoticed"
+  KILLER C4_combine_refuses_bad_part_sets
+  FROM [==[if (p->begin > covered)]==]
+  TO   [==[if (p->begin > covered && p == order.front())]==])
+
+matbp_mutant(shard_5 src/matbp/shard.cpp
+  BUG    "kink-dependence flags taken from the last range only, not ORed"
+  KILLER C4_combined_shards_eq_unsharded
+  FROM [==[sum.kink_dependent[f] = sum.kink_dependent[f] || t.kink_dependent[f];]==]
+  TO   [==[sum.kink_dependent[f] = t.kink_dependent[f];]==])
+
+matbp_mutant(shard_6 src/matbp/shard.cpp
+  BUG    "the kinks of the ranges concatenated, not put in C1's order"
+  KILLER C4_combined_shards_eq_unsharded
+  FROM [==[return kink_key(a) < kink_key(b); });]==]
+  TO   [==[return a.sample < b.sample && false; });]==])
+
+matbp_mutant(shard_7 src/matbp/shard.cpp
+  BUG    "the fingerprint leaves out the inputs: parts of models with other data combine"
+  KILLER model_fingerprint_identifies_the_content C4_combine_refuses_bad_part_sets
+  FROM [==[s.values(m.inputs);]==]
+  TO   [==[s.values(m.targets);]==])
+
+matbp_mutant(shard_8 src/matbp/shard.cpp
+  BUG    "SHA-256's Σ1 rotates by 24 instead of 25"
+  KILLER sha256_known_answers
+  FROM [==[(rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25))]==]
+  TO   [==[(rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 24))]==])
+
+matbp_mutant(shard_9 src/matbp/shard.cpp
+  BUG    "read_partial takes an enclosure that does not hold its value"
+  KILLER C4_read_partial_rejects_malformed
+  FROM [==[if (!(T.clarke_lo(i, j) <= T.lo(i, j) && T.lo(i, j) <= T.clarke_hi(i, j) &&]==]
+  TO   [==[if (!(true &&]==])
+
+matbp_mutant(shard_10 src/matbp/shard.cpp
+  BUG    "the whole batch's engine is the range's: a batch with one non-dyadic target named dyadic"
+  KILLER C4_combine_refuses_bad_part_sets C4_random_splits_of_larger_float64_nets usage_example_of_shard_hpp
+  FROM [==[p.sums.engine = whole_batch_engine(model, p.range_engine == "dyadic");]==]
+  TO   [==[p.sums.engine = p.range_engine;]==])
+
+matbp_mutant(cli_main_4 src/cli/main.cpp
+  BUG    "--samples accepts B one past the last sample"
+  TEST   matbp_cli
+  KILLER bad_input_shards_samples_past_end
+  FROM [==[if (B > n) throw bad("B is past the last sample");]==]
+  TO   [==[if (B > n + 1) throw bad("B is past the last sample");]==])
