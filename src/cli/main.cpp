@@ -55,7 +55,6 @@ const char* usage =
     "                              embedded network, every step checked exactly\n"
     "  grad MODEL                  the cost and every gradient of a matbp/1 model, as JSON\n"
     "  check MODEL --gradients F   compare another implementation's gradients with matbp's\n"
-
     "  verify MODEL                run every proof-step check (T1, C1) on the model\n"
     "  combine PART...             add the parts that grad --partial wrote for sample ranges\n"
     "                              and print what grad MODEL prints\n"

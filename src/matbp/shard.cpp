@@ -589,6 +589,9 @@ partial_reference read_partial(std::string_view text, const partial_limits& lim)
         p.begin = whole(member(s, "begin"), "samples.begin");
         p.end = whole(member(s, "end"), "samples.end");
         p.count = whole(member(s, "count"), "samples.count");
+        if (static_cast<std::size_t>(p.count) > lim.max_samples)
+            fail("samples.count", member(s, "count"),
+                 "more than " + std::to_string(lim.max_samples) + " samples, the most a model has");
         if (!(p.begin < p.end && p.end <= p.count))
             fail("samples", s,
                  "the range [" + std::to_string(p.begin) + ", " + std::to_string(p.end) +

@@ -88,15 +88,16 @@ std::string to_json(const partial_reference& part);
 
 /// Limits of read_partial.
 struct partial_limits {
-    json::limits syntax;                                ///< max_bytes also bounds what a file read takes
-    parse_limits number{std::size_t{1} << 20, 100000};  ///< one exact string
+    json::limits syntax;                                   ///< max_bytes also bounds what a file read takes
+    parse_limits number{std::size_t{1} << 20, 100000};     ///< one exact string
+    std::size_t max_samples = model_limits{}.max_samples;  ///< "count", as a model's n
 };
 
 /// The part a matbp-partial/1 text describes. Throws input_error naming the JSON path: a
 /// format other than matbp-partial/1, arith other than exact, an unknown key, a missing one, a
-/// range with begin ≥ end or end > count, a value that is not an exact string, ragged or unchained
-/// shapes, a kink or enclosure entry out of range or out of order, an enclosure that does not hold
-/// its bounds' order (lower ≤ one ≤ upper).
+/// range with begin ≥ end or end > count, a count above max_samples, a value that is not an exact string, ragged or
+/// unchained shapes, a kink or enclosure entry out of range or out of order, an enclosure that does not hold its
+/// bounds' order (lower ≤ one ≤ upper).
 partial_reference read_partial(std::string_view text, const partial_limits& limits = {});
 
 /// The same from a file (source = path; messages prefixed with it). input_error for a missing,
