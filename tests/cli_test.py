@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Tests for src/cli/main.cpp: `matbp grad | check | verify | --help`, run as a user would.
+"""Tests for src/cli/main.cpp: `matbp grad | check | verify | combine | --help`, run as a user would.
 
 Test plan
   grad_exact_is_json           exit 0; JSON with format, exact "p/q" strings, kinks, convention
