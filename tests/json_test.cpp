@@ -29,6 +29,7 @@
 //                                         after newlines and multi-byte strings), errors inside them
 //     compact_numbers_same_on_mutations   RapidCheck: the same on random edits of a document
 //     number_value_locates_a_token        a token's lexeme, line and code-point column
+//     digit_runs_end_at_the_first_non_digit   the eight-at-a-time digit scan stops at ':' ';' '?' '/'
 //   helpers
 //     paths_and_messages                  member_path / element_path quoting; input_error's message forms
 //   usage_example_of_json_hpp
@@ -450,6 +451,22 @@ RC_BOOST_PROP(compact_numbers_same_on_mutations, ()) {
                       rc::gen::element(',', ' ', '\n', '[', ']', '"', '-', '0', '1', '9', '.', 'e', 'x', '{', '}')));
     for (const auto& [at, ch] : edits) text[at] = ch;
     RC_ASSERT(same_both_ways(text));
+}
+
+BOOST_AUTO_TEST_CASE(digit_runs_end_at_the_first_non_digit) {
+    // The lexer takes digits eight at a time: a byte just past '9' (':', ';', '<', '?') or just
+    // before '0' ('/') inside those eight ends the run there.
+    expect_rejected("[12345678;]", 1, 10, "expected ',' or ']' after an array element, got ';'");
+    expect_rejected("[1234567:8]", 1, 9, "expected ',' or ']' after an array element, got ':'");
+    expect_rejected("[1.2345678901234?]", 1, 17, "got '?'");
+    expect_rejected("[1e1234567/]", 1, 11, "got '/'");
+    const std::string digits = "-1234567890123456789.12345678901234567e-12345678";
+    for (json::numbers mode : {json::numbers::as_values, json::numbers::compact}) {
+        const std::string text = "[" + digits + "]";
+        const json::value v = json::parse(text, {}, mode);
+        const std::string lexeme = v.items.empty() ? std::string(v.numbers.at(0).lexeme(text)) : v.items.at(0).text;
+        BOOST_TEST(lexeme == digits);
+    }
 }
 
 BOOST_AUTO_TEST_CASE(number_value_locates_a_token) {

@@ -291,33 +291,78 @@ private:
             double d = 0;
             const char* end = text.data() + text.size();
             const auto [ptr, ec] = std::from_chars(text.data(), end, d);
-            if (ec == std::errc() && ptr == end && std::isfinite(d) && double_within_limits(d)) {
-                mpq_set_d(out.backend().data(), d);  // exact, canonical (to_exact's conversion)
-                return;
+            if (ec == std::errc() && ptr == end && std::isfinite(d)) {
+                const dyadic_parts x(d);
+                if (within_limits(x)) {
+                    x.write(out);
+                    return;
+                }
             }
         }
         out = number(v, where);
     }
 
-    /// True, and d's bits beyond 128 added to the budget, when account(to_exact(d)) would accept
-    /// it: its p/q text provably within max_chars and the budget not exceeded. False (nothing
-    /// added) otherwise: account() then decides, exactly.
-    bool double_within_limits(double d) const {
-        std::size_t num_bits = 1, den_bits = 1;  // 0 = 0/1: mpz_sizeinbase(0, 2) is 1, as is that of 1
-        if (d != 0) {
-            int e2 = 0;
-            const double f = std::frexp(std::fabs(d), &e2);  // |d| = f·2^e2, f in [0.5, 1)
-            auto m = static_cast<std::uint64_t>(std::ldexp(f, 53));
-            long e = static_cast<long>(e2) - 53;  // |d| = m·2^e exactly
+    /// A finite double as ±m·2^e with m odd (m = 0 for ±0): the canonical p/q is m·2^e / 1 when
+    /// e ≥ 0, else m / 2^−e.
+    struct dyadic_parts {
+        bool negative = false;
+        std::uint64_t m = 0;
+        long e = 0;
+        explicit dyadic_parts(double d) {
+            const auto bits = std::bit_cast<std::uint64_t>(d);
+            negative = (bits >> 63) != 0;
+            const auto biased = static_cast<long>((bits >> 52) & 0x7FF);
+            const std::uint64_t fraction = bits & ((std::uint64_t{1} << 52) - 1);
+            m = biased == 0 ? fraction : fraction | (std::uint64_t{1} << 52);  // subnormal: no hidden bit
+            e = (biased == 0 ? 1 : biased) - 1075;
+            if (m == 0) {
+                e = 0;  // ±0 = 0/1
+                return;
+            }
             const int tz = std::countr_zero(m);
             m >>= tz;
-            e += tz;  // m odd: p/q = m·2^e / 1 or m / 2^−e
-            const auto m_bits = static_cast<std::size_t>(std::bit_width(m));
-            if (e >= 0)
-                num_bits = m_bits + static_cast<std::size_t>(e);
-            else
-                num_bits = m_bits, den_bits = static_cast<std::size_t>(-e) + 1;
+            e += tz;
         }
+        std::size_t num_bits() const {  // mpz_sizeinbase(p, 2): 1 for 0
+            if (m == 0) return 1;
+            return static_cast<std::size_t>(std::bit_width(m)) + (e > 0 ? static_cast<std::size_t>(e) : 0);
+        }
+        std::size_t den_bits() const { return e < 0 ? static_cast<std::size_t>(-e) + 1 : 1; }
+        /// q = the value, canonical, as to_exact(d) (mpq_set_d) makes it; GMP's limb interface
+        /// (mpz_limbs_write) sets the words directly. Without 64-bit limbs: mpq_set_d.
+        void write(exact& q) const {
+            mpq_ptr r = q.backend().data();
+            if constexpr (GMP_NUMB_BITS == 64 && GMP_NAIL_BITS == 0) {
+                if (m == 0) {
+                    mpq_set_ui(r, 0, 1);
+                    return;
+                }
+                mpz_ptr num = mpq_numref(r), den = mpq_denref(r);
+                mpz_limbs_write(num, 1)[0] = static_cast<mp_limb_t>(m);
+                mpz_limbs_finish(num, negative ? -1 : 1);
+                if (e >= 0) {
+                    if (e > 0) mpz_mul_2exp(num, num, static_cast<mp_bitcnt_t>(e));
+                    mpz_set_ui(den, 1);
+                    return;
+                }
+                const auto k = static_cast<std::size_t>(-e);
+                const std::size_t n = k / 64 + 1;
+                mp_limb_t* w = mpz_limbs_write(den, static_cast<mp_size_t>(n));
+                std::fill(w, w + n - 1, mp_limb_t{0});
+                w[n - 1] = mp_limb_t{1} << (k % 64);
+                mpz_limbs_finish(den, static_cast<mp_size_t>(n));
+            } else {
+                mpq_set_d(r, negative ? -ldexp_parts() : ldexp_parts());
+            }
+        }
+        double ldexp_parts() const { return std::ldexp(static_cast<double>(m), static_cast<int>(e)); }
+    };
+
+    /// True, and x's bits beyond 128 added to the budget, when account(to_exact(x)) would accept
+    /// it: its p/q text provably within max_chars and the budget not exceeded. False (nothing
+    /// added) otherwise: account() then decides, exactly.
+    bool within_limits(const dyadic_parts& x) const {
+        const std::size_t num_bits = x.num_bits(), den_bits = x.den_bits();
         // Decimal digits of an integer below 2^b: at most ⌈b·log₁₀2⌉ ≤ b·0.30103 + 1; plus a sign
         // and a slash.
         const auto digits = [](std::size_t b) {

@@ -125,8 +125,8 @@ void vec(std::string& s, std::mt19937_64& g, std::size_t n, double scale) {
 
 /// W (or the --quick shape) as Python's json.dump writes it: a model and PyTorch-like gradients.
 void write_workload(const std::string& model, const std::string& grads, bool quick) {
-    const std::vector<std::size_t> w = quick ? std::vector<std::size_t>{256, 256, 256, 10}
-                                             : std::vector<std::size_t>{1024, 1024, 1024, 10};
+    const std::vector<std::size_t> w =
+        quick ? std::vector<std::size_t>{256, 256, 256, 10} : std::vector<std::size_t>{1024, 1024, 1024, 10};
     const std::size_t n = quick ? 64 : 256;
     std::mt19937_64 g(15);
     std::string m = "{\"format\": \"matbp/1\", \"layers\": [";
@@ -215,9 +215,9 @@ int main(int argc, char** argv) {
     }
     std::string dir;
     if (files.empty()) {
-        dir = keep.empty() ? (std::filesystem::temp_directory_path() / ("matbp_io_bench." + std::to_string(getpid())))
-                                 .string()
-                           : keep;
+        dir = keep.empty()
+                  ? (std::filesystem::temp_directory_path() / ("matbp_io_bench." + std::to_string(getpid()))).string()
+                  : keep;
         std::filesystem::create_directories(dir);
         files = {dir + "/W.json", dir + "/W.gradients.json"};
         std::cout << "writing the workload " << (quick ? "256-256-256-10 x 64" : "W = 1024-1024-1024-10 x 256")
@@ -232,8 +232,7 @@ int main(int argc, char** argv) {
     lim.syntax.max_bytes = std::size_t{1} << 30;
     const int reps = 3;
 
-    std::printf("model %s: %.1f MB; gradients %s: %.1f MB\n", model_file.c_str(), model_mb, grad_file.c_str(),
-                grad_mb);
+    std::printf("model %s: %.1f MB; gradients %s: %.1f MB\n", model_file.c_str(), model_mb, grad_file.c_str(), grad_mb);
     std::printf("%-44s %10s %10s %12s\n", "step (best of 3, own process each)", "CPU s", "MB/s", "peak RSS MiB");
     const auto row = [&](const char* what, const figure& f, double mb) {
         if (!f.ok) {
