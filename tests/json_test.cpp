@@ -21,6 +21,15 @@
 //   robustness
 //     never_crashes_on_random_bytes       RapidCheck: parse either returns or throws input_error,
 //                                         on random byte strings and on mutations of a valid text
+//   numbers::compact (the model reader's mode; compact arrays keep numbers as tokens)
+//     compact_numbers_same_as_values      the same texts accepted and refused with the same
+//                                         message, line, column and path in both modes; accepted
+//                                         trees equal once tokens are made values (number_values):
+//                                         all-number arrays, mixed ones (a non-number after numbers,
+//                                         after newlines and multi-byte strings), errors inside them
+//     compact_numbers_same_on_mutations   RapidCheck: the same on random edits of a document
+//     number_value_locates_a_token        a token's lexeme, line and code-point column
+//     digit_runs_end_at_the_first_non_digit   the eight-at-a-time digit scan stops at ':' ';' '?' '/'
 //   helpers
 //     paths_and_messages                  member_path / element_path quoting; input_error's message forms
 //   usage_example_of_json_hpp
@@ -328,6 +337,149 @@ RC_BOOST_PROP(never_crashes_on_mutated_documents, ()) {
         rc::gen::pair(rc::gen::inRange<std::size_t>(0, text.size()), rc::gen::arbitrary<char>()));
     for (const auto& [at, c] : edits) text[at] = c;
     parse_or_reject(text);
+}
+
+// ---- numbers::compact --------------------------------------------------------------------------
+
+namespace {
+/// `c` (parsed from `text` with numbers::compact) is `a` (numbers::as_values) with the numbers of
+/// all-number arrays kept as tokens.
+bool same_tree(const json::value& a, const json::value& c, std::string_view text) {
+    if (a.kind != c.kind || a.boolean != c.boolean || a.text != c.text || a.line != c.line || a.column != c.column)
+        return false;
+    if (a.members.size() != c.members.size()) return false;
+    for (std::size_t i = 0; i < a.members.size(); ++i) {
+        const auto &x = a.members[i], &y = c.members[i];
+        if (x.key != y.key || x.line != y.line || x.column != y.column || !same_tree(x.value, y.value, text))
+            return false;
+    }
+    if (!a.numbers.empty()) return false;  // as_values never makes tokens
+    if (!c.numbers.empty()) {
+        if (!c.items.empty()) return false;  // a compact array is all tokens
+        const std::vector<json::value> made = json::number_values(text, c);
+        if (made.size() != a.items.size()) return false;
+        for (std::size_t i = 0; i < made.size(); ++i)
+            if (a.items[i].kind != kind::number || !same_tree(a.items[i], made[i], text)) return false;
+        return true;
+    }
+    if (a.items.size() != c.items.size()) return false;
+    for (std::size_t i = 0; i < a.items.size(); ++i)
+        if (!same_tree(a.items[i], c.items[i], text)) return false;
+    return true;
+}
+
+/// The outcome of parse(text) in one mode: "ok", or the error (kind, message, path, position).
+std::string outcome(const std::string& text, json::numbers mode, const json::limits& lim, json::value& out) {
+    try {
+        out = json::parse(text, lim, mode);
+        return "ok";
+    } catch (const input_error& e) {
+        return "input_error " + e.path() + " " + std::to_string(e.line()) + ":" + std::to_string(e.column()) + " " +
+               e.what();
+    } catch (const resource_error& e) {
+        return std::string("resource_error ") + e.what();
+    }
+}
+
+/// Both modes give the same outcome, and equal trees when they accept.
+bool same_both_ways(const std::string& text, const json::limits& lim = {}) {
+    json::value a, c;
+    const std::string x = outcome(text, json::numbers::as_values, lim, a);
+    const std::string y = outcome(text, json::numbers::compact, lim, c);
+    if (x != y) {
+        BOOST_TEST_MESSAGE("as_values: " << x << "\ncompact:   " << y);
+        return false;
+    }
+    return x != "ok" || same_tree(a, c, text);
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(compact_numbers_same_as_values) {
+    json::limits small;
+    small.max_string = 4;
+    small.max_depth = 3;
+    const std::vector<std::string> texts = {
+        "[1, -2.5e3, 0, -0, 1E+2, 0.1e-0007]",
+        "[[1, 2], [3, 4], [5, 6, 7], []]",
+        "{\"a\": [1,\n  2,\n\t-3], \"\xC3\xA9\xE2\x82\xAC\": [4, 5]}",
+        // a non-number after numbers: the numbers become values, positions across lines and
+        // after multi-byte text
+        "[1, 2, \"x\"]",
+        "{\"\xF0\x9F\x98\x80\xC3\xA9\": [1,\n   22, \"\xC3\xA9\", 3,\n 4, true, [5]]}",
+        "[\"\xC3\xA9\", 1, 2]",
+        "[1, [2, 3], 4]",
+        "[1, {\"k\": [2]}, 3]",
+        "[null, 1]",
+        // errors inside a compact array, and after one became values
+        "[1, 2,]",
+        "[1, 01]",
+        "[1 2]",
+        "[1, -]",
+        "[1, 1e]",
+        "[1, 1.]",
+        "[1, .5]",
+        "[1, +1]",
+        "[1, tru]",
+        "[1, NaN]",
+        "[1, 2",
+        "[1, {\"a\": 1, \"a\": 2}]",
+        "{\"m\": [[1, 2], [3, {\"b\": 0, \"b\": 1}]]}",
+        "[\n1,\n\"\xC3\xA9\xC3\xA9\", x]",
+        "[1, 12345]",
+        "[1, [2, [3, [4]]]]",
+    };
+    for (const auto& t : texts) {
+        BOOST_TEST_CONTEXT("text " << json::quote(t)) {
+            BOOST_TEST(same_both_ways(t));
+            BOOST_TEST(same_both_ways(t, small));
+        }
+    }
+    // An all-number array is compact: its numbers are tokens, items is empty.
+    const std::string text = "{\"a\": [1, -2.5]}";
+    const json::value v = json::parse(text, {}, json::numbers::compact);
+    const json::value& a = *v.find("a");
+    BOOST_TEST(a.items.empty());
+    BOOST_TEST(a.numbers.size() == 2u);
+    BOOST_TEST(a.size() == 2u);
+    BOOST_TEST(a.numbers[1].lexeme(text) == "-2.5");
+}
+
+RC_BOOST_PROP(compact_numbers_same_on_mutations, ()) {
+    std::string text = "{\"a\": [1, -2.5e3, 7],\n \"\xC3\xA9\": [[0.5, 1e-3], [2, \"x\"]], \"c\": [3, [4], true]}";
+    const auto edits = *rc::gen::container<std::vector<std::pair<std::size_t, char>>>(
+        rc::gen::pair(rc::gen::inRange<std::size_t>(0, text.size()),
+                      rc::gen::element(',', ' ', '\n', '[', ']', '"', '-', '0', '1', '9', '.', 'e', 'x', '{', '}')));
+    for (const auto& [at, ch] : edits) text[at] = ch;
+    RC_ASSERT(same_both_ways(text));
+}
+
+BOOST_AUTO_TEST_CASE(digit_runs_end_at_the_first_non_digit) {
+    // The lexer takes digits eight at a time: a byte just past '9' (':', ';', '<', '?') or just
+    // before '0' ('/') inside those eight ends the run there.
+    expect_rejected("[12345678;]", 1, 10, "expected ',' or ']' after an array element, got ';'");
+    expect_rejected("[1234567:8]", 1, 9, "expected ',' or ']' after an array element, got ':'");
+    expect_rejected("[1.2345678901234?]", 1, 17, "got '?'");
+    expect_rejected("[1e1234567/]", 1, 11, "got '/'");
+    const std::string digits = "-1234567890123456789.12345678901234567e-12345678";
+    for (json::numbers mode : {json::numbers::as_values, json::numbers::compact}) {
+        const std::string text = "[" + digits + "]";
+        const json::value v = json::parse(text, {}, mode);
+        const std::string lexeme = v.items.empty() ? std::string(v.numbers.at(0).lexeme(text)) : v.items.at(0).text;
+        BOOST_TEST(lexeme == digits);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(number_value_locates_a_token) {
+    const std::string text = "{\"\xC3\xA9\xE2\x82\xAC\": [1,\n  \"\xF0\x9F\x98\x80\", 2], \"b\": [3, -4e2]}";
+    const json::value v = json::parse(text, {}, json::numbers::compact);
+    const json::value& b = *v.find("b");
+    BOOST_REQUIRE(b.numbers.size() == 2u);
+    const json::value n = json::number_value(text, b.numbers[1]);
+    BOOST_TEST((n.kind == kind::number));
+    BOOST_TEST(n.text == "-4e2");
+    BOOST_TEST(n.line == 2u);
+    // line 2: `  "😀", 2], "b": [3, -4e2]}`: the emoji is one column
+    BOOST_TEST(n.column == 21u);
 }
 
 // ---- helpers ---------------------------------------------------------------------------------

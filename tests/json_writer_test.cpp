@@ -14,6 +14,8 @@
 //   refuses_misplaced_tokens            a value in an object without a key, a key in an array, two
 //                                       keys, closing the wrong container, a second top-level value,
 //                                       str() before the document is complete, invalid UTF-8
+//   strings_round_trip_with_escapes_anywhere   RapidCheck: bytes to escape between plain runs of
+//                                       any length come back exactly
 //   is_valid_utf8_matches_the_reader    RapidCheck: is_valid_utf8(s) iff json::parse accepts "s"
 //                                       (printable ASCII and byte mutations)
 //   version_is_cmake_project_version    version() == the PROJECT_VERSION CMake passes this test
@@ -173,6 +175,18 @@ BOOST_AUTO_TEST_CASE(refuses_misplaced_tokens) {
     BOOST_TEST(violates([] { json::writer().string("\xff"); }));                  // invalid UTF-8
     BOOST_TEST(violates([] { json::writer().begin_object().key("\xc0\xaf"); }));  // overlong
     BOOST_TEST(!violates([] { (void)json::writer().integer(1).str(); }));         // the control
+}
+
+RC_BOOST_PROP(strings_round_trip_with_escapes_anywhere, ()) {
+    // Runs of plain bytes between bytes to escape, of every length (the writer appends each run
+    // at once): the reader gets the same string back.
+    const auto pieces = *rc::gen::container<std::vector<std::string>>(rc::gen::element<std::string>(
+        "a", "bcdefghij", "\"", "\\", "\n", "\x01", "\x1f", "\t", "\xC3\xA9", "\xF0\x9F\x98\x80", "/", " "));
+    std::string s;
+    for (const auto& p : pieces) s += p;
+    json::writer w;
+    w.begin_array().string(s).end_array();
+    RC_ASSERT(json::parse(w.str()).items.at(0).text == s);
 }
 
 RC_BOOST_PROP(is_valid_utf8_matches_the_reader, ()) {

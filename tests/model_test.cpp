@@ -8,6 +8,15 @@
 //   json_numbers_are_doubles_taken_exactly   0.1 = to_exact(0.1) = 3602879701896397/2^55 ≠ 1/10;
 //                                       subnormals; underflow to 0
 //   json_numbers_ignore_the_c_locale    under a decimal-comma LC_NUMERIC when one is installed
+//   fast_number_path_eq_slow_path       the reader's fast conversion (std::from_chars, m·2^e
+//                                       accounting) gives to_exact(strtod(text)) on edge lexemes
+//                                       (long decimals, exponents, -0, subnormals, underflow, the
+//                                       largest double, ties) and, RapidCheck, on random doubles in
+//                                       several spellings and random decimal texts
+//   fast_path_keeps_the_limits          max_exact_bits exactly at and one number past the budget;
+//                                       max_chars at the length of a value's p/q text and one below,
+//                                       negative values included; the error names the element's
+//                                       path, line and column
 //   strings_are_exact                   "0.1" = 1/10, "0x1.8p-3" = 3/16, "6/4" = 3/2, "-3", "1e-3"
 //   activations                         every name; sigmoid ↦ logistic; leaky_relu default
 //                                       to_exact(0.01) (not 1/100); polynomial coefficients;
@@ -44,7 +53,11 @@
 #include <cstdlib>
 #include <rapidcheck/boost_test.h>
 
+#include <charconv>
 #include <clocale>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -248,6 +261,140 @@ BOOST_AUTO_TEST_CASE(json_numbers_ignore_the_c_locale) {
     }
     BOOST_TEST_MESSAGE("no locale with a decimal comma is installed; checked under C only");
     BOOST_TEST(read_model(base).inputs(0, 1) == q(1, 2));
+}
+
+namespace {
+/// What a JSON number means (model.hpp): glibc's strtod (the test runs in the C locale), exactly.
+exact meaning(const std::string& lexeme) { return to_exact(std::strtod(lexeme.c_str(), nullptr)); }
+
+/// The model base with inputs [[x…], [0, 0, 0]]: the lexemes in one compact row of three.
+std::string with_inputs(const std::string& a, const std::string& b, const std::string& c) {
+    return with(base, "[[1, 0, -1], [0.5, 0.25, 0.125]]", "[[" + a + ", " + b + ", " + c + "], [0, 0, 0]]");
+}
+
+/// Each lexeme, read as a model's input, means meaning(lexeme).
+bool reads_as_strtod(const std::vector<std::string>& lexemes) {
+    for (std::size_t i = 0; i < lexemes.size(); i += 3) {
+        const auto at = [&](std::size_t k) { return i + k < lexemes.size() ? lexemes[i + k] : std::string("0"); };
+        const model_spec m = read_model(with_inputs(at(0), at(1), at(2)));
+        for (std::size_t k = 0; k < 3; ++k)
+            if (m.inputs(static_cast<Eigen::Index>(k), 0) != meaning(at(k))) {
+                BOOST_TEST_MESSAGE("differs: " << at(k));
+                return false;
+            }
+    }
+    return true;
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(fast_number_path_eq_slow_path) {
+    const std::string long_decimal = "0." + std::string(700, '3') + "1";
+    const std::string long_integer = std::string(300, '9');
+    BOOST_TEST(reads_as_strtod({
+        "0",
+        "-0",
+        "-0.0",
+        "0.0e0",
+        "0e999999",
+        "-0E-999999",
+        "0.1",
+        "-0.1",
+        "1e-5",
+        "1E+2",
+        "1e22",
+        "1e23",
+        "9007199254740993",  // a tie: to even, 9007199254740992
+        "9007199254740995",  // a tie: to even, 9007199254740996
+        "0.30000000000000004",
+        "0.3000000000000000166533453693773481063544750213623046875",
+        "4.9e-324",
+        "5e-324",
+        "2.4703282292062328e-324",  // the least subnormal and just above half of it
+        "2.4703282292062327e-324",  // just below half of it: 0, an underflow
+        "2.4e-324",
+        "1e-400",
+        "-1e-400",
+        "2.2250738585072011e-308",
+        "2.2250738585072014e-308",
+        "1.7976931348623157e308",
+        "1.7976931348623158e308",  // rounds down to the largest double
+        "-1.7976931348623157e308",
+        "123456789012345678901234567890",
+        "1234567890123456789e-30",
+        long_decimal,
+        long_integer,
+        "-" + long_decimal + "e-300",
+    }));
+    // The largest double's neighbourhood above rounds to infinity: refused, as strtod gives inf.
+    expect_error(with_inputs("1", "1.7976931348623159e308", "1"), "inputs[0][1]",
+                 "inputs[0][1]: 1.7976931348623159e308 is beyond the range of a double; write it as a string for "
+                 "its exact value");
+    expect_error(with_inputs("1", "1", "-1" + std::string(400, '0')), "inputs[0][2]",
+                 "inputs[0][2]: -1" + std::string(38, '0') +
+                     "… is beyond the range of a double; write it as a string for its exact value");
+}
+
+RC_BOOST_PROP(fast_number_path_eq_slow_path_random, ()) {
+    // Random doubles (any bit pattern that is finite) in four spellings, and random decimal texts.
+    const auto bits = *rc::gen::arbitrary<std::uint64_t>();
+    double d;
+    std::memcpy(&d, &bits, sizeof d);
+    RC_PRE(std::isfinite(d));
+    char shortest[64], g17[64], e30[64];
+    *std::to_chars(shortest, shortest + 63, d).ptr = '\0';
+    std::snprintf(g17, sizeof g17, "%.17g", d);
+    std::snprintf(e30, sizeof e30, "%.30e", d);
+    const std::string digits = *rc::gen::container<std::string>(rc::gen::inRange('0', static_cast<char>('9' + 1)));
+    const int exponent = *rc::gen::inRange(-400, 400);
+    const std::string decimal = "-" + (digits.empty() ? std::string("7") : std::string("1") + digits) + "." + digits +
+                                "7e" + std::to_string(exponent);
+    const model_spec m = read_model(with_inputs(shortest, g17, e30));
+    RC_ASSERT(m.inputs(0, 0) == to_exact(d));
+    RC_ASSERT(m.inputs(1, 0) == to_exact(d));
+    RC_ASSERT(m.inputs(2, 0) == meaning(e30));
+    if (std::isinf(std::strtod(decimal.c_str(), nullptr)))
+        RC_ASSERT_THROWS_AS(read_model(with_inputs("1", decimal, "1")), input_error);
+    else
+        RC_ASSERT(read_model(with_inputs("1", decimal, "1")).inputs(1, 0) == meaning(decimal));
+}
+
+BOOST_AUTO_TEST_CASE(fast_path_keeps_the_limits) {
+    // max_exact_bits: 1e-300's p/q holds bits(p) + bits(q) bits; the budget counts those beyond 128.
+    const exact tiny = to_exact(1e-300);
+    const std::size_t bits = mpz_sizeinbase(bmp::numerator(tiny).backend().data(), 2) +
+                             mpz_sizeinbase(bmp::denominator(tiny).backend().data(), 2);
+    BOOST_TEST_REQUIRE(bits > 128u);
+    model_limits lim;
+    lim.max_exact_bits = 3 * (bits - 128);  // exactly three such numbers
+    const std::string three = with_inputs("1e-300", "1e-300", "1e-300");
+    BOOST_CHECK_NO_THROW(read_model(three, lim));
+    const std::string four = with(three, "[0, 0, 0]", "[0, 1e-300, 0]");
+    try {
+        read_model(four, lim);
+        BOOST_FAIL("accepted past max_exact_bits");
+    } catch (const input_error& e) {
+        BOOST_TEST(e.path() == "inputs[1][1]");
+        BOOST_TEST(std::string(e.what()).find("max_exact_bits") != std::string::npos);
+        BOOST_TEST(e.line() == 10u);                         // the inputs line of base
+        const std::size_t at = four.find("[0, 1e-300") + 4;  // the fourth 1e-300
+        BOOST_TEST(e.column() == at - four.rfind('\n', at));
+    }
+    // max_chars: the p/q text of -1e15 is "-1000000000000000", 17 characters.
+    lim = {};
+    lim.number.max_chars = 17;
+    BOOST_CHECK_NO_THROW(read_model(with_inputs("-1e15", "1e15", "0.5"), lim));
+    lim.number.max_chars = 16;
+    expect_error(with_inputs("1e15", "-1e15", "0.5"), "inputs[0][1]",
+                 "inputs[0][1]: its exact value p/q would take 17 characters to write, over the limit of 16", lim);
+    // 1e-10 = p/2^86: the text of p/q is to_string's.
+    const std::size_t n = to_string(to_exact(1e-10)).size();
+    lim.number.max_chars = n;
+    BOOST_CHECK_NO_THROW(read_model(with_inputs("1", "1e-10", "1"), lim));
+    lim.number.max_chars = n - 1;
+    expect_error(with_inputs("1", "1", "1e-10"), "inputs[0][2]",
+                 "inputs[0][2]: its exact value p/q would take " + std::to_string(n) +
+                     " characters to write, over the limit of " + std::to_string(n - 1),
+                 lim);
 }
 
 BOOST_AUTO_TEST_CASE(strings_are_exact) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <numeric>
 
 namespace matbp {
@@ -14,7 +15,66 @@ bool is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
 bool is_alpha(unsigned char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
 bool is_word(unsigned char c) { return is_alpha(c) || is_digit(c) || c == '_'; }
 bool is_hex(unsigned char c) { return is_digit(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f'); }
+
+/// p[0..8) are all ASCII digits: each byte's high nibble is 3, and adding 6 keeps it 3 (SWAR;
+/// json_test's compact_numbers_same_as_values and the number cases cover runs of every length).
+bool eight_digits(const char* p) {
+    std::uint64_t x;
+    std::memcpy(&x, p, sizeof x);
+    constexpr std::uint64_t high = 0xF0F0F0F0F0F0F0F0u, threes = 0x3030303030303030u, sixes = 0x0606060606060606u;
+    return (x & high) == threes && ((x + sixes) & high) == threes;
+}
+
+/// The parser's position bookkeeping: the line, where it starts, and the UTF-8 continuation
+/// bytes between its start and the position (a column counts code points).
+struct position {
+    std::size_t line = 1, line_start = 0, continuation = 0;
+    /// Moves over s[from, to), text the parser has accepted: "\n" occurs only between tokens,
+    /// bytes 0x80–0xBF only as continuation bytes of well-formed UTF-8 in strings.
+    void advance(std::string_view s, std::size_t from, std::size_t to) {
+        for (std::size_t i = from; i < to; ++i) {
+            const auto c = static_cast<unsigned char>(s[i]);
+            if (c == '\n') {
+                ++line;
+                line_start = i + 1;
+                continuation = 0;
+            } else if ((c & 0xC0) == 0x80) {
+                ++continuation;
+            }
+        }
+    }
+    std::size_t column_at(std::size_t offset) const { return offset - line_start - continuation + 1; }
+};
+
+/// A compact array's token as the value numbers::as_values makes; `at` is the position at t.offset.
+value token_value(std::string_view text, const number_token& t, const position& at) {
+    value v;
+    v.kind = kind::number;
+    v.text = std::string(t.lexeme(text));
+    v.line = at.line;
+    v.column = at.column_at(t.offset);
+    return v;
+}
 }  // namespace
+
+value number_value(std::string_view text, const number_token& t) {
+    position p;
+    p.advance(text, 0, t.offset);
+    return token_value(text, t, p);
+}
+
+std::vector<value> number_values(std::string_view text, const value& array) {
+    std::vector<value> out;
+    out.reserve(array.numbers.size());
+    position p;
+    std::size_t at = 0;
+    for (const auto& t : array.numbers) {
+        p.advance(text, at, t.offset);
+        at = t.offset;
+        out.push_back(token_value(text, t, p));
+    }
+    return out;
+}
 
 const value* value::find(std::string_view key) const {
     for (const auto& m : members)
@@ -81,7 +141,8 @@ constexpr std::size_t deepest_supported = 10000;
 
 class parser {
 public:
-    parser(std::string_view text, const limits& lim) : s_(text), lim_(lim) {}
+    parser(std::string_view text, const limits& lim, numbers mode)
+            : s_(text), lim_(lim), compact_(mode == numbers::compact) {}
 
     value document() {
         if (s_.size() > lim_.max_bytes)
@@ -98,6 +159,8 @@ public:
 private:
     std::string_view s_;
     const limits& lim_;
+    const bool compact_;
+    std::size_t last_compact_ = 0;  // elements of the last compact array: rows of a matrix are alike
     std::size_t pos_ = 0;
     std::size_t line_ = 1, line_start_ = 0;
     std::size_t continuation_ = 0;  // UTF-8 continuation bytes in [line_start_, pos_): columns count code points
@@ -201,9 +264,26 @@ private:
             return;
         }
         path_.push_back({{}, 0, false});
+        // numbers::compact: number elements go to v.numbers while every element is one; the first
+        // other element moves them to v.items (materialize) and the array continues as values.
+        bool compact = compact_;
+        const position open{line_, line_start_, continuation_};
+        const std::size_t open_pos = pos_;
+        if (compact) v.numbers.reserve(last_compact_);
         for (;;) {
-            path_.back().index = v.items.size();
-            v.items.push_back(parse_value(depth));
+            path_.back().index = v.size();
+            if (compact) skip_space();
+            if (compact && !at_end() && (peek() == '-' || is_digit(peek()))) {
+                const std::size_t start = pos_;
+                lex_number();
+                v.numbers.push_back({start, pos_ - start});
+            } else {
+                if (compact) {
+                    materialize(v, open, open_pos);
+                    compact = false;
+                }
+                v.items.push_back(parse_value(depth));
+            }
             skip_space();
             if (!at_end() && peek() == ',') {
                 const std::size_t comma_line = line_, comma_col = column();
@@ -218,6 +298,19 @@ private:
         }
         ++pos_;
         path_.pop_back();
+        if (!v.numbers.empty()) last_compact_ = v.numbers.size();
+    }
+
+    /// v.numbers as values in v.items, positions counted from the array's start (`open` at
+    /// open_pos): linear in the array's length.
+    void materialize(value& v, position at, std::size_t at_pos) const {
+        v.items.reserve(v.numbers.size() + 1);
+        for (const auto& t : v.numbers) {
+            at.advance(s_, at_pos, t.offset);
+            at_pos = t.offset;
+            v.items.push_back(token_value(s_, t, at));
+        }
+        v.numbers = {};
     }
 
     void parse_object(value& v, std::size_t depth) {
@@ -279,9 +372,20 @@ private:
 
     std::string parse_number() {
         const std::size_t start = pos_;
+        lex_number();
+        return std::string(s_.substr(start, pos_ - start));
+    }
+
+    /// Moves over a number's lexeme (RFC 8259's grammar, within max_string).
+    void lex_number() {
+        const std::size_t start = pos_;
         const auto digit = [&] { return !at_end() && peek() >= '0' && peek() <= '9'; };
-        const auto digits = [&] {
-            while (digit()) ++pos_;
+        const auto digits = [&] {  // a run of digits, in a local pointer (the hot loop of a matrix)
+            const char* p = s_.data() + pos_;
+            const char* const end = s_.data() + s_.size();
+            while (end - p >= 8 && eight_digits(p)) p += 8;
+            while (p != end && static_cast<unsigned char>(*p - '0') < 10) ++p;
+            pos_ = static_cast<std::size_t>(p - s_.data());
         };
         if (peek() == '-') ++pos_;
         if (!digit()) fail("expected a digit after '-', got " + here());
@@ -306,7 +410,6 @@ private:
             pos_ = start;
             fail("a number of more than " + std::to_string(lim_.max_string) + " characters");
         }
-        return std::string(s_.substr(start, pos_ - start));
     }
 
     unsigned hex4() {
@@ -421,11 +524,11 @@ private:
 
 }  // namespace
 
-value parse(std::string_view text, const limits& lim) {
+value parse(std::string_view text, const limits& lim, numbers mode) {
     if (lim.max_depth > deepest_supported)
         throw std::invalid_argument("json::limits::max_depth is " + std::to_string(lim.max_depth) +
                                     ", over the supported " + std::to_string(deepest_supported));
-    return parser(text, lim).document();
+    return parser(text, lim, mode).document();
 }
 
 }  // namespace json

@@ -37,6 +37,13 @@ enum class kind { null, boolean, number, string, array, object };
 
 struct member;
 
+/// A number element of a compact array (parse with numbers::compact): where its lexeme is in
+/// the parsed text. number_value() makes it a value, position included.
+struct number_token {
+    std::size_t offset = 0, length = 0;
+    std::string_view lexeme(std::string_view text) const { return text.substr(offset, length); }
+};
+
 /// One JSON value. Only the fields of its kind are used.
 struct value {
     json::kind kind = json::kind::null;
@@ -44,10 +51,14 @@ struct value {
     std::string text;             ///< number: the lexeme as written; string: the decoded UTF-8
     std::vector<value> items;     ///< array elements
     std::vector<member> members;  ///< object members, in source order, keys distinct
+    /// A compact array's elements, all numbers (numbers::compact only; items is then empty).
+    std::vector<number_token> numbers;
     std::size_t line = 0, column = 0;
 
     /// The member named `key` of an object, or nullptr.
     const value* find(std::string_view key) const;
+    /// An array's element count: items.size() + numbers.size().
+    std::size_t size() const { return items.size() + numbers.size(); }
 };
 
 struct member {
@@ -64,10 +75,26 @@ struct limits {
     std::size_t max_string = std::size_t{1} << 20;  ///< bytes of one decoded string or one number lexeme
 };
 
+/// How arrays of numbers are stored. as_values: every element is a value in items. compact: an
+/// array whose elements are all numbers keeps them in value::numbers instead (16 bytes each, no
+/// allocation per number; the model reader's dense matrices), any other array as with
+/// as_values. The same text is accepted or refused, with the same message, either way
+/// (tests/json_test.cpp, compact_numbers_same_as_values).
+enum class numbers { as_values, compact };
+
 /// The value of a complete JSON text. Throws input_error (syntax errors: path "", line and
 /// column of the offending character; duplicate keys: the path of the second occurrence).
 /// Throws std::invalid_argument if lim.max_depth > 10000, the depth the stack is sized for.
-value parse(std::string_view text, const limits& lim = {});
+/// With numbers::compact, number tokens refer to `text`, which must outlive their use.
+value parse(std::string_view text, const limits& lim = {}, numbers mode = numbers::as_values);
+
+/// Element t of a compact array of the value parse(text, …, numbers::compact) returned, as
+/// numbers::as_values would have made it (lexeme, line, column). Scans `text` up to it: for
+/// messages, not for every element.
+value number_value(std::string_view text, const number_token& t);
+/// All elements of a compact array as values, as numbers::as_values makes them: one scan of
+/// `text`. For an array whose elements a reader expected to be something else than numbers.
+std::vector<value> number_values(std::string_view text, const value& array);
 
 /// "a number", "an array", "true", "\"abc\"" …: what a message says it got.
 std::string describe(const value& v);

@@ -2,14 +2,24 @@
 
 #include "matbp/contract.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 
 namespace matbp::json {
 
 bool is_valid_utf8(std::string_view s) noexcept {
     std::size_t i = 0;
     while (i < s.size()) {
+        if (s.size() - i >= 8) {  // eight ASCII bytes at once
+            std::uint64_t x;
+            std::memcpy(&x, s.data() + i, sizeof x);
+            if ((x & 0x8080808080808080u) == 0) {
+                i += 8;
+                continue;
+            }
+        }
         const auto c = static_cast<unsigned char>(s[i]);
         if (c < 0x80) {
             ++i;
@@ -43,17 +53,32 @@ namespace {
 /// Significant digits of a decimal number's text: its digits before any exponent, without
 /// leading and trailing zeros (at least one).
 std::size_t significant_digits(const char* b, const char* e) {
-    std::string digits;
+    std::size_t n = 0, first = 0, last = 0;  // digits seen; 1-based positions of the first and last nonzero
     for (const char* c = b; c != e && *c != 'e' && *c != 'E'; ++c)
-        if (*c >= '0' && *c <= '9') digits += *c;
-    const auto first = digits.find_first_not_of('0');
-    if (first == std::string::npos) return 1;
-    return digits.find_last_not_of('0') - first + 1;
+        if (*c >= '0' && *c <= '9') {
+            ++n;
+            if (*c != '0') {
+                if (first == 0) first = n;
+                last = n;
+            }
+        }
+    if (first == 0) return 1;
+    return last - first + 1;
 }
+/// A byte a JSON string must escape.
+bool needs_escape(unsigned char c) { return c < 0x20 || c == '"' || c == '\\'; }
+
 void append_string(std::string& out, std::string_view s) {
     static const char* hex = "0123456789abcdef";
     out += '"';
-    for (const char ch : s) {
+    for (std::size_t i = 0; i < s.size();) {
+        // The run up to the next byte to escape, in one append.
+        std::size_t j = i;
+        while (j < s.size() && !needs_escape(static_cast<unsigned char>(s[j]))) ++j;
+        out.append(s.data() + i, j - i);
+        if (j == s.size()) break;
+        i = j + 1;
+        const char ch = s[j];
         const auto c = static_cast<unsigned char>(ch);
         switch (c) {
             case '"':
@@ -184,8 +209,12 @@ writer& writer::number(double d) {
     // more than its scientific form (−1.801439850948199e+16); take the scientific form then.
     char plain[32], sci[32];
     const char* pe = std::to_chars(plain, plain + sizeof plain, d).ptr;
-    const char* se = std::to_chars(sci, sci + sizeof sci, d, std::chars_format::scientific).ptr;
-    const bool fewer = significant_digits(sci, se) < significant_digits(plain, pe);
+    // Only an integer written out (no '.', no exponent) can have more digits than its scientific
+    // form: the others are written with the shortest digits already.
+    const bool integer_form =
+        std::find_if(static_cast<const char*>(plain), pe, [](char c) { return c == '.' || c == 'e'; }) == pe;
+    const char* se = integer_form ? std::to_chars(sci, sci + sizeof sci, d, std::chars_format::scientific).ptr : sci;
+    const bool fewer = integer_form && significant_digits(sci, se) < significant_digits(plain, pe);
     const char* b = fewer ? sci : plain;
     out_.append(b, static_cast<std::size_t>((fewer ? se : pe) - b));
     after_value();

@@ -3,15 +3,19 @@
 #include "matbp/safetensors.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <bit>
 #include <cerrno>
+#include <charconv>
 #include <clocale>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <filesystem>
 #include <initializer_list>
 #include <memory>
@@ -111,10 +115,26 @@ locale_t c_locale() {
     return c;
 }
 
+/// An element of a compact array (json::numbers::compact): its lexeme in the parsed text. The
+/// number code below takes it or a value alike: kind_of, lexeme, and located (the value, with its
+/// position, that a message names; for a token, found by scanning the text, so only on error).
+struct token_ref {
+    std::string_view text;
+    const json::number_token& token;
+};
+kind kind_of(const value& v) { return v.kind; }
+kind kind_of(const token_ref&) { return kind::number; }
+std::string_view lexeme(const value& v) { return v.text; }
+std::string_view lexeme(const token_ref& r) { return r.token.lexeme(r.text); }
+const value& located(const value& v) { return v; }
+value located(const token_ref& r) { return json::number_value(r.text, r.token); }
+
 class reader {
 public:
-    explicit reader(const model_limits& lim, const safetensors::file* tensors = nullptr)
-            : lim_(lim), tensors_(tensors) {}
+    /// `text`: the JSON text the documents given to model() and gradients() were parsed from,
+    /// which their compact arrays' tokens refer to.
+    explicit reader(const model_limits& lim, std::string_view text, const safetensors::file* tensors = nullptr)
+            : lim_(lim), text_(text), tensors_(tensors) {}
 
     model_spec model(const value& doc) {
         expect(doc, kind::object, "", "a matbp/1 model (a JSON object)");
@@ -127,11 +147,12 @@ public:
         model_spec m;
         const value& layers = required(doc, "", "layers");
         expect(layers, kind::array, "layers", "an array of layers");
-        if (layers.items.empty()) fail("layers", layers, "no layers; a network has at least one");
-        if (layers.items.size() > lim_.max_layers)
-            fail("layers", layers, over(count(layers.items.size(), "layer"), "max_layers", lim_.max_layers));
-        for (std::size_t l = 0; l < layers.items.size(); ++l)
-            m.layers.push_back(layer(layers.items[l], l, l == 0 ? 0 : m.layers.back().weights.rows()));
+        if (layers.size() == 0) fail("layers", layers, "no layers; a network has at least one");
+        if (layers.size() > lim_.max_layers)
+            fail("layers", layers, over(count(layers.size(), "layer"), "max_layers", lim_.max_layers));
+        const std::vector<value>& layer_values = elements(layers);
+        for (std::size_t l = 0; l < layer_values.size(); ++l)
+            m.layers.push_back(layer(layer_values[l], l, l == 0 ? 0 : m.layers.back().weights.rows()));
 
         if (const value* v = doc.find("loss")) {
             const auto [name, params] = member(*v, "loss", loss_registry(), "loss");
@@ -152,7 +173,7 @@ public:
         if (n > lim_.max_samples) fail("inputs", inputs, over(count(n, "sample"), "max_samples", lim_.max_samples));
         const std::string why_x = "layers[0].weights has " + count(m0, "column");
         m.inputs = tX ? tensor_rows(*tX, inputs, "inputs", m0, why_x, true)
-                      : read_rows(inputs.items, "inputs", m0, why_x, true);
+                      : read_rows(elements(inputs), "inputs", m0, why_x, true);
 
         const value& targets = required(doc, "", "targets");
         const auto* tY = tensor_ref(targets, "targets");
@@ -161,7 +182,7 @@ public:
         if (ny != n) fail("targets", targets, rows_text(tY, ny) + ", but inputs has " + count(n, "sample"));
         const std::string why_y = "the last layer has " + count(mk, "unit");
         m.targets = tY ? tensor_rows(*tY, targets, "targets", mk, why_y, true)
-                       : read_rows(targets.items, "targets", mk, why_y, true);
+                       : read_rows(elements(targets), "targets", mk, why_y, true);
         return m;
     }
 
@@ -169,12 +190,13 @@ public:
         expect(doc, kind::object, "", "a JSON object with \"layers\"");
         const value& layers = required(doc, "", "layers");
         expect(layers, kind::array, "layers", "an array of layers");
-        if (layers.items.size() != shapes.layers.size())
+        if (layers.size() != shapes.layers.size())
             fail("layers", layers,
-                 count(layers.items.size(), "entry") + ", but the model has " + count(shapes.layers.size(), "layer"));
+                 count(layers.size(), "entry") + ", but the model has " + count(shapes.layers.size(), "layer"));
         std::vector<std::pair<matrix<exact>, matrix<exact>>> out;
-        for (std::size_t l = 0; l < layers.items.size(); ++l) {
-            const value& L = layers.items[l];
+        const std::vector<value>& layer_values = elements(layers);
+        for (std::size_t l = 0; l < layer_values.size(); ++l) {
+            const value& L = layer_values[l];
             const std::string p = element_path("layers", l);
             expect(L, kind::object, p, "an object with \"weights\" and \"bias\"");
             only_keys(L, p, {"weights", "bias"});
@@ -186,7 +208,7 @@ public:
             if (rows_given != static_cast<std::size_t>(r))
                 fail(wp, W, rows_text(tW, rows_given) + ", but the model's " + wp + " has " + count(r, "row"));
             const std::string why = "the model's " + wp + " has " + count(c, "column");
-            matrix<exact> gW = tW ? tensor_rows(*tW, W, wp, c, why, false) : read_rows(W.items, wp, c, why, false);
+            matrix<exact> gW = tW ? tensor_rows(*tW, W, wp, c, why, false) : read_rows(elements(W), wp, c, why, false);
             matrix<exact> gb = column(required(L, p, "bias"), member_path(p, "bias"), r,
                                       "the model's " + member_path(p, "bias") + " has " + count(r, "value"));
             out.emplace_back(std::move(gW), std::move(gb));
@@ -196,7 +218,17 @@ public:
 
 private:
     const model_limits& lim_;
+    std::string_view text_;
     const safetensors::file* tensors_;
+    /// Compact arrays that had to be values (elements); a deque keeps references valid.
+    mutable std::deque<std::vector<value>> materialized_;
+
+    /// An array's elements as values: a compact array's numbers made values once (an array of
+    /// numbers where rows or layers belong, to be refused with the message for its first element).
+    const std::vector<value>& elements(const value& v) const {
+        if (v.numbers.empty()) return v.items;
+        return materialized_.emplace_back(json::number_values(text_, v));
+    }
     std::size_t parameters_ = 0;
     mutable std::size_t exact_bits_ = 0;
 
@@ -216,14 +248,14 @@ private:
 
     /// A JSON number is the double it denotes (strtod rounds correctly), taken exactly; a string is
     /// an exact rational. `where` builds the path only when there is an error to report.
-    template <class Where>
-    exact number(const value& v, const Where& where) const {
+    template <class V, class Where>
+    exact number(const V& v, const Where& where) const {
         return account(parse_number(v, where), v, where);
     }
 
     /// q, once its size is within the limits (`v` and `where` locate it for a message).
-    template <class Where>
-    exact account(exact q, const value& v, const Where& where) const {
+    template <class V, class Where>
+    exact account(exact q, const V& v, const Where& where) const {
         // Every number's canonical text (write_model) must fit the per-number limit, so that what
         // was read can be written and read again; and all numbers together get a bit budget, so a
         // small file of "1e9999" strings cannot cost gigabytes.
@@ -233,44 +265,155 @@ private:
                             (den == 1 ? 0 : mpz_sizeinbase(den.backend().data(), 10) + 1);
         if (chars > lim_.number.max_chars) chars = to_string(q).size();
         if (chars > lim_.number.max_chars)
-            fail(where(), v,
+            fail(where(), located(v),
                  "its exact value p/q would take " + std::to_string(chars) +
                      " characters to write, over the limit of " + std::to_string(lim_.number.max_chars));
         const std::size_t bits = mpz_sizeinbase(num.backend().data(), 2) + mpz_sizeinbase(den.backend().data(), 2);
         exact_bits_ += bits > 128 ? bits - 128 : 0;
         if (exact_bits_ > lim_.max_exact_bits)
-            fail(where(), v,
+            fail(where(), located(v),
                  over("the numbers so far hold " + std::to_string(exact_bits_) + " bits beyond 128 each",
                       "max_exact_bits", lim_.max_exact_bits));
         return q;
     }
 
-    template <class Where>
-    exact parse_number(const value& v, const Where& where) const {
-        if (v.kind == kind::number) {
-            if (v.text.size() > lim_.number.max_chars)
-                fail(where(), v,
-                     "a number of " + std::to_string(v.text.size()) + " characters, over the limit of " +
-                         std::to_string(lim_.number.max_chars));
-            const double d = strtod_l(v.text.c_str(), nullptr, c_locale());
-            if (std::isinf(d))
-                fail(where(), v,
-                     json::describe(v) + " is beyond the range of a double; write it as a string for its exact value");
-            return to_exact(d);
-        }
-        if (v.kind == kind::string) {
-            try {
-                return parse_exact(v.text, lim_.number);
-            } catch (const conversion_error& e) {
-                fail(where(), v, e.what());
+    /// number(v, where), written into `out` (whose old value is overwritten). The fast path for a
+    /// JSON number whose double std::from_chars finds (correctly rounded, as strtod_l: both give the
+    /// nearest double) and whose exact value is provably within the limits, computed from the
+    /// double's m·2^e without building p and q: the same value and the same bit budget as
+    /// number(); anything else (an overflow, an underflow std::from_chars reports, a value near a
+    /// limit, a string) takes number() itself. model_test's fast_number_path_eq_slow_path checks
+    /// the two agree.
+    template <class V, class Where>
+    void number_into(exact& out, const V& v, const Where& where) const {
+        const std::string_view text = lexeme(v);
+        if (kind_of(v) == kind::number && text.size() <= lim_.number.max_chars) {
+            double d = 0;
+            const char* end = text.data() + text.size();
+            const auto [ptr, ec] = std::from_chars(text.data(), end, d);
+            if (ec == std::errc() && ptr == end && std::isfinite(d)) {
+                const dyadic_parts x(d);
+                if (within_limits(x)) {
+                    x.write(out);
+                    return;
+                }
             }
         }
-        fail(where(), v, "expected a number or an exact string, got " + json::describe(v));
+        out = number(v, where);
     }
 
-    static const std::vector<value>& rows(const value& v, const std::string& path, const std::string& what) {
+    /// A finite double as ±m·2^e with m odd (m = 0 for ±0): the canonical p/q is m·2^e / 1 when
+    /// e ≥ 0, else m / 2^−e.
+    struct dyadic_parts {
+        bool negative = false;
+        std::uint64_t m = 0;
+        long e = 0;
+        explicit dyadic_parts(double d) {
+            const auto bits = std::bit_cast<std::uint64_t>(d);
+            negative = (bits >> 63) != 0;
+            const auto biased = static_cast<long>((bits >> 52) & 0x7FF);
+            const std::uint64_t fraction = bits & ((std::uint64_t{1} << 52) - 1);
+            m = biased == 0 ? fraction : fraction | (std::uint64_t{1} << 52);  // subnormal: no hidden bit
+            e = (biased == 0 ? 1 : biased) - 1075;
+            if (m == 0) {
+                e = 0;  // ±0 = 0/1
+                return;
+            }
+            const int tz = std::countr_zero(m);
+            m >>= tz;
+            e += tz;
+        }
+        std::size_t num_bits() const {  // mpz_sizeinbase(p, 2): 1 for 0
+            if (m == 0) return 1;
+            return static_cast<std::size_t>(std::bit_width(m)) + (e > 0 ? static_cast<std::size_t>(e) : 0);
+        }
+        std::size_t den_bits() const { return e < 0 ? static_cast<std::size_t>(-e) + 1 : 1; }
+        /// q = the value, canonical, as to_exact(d) (mpq_set_d) makes it; GMP's limb interface
+        /// (mpz_limbs_write) sets the words directly. Without 64-bit limbs: mpq_set_d.
+        void write(exact& q) const {
+            mpq_ptr r = q.backend().data();
+            if constexpr (GMP_NUMB_BITS == 64 && GMP_NAIL_BITS == 0) {
+                if (m == 0) {
+                    mpq_set_ui(r, 0, 1);
+                    return;
+                }
+                mpz_ptr num = mpq_numref(r), den = mpq_denref(r);
+                mpz_limbs_write(num, 1)[0] = static_cast<mp_limb_t>(m);
+                mpz_limbs_finish(num, negative ? -1 : 1);
+                if (e >= 0) {
+                    if (e > 0) mpz_mul_2exp(num, num, static_cast<mp_bitcnt_t>(e));
+                    mpz_set_ui(den, 1);
+                    return;
+                }
+                const auto k = static_cast<std::size_t>(-e);
+                const std::size_t n = k / 64 + 1;
+                mp_limb_t* w = mpz_limbs_write(den, static_cast<mp_size_t>(n));
+                std::fill(w, w + n - 1, mp_limb_t{0});
+                w[n - 1] = mp_limb_t{1} << (k % 64);
+                mpz_limbs_finish(den, static_cast<mp_size_t>(n));
+            } else {
+                mpq_set_d(r, negative ? -ldexp_parts() : ldexp_parts());
+            }
+        }
+        double ldexp_parts() const { return std::ldexp(static_cast<double>(m), static_cast<int>(e)); }
+    };
+
+    /// True, and x's bits beyond 128 added to the budget, when account(to_exact(x)) would accept
+    /// it: its p/q text provably within max_chars and the budget not exceeded. False (nothing
+    /// added) otherwise: account() then decides, exactly.
+    bool within_limits(const dyadic_parts& x) const {
+        const std::size_t num_bits = x.num_bits(), den_bits = x.den_bits();
+        // Decimal digits of an integer below 2^b: at most ⌈b·log₁₀2⌉ ≤ b·0.30103 + 1; plus a sign
+        // and a slash.
+        const auto digits = [](std::size_t b) {
+            return static_cast<std::size_t>(static_cast<double>(b) * 0.30103) + 2;
+        };
+        const std::size_t chars = 1 + digits(num_bits) + (den_bits == 1 ? 0 : 1 + digits(den_bits));
+        if (chars > lim_.number.max_chars) return false;
+        const std::size_t bits = num_bits + den_bits;
+        const std::size_t beyond = bits > 128 ? bits - 128 : 0;
+        if (exact_bits_ + beyond > lim_.max_exact_bits) return false;
+        exact_bits_ += beyond;
+        return true;
+    }
+
+    template <class V, class Where>
+    exact parse_number(const V& v, const Where& where) const {
+        const std::string_view text = lexeme(v);
+        if (kind_of(v) == kind::number) {
+            if (text.size() > lim_.number.max_chars)
+                fail(where(), located(v),
+                     "a number of " + std::to_string(text.size()) + " characters, over the limit of " +
+                         std::to_string(lim_.number.max_chars));
+            const double d = strtod_l(std::string(text).c_str(), nullptr, c_locale());
+            if (std::isinf(d))
+                fail(where(), located(v),
+                     json::describe(located(v)) +
+                         " is beyond the range of a double; write it as a string for its exact value");
+            return to_exact(d);
+        }
+        if (kind_of(v) == kind::string) {
+            try {
+                return parse_exact(text, lim_.number);
+            } catch (const conversion_error& e) {
+                fail(where(), located(v), e.what());
+            }
+        }
+        fail(where(), located(v), "expected a number or an exact string, got " + json::describe(located(v)));
+    }
+
+    /// Element j of an array (compact or not), as number_into.
+    template <class Where>
+    void element_into(exact& out, const value& array, std::size_t j, const Where& where) const {
+        if (array.numbers.empty())
+            number_into(out, array.items[j], where);
+        else
+            number_into(out, token_ref{text_, array.numbers[j]}, where);
+    }
+
+    const std::vector<value>& rows(const value& v, const std::string& path, const std::string& what) const {
         expect(v, kind::array, path, what);
-        return v.items;
+        return elements(v);
     }
 
     /// Each JSON row must be an array of `cols` numbers (`why` says where that count comes from).
@@ -285,14 +428,14 @@ private:
             if (row.kind != kind::array)
                 fail(element_path(path, i), row,
                      "expected an array of " + count(cols, "number") + ", got " + json::describe(row));
-            if (static_cast<Index>(row.items.size()) != cols)
-                fail(element_path(path, i), row, count(row.items.size(), "value") + ", but " + why);
+            if (static_cast<Index>(row.size()) != cols)
+                fail(element_path(path, i), row, count(row.size(), "value") + ", but " + why);
         }
         matrix<exact> M = samples_as_columns ? matrix<exact>(cols, n) : matrix<exact>(n, cols);
         for (Index i = 0; i < n; ++i)
             for (Index j = 0; j < cols; ++j) {
-                exact q = number(rs[i].items[j], [&] { return element_path(element_path(path, i), j); });
-                (samples_as_columns ? M(j, i) : M(i, j)) = std::move(q);
+                element_into(samples_as_columns ? M(j, i) : M(i, j), rs[i], static_cast<std::size_t>(j),
+                             [&] { return element_path(element_path(path, i), j); });
             }
         return M;
     }
@@ -310,9 +453,10 @@ private:
             return b;
         }
         expect(v, kind::array, path, "an array of " + count(n, "number"));
-        if (static_cast<Index>(v.items.size()) != n) fail(path, v, count(v.items.size(), "value") + ", but " + why);
+        if (static_cast<Index>(v.size()) != n) fail(path, v, count(v.size(), "value") + ", but " + why);
         matrix<exact> b(n, 1);
-        for (Index i = 0; i < n; ++i) b(i, 0) = number(v.items[i], [&] { return element_path(path, i); });
+        for (Index i = 0; i < n; ++i)
+            element_into(b(i, 0), v, static_cast<std::size_t>(i), [&] { return element_path(path, i); });
         return b;
     }
 
@@ -409,11 +553,11 @@ private:
         } else {
             rows_n = rows(W, wp, "an array of rows").size();
             if (rows_n > 0) {
-                expect(W.items[0], kind::array, w0, "an array of numbers");
-                cols = W.items[0].items.size();
+                expect(elements(W)[0], kind::array, w0, "an array of numbers");
+                cols = elements(W)[0].size();
             }
         }
-        const value& at0 = tW || rows_n == 0 ? W : W.items[0];
+        const value& at0 = tW || rows_n == 0 ? W : elements(W)[0];
         const std::string& p0 = tW ? wp : w0;
         if (rows_n == 0) fail(wp, W, "no rows; every width must be at least 1");
         if (rows_n > lim_.max_width) fail(wp, W, over(count(rows_n, "row"), "max_width", lim_.max_width));
@@ -426,7 +570,7 @@ private:
         count_parameters(rows_n * (cols + 1), wp, W);
         const std::string why = w0 + " has " + count(cols, "value");
         s.weights = tW ? tensor_rows(*tW, W, wp, static_cast<Index>(cols), why, false)
-                       : read_rows(W.items, wp, static_cast<Index>(cols), why, false);
+                       : read_rows(elements(W), wp, static_cast<Index>(cols), why, false);
 
         const Index r = s.weights.rows();
         s.bias = column(required(L, p, "bias"), member_path(p, "bias"), r, wp + " has " + count(r, "row"));
@@ -479,10 +623,11 @@ private:
                 expect(
                     *pv, kind::array, pp,
                     "an array of numbers" + (p.meaning.empty() ? std::string() : " (" + std::string(p.meaning) + ")"));
-                if (pv->items.empty()) fail(pp, *pv, "no " + std::string(p.name) + "; give at least one");
-                count_parameters(pv->items.size(), pp, *pv);
-                for (std::size_t j = 0; j < pv->items.size(); ++j)
-                    values.push_back(number(pv->items[j], [&] { return element_path(pp, j); }));
+                if (pv->size() == 0) fail(pp, *pv, "no " + std::string(p.name) + "; give at least one");
+                count_parameters(pv->size(), pp, *pv);
+                values.resize(pv->size());
+                for (std::size_t j = 0; j < pv->size(); ++j)
+                    element_into(values[j], *pv, j, [&] { return element_path(pp, j); });
             } else {
                 values.push_back(number(*pv, [&] { return pp; }));
             }
@@ -522,15 +667,24 @@ std::string read_file(const std::string& file, std::size_t max_bytes) {
     }
     const std::size_t cap = max_bytes == static_cast<std::size_t>(-1) ? max_bytes : max_bytes + 1;
     std::string text;
-    char buf[1 << 16];
+    // A regular file's size, when it is within the cap, is read in one piece into a string sized
+    // once (no regrowth, no copy through a buffer); the loop still reads to the end, so a file
+    // that grows meanwhile is read as any stream, up to the cap.
+    struct stat st {};
+    std::size_t chunk = std::size_t{1} << 16;
+    if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 && static_cast<std::uint64_t>(st.st_size) < cap)
+        chunk = static_cast<std::size_t>(st.st_size) + 1;  // + 1: the read that finds the end
     while (text.size() < cap) {
-        const std::size_t want = std::min(sizeof buf, cap - text.size());
-        const std::size_t got = std::fread(buf, 1, want, f.get());
-        text.append(buf, got);
+        const std::size_t want = std::min(chunk, cap - text.size());
+        const std::size_t had = text.size();
+        text.resize(had + want);
+        const std::size_t got = std::fread(text.data() + had, 1, want, f.get());
+        text.resize(had + got);
         if (got < want) {
             if (std::ferror(f.get())) refuse(file, std::string("cannot read: ") + std::strerror(errno));
             break;
         }
+        chunk = std::size_t{1} << 16;
     }
     if (text.size() > max_bytes)
         throw resource_error(resource::file_bytes, "",
@@ -580,7 +734,7 @@ std::string member_text(std::span<const function_info* const> registry, const st
 }  // namespace
 
 model_spec read_model(std::string_view json_text, const model_limits& limits) {
-    return reader(limits).model(json::parse(json_text, limits.syntax));
+    return reader(limits, json_text).model(json::parse(json_text, limits.syntax, json::numbers::compact));
 }
 
 namespace {
@@ -604,26 +758,27 @@ value metadata_document(const safetensors::file& f, const model_limits& limits, 
 std::vector<std::pair<matrix<exact>, matrix<exact>>> read_gradients(std::string_view json_text,
                                                                     const model_spec& shapes,
                                                                     const model_limits& limits) {
-    return reader(limits).gradients(json::parse(json_text, limits.syntax), shapes);
+    return reader(limits, json_text).gradients(json::parse(json_text, limits.syntax, json::numbers::compact), shapes);
 }
 
 model_spec read_model_bytes(std::string bytes, const model_limits& limits) {
     if (!safetensors::sniff(bytes)) return read_model(bytes, limits);
     const safetensors::file f = safetensors::parse(std::move(bytes));
-    return reader(limits, &f).model(metadata_document(f, limits, "model"));
+    return reader(limits, {}, &f).model(metadata_document(f, limits, "model"));
 }
 
 std::vector<std::pair<matrix<exact>, matrix<exact>>> read_gradients_bytes(std::string bytes, const model_spec& shapes,
                                                                           const model_limits& limits) {
     if (!safetensors::sniff(bytes)) return read_gradients(bytes, shapes, limits);
     const safetensors::file f = safetensors::parse(std::move(bytes));
-    if (f.meta("matbp")) return reader(limits, &f).gradients(metadata_document(f, limits, "gradients file"), shapes);
+    if (f.meta("matbp"))
+        return reader(limits, {}, &f).gradients(metadata_document(f, limits, "gradients file"), shapes);
     // Without a document: the tensors named after the JSON paths, layers.<l>.weights and .bias.
     std::string doc = "{\"layers\": [";
     for (std::size_t l = 0; l < shapes.layers.size(); ++l)
         doc += (l ? ", " : "") + std::string("{\"weights\": {\"tensor\": \"layers.") + std::to_string(l) +
                ".weights\"}, \"bias\": {\"tensor\": \"layers." + std::to_string(l) + ".bias\"}}";
-    return reader(limits, &f).gradients(json::parse(doc + "]}"), shapes);
+    return reader(limits, {}, &f).gradients(json::parse(doc + "]}"), shapes);
 }
 
 model_spec read_model_file(const std::string& path, const model_limits& limits) {

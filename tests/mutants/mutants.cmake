@@ -533,8 +533,8 @@ matbp_mutant(model_2 src/matbp/model.hpp
 matbp_mutant(model_4 src/matbp/model.cpp
   BUG    "a model with exactly max_layers layers refused (>= for >)"
   KILLER rejects_over_limits
-  FROM [==[if (layers.items.size() > lim_.max_layers)]==]
-  TO   [==[if (layers.items.size() >= lim_.max_layers)]==])
+  FROM [==[if (layers.size() > lim_.max_layers)]==]
+  TO   [==[if (layers.size() >= lim_.max_layers)]==])
 
 # ---- src/matbp/oracle.cpp, oracle_json.cpp, oracle_text.cpp (tests/oracle_test.cpp) ------------
 # oracle.cpp is also being changed for the kink verdict: these snippets are in the ULP section.
