@@ -8,10 +8,18 @@
 //   encloses_decides_membership            including a degenerate interval and NaN
 //   eigen_products_work_over_every_type    a 2×2 product over ℚ, real, interval, double
 //   usage_example_of_scalar_hpp
+//   double_product_within_gamma_k          mul<double> (OpenBLAS dgemm) within γ_k|A||B| of the
+//                                          exact product, plain/transposed/block/expression operands
+//   blas_product_edges_and_preconditions   empty sums are 0, empty results empty, a mismatched
+//                                          inner dimension is refused
+//   blas_thread_scope_sets_and_restores
 #define BOOST_TEST_MODULE scalar
 #include "matbp/scalar.hpp"
 
 #include <boost/test/unit_test.hpp>
+
+#include <random>
+#include <stdexcept>
 
 using namespace matbp;
 
@@ -99,4 +107,91 @@ BOOST_AUTO_TEST_CASE(usage_example_of_scalar_hpp) {
     matbp::interval x = matbp::interval(1) / 3;
     static_assert(matbp::exact_field<matbp::exact>);
     BOOST_TEST(encloses(x, exact(1, 3)));
+}
+
+namespace {
+// |C − A·B| ≤ γ_k·|A|·|B| entrywise, γ_k = k·u/(1 − k·u), u = 2⁻⁵³: the bound for a dot product of
+// length k evaluated in any order, with or without FMA (Higham, 2nd ed., §3.1 and §3.5), in the
+// standard model, which holds while no partial sum or product underflows. The operands here are
+// in [−1, 1] with |x| ≥ 2⁻⁸ or x = 0 and k ≤ 200, so every product and partial sum is 0 or above
+// 2⁻¹⁰²², far from the subnormal range. Checked exactly over ℚ.
+void expect_within_gamma_k(const matrix<double>& C, const matrix<double>& A, const matrix<double>& B) {
+    BOOST_REQUIRE_EQUAL(C.rows(), A.rows());
+    BOOST_REQUIRE_EQUAL(C.cols(), B.cols());
+    const long k = static_cast<long>(A.cols());
+    const exact u = exact(1) / exact(bmp::mpz_int(1) << 53);
+    const exact gamma = exact(k) * u / (exact(1) - exact(k) * u);
+    const matrix<exact> Ae = A.cast<exact>(), Be = B.cast<exact>();
+    const matrix<exact> P = Ae * Be, Pabs = Ae.cwiseAbs() * Be.cwiseAbs();
+    long outside = 0;
+    for (Eigen::Index j = 0; j < C.cols(); ++j)
+        for (Eigen::Index i = 0; i < C.rows(); ++i)
+            if (abs(exact(C(i, j)) - P(i, j)) > gamma * Pabs(i, j)) ++outside;
+    BOOST_TEST(outside == 0);
+}
+
+matrix<double> random_matrix(Eigen::Index r, Eigen::Index c, std::mt19937_64& rng) {
+    std::uniform_real_distribution<double> d(-1.0, 1.0);
+    matrix<double> M(r, c);
+    for (Eigen::Index j = 0; j < c; ++j)
+        for (Eigen::Index i = 0; i < r; ++i) {
+            const double x = d(rng);
+            M(i, j) = std::abs(x) < 0x1p-8 ? 0.0 : x;
+        }
+    return M;
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(double_product_within_gamma_k) {
+    std::mt19937_64 rng(20261201);
+    // Shapes of the benchmark's layers (a vector, a thin batch) and ones large enough for
+    // OpenBLAS's blocked kernels; one and two threads.
+    const int shapes[][3] = {{16, 16, 1}, {10, 32, 8}, {64, 64, 32}, {32, 200, 17}, {97, 130, 61}, {1, 150, 1}};
+    for (unsigned threads : {1u, 2u}) {
+        const blas_thread_scope scope(threads);
+        for (const auto& s : shapes) {
+            const Eigen::Index m = s[0], k = s[1], n = s[2];
+            const matrix<double> A = random_matrix(m, k, rng), B = random_matrix(k, n, rng);
+            const matrix<double> At = A.transpose(), Bt = B.transpose();
+            expect_within_gamma_k(mul(A, B), A, B);
+            expect_within_gamma_k(mul(At.transpose(), B), A, B);  // op(A) = Aᵀ read in place
+            expect_within_gamma_k(mul(A, Bt.transpose()), A, B);  // op(B) = Bᵀ
+            expect_within_gamma_k(mul(At.transpose(), Bt.transpose()), A, B);
+            // A block of a larger matrix (outer stride > rows) and an expression (evaluated).
+            matrix<double> big = random_matrix(m + 3, k + 2, rng);
+            big.block(2, 1, m, k) = A;
+            expect_within_gamma_k(mul(big.block(2, 1, m, k), B), A, B);
+            expect_within_gamma_k(mul(A * 1.0, (B * 2.0) * 0.5), A, B);
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(blas_product_edges_and_preconditions) {
+    const matrix<double> A(3, 0), B(0, 4);
+    const matrix<double> C = mul(A, B);  // k = 0: an empty sum
+    BOOST_TEST(C.rows() == 3);
+    BOOST_TEST(C.cols() == 4);
+    BOOST_TEST((C.array() == 0.0).all());
+    const matrix<double> E = mul(matrix<double>(0, 5), matrix<double>::Ones(5, 2));
+    BOOST_TEST(E.rows() == 0);
+    BOOST_TEST(E.cols() == 2);
+    // Precondition: the inner dimensions agree.
+    const matrix<double> X = matrix<double>::Ones(2, 3), Y = matrix<double>::Ones(2, 3);
+    BOOST_CHECK_THROW(blas_product(X, false, Y, false), std::invalid_argument);
+    BOOST_CHECK_THROW(blas_product(X, true, Y, true), std::invalid_argument);
+    BOOST_TEST((blas_product(X, true, Y, false) == matrix<double>::Constant(3, 3, 2.0)));
+    BOOST_TEST((blas_product(X, false, Y, true) == matrix<double>::Constant(2, 2, 3.0)));
+}
+
+BOOST_AUTO_TEST_CASE(blas_thread_scope_sets_and_restores) {
+    set_blas_threads(1);
+    BOOST_TEST(blas_threads() == 1u);
+    {
+        const blas_thread_scope two(2);
+        BOOST_TEST(blas_threads() == 2u);
+        const blas_thread_scope keep(0);  // 0: left as it is
+        BOOST_TEST(blas_threads() == 2u);
+    }
+    BOOST_TEST(blas_threads() == 1u);
+    BOOST_TEST(blas_config().find("OpenBLAS") != std::string::npos);
 }

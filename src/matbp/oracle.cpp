@@ -370,6 +370,8 @@ gradient_reference compute(const model_spec& model, const arith_spec& arith, con
             g = backprop(net, X, Y, ell, model.red, &observe);
         }
     } else {
+        // The double path's products run on OpenBLAS (blas.hpp) with the threads the limits allow.
+        const blas_thread_scope blas_threads(std::same_as<T, double> ? limits.threads : 0);
         g = backprop(net, X, Y, ell, model.red, &observe);
     }
     const Eigen::Index k = net.depth(), n = X.cols();

@@ -104,7 +104,8 @@ struct resource_limits {
     std::size_t max_bits = 1'000'000;  ///< bits of any numerator or denominator (exact arithmetic)
     double max_seconds = 3600;         ///< wall-clock budget; 0 means none
     unsigned threads = 0;              ///< most threads the exact fast path uses; 0: every core
-                                       ///< (its result is the same for every count)
+                                       ///< (its result is the same for every count); also the
+                                       ///< double path's OpenBLAS threads (blas.hpp)
     /// Called on the computing thread with the time and bits checks, after every layer's stage;
     /// it may throw to stop the run (the Python module raises KeyboardInterrupt from it after
     /// Ctrl-C). Empty: none.

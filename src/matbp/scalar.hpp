@@ -27,8 +27,11 @@
 
 #include <Eigen/Dense>
 
+#include "matbp/blas.hpp"
+
 #include <concepts>
 #include <string>
+#include <type_traits>
 
 namespace matbp {
 
@@ -59,12 +62,31 @@ using matrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>;
 template <class T>
 using colvec = Eigen::Matrix<T, Eigen::Dynamic, 1>;
 
-/// Matrix product, evaluated. For `interval` it is coefficient-based (lazyProduct): Eigen 3.4's
+namespace detail {
+template <class X>
+struct is_transpose : std::false_type {};
+template <class N>
+struct is_transpose<Eigen::Transpose<N>> : std::true_type {};
+/// The operand BLAS reads: the matrix under a transpose, else the expression itself.
+template <class X>
+const auto& blas_stored(const X& x) {
+    if constexpr (is_transpose<X>::value)
+        return x.nestedExpression();
+    else
+        return x;
+}
+}  // namespace detail
+
+/// Matrix product, evaluated. For `double` it is one BLAS dgemm (blas.hpp: OpenBLAS, a transposed
+/// operand read in place). For `interval` it is coefficient-based (lazyProduct): Eigen 3.4's
 /// blocked GEMM returns NaN entries over variable-precision MPFI (seen with a 9×2 by 2×9 product;
 /// fixed-precision MPFI and MPFR are unaffected). Every product in matbp goes through here.
 template <class A, class B>
 matrix<typename A::Scalar> mul(const Eigen::MatrixBase<A>& a, const Eigen::MatrixBase<B>& b) {
-    if constexpr (std::same_as<typename A::Scalar, bmp::mpfi_float>)
+    if constexpr (std::same_as<typename A::Scalar, double> && std::same_as<typename B::Scalar, double>)
+        return blas_product(detail::blas_stored(a.derived()), detail::is_transpose<A>::value,
+                            detail::blas_stored(b.derived()), detail::is_transpose<B>::value);
+    else if constexpr (std::same_as<typename A::Scalar, bmp::mpfi_float>)
         return a.lazyProduct(b);
     else
         return a * b;

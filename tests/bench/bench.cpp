@@ -2,7 +2,9 @@
 // ratios measured in one run (tests/bench/RESULTS.md has a run and the commands).
 //
 // Per workload (a random network, batch and targets):
-//   double        matbp::backprop<double> on an mlp<double>: the double path proper
+//   double        matbp::backprop<double> on an mlp<double>: the double path proper; its products
+//                 are OpenBLAS dgemm calls (blas.hpp) on one thread (set_blas_threads(1))
+//   double-2t     the same with OpenBLAS on two threads (compared by wall-clock time)
 //   oracle-double matbp::compute_gradients(model, double): the oracle entry point (adds the kink
 //                 dependence marks and the conversion of every result to an exact rational)
 //   exact         compute_gradients(model, exact)
@@ -17,10 +19,20 @@
 //   kron          matbp::testing::kronecker_chain_gradients (tests/support/reference.hpp): the literal
 //                 chain of Kronecker-form Jacobians, exact; its result is compared with exact-alg
 //   pytorch       forward+backward of the same-shaped float64 net (tests/bench/torch_time.py, one
-//                 Python process for the whole run, torch.set_num_threads(1) as matbp uses 1 thread)
-// Plus Eigen's double GEMM rate (1024×1024 by 1024×256) in the same run, the smooth rational
-// softsign nets of depth 1…6 with the largest numerator and denominator bit length of their exact
-// gradients, and `compute_gradients(exact) + check_gradients` against torch.autograd.gradcheck.
+//                 Python process for the whole run), on one thread (torch.set_num_threads(1) and
+//                 OpenBLAS's threads 1: Debian's PyTorch calls libblas.so.3, OpenBLAS once
+//                 libopenblas-dev is installed) and on two (compared with double-2t by wall time)
+// Plus the double GEMM rate (1024×1024 by 1024×256) of OpenBLAS through matbp::mul and of Eigen's
+// own kernels in the same run, the smooth rational softsign nets of depth 1…6 with the largest
+// numerator and denominator bit length of their exact gradients, `compute_gradients(exact) +
+// check_gradients` against torch.autograd.gradcheck, and two sections of their own:
+//   whole     issue #15's whole-process comparison on W (1024-1024-1024-10 × 256, mse mean):
+//             `matbp check W --gradients torch` as a subprocess against PyTorch's whole job in one
+//             Python process (tests/bench/whole_job.py), from JSON and from safetensors; wall time
+//             and peak RSS of each process (wait4)
+//   tightness issue #13's item 5: PyTorch's float64 and float32 gradients against the exact ones
+//             and the rounding bound T2 (rounding_bounds, oracle_bounds.hpp): the ratio of the
+//             actual error to the bound, and which single-entry errors the bound catches
 //
 // Timing: the first call is a warm-up and calibration; a call slower than --slow seconds is the
 // measurement (one repetition). Otherwise each repetition runs the call often enough to take
@@ -38,6 +50,8 @@
 //
 // Usage: matbp_bench [--quick] [--csv FILE] [--min-time S] [--reps N] [--only SUBSTRING]
 //                    [--no-torch] [--python PATH] [--torch-script PATH] [--no-large] [--no-kron]
+//                    [--no-smooth] [--no-relu] [--no-whole] [--no-tightness] [--matbp PATH]
+//                    [--tight-batch N]
 
 #include "matbp/backprop.hpp"
 #include "matbp/convert.hpp"
@@ -45,6 +59,9 @@
 #include "matbp/json.hpp"
 #include "matbp/model.hpp"
 #include "matbp/oracle.hpp"
+#include "matbp/oracle_bounds.hpp"
+#include "matbp/rounding_bound.hpp"
+#include "matbp/safetensors.hpp"
 
 #include "support/reference.hpp"
 
@@ -52,6 +69,7 @@
 #include <malloc.h>
 #include <mpfr.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -108,6 +126,9 @@ struct options {
     std::string python = "/usr/bin/python3";
     std::string torch_script = MATBP_BENCH_DIR "/torch_time.py";
     bool torch = true, large = true, kron = true, smooth = true;
+    bool relu = true, whole = true, tightness = true;
+    long tight_batch = 8;  ///< batch of the 1024-wide net in the tightness section (0: left out)
+    std::string matbp;     ///< the CLI for the whole-process section (default: ../matbp from this binary)
     std::string only;
 };
 
@@ -115,9 +136,14 @@ struct options {
     (code ? std::cerr : std::cout)
         << "usage: matbp_bench [--quick] [--csv FILE] [--min-time S] [--reps N] [--only SUBSTRING]\n"
            "                   [--no-torch] [--python PATH] [--torch-script PATH] [--no-large] [--no-kron]\n"
-           "                   [--no-smooth]\n"
+           "                   [--no-smooth] [--no-relu] [--no-whole] [--no-tightness] [--matbp PATH]\n"
+           "                   [--tight-batch N]\n"
            "  --quick   the small ReLU workloads at batch 8 only, and the smooth nets to depth 4\n"
-           "  --csv     also write every measurement as CSV (tests/bench/plot.py draws it)\n";
+           "  --csv     also write every measurement as CSV (tests/bench/plot.py draws it)\n"
+           "  --no-relu the ReLU timing workloads and the gradcheck comparison left out\n"
+           "  --no-whole, --no-tightness   the whole-process or the rounding-bound section left out\n"
+           "  --matbp   the matbp CLI the whole-process section runs (default: the build's)\n"
+           "  --tight-batch N   batch of 1024-1024-1024-10 in the tightness section (default 8; 0: none)\n";
     std::exit(code);
 }
 
@@ -151,12 +177,30 @@ options parse_options(int argc, char** argv) {
             o.kron = false;
         else if (a == "--no-smooth")
             o.smooth = false;
+        else if (a == "--no-relu")
+            o.relu = false;
+        else if (a == "--no-whole")
+            o.whole = false;
+        else if (a == "--no-tightness")
+            o.tightness = false;
+        else if (a == "--matbp")
+            o.matbp = value();
+        else if (a == "--tight-batch")
+            o.tight_batch = std::max(0L, std::stol(value()));
         else if (a == "--help" || a == "-h")
             usage(0);
         else
             usage(2);
     }
-    if (o.quick) o.large = false;
+    if (o.quick) o.large = false, o.whole = false;
+    if (o.matbp.empty()) {
+        // build/tests/matbp_bench → build/matbp
+        char buf[4096];
+        const ssize_t len = readlink("/proc/self/exe", buf, sizeof buf - 1);
+        std::string exe = len > 0 ? std::string(buf, static_cast<std::size_t>(len)) : "";
+        const auto cut = exe.rfind("/tests/");
+        o.matbp = cut == std::string::npos ? "matbp" : exe.substr(0, cut) + "/matbp";
+    }
     return o;
 }
 
@@ -277,6 +321,7 @@ measurement in_child(const std::function<void(measurement&)>& body) {
         close(fd[0]);
         measurement m;
         try {
+            set_blas_threads(1);  // one thread unless the measurement asks for more
             body(m);
             m.ok = true;
         } catch (const std::exception& e) {
@@ -448,8 +493,9 @@ std::size_t bits(const bmp::mpz_int& z) { return z == 0 ? 0 : bmp::msb(bmp::abs(
 
 measurement measure(const workload& w, const std::string& arith, const options& o) {
     return in_child([&](measurement& m) {
-        if (arith == "double") {
+        if (arith == "double" || arith == "double-2t") {
             const workload_data d = make_data(w, false);
+            set_blas_threads(arith == "double" ? 1 : 2);
             time_into(
                 m, [&] { g_sink = g_sink + backprop(d.dnet, d.X, d.Y, squared_error_loss{}, reduction::mean).cost; },
                 o);
@@ -676,7 +722,8 @@ std::string ratio_text(double num, double den) {
 struct row {
     workload w;
     std::map<std::string, measurement> m;    ///< by arithmetic
-    double torch_s = NAN, torch_wall = NAN;  ///< CPU and wall seconds per call
+    double torch_s = NAN, torch_wall = NAN;  ///< CPU and wall seconds per call, one thread
+    double torch2_wall = NAN;                ///< wall seconds per call, two threads
     long torch_iters = 0;
 };
 
@@ -690,6 +737,147 @@ double secs(const row& r, const std::string& a) {
 double wall_secs(const row& r, const std::string& a) {
     const auto it = r.m.find(a);
     return it != r.m.end() && it->second.ok ? it->second.wall_seconds : NAN;
+}
+
+// ---- whole processes (issue #15) ------------------------------------------------------------
+
+struct process_result {
+    bool ok = false;  ///< started and exited (any exit code)
+    int exit_code = -1;
+    double wall = NAN;  ///< seconds, fork to exit
+    long peak_kib = -1;
+    std::string error;
+};
+
+/// Runs argv as a process (stdout to out_path, stderr kept in err_path), with `env` added to the
+/// environment; its wall-clock time and its own peak RSS (wait4's ru_maxrss).
+process_result run_process(const std::vector<std::string>& argv, const std::vector<std::string>& env,
+                           const std::string& out_path, const std::string& err_path) {
+    process_result r;
+    std::fflush(stdout);
+    std::fflush(stderr);
+    malloc_trim(0);
+    const auto t0 = clk::now();
+    const pid_t pid = fork();
+    if (pid < 0) {
+        r.error = "fork failed";
+        return r;
+    }
+    if (pid == 0) {
+        if (!freopen(out_path.c_str(), "w", stdout) || !freopen(err_path.c_str(), "w", stderr)) _exit(126);
+        for (const auto& e : env) putenv(const_cast<char*>(e.c_str()));
+        std::vector<char*> args;
+        for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+        args.push_back(nullptr);
+        execv(args[0], args.data());
+        _exit(127);
+    }
+    int status = 0;
+    struct rusage ru {};
+    wait4(pid, &status, 0, &ru);
+    r.wall = since(t0);
+    r.peak_kib = ru.ru_maxrss;
+    if (WIFEXITED(status)) {
+        r.exit_code = WEXITSTATUS(status);
+        r.ok = r.exit_code < 126;
+        if (!r.ok) r.error = "exit " + std::to_string(r.exit_code) + " (could not start " + argv[0] + ")";
+    } else {
+        r.error = "killed by signal " + std::to_string(WTERMSIG(status));
+    }
+    return r;
+}
+
+std::string first_line_of(const std::string& path) {
+    std::ifstream in(path);
+    std::string line;
+    std::getline(in, line);
+    return line;
+}
+
+// ---- tightness of the rounding bound T2 (issue #13, item 5) ------------------------------------
+
+struct tightness_row {
+    workload w;
+    std::string precision;
+    double rel = NAN;            ///< the single-entry relative error asked about (1e-9, 1e-3)
+    double exact_seconds = NAN;  ///< compute_gradients(exact)
+    double bound_seconds = NAN;  ///< rounding_bounds(model, precision)
+    bool claimed = true;         ///< no unit near a kink
+    long entries = 0, zero_g = 0, outside = 0, b_below = 0, caught = 0;
+    double median_ratio = NAN, worst_ratio = NAN;
+    std::string error;
+};
+
+/// The workload as a safetensors file of F64 tensors (torch_time.py's "gradients" request).
+std::string model_safetensors(const workload_data& d) {
+    std::vector<safetensors::tensor_out> t;
+    auto rows = [](const matrix<double>& M, bool transpose) {
+        const Eigen::Index R = transpose ? M.cols() : M.rows(), C = transpose ? M.rows() : M.cols();
+        std::vector<double> v;
+        v.reserve(static_cast<std::size_t>(R * C));
+        for (Eigen::Index i = 0; i < R; ++i)
+            for (Eigen::Index j = 0; j < C; ++j) v.push_back(transpose ? M(j, i) : M(i, j));
+        return safetensors::tensor_out{
+            "", safetensors::dtype::f64, {static_cast<std::uint64_t>(R), static_cast<std::uint64_t>(C)}, v};
+    };
+    for (std::size_t l = 0; l < d.dnet.layers.size(); ++l) {
+        auto W = rows(d.dnet.layers[l].W, false), b = rows(d.dnet.layers[l].b, false);
+        W.name = "layers." + std::to_string(l) + ".weights";
+        b.name = "layers." + std::to_string(l) + ".bias";
+        b.shape = {b.shape[0]};
+        t.push_back(std::move(W));
+        t.push_back(std::move(b));
+    }
+    auto X = rows(d.X, true), Y = rows(d.Y, true);
+    X.name = "inputs";
+    Y.name = "targets";
+    t.push_back(std::move(X));
+    t.push_back(std::move(Y));
+    return safetensors::write(t);
+}
+
+std::string read_file_bytes(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+/// Compares PyTorch's gradients (file `torch_out`, F64 tensors) with the exact ones and the bound.
+void tightness_stats(tightness_row& t, const gradient_reference& ref, const tensor_bounds& B,
+                     const std::string& torch_out) {
+    const safetensors::file f = safetensors::parse(read_file_bytes(torch_out));
+    const exact rel = t.precision == "float64" ? exact(1, 1000000000) : exact(1, 1000);
+    std::vector<double> ratios;
+    for (std::size_t l = 0; l < ref.weights.size(); ++l)
+        for (int which = 0; which < 2; ++which) {
+            const matrix<exact>& g = which == 0 ? ref.weights[l].lo : ref.bias[l].lo;
+            const matrix<exact>& b = which == 0 ? B.weights[l] : B.bias[l];
+            const std::string name = "layers." + std::to_string(l) + (which == 0 ? ".weights" : ".bias");
+            const auto* tt = f.find(name);
+            if (!tt || tt->elements() != static_cast<std::size_t>(g.size()))
+                throw std::runtime_error("PyTorch's gradients: " + name + " missing or of the wrong size");
+            for (Eigen::Index i = 0; i < g.rows(); ++i)
+                for (Eigen::Index j = 0; j < g.cols(); ++j) {
+                    const exact gh = f.value(*tt, static_cast<std::size_t>(i * g.cols() + j));
+                    const exact err = abs(gh - g(i, j)), ag = abs(g(i, j));
+                    ++t.entries;
+                    if (err > b(i, j)) ++t.outside;
+                    ratios.push_back(b(i, j) == 0 ? (err == 0 ? 0.0 : INFINITY)
+                                                  : exact(err / b(i, j)).convert_to<double>());
+                    if (ag == 0) {
+                        ++t.zero_g;
+                        continue;
+                    }
+                    const exact moved = rel * ag;
+                    if (b(i, j) < moved) ++t.b_below;
+                    if (b(i, j) + err < moved) ++t.caught;
+                }
+        }
+    if (!ratios.empty()) {
+        t.worst_ratio = *std::max_element(ratios.begin(), ratios.end());
+        t.median_ratio = median(ratios);
+    }
 }
 
 }  // namespace
@@ -728,13 +916,22 @@ int main(int argc, char** argv) {
 #endif
               << ", build " << MATBP_BENCH_BUILD << ", Eigen " << EIGEN_WORLD_VERSION << "." << EIGEN_MAJOR_VERSION
               << "." << EIGEN_MINOR_VERSION << ", GMP " << gmp_version << ", MPFR " << mpfr_get_version()
-              << ", load average at start " << load_start << "\n\n";
+              << ", load average at start " << load_start << "\n";
+    std::cout << "matbp's double path: " << blas_config() << " (cblas_dgemm through matbp::mul, blas.hpp)\n\n";
 
     // Baseline peak RSS of a child that does nothing (what every child starts with).
     const measurement empty = in_child([](measurement&) {});
-    // Eigen's double GEMM, same flags as the double path.
-    progress("Eigen GEMM 1024x1024 by 1024x256");
+    // The double GEMM the double path uses (OpenBLAS through matbp::mul, one thread), and Eigen's
+    // own kernels (same flags) for comparison.
+    progress("OpenBLAS GEMM 1024x1024 by 1024x256 (matbp::mul, 1 thread)");
     const measurement gemm = in_child([&](measurement& m) {
+        const matrix<double> A = matrix<double>::Random(1024, 1024), B = matrix<double>::Random(1024, 256);
+        time_into(
+            m, [&] { g_sink = g_sink + mul(A, B)(0, 0); }, o);
+    });
+    const double gemm_gflops = 2.0 * 1024 * 1024 * 256 / gemm.seconds / 1e9;
+    progress("Eigen GEMM 1024x1024 by 1024x256");
+    const measurement eigen_gemm = in_child([&](measurement& m) {
         const Eigen::MatrixXd A = Eigen::MatrixXd::Random(1024, 1024), B = Eigen::MatrixXd::Random(1024, 256);
         Eigen::MatrixXd C(1024, 256);
         time_into(
@@ -745,7 +942,7 @@ int main(int argc, char** argv) {
             },
             o);
     });
-    const double gemm_gflops = 2.0 * 1024 * 1024 * 256 / gemm.seconds / 1e9;
+    const double eigen_gflops = 2.0 * 1024 * 1024 * 256 / eigen_gemm.seconds / 1e9;
 
     torch_process torch;
     std::string torch_note;
@@ -753,17 +950,28 @@ int main(int argc, char** argv) {
         torch.start(o);
     else
         torch_note = "--no-torch";
-    auto torch_time = [&](row& r) {
+    std::string torch_blas = "–", torch_version = "–";
+    if (torch.ok())
+        if (const auto v = torch.ask("{\"info\":true,\"threads\":1}")) {
+            if (const auto* b = v->find("blas")) torch_blas = b->text;
+            if (const auto* t = v->find("torch")) torch_version = t->text;
+        }
+    std::cout << "PyTorch " << torch_version << " (/usr/bin/python3), its BLAS: " << torch_blas << "\n\n";
+    auto torch_time = [&](row& r, int threads) {
         const workload& w = r.w;
         if (!torch.ok()) return;
         const int reps = w.large ? 3 : o.reps;
         const auto v = torch.ask("{\"widths\":" + json_array(w.widths) + ",\"batch\":" + std::to_string(w.batch) +
                                  ",\"seed\":" + std::to_string(w.seed) + ",\"min_time\":" + json_double(o.min_time) +
-                                 ",\"reps\":" + std::to_string(reps) + ",\"threads\":1}");
+                                 ",\"reps\":" + std::to_string(reps) + ",\"threads\":" + std::to_string(threads) + "}");
         if (!v) return;
-        r.torch_s = number_of(*v, "seconds");
-        r.torch_wall = number_of(*v, "wall_seconds");
-        r.torch_iters = static_cast<long>(number_of(*v, "iters"));
+        if (threads == 1) {
+            r.torch_s = number_of(*v, "seconds");
+            r.torch_wall = number_of(*v, "wall_seconds");
+            r.torch_iters = static_cast<long>(number_of(*v, "iters"));
+        } else {
+            r.torch2_wall = number_of(*v, "wall_seconds");
+        }
     };
 
     // ---- the ReLU workloads ----
@@ -775,18 +983,18 @@ int main(int argc, char** argv) {
         for (Eigen::Index n : {1, 8, 32}) {
             workload w{"", s, n, wl_kind::relu_f64, seed++};
             w.name = w.widths_text();
-            if (o.quick && n != 8) continue;
+            if (!o.relu || (o.quick && n != 8)) continue;
             if (!o.only.empty() && w.name.find(o.only) == std::string::npos) continue;
             relu.push_back(w);
         }
-    if (o.large && (o.only.empty() || std::string("1024-1024-1024-10").find(o.only) != std::string::npos)) {
+    if (o.relu && o.large && (o.only.empty() || std::string("1024-1024-1024-10").find(o.only) != std::string::npos)) {
         workload w{"1024-1024-1024-10", {1024, 1024, 1024, 10}, 256, wl_kind::relu_f64, 100, true};
         relu.push_back(w);
     }
     std::vector<row> rows;
     for (const auto& w : relu) {
-        row r{w, {}, NAN, NAN, 0};
-        std::vector<std::string> ariths = {"double", "oracle-double"};
+        row r{w, {}, NAN, NAN, NAN, 0};
+        std::vector<std::string> ariths = {"double", "double-2t", "oracle-double"};
         if (!w.large) {
             for (const char* a : {"exact", "exact-dyadic", "exact-fast", "exact-fast-2t", "real:256", "interval:256"})
                 ariths.push_back(a);
@@ -809,9 +1017,13 @@ int main(int argc, char** argv) {
                     m.iters, m.peak_kib, note);
         }
         progress(w.name + " x " + std::to_string(w.batch) + ": pytorch");
-        torch_time(r);
+        torch_time(r, 1);
         csv_row(w.large ? "large" : "relu", w, "pytorch", r.torch_s, r.torch_wall, w.large ? 3 : o.reps, r.torch_iters,
-                -1, "torch fwd+bwd, 1 thread");
+                -1, "torch fwd+bwd, 1 thread (torch and OpenBLAS)");
+        progress(w.name + " x " + std::to_string(w.batch) + ": pytorch, 2 threads");
+        torch_time(r, 2);
+        csv_row(w.large ? "large" : "relu", w, "pytorch-2t", NAN, r.torch2_wall, w.large ? 3 : o.reps, 0, -1,
+                "torch fwd+bwd, 2 threads (torch and OpenBLAS), wall");
         rows.push_back(std::move(r));
     }
     if (!torch.ok() && torch_note.empty()) torch_note = torch.error();
@@ -825,7 +1037,7 @@ int main(int argc, char** argv) {
                        static_cast<std::uint64_t>(200 + depth)};
             w.name = "softsign " + w.widths_text();
             if (!o.only.empty() && w.name.find(o.only) == std::string::npos) continue;
-            row r{w, {}, NAN, NAN, 0};
+            row r{w, {}, NAN, NAN, NAN, 0};
             for (const char* a : {"double", "exact", "real:256", "interval:256"}) {
                 progress(w.name + " x " + std::to_string(w.batch) + ": " + a);
                 r.m[a] = measure(w, a, o);
@@ -845,7 +1057,7 @@ int main(int argc, char** argv) {
     measurement check_m;
     double gradcheck_s = NAN, gradcheck_wall = NAN;
     std::string gradcheck_passed = "–";
-    if (o.only.empty() || gc.name.find(o.only) != std::string::npos) {
+    if (o.relu && (o.only.empty() || gc.name.find(o.only) != std::string::npos)) {
         progress("matbp check (exact) on 16-16-16-4 x 8");
         check_m = in_child([&](measurement& m) {
             const workload_data d = make_data(gc, true);
@@ -884,6 +1096,127 @@ int main(int argc, char** argv) {
                     "passed=" + gradcheck_passed);
         }
     }
+    // ---- whole processes on W (issue #15) ----
+    struct whole_pair {
+        std::string from;  ///< "JSON" or "safetensors"
+        process_result matbp, torch;
+        std::string matbp_verdict;
+    };
+    std::vector<whole_pair> whole;
+    std::string whole_note;
+    if (o.whole) {
+        char tmpl[] = "/tmp/matbp_bench_whole_XXXXXX";
+        const char* dir = mkdtemp(tmpl);
+        const std::string script = MATBP_BENCH_DIR "/whole_job.py";
+        if (!dir) {
+            whole_note = "mkdtemp failed";
+        } else if (access(o.matbp.c_str(), X_OK) != 0) {
+            whole_note = o.matbp + " not found (--matbp; build the target matbp_cli)";
+        } else {
+            const std::string D = dir;
+            progress("whole: writing W (JSON and safetensors) and PyTorch's gradients with whole_job.py");
+            const auto prep =
+                run_process({o.python, script, "--prepare", D}, {}, D + "/prepare.out", D + "/prepare.err");
+            if (!prep.ok || prep.exit_code != 0) {
+                whole_note = "whole_job.py --prepare failed: " + first_line_of(D + "/prepare.err") + prep.error;
+            } else {
+                for (const std::string from : {"JSON", "safetensors"}) {
+                    const std::string ext = from == "JSON" ? ".json" : ".safetensors";
+                    whole_pair p;
+                    p.from = from;
+                    progress("whole: matbp check W" + ext + " --gradients W_torch" + ext);
+                    p.matbp = run_process({o.matbp, "check", D + "/W" + ext, "--gradients", D + "/W_torch" + ext}, {},
+                                          D + "/check" + ext + ".out", D + "/check" + ext + ".err");
+                    p.matbp_verdict = p.matbp.exit_code == 0   ? "PASS"
+                                      : p.matbp.exit_code == 1 ? "FAIL"
+                                                               : "error (exit " + std::to_string(p.matbp.exit_code) +
+                                                                     "): " + first_line_of(D + "/check" + ext + ".err");
+                    progress("whole: PyTorch's whole job from " + from);
+                    p.torch =
+                        run_process({o.python, script, "--job", from == "JSON" ? "json" : "safetensors", D + "/W" + ext,
+                                     D + "/job_out" + ext},
+                                    {"WHOLE_JOB_THREADS=2"}, D + "/job" + ext + ".out", D + "/job" + ext + ".err");
+                    if (p.torch.exit_code != 0)
+                        p.torch.error = "exit " + std::to_string(p.torch.exit_code) + ": " +
+                                        first_line_of(D + "/job" + ext + ".err");
+                    csv_row("whole", workload{"W " + from, {1024, 1024, 1024, 10}, 256, wl_kind::relu_f64, 15},
+                            "matbp-check", NAN, p.matbp.wall, 1, 1, p.matbp.peak_kib, "verdict=" + p.matbp_verdict);
+                    csv_row("whole", workload{"W " + from, {1024, 1024, 1024, 10}, 256, wl_kind::relu_f64, 15},
+                            "pytorch-job", NAN, p.torch.wall, 1, 1, p.torch.peak_kib,
+                            p.torch.error.empty() ? "ok" : p.torch.error);
+                    whole.push_back(p);
+                }
+            }
+            for (const char* f : {"W.json", "W_torch.json", "W.safetensors", "W_torch.safetensors", "job_out.json",
+                                  "job_out.safetensors", "prepare.out", "prepare.err", "check.json.out",
+                                  "check.json.err", "check.safetensors.out", "check.safetensors.err", "job.json.out",
+                                  "job.json.err", "job.safetensors.out", "job.safetensors.err"})
+                std::remove((D + "/" + f).c_str());
+            rmdir(dir);
+        }
+    }
+
+    // ---- tightness of the rounding bound T2 (issue #13) ----
+    std::vector<tightness_row> tight;
+    std::string tight_note;
+    if (o.tightness && !torch.ok()) tight_note = "needs PyTorch: " + torch.error();
+    if (o.tightness && torch.ok()) {
+        char tmpl[] = "/tmp/matbp_bench_tight_XXXXXX";
+        const char* dir = mkdtemp(tmpl);
+        std::vector<workload> tw;
+        std::uint64_t tseed = 1;
+        for (const auto& sh : shapes)
+            for (Eigen::Index n : {1, 8, 32}) {
+                workload w{"", sh, n, wl_kind::relu_f64, tseed++};
+                w.name = w.widths_text();
+                if (o.quick && n != 8) continue;
+                tw.push_back(w);
+            }
+        if (!o.quick && o.tight_batch > 0)
+            tw.push_back(workload{"1024-1024-1024-10", {1024, 1024, 1024, 10}, o.tight_batch, wl_kind::relu_f64, 300});
+        for (const auto& w : tw) {
+            if (!dir) break;
+            if (!o.only.empty() && w.name.find(o.only) == std::string::npos) continue;
+            const workload_data d = make_data(w, true);
+            const std::string model = std::string(dir) + "/model.safetensors",
+                              out = std::string(dir) + "/g.safetensors";
+            {
+                std::ofstream f(model, std::ios::binary);
+                f << model_safetensors(d);
+            }
+            progress("tightness " + w.name + " x " + std::to_string(w.batch) + ": exact gradients");
+            auto t0 = clk::now();
+            const gradient_reference ref = compute_gradients(d.spec, parse_arith("exact"), bench_limits());
+            const double exact_s = since(t0);
+            for (const std::string prec : {"float64", "float32"}) {
+                tightness_row t{w, prec, prec == "float64" ? 1e-9 : 1e-3, exact_s};
+                try {
+                    progress("tightness " + w.name + " x " + std::to_string(w.batch) + ": " + prec + " bound");
+                    t0 = clk::now();
+                    const tensor_bounds B = rounding_bounds(d.spec, *precision_by_name(prec));
+                    t.bound_seconds = since(t0);
+                    t.claimed = B.near_kinks.empty();
+                    if (!torch.ask("{\"gradients\":true,\"model\":\"" + model + "\",\"out\":\"" + out +
+                                   "\",\"dtype\":\"" + prec + "\",\"threads\":1}"))
+                        throw std::runtime_error("PyTorch's gradients request failed");
+                    tightness_stats(t, ref, B, out);
+                } catch (const std::exception& e) {
+                    t.error = e.what();
+                }
+                csv_row("tightness", w, prec, t.bound_seconds, NAN, 1, 1, -1,
+                        "median_ratio=" + fmt("%.3g", t.median_ratio) + " worst_ratio=" + fmt("%.3g", t.worst_ratio) +
+                            " entries=" + std::to_string(t.entries) + " outside=" + std::to_string(t.outside) +
+                            " b_below=" + std::to_string(t.b_below) + " caught=" + std::to_string(t.caught) +
+                            " zero_g=" + std::to_string(t.zero_g) + (t.claimed ? "" : " near_kinks") +
+                            (t.error.empty() ? "" : " error=" + t.error));
+                tight.push_back(t);
+            }
+            std::remove(model.c_str());
+            std::remove(out.c_str());
+        }
+        if (dir) rmdir(dir);
+    }
+
     torch.stop();
     const double total_s = since(run_start);
     const std::string load_end = loadavg();
@@ -894,30 +1227,36 @@ int main(int argc, char** argv) {
            "median per call of "
         << o.reps << " repetitions of ≥ " << o.min_time << " s each (a call slower than " << o.slow
         << " s: one call; fewer repetitions when one measurement would pass " << o.cap
-        << " s). One thread everywhere (Eigen without OpenMP; PyTorch set_num_threads(1)).\n"
+        << " s). One thread everywhere (matbp's OpenBLAS set_blas_threads(1); PyTorch set_num_threads(1) and its "
+           "OpenBLAS on 1 thread), except the columns marked 2 threads, compared by wall-clock time (matbp's "
+           "OpenBLAS on 2 threads; PyTorch set_num_threads(2) and OpenBLAS on 2).\n"
         << "Ratios: the column's time ÷ the double path's time (matbp::backprop<double>), measured in this run; "
            "exact: compute_gradients(exact), the oracle (one thread: model and results as rationals); "
            "dyadic engine: dyadic_backprop (mlp<exact> in, rationals out); "
            "exact fast path: dyadic_network prepared once from the mlp<double>, gradients(X, Y) on the doubles, "
            "dyadic results (1 thread, CPU time; 2 threads: wall-clock time ÷ the double path's wall-clock time); "
            "kron ÷ the exact algorithm (backprop<exact>); PyTorch fwd+bwd time ÷ matbp double time (> 1: matbp "
-           "faster).\n"
+           "faster), one thread each (CPU time) and two threads each (wall-clock time).\n"
         << "Peak RSS: the forked child that built the workload and ran the exact oracle (baseline of an empty child: "
         << mib(empty.peak_kib) << " MiB).\n";
     if (!torch_note.empty()) std::cout << "PyTorch columns skipped: " << torch_note << "\n";
-    std::cout << "\n| workload | P | batch | double µs | oracle double ×double | exact ×double | real:256 ×double | "
-                 "interval:256 ×double | dyadic engine ×double | exact fast path ×double | fast path 2 threads ×double "
-                 "(wall) | kron ×alg | PyTorch ÷ matbp-double | peak RSS exact MiB |\n"
-              << "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+    std::cout
+        << "\n| workload | P | batch | double µs | double 2 threads µs (wall) | oracle double ×double | exact "
+           "×double | real:256 ×double | interval:256 ×double | dyadic engine ×double | exact fast path ×double | "
+           "fast path 2 threads ×double (wall) | kron ×alg | PyTorch ÷ matbp-double, 1 thread | PyTorch ÷ "
+           "matbp-double, 2 threads (wall) | peak RSS exact MiB |\n"
+        << "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
     auto print_row = [&](const row& r) {
         const double d = secs(r, "double");
         const auto ex = r.m.find("exact");
         std::cout << "| " << r.w.name << " | " << r.w.params() << " | " << r.w.batch << " | " << fmt("%.1f", d * 1e6)
-                  << " | " << ratio_text(secs(r, "oracle-double"), d) << " | " << ratio_text(secs(r, "exact"), d)
-                  << " | " << ratio_text(secs(r, "real:256"), d) << " | " << ratio_text(secs(r, "interval:256"), d)
-                  << " | " << ratio_text(secs(r, "exact-dyadic"), d) << " | " << ratio_text(secs(r, "exact-fast"), d)
-                  << " | " << ratio_text(wall_secs(r, "exact-fast-2t"), wall_secs(r, "double")) << " | "
+                  << " | " << fmt("%.1f", wall_secs(r, "double-2t") * 1e6) << " | "
+                  << ratio_text(secs(r, "oracle-double"), d) << " | " << ratio_text(secs(r, "exact"), d) << " | "
+                  << ratio_text(secs(r, "real:256"), d) << " | " << ratio_text(secs(r, "interval:256"), d) << " | "
+                  << ratio_text(secs(r, "exact-dyadic"), d) << " | " << ratio_text(secs(r, "exact-fast"), d) << " | "
+                  << ratio_text(wall_secs(r, "exact-fast-2t"), wall_secs(r, "double")) << " | "
                   << ratio_text(secs(r, "kron"), secs(r, "exact-alg")) << " | " << ratio_text(r.torch_s, d) << " | "
+                  << ratio_text(r.torch2_wall, wall_secs(r, "double-2t")) << " | "
                   << (ex == r.m.end() ? "–" : mib(ex->second.peak_kib)) << " |\n";
     };
     for (const auto& r : rows) print_row(r);
@@ -973,11 +1312,13 @@ int main(int argc, char** argv) {
         large_gflops = flops / secs(*large, "double") / 1e9;
         torch_gflops = flops / large->torch_s / 1e9;
     }
-    std::cout << "\nEigen double GEMM 1024×1024 by 1024×256 in this run: " << fmt("%.2f", gemm_gflops) << " GFLOP/s";
+    std::cout << "\nDouble GEMM 1024×1024 by 1024×256, one thread, in this run: OpenBLAS through matbp::mul "
+              << fmt("%.2f", gemm_gflops) << " GFLOP/s; Eigen's own kernels " << fmt("%.2f", eigen_gflops)
+              << " GFLOP/s";
     if (large)
         std::cout << "; the double path on 1024-1024-1024-10 × 256: " << fmt("%.2f", large_gflops) << " GFLOP/s ("
                   << fmt("%.0f", 100 * large_gflops / gemm_gflops)
-                  << "% of Eigen's GEMM rate); PyTorch: " << fmt("%.2f", torch_gflops) << " GFLOP/s";
+                  << "% of the OpenBLAS GEMM rate); PyTorch: " << fmt("%.2f", torch_gflops) << " GFLOP/s";
     std::cout << ".\n";
     if (check_m.ok)
         std::cout
@@ -1016,17 +1357,24 @@ int main(int argc, char** argv) {
                   << " | " << verdict(std::isfinite(worst), worst <= 100) << " |\n";
     }
     {
-        double worst = NAN;
-        std::string where;
+        double worst = NAN, worst2 = NAN;
+        std::string where, where2;
         for (const auto& r : rows) {
             const double x = r.torch_s / secs(r, "double");
             if (std::isfinite(x) && !(x >= worst)) worst = x, where = r.w.name + " × " + std::to_string(r.w.batch);
+            const double x2 = r.torch2_wall / wall_secs(r, "double-2t");
+            if (std::isfinite(x2) && !(x2 >= worst2))
+                worst2 = x2, where2 = r.w.name + " × " + std::to_string(r.w.batch);
         }
-        std::cout << "| double path ≥ 1× PyTorch on every workload (PyTorch time ÷ matbp time) | worst "
+        std::cout << "| double path ≥ 1× PyTorch on OpenBLAS on every workload, one thread each (PyTorch time ÷ matbp "
+                     "time, CPU) | worst "
                   << fmt("%.2f×", worst) << (where.empty() ? "" : " (" + where + ")") << " | "
                   << verdict(std::isfinite(worst), worst >= 1) << " |\n";
+        std::cout << "| the same, two threads each (wall-clock) | worst " << fmt("%.2f×", worst2)
+                  << (where2.empty() ? "" : " (" + where2 + ")") << " | " << verdict(std::isfinite(worst2), worst2 >= 1)
+                  << " |\n";
     }
-    std::cout << "| large workload ≥ 70% of Eigen's GEMM rate | "
+    std::cout << "| large workload ≥ 70% of the GEMM rate (OpenBLAS, one thread) | "
               << (large ? fmt("%.2f", large_gflops) + " of " + fmt("%.2f", gemm_gflops) +
                               " GFLOP/s = " + fmt("%.0f%%", 100 * large_gflops / gemm_gflops)
                         : std::string("–"))
@@ -1055,11 +1403,96 @@ int main(int argc, char** argv) {
         std::cout << "| exact on 784-32-10 × 32 under 1 GiB | " << mib(kib) << " MiB | "
                   << verdict(kib >= 0, kib >= 0 && kib < 1024 * 1024) << " |\n";
     }
+    if (o.whole) {
+        const whole_pair* js = nullptr;
+        const whole_pair* st = nullptr;
+        for (const auto& p : whole) (p.from == "JSON" ? js : st) = &p;
+        const bool js_ok = js && js->matbp.ok && js->torch.ok && js->torch.error.empty();
+        const double r = js_ok ? js->matbp.wall / js->torch.wall : NAN;
+        std::cout << "| whole `matbp check` on W from JSON ≤ 1× PyTorch's whole job from the same JSON (wall) | "
+                  << (js_ok ? fmt("%.2f", js->matbp.wall) + " s vs " + fmt("%.2f", js->torch.wall) +
+                                  " s = " + fmt("%.2f×", r)
+                            : std::string("–"))
+                  << " | " << verdict(js_ok, r <= 1) << " |\n";
+        const bool st_ok = st && st->matbp.ok;
+        std::cout << "| whole `matbp check` on W from safetensors ≤ 2 s (wall) | "
+                  << (st_ok ? fmt("%.2f", st->matbp.wall) + " s (PyTorch's job " + fmt("%.2f", st->torch.wall) + " s)"
+                            : std::string("–"))
+                  << " | " << verdict(st_ok, st_ok && st->matbp.wall <= 2) << " |\n";
+        long peak = -1;
+        for (const auto& p : whole) peak = std::max(peak, p.matbp.peak_kib);
+        std::cout << "| whole `matbp check` on W: peak RSS ≤ 400 MiB | largest " << mib(peak) << " MiB | "
+                  << verdict(peak >= 0, peak >= 0 && peak <= 400 * 1024) << " |\n";
+    }
+    if (o.tightness) {
+        for (const std::string prec : {"float64", "float32"}) {
+            long caught = 0, nonzero = 0, outside = 0;
+            bool wide = false;
+            for (const auto& t : tight)
+                if (t.precision == prec && t.w.widths[0] == 1024 && t.error.empty()) {
+                    wide = true;
+                    caught += t.caught;
+                    nonzero += t.entries - t.zero_g;
+                    outside += t.outside;
+                }
+            std::cout << "| T2 catches any single-entry error of relative size "
+                      << (prec == "float64" ? "1e-9" : "1e-3") << " in " << prec
+                      << " on 1024-wide layers (B + |ĝ − g| < rel·|g| for every entry with g ≠ 0) | " << caught
+                      << " of " << nonzero << " entries ("
+                      << fmt("%.4g%%",
+                             nonzero ? 100.0 * static_cast<double>(caught) / static_cast<double>(nonzero) : NAN)
+                      << "); PyTorch's entries outside B: " << outside << " | "
+                      << verdict(wide, wide && caught == nonzero && outside == 0) << " |\n";
+        }
+    }
+    if (o.whole) {
+        std::cout << "\n## Whole processes on W (1024-1024-1024-10, float64, batch 256, mse mean; one run each)\n\n";
+        if (!whole_note.empty()) std::cout << "Not run: " << whole_note << "\n";
+        std::cout << "matbp: `" << o.matbp
+                  << " check W --gradients W_torch` (exact reference, the whole verdict; threads: its default, every "
+                     "core). PyTorch: tests/bench/whole_job.py --job (python start, import torch, read, build tensors, "
+                     "forward, backward, write its gradients; torch and OpenBLAS on 2 threads). Wall-clock time and "
+                     "peak RSS of each process (wait4).\n\n"
+                  << "| from | matbp check s | matbp peak MiB | matbp verdict | PyTorch job s | PyTorch peak MiB | "
+                     "matbp ÷ PyTorch (time) |\n|---|---:|---:|---|---:|---:|---:|\n";
+        for (const auto& p : whole)
+            std::cout << "| " << p.from << " | " << fmt("%.2f", p.matbp.wall) << " | " << mib(p.matbp.peak_kib) << " | "
+                      << p.matbp_verdict << " | " << fmt("%.2f", p.torch.wall) << " | " << mib(p.torch.peak_kib)
+                      << (p.torch.error.empty() ? "" : " (" + p.torch.error + ")") << " | "
+                      << ratio_text(p.matbp.wall, p.torch.wall) << " |\n";
+    }
+    if (o.tightness) {
+        std::cout << "\n## Tightness of the rounding bound T2 against PyTorch\n\n";
+        if (!tight_note.empty()) std::cout << "Not run: " << tight_note << "\n";
+        std::cout
+            << "Per workload and precision: B = rounding_bounds(model, precision) (exact, per entry), g the "
+               "exact gradients, ĝ PyTorch's (float32: every tensor rounded once to float32, all arithmetic in "
+               "float32). ratio = |ĝ − g| / B over every entry (median and worst); outside = entries with "
+               "|ĝ − g| > B (a failure of the bound); B < rel·|g|: entries where the bound is below a relative "
+               "error rel (1e-9 float64, 1e-3 float32); caught: entries where B + |ĝ − g| < rel·|g|, so PyTorch's "
+               "entry moved by rel·|g| either way leaves g ± B for sure; both over entries with g ≠ 0.\n\n"
+            << "| workload | batch | precision | bound s | exact s | entries | g = 0 | median ratio | worst ratio | "
+               "outside | B < rel·|g| | caught |\n|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+        for (const auto& t : tight) {
+            const double nz = static_cast<double>(t.entries - t.zero_g);
+            auto pct = [&](long x) { return nz > 0 ? fmt("%.4g%%", 100.0 * static_cast<double>(x) / nz) : "–"; };
+            std::cout << "| " << t.w.name << " | " << t.w.batch << " | " << t.precision << " | "
+                      << fmt("%.3g", t.bound_seconds) << " | " << fmt("%.3g", t.exact_seconds) << " | " << t.entries
+                      << " | " << t.zero_g << " | " << fmt("%.3g", t.median_ratio) << " | "
+                      << fmt("%.3g", t.worst_ratio) << " | " << t.outside << " | " << pct(t.b_below) << " | "
+                      << pct(t.caught) << (t.claimed ? "" : " (near kinks: not claimed)")
+                      << (t.error.empty() ? "" : " ERROR " + t.error) << " |\n";
+        }
+    }
     std::cout << "\nRun took " << fmt("%.0f", total_s) << " s; load average at start " << load_start << ", at end "
               << load_end << ".\n";
-    if (csv)
-        csv_row("meta", workload{"eigen-gemm-1024x1024x256", {1024, 1024}, 256, wl_kind::relu_f64, 0}, "eigen-gemm",
+    if (csv) {
+        csv_row("meta", workload{"blas-gemm-1024x1024x256", {1024, 1024}, 256, wl_kind::relu_f64, 0}, "blas-gemm",
                 gemm.seconds, gemm.wall_seconds, gemm.reps, gemm.iters, gemm.peak_kib,
                 fmt("%.3f GFLOP/s", gemm_gflops));
+        csv_row("meta", workload{"eigen-gemm-1024x1024x256", {1024, 1024}, 256, wl_kind::relu_f64, 0}, "eigen-gemm",
+                eigen_gemm.seconds, eigen_gemm.wall_seconds, eigen_gemm.reps, eigen_gemm.iters, eigen_gemm.peak_kib,
+                fmt("%.3f GFLOP/s", eigen_gflops));
+    }
     return 0;
 }

@@ -202,8 +202,8 @@ SERIES = [  # CSV arith, legend, colour
     ("interval:256", "interval:256", (148, 103, 189)),
     ("real:256", "real:256", (23, 190, 207)),
     ("oracle-double", "double, compute_gradients", (127, 127, 127)),
-    ("double", "double, backprop<double>", (31, 119, 180)),
-    ("pytorch", "PyTorch float64 fwd+bwd", (44, 160, 44)),
+    ("double", "double, backprop<double> (OpenBLAS)", (31, 119, 180)),
+    ("pytorch", "PyTorch float64 fwd+bwd (OpenBLAS)", (44, 160, 44)),
 ]
 
 

@@ -23,8 +23,23 @@ Two kinds of request, each one JSON object:
   gradcheck's function is the loss as a function of the parameters (every Wˡ, bˡ a float64 leaf
   with requires_grad), so it checks exactly the gradients matbp computes.
 
-Threads: torch.set_num_threads(threads), default 1, because matbp's double path runs on one
-thread (Eigen without OpenMP). torch.set_num_interop_threads(1) as well.
+  PyTorch's gradients of a given network in float64 or float32 (the tightness measurement of the
+  rounding bound T2):
+    {"gradients": true, "model": "m.safetensors", "out": "g.safetensors", "dtype": "float32"}
+  -> {"kind": "gradients", "dtype": ...}
+  The model file holds F64 tensors layers.<l>.weights (m_l × m_{l−1}), layers.<l>.bias, inputs
+  (n × m_0), targets (n × m_k); the net is Linear, ReLU, …, Linear (identity last), the loss
+  squared_error with mean reduction as above. With float32, every tensor is rounded once to
+  float32 (torch's .float(), to nearest) and the whole computation runs in float32. The
+  gradients are written as F64 tensors layers.<l>.weights / layers.<l>.bias (a float32 value is
+  a double exactly).
+
+  {"info": true} -> {"kind": "info", "torch": version, "blas": OpenBLAS's config or "not OpenBLAS"}
+
+Threads: torch.set_num_threads(threads), default 1, and OpenBLAS's own thread count to the same
+number (Debian's PyTorch is built with BLAS_INFO=generic: it calls libblas.so.3, which is OpenBLAS
+once libopenblas0-pthread is installed, and does not set OpenBLAS's threads itself; they are set
+here through libblas.so.3's openblas_set_num_threads). torch.set_num_interop_threads(1) as well.
 
 Modes:
   torch_time.py '{"widths": …}'     one request on the command line, one JSON line out
@@ -34,8 +49,10 @@ Modes:
 Without torch: prints {"error": "no torch: …"} and exits 3 (the benchmark then skips PyTorch).
 """
 
+import ctypes
 import json
 import statistics
+import struct
 import sys
 import time
 
@@ -50,11 +67,25 @@ except ImportError as e:  # pragma: no cover - environment check
 _threads_set = None
 
 
+def openblas():
+    """libblas.so.3 (the library torch calls) when it is OpenBLAS, else None."""
+    try:
+        lib = ctypes.CDLL("libblas.so.3")
+        lib.openblas_get_config.restype = ctypes.c_char_p
+        lib.openblas_get_config()
+        return lib
+    except (OSError, AttributeError):
+        return None
+
+
 def set_threads(n):
     global _threads_set
     if _threads_set == n:
         return
     torch.set_num_threads(n)
+    blas = openblas()
+    if blas is not None:
+        blas.openblas_set_num_threads(n)
     if _threads_set is None:
         try:
             torch.set_num_interop_threads(1)  # only allowed once, before any parallel work
@@ -143,9 +174,72 @@ def gradcheck(req):
             "parameters": sum(p.numel() for p in params)}
 
 
+def st_read(path):
+    """The F64 tensors of a safetensors file, as numpy arrays."""
+    import numpy
+    with open(path, "rb") as f:
+        data = f.read()
+    (n,) = struct.unpack("<Q", data[:8])
+    header = json.loads(data[8:8 + n])
+    header.pop("__metadata__", None)
+    out = {}
+    for name, t in header.items():
+        assert t["dtype"] == "F64", "%s: dtype %s" % (name, t["dtype"])
+        b, e = t["data_offsets"]
+        out[name] = numpy.frombuffer(data, dtype="<f8", count=(e - b) // 8, offset=8 + n + b).reshape(t["shape"])
+    return out
+
+
+def st_write(path, tensors):
+    """tensors: (name, numpy array) pairs, written as F64."""
+    import numpy
+    header, chunks, offset = {}, [], 0
+    for name, a in tensors:
+        raw = numpy.ascontiguousarray(a, dtype="<f8").tobytes()
+        header[name] = {"dtype": "F64", "shape": list(a.shape), "data_offsets": [offset, offset + len(raw)]}
+        chunks.append(raw)
+        offset += len(raw)
+    text = json.dumps(header, separators=(",", ":")).encode()
+    text += b" " * (-(8 + len(text)) % 8)
+    with open(path, "wb") as f:
+        f.write(b"".join([struct.pack("<Q", len(text)), text] + chunks))
+
+
+def gradients(req):
+    dtype = {"float64": torch.float64, "float32": torch.float32}[req.get("dtype", "float64")]
+    t = st_read(req["model"])
+    k = sum(1 for name in t if name.endswith(".weights"))
+    Ws = [torch.from_numpy(t["layers.%d.weights" % l].copy()).to(dtype).requires_grad_(True) for l in range(k)]
+    bs = [torch.from_numpy(t["layers.%d.bias" % l].copy()).to(dtype).requires_grad_(True) for l in range(k)]
+    X = torch.from_numpy(t["inputs"].copy()).to(dtype)
+    Y = torch.from_numpy(t["targets"].copy()).to(dtype)
+    a = X
+    for l in range(k):
+        a = torch.nn.functional.linear(a, Ws[l], bs[l])
+        if l < k - 1:
+            a = torch.relu(a)
+    squared_error_mean(a, Y).backward()
+    out = []
+    for l in range(k):
+        out += [("layers.%d.weights" % l, Ws[l].grad.double().numpy()), ("layers.%d.bias" % l, bs[l].grad.double().numpy())]
+    st_write(req["out"], out)
+    return {"kind": "gradients", "dtype": req.get("dtype", "float64")}
+
+
+def info():
+    blas = openblas()
+    return {"kind": "info", "blas": blas.openblas_get_config().decode() if blas is not None else "not OpenBLAS",
+            "blas_threads": blas.openblas_get_num_threads() if blas is not None else None}
+
+
 def handle(req):
     set_threads(int(req.get("threads", 1)))
-    out = gradcheck(req) if req.get("gradcheck") else fwd_bwd(req)
+    if req.get("info"):
+        out = info()
+    elif req.get("gradients"):
+        out = gradients(req)
+    else:
+        out = gradcheck(req) if req.get("gradcheck") else fwd_bwd(req)
     out["threads"] = torch.get_num_threads()
     out["torch"] = torch.__version__
     return out

@@ -216,6 +216,22 @@ matbp_mutant(scalar_3 src/matbp/scalar.cpp
     interval::default_precision(saved_interval_);]==]
   TO   [==[    real::default_precision(saved_real_);]==])
 
+# ---- src/matbp/blas.cpp (the double path's products on OpenBLAS; tests/scalar_test.cpp) --------
+
+matbp_mutant(blas_1 src/matbp/blas.cpp
+  BUG    "a block operand's leading dimension taken as its rows (the parent's stride ignored)"
+  TEST   scalar_test
+  KILLER double_product_within_gamma_k
+  FROM [==[std::max<Eigen::Index>({1, a.rows(), a.outerStride()})]==]
+  TO   [==[std::max<Eigen::Index>(1, a.rows())]==])
+
+matbp_mutant(blas_2 src/matbp/blas.cpp
+  BUG    "the thread scope does not restore the count before it"
+  TEST   scalar_test
+  KILLER blas_thread_scope_sets_and_restores
+  FROM [==[    if (changed_) set_blas_threads(saved_);]==]
+  TO   [==[    (void)saved_;]==])
+
 # ---- src/matbp/convert.cpp (number parsers and rounding; tests/convert_test.cpp) ---------------
 
 matbp_mutant(convert_1 src/matbp/convert.cpp
