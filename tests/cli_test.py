@@ -42,7 +42,8 @@ Test plan
   indices_0_based              verify's JSON layer is the 0-based index of "layers"; grad's kinks too
   help_*                       every command has --help, exit 0, and documents exit codes 0-4
   shards_*                     C4: the README's GNU parallel lines run verbatim (with xargs -P 2 when
-                               parallel is not installed) on a 256-sample ReLU model with kinks:
+                               parallel is not installed) on a 256-sample ReLU model with kinks, and
+                               its last-range expression for N = 250:
                                combine's output == grad's, byte for byte; every split of
                                exact_mixed.json; random splits of 40-sample models for each loss
                                (squared_error, mse, l1) and reduction, JSON and text/double output;
@@ -432,6 +433,12 @@ n_parts = len([f for f in os.listdir(pipe_dir) if f.startswith("part.")])
 case("shards_readme_pipeline", p.returncode == 0 and rc == 0 and piped == full and n_parts == 4
      and len(strict(full)["kinks"]) > 0 and len(strict(full)["kink_enclosures"]) > 0,
      f"parallel={bool(shutil.which('parallel'))} rc={p.returncode} parts={n_parts} {p.stderr[:300]} {err}")
+
+# The README's last-range expression for a sample count that is not a multiple of the range.
+expr = re.search(r"`--samples (\{\}:\$\(\(.*?\)\))`", section).group(1)
+p = subprocess.run(["sh", "-c", "seq 0 64 249 | xargs -I{} sh -c 'echo " + expr + "'"], capture_output=True,
+                   text=True, timeout=60, env=dict(os.environ, N="250"))
+case("shards_readme_last_range", p.stdout.split() == ["0:64", "64:128", "128:192", "192:250"], p.stdout + p.stderr)
 
 # Every split of exact_mixed.json (3 samples, rational engine, kinks); random splits of 40-sample
 # models with each loss and reduction; text and double output; a part from standard input.

@@ -17,6 +17,9 @@
 //                                         one JSON writer and read with the strict reader
 //   model_fingerprint(model)              "sha256:<64 hex digits>" of the model's exact content
 //
+// Notation → C++: ρ ↦ rho (reduction_scale of the whole batch), the range [a, b) ↦ [begin, end),
+// a range's unreduced reference S_r ↦ partial_reference::sums.
+//
 // Only exact arithmetic: interval, real and double sums depend on the order of the additions, so
 // their shards would not combine bit-identically; compute_partial refuses a model with no exact
 // evaluation (unsupported_error).
