@@ -407,6 +407,7 @@ BOOST_AUTO_TEST_CASE(compact_numbers_same_as_values) {
         "[1, 2, \"x\"]",
         "{\"\xF0\x9F\x98\x80\xC3\xA9\": [1,\n   22, \"\xC3\xA9\", 3,\n 4, true, [5]]}",
         "[\"\xC3\xA9\", 1, 2]",
+        "[1,\n 2,\n  3,\n   4, \"x\"]",  // numbers on four lines before the string
         "[1, [2, 3], 4]",
         "[1, {\"k\": [2]}, 3]",
         "[null, 1]",

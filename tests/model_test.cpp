@@ -368,6 +368,12 @@ BOOST_AUTO_TEST_CASE(fast_path_keeps_the_limits) {
     lim.max_exact_bits = 3 * (bits - 128);  // exactly three such numbers
     const std::string three = with_inputs("1e-300", "1e-300", "1e-300");
     BOOST_CHECK_NO_THROW(read_model(three, lim));
+    lim.max_exact_bits = 3 * (bits - 128) - 1;  // one bit short: the third crosses it
+    expect_error(three, "inputs[0][2]",
+                 "inputs[0][2]: the numbers so far hold " + std::to_string(3 * (bits - 128)) +
+                     " bits beyond 128 each, over the limit max_exact_bits = " + std::to_string(3 * (bits - 128) - 1),
+                 lim);
+    lim.max_exact_bits = 3 * (bits - 128);
     const std::string four = with(three, "[0, 0, 0]", "[0, 1e-300, 0]");
     try {
         read_model(four, lim);

@@ -69,8 +69,10 @@ struct member {
 
 struct limits {
     std::size_t max_depth = 64;  ///< arrays and objects nested; at most 10000 (checked)
-    /// Size of the whole text. A dense array of numbers costs about 90 bytes of memory per byte
-    /// of text while parsed, so 64 MiB of text can take about 6 GB; the CLI's --max-file-bytes.
+    /// Size of the whole text. A dense array of one-digit numbers ("[1,1,…]") costs about 110
+    /// bytes of memory per byte of text while parsed with numbers::as_values, so 64 MiB of text
+    /// can take about 7 GB, and about 14 with numbers::compact, the model reader's mode (measured
+    /// on 10 MB, peak RSS); the CLI's --max-file-bytes.
     std::size_t max_bytes = std::size_t{64} << 20;
     std::size_t max_string = std::size_t{1} << 20;  ///< bytes of one decoded string or one number lexeme
 };

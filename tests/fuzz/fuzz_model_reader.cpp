@@ -4,6 +4,9 @@
 // bytes look like one (seeds: tests/fuzz/corpus/*.safetensors) and JSON otherwise.
 //
 // For every input:
+//   0. json::parse in numbers::as_values and in numbers::compact (the model reader's mode) give
+//      the same outcome: the same error message, path, line and column, or equal trees once a
+//      compact array's tokens are made values (json::number_values).
 //   1. read_model_bytes(bytes) either returns a model or throws input_error (or resource_error, past
 //      a size limit such as max_parameters: error.hpp). Any other exception
 //      escapes and is reported by libFuzzer as a crash (uncaught exception → abort).
@@ -25,6 +28,7 @@
 #include <cstdlib>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace {
 
@@ -62,10 +66,52 @@ void check_gradients(std::string_view text, const matbp::model_spec& shapes) {
     }
 }
 
+/// c (numbers::compact) is a (numbers::as_values) with all-number arrays kept as tokens.
+bool same_tree(const matbp::json::value& a, const matbp::json::value& c, std::string_view text) {
+    if (a.kind != c.kind || a.boolean != c.boolean || a.text != c.text || a.line != c.line || a.column != c.column ||
+        a.members.size() != c.members.size() || !a.numbers.empty())
+        return false;
+    for (std::size_t i = 0; i < a.members.size(); ++i) {
+        const auto &x = a.members[i], &y = c.members[i];
+        if (x.key != y.key || x.line != y.line || x.column != y.column || !same_tree(x.value, y.value, text))
+            return false;
+    }
+    const std::vector<matbp::json::value> made =
+        c.numbers.empty() ? std::vector<matbp::json::value>{} : matbp::json::number_values(text, c);
+    if (!c.numbers.empty() && !c.items.empty()) return false;
+    const std::vector<matbp::json::value>& items = c.numbers.empty() ? c.items : made;
+    if (a.items.size() != items.size()) return false;
+    for (std::size_t i = 0; i < items.size(); ++i)
+        if (!same_tree(a.items[i], items[i], text)) return false;
+    return true;
+}
+
+std::string outcome(std::string_view text, matbp::json::numbers mode, matbp::json::value& out) {
+    try {
+        out = matbp::json::parse(text, {}, mode);
+        return "ok";
+    } catch (const matbp::input_error& e) {
+        return "input_error " + e.path() + " " + std::to_string(e.line()) + ":" + std::to_string(e.column()) + " " +
+               e.what();
+    } catch (const matbp::resource_error& e) {
+        return std::string("resource_error ") + e.what();
+    }
+}
+
+void check_compact_numbers(std::string_view text) {
+    matbp::json::value a, c;
+    const std::string x = outcome(text, matbp::json::numbers::as_values, a);
+    const std::string y = outcome(text, matbp::json::numbers::compact, c);
+    if (x != y) fail("json::parse differs between as_values and compact", x + "\n" + y + "\n" + std::string(text));
+    if (x == "ok" && !same_tree(a, c, text))
+        fail("json::parse's compact tree differs from the as_values one", std::string(text));
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::string_view text(reinterpret_cast<const char*>(data), size);
+    check_compact_numbers(text);
     matbp::model_spec m;
     bool ok = false;
     try {

@@ -495,6 +495,31 @@ matbp_mutant(json_4 src/matbp/json.cpp
   FROM [==[if (digit()) fail("leading zeros are not allowed");]==]
   TO   [==[if (!at_end() && peek() == '0') fail("leading zeros are not allowed");]==])
 
+matbp_mutant(json_5 src/matbp/json.cpp
+  BUG    "a compact token's column counts every non-ASCII byte, not code points"
+  KILLER number_value_locates_a_token
+  FROM [==[} else if ((c & 0xC0) == 0x80) {]==]
+  TO   [==[} else if (c >= 0x80) {]==])
+
+matbp_mutant(json_6 src/matbp/json.cpp
+  BUG    "materialize scans each token's position from the array's start again (lines counted twice)"
+  KILLER compact_numbers_same_as_values
+  FROM [==[            at.advance(s_, at_pos, t.offset);
+            at_pos = t.offset;]==]
+  TO   [==[            at.advance(s_, at_pos, t.offset);]==])
+
+matbp_mutant(json_7 src/matbp/json.cpp
+  BUG    "the eight-digit scan takes ':' to '?' for digits"
+  KILLER digit_runs_end_at_the_first_non_digit
+  FROM [==[return (x & high) == threes && ((x + sixes) & high) == threes;]==]
+  TO   [==[return (x & high) == threes;]==])
+
+matbp_mutant(json_8 src/matbp/json.cpp
+  BUG    "after a non-number, later numbers of the array become tokens again"
+  KILLER compact_numbers_same_as_values
+  FROM [==[                    compact = false;]==]
+  TO   [==[                    compact = true;]==])
+
 # ---- src/matbp/json_writer.cpp (the one writer; tests/json_writer_test.cpp) --------------------
 
 matbp_mutant(json_writer_1 src/matbp/json_writer.cpp
@@ -531,6 +556,12 @@ matbp_mutant(json_writer_3 src/matbp/json_writer.cpp
   TO   [==[MATBP_REQUIRE("RFC8259", !open_.empty() && open_.back().object);
     const frame f = open_.back();]==])
 
+matbp_mutant(json_writer_4 src/matbp/json_writer.cpp
+  BUG    "an integer-valued double always written in its plain form"
+  KILLER doubles_fewest_digits_not_fewest_characters
+  FROM [==[const bool fewer = integer_form && significant_digits(sci, se) < significant_digits(plain, pe);]==]
+  TO   [==[const bool fewer = false && integer_form && significant_digits(sci, se) < significant_digits(plain, pe);]==])
+
 # ---- src/matbp/model.hpp, model.cpp (the matbp/1 reader; tests/model_test.cpp) -----------------
 
 matbp_mutant(model_1 src/matbp/model.cpp
@@ -551,6 +582,30 @@ matbp_mutant(model_4 src/matbp/model.cpp
   KILLER rejects_over_limits
   FROM [==[if (layers.size() > lim_.max_layers)]==]
   TO   [==[if (layers.size() >= lim_.max_layers)]==])
+
+matbp_mutant(model_5 src/matbp/model.cpp
+  BUG    "the fast number path checks the bit budget before adding the number's bits"
+  KILLER fast_path_keeps_the_limits
+  FROM [==[if (exact_bits_ + beyond > lim_.max_exact_bits) return false;]==]
+  TO   [==[if (exact_bits_ > lim_.max_exact_bits) return false;]==])
+
+matbp_mutant(model_6 src/matbp/model.cpp
+  BUG    "the fast path's bound on a p/q text's length one digit short"
+  KILLER fast_path_keeps_the_limits
+  FROM [==[return static_cast<std::size_t>(static_cast<double>(b) * 0.30103) + 2;]==]
+  TO   [==[return static_cast<std::size_t>(static_cast<double>(b) * 0.30103);]==])
+
+matbp_mutant(model_7 src/matbp/model.cpp
+  BUG    "2^k counted as k bits, not k + 1, in the bit budget"
+  KILLER fast_path_keeps_the_limits
+  FROM [==[std::size_t den_bits() const { return e < 0 ? static_cast<std::size_t>(-e) + 1 : 1; }]==]
+  TO   [==[std::size_t den_bits() const { return e < 0 ? static_cast<std::size_t>(-e) : 1; }]==])
+
+matbp_mutant(model_8 src/matbp/model.cpp
+  BUG    "the denominator 2^k written with the wrong bit of its top limb"
+  KILLER fast_number_path_eq_slow_path fast_number_path_eq_slow_path_random
+  FROM [==[w[n - 1] = mp_limb_t{1} << (k % 64);]==]
+  TO   [==[w[n - 1] = mp_limb_t{1} << (k % 63);]==])
 
 # ---- src/matbp/oracle.cpp, oracle_json.cpp, oracle_text.cpp (tests/oracle_test.cpp) ------------
 # oracle.cpp is also being changed for the kink verdict: these snippets are in the ULP section.
