@@ -73,7 +73,7 @@ std::string to_text(const check_report& rep) {
     }
     if (!rep.near_kinks.empty()) {
         out << rep.near_kinks.size() << " unit(s) near a kink (a correct implementation may take either side; "
-            << "both are admitted, T3):";
+            << (bound ? "both are admitted, T3):" : "not judged by T3 here, see the verdict line):");
         std::size_t shown = 0;
         for (const auto& k : rep.near_kinks) {
             if (shown++ == 10) {

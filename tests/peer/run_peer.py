@@ -33,7 +33,8 @@ and float16 emulations (torch casts after every operation, emulated_gradients) p
 precision and fail at float32; "bound_edge" moves one float32 entry 1.5 B off its value (fails)
 and 0.5 B (passes), B read from the report; "near_kink" is issue 13's false alarm (a potential
 2⁻⁶⁰ that PyTorch's float64 rounds to 0): it passes with the unit reported near a kink, and the
-old rule, --verdict normwise, fails it.
+old rule, --verdict normwise, fails it. "bug_float32_slope": a real bug (a float32 leaky-ReLU slope
+in a float64 backward, LeakyFloat32Slope) fails with bound use > 1000.
 
 Test plan (statement ↦ cases):
   C1 exact, piecewise linear (ReLU, leaky ReLU, identity)   seeds 1, 2, 3
@@ -53,6 +54,7 @@ Test plan (statement ↦ cases):
   T3 emulated bfloat16/float16 pass, fail at float32        precision_bfloat16/16, seeds 61, 62
   T3 an entry 1.5 B off fails, 0.5 B off passes              bound_edge (seed 61)
   T3 near kink (2⁻⁶⁰ rounded to 0): pass; normwise fails     near_kink
+  T3 a float32 constant in a float64 backward fails          bug_float32_slope
 
 Usage:  /usr/bin/python3 tests/peer/run_peer.py build/matbp WORKDIR
 Prints each check's text output and ends with exactly the line "N passed, M failed"; exit 1 if
@@ -484,6 +486,49 @@ def run_near_kink_case(binary, workdir):
             "PyTorch z = 0 (exact 2^-60): exit %d, near-kink units %s; --verdict normwise exit %d" % (rc, near, rc_old))
 
 
+class LeakyFloat32Slope(torch.autograd.Function):
+    """A leaky ReLU (slope 0.01) whose backward multiplies by the slope as a float32 constant
+    (0.009999999776…) in a float64 kernel: a real bug, wrong by 2.2e-8 relative at every
+    negative unit."""
+
+    SLOPE32 = torch.tensor(0.01, dtype=torch.float32)
+
+    @staticmethod
+    def forward(ctx, z):
+        ctx.save_for_backward(z)
+        return torch.nn.functional.leaky_relu(z, 0.01)
+
+    @staticmethod
+    def backward(ctx, g):
+        (z,) = ctx.saved_tensors
+        return g * torch.where(z > 0, torch.ones_like(z), LeakyFloat32Slope.SLOPE32.double())
+
+
+def run_bug_case(binary, workdir):
+    """The float32-constant bug (LeakyFloat32Slope) in a float64 4-8-3 net: the bound verdict
+    fails layer 0 by a bound use far above 1; the normwise rule fails it by a factor ≈ 2.6 only."""
+    torch.manual_seed(1)
+    W1, b1 = torch.randn(8, 4, dtype=torch.float64) / 2, torch.randn(8, dtype=torch.float64) / 2
+    W2, b2 = torch.randn(3, 8, dtype=torch.float64) / 3, torch.randn(3, dtype=torch.float64) / 2
+    X, Y = torch.randn(16, 4, dtype=torch.float64), torch.randn(16, 3, dtype=torch.float64)
+    ps = [t.clone().requires_grad_() for t in (W1, b1, W2, b2)]
+    a = LeakyFloat32Slope.apply(X @ ps[0].T + ps[1]) @ ps[2].T + ps[3]
+    torch.nn.MSELoss(reduction="sum")(a, Y).backward()
+    stem = os.path.join(workdir, "bug_float32_slope")
+    model = {"format": "matbp/1", "loss": "mse", "reduction": "sum", "inputs": X.tolist(), "targets": Y.tolist(),
+             "layers": [{"weights": W1.tolist(), "bias": b1.tolist(),
+                         "activation": {"name": "leaky_relu", "negative_slope": 0.01}},
+                        {"weights": W2.tolist(), "bias": b2.tolist(), "activation": "identity"}]}
+    mpath = write(stem + ".model.json", model)
+    gpath = write(stem + ".gradients.json", {"layers": [{"weights": ps[0].grad.tolist(), "bias": ps[1].grad.tolist()},
+                                                        {"weights": ps[2].grad.tolist(), "bias": ps[3].grad.tolist()}]})
+    rc, rep = check_json(binary, mpath, gpath)
+    check(binary, mpath, gpath)
+    use = [t["bound_use"] for t in rep["tensors"]]
+    return (rc == 1 and min(use[:2]) > 1000 and max(use[2:]) <= 1,
+            "exit %d, bound use per tensor %s" % (rc, ", ".join("%.3g" % u for u in use)))
+
+
 def run_case(binary, workdir, seed, mode):
     """mode: "pass" (PyTorch's gradients), "perturb" (one entry × (1 + 1e-6)), "kink_other"
     (the kink entry under the other convention), "catalog" (the exporter's table against the
@@ -495,6 +540,8 @@ def run_case(binary, workdir, seed, mode):
         return run_precision_case(binary, workdir, seed, mode)
     if mode == "near_kink":
         return run_near_kink_case(binary, workdir)
+    if mode == "bug_float32_slope":
+        return run_bug_case(binary, workdir)
     if mode == "catalog":
         out = os.path.join(workdir, "catalog.json")
         rc, text = run([binary, "catalog"])
@@ -552,6 +599,7 @@ HEADINGS = {
     "precision_float16": "emulated float16: expect pass at float16, fail at float32",
     "bound_edge": "PyTorch float32, one entry 1.5 B off its value: expect fail; 0.5 B: pass",
     "near_kink": "potential 2^-60 that float64 rounds to 0: expect pass, unit near a kink",
+    "bug_float32_slope": "a float32 leaky-ReLU slope in a float64 backward: expect fail, bound use > 1000",
 }
 
 
@@ -568,7 +616,7 @@ def main(argv):
              + [(s, m) for s in INT_KINK_SEEDS for m in ("int_zero", "int_one", "int_outside")]
              + [(s, m) for s in sorted(PRECISION_PLAN) for m in ("precision_float64", "precision_float32")]
              + [(s, m) for s in EMULATED_SEEDS for m in ("precision_bfloat16", "precision_float16")]
-             + [(61, "bound_edge"), (0, "near_kink")])
+             + [(61, "bound_edge"), (0, "near_kink"), (0, "bug_float32_slope")])
     passed = failed = 0
     for seed, mode in cases:
         print("\n== seed %d %s" % (seed, HEADINGS[mode]))
