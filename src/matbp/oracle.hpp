@@ -271,6 +271,15 @@ struct json_options {
 // "worst_kink_ulps" (ULPs from the admissible set), "worst_kink_entry", "kink_outside" (kink
 // entries outside their admissible set beyond their bound) and "kink_match".
 
+// The verdict (T3). A matbp-check/1 document carries "verdict" ("bound" or "normwise"),
+// "verdict_note" (why the bound was not used, or null), "precision" (the D17 name checked),
+// "ulp_format" (float64 or float32), "max_rel" (null under "bound"), "near_kinks" (units as
+// "kinks": layer, sample, unit, site, 0-based) and, per tensor, "bound_use" (the largest
+// distance/bound of an entry; null under "normwise", or when a bound of 0 is exceeded),
+// "bound_use_entry", "bound_use_ulps", "bound_distance" and "bound" (of that entry; numbers, or
+// exact "p/q" strings beyond the double range, counted in "out_of_double_range") and
+// "beyond_bound" (entries beyond their bound).
+
 /// The matbp-gradients/1 document of a reference.
 std::string to_json(const gradient_reference& ref, const json_options& options = {});
 /// The matbp-check/1 document of a check.

@@ -19,6 +19,9 @@
 //        D17 evaluation of C1 gives |dŴˡ − ∇_{Wˡ}C| ≤ B(dWˡ) and |db̂ˡ − ∇_{bˡ}C| ≤ B(dbˡ),
 //        entrywise, with B computed layer by layer (steps T2.forward, T2.activation, T2.output,
 //        T2.backward, T2.W, T2.b).
+//   T3   With units near a kink, the same B computed with the derivative there any slope of the
+//        hull (T3.near) bounds the distance of every such evaluation from the gradients of some
+//        admissible choice, so from C3's enclosure extended to those units (oracle.hpp).
 //
 // Every bound is evaluated in MPFI interval arithmetic (at ≥ 128 bits) from enclosures of the
 // exact Zˡ, Aˡ, Δˡ; a quantity is carried as a point interval holding the upper end of its
