@@ -395,6 +395,10 @@ doc = json_ok("check_normwise", ["check", exact_model, "--gradients", grads, "--
                                  "--verdict", "normwise", "--max-rel", "1e-12"])
 case("check_normwise_keeps_old_rule", doc.get("verdict") == "normwise" and doc.get("max_rel") == 1e-12
      and all(t["bound_use"] is None for t in doc["tensors"]), str(doc)[:300])
+doc = json_ok("check_normwise_bfloat16", ["check", exact_model, "--gradients", grads, "--format", "json",
+                                          "--verdict", "normwise", "--precision", "bfloat16"])
+case("check_normwise_names_precision", doc.get("precision") == "bfloat16" and doc.get("ulp_format") == "float32",
+     str(doc)[:200])
 bad_input("max_rel_needs_normwise", ["check", exact_model, "--gradients", grads, "--max-rel", "1e-8"],
           "--verdict normwise")
 bad_input("bad_precision_name", ["check", exact_model, "--gradients", grads, "--precision", "float8"],

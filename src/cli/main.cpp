@@ -426,8 +426,9 @@ int check(int argc, char** argv) {
     p.stage("computing the reference in " + arith.str());
     auto ref = about_model(o, [&] { return compute_gradients(model, arith, limits_of(o)); });
     if (verdict == "bound") p.stage("computing the rounding bound (T2, T3) at " + prec);
-    const auto rep = verdict == "bound" ? about_model(o, [&] { return check_by_bound(ref, model, reported, *pm, opt); })
-                                        : check_gradients(ref, reported, opt);
+    auto rep = verdict == "bound" ? about_model(o, [&] { return check_by_bound(ref, model, reported, *pm, opt); })
+                                  : check_gradients(ref, reported, opt);
+    rep.precision = prec;  // the checked precision's D17 name under either verdict
     if (format == "json") {
         std::cout << to_json(rep);
     } else {
