@@ -197,7 +197,7 @@ struct check_report {
     std::string kink_match;  ///< over every tensor, as tensor_check::kink_match
     /// "bound" (T3: check_options::bounds given) or "normwise" (max_rel decides).
     std::string verdict = "normwise";
-    std::string precision;         ///< D17 name of the checked precision under "bound", else ""
+    std::string precision;         ///< D17 name of the checked precision (check_by_bound and the CLI set it), or ""
     std::string verdict_note;      ///< why the bound is not used when it was asked for, else ""
     std::vector<kink> near_kinks;  ///< T3 units near a kink where both sides are admitted
 };
