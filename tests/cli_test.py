@@ -263,7 +263,7 @@ for loss in ({"name": "huber", "delta": "1/3"}, "l1"):
     doc = json.loads(out) if rc == 0 else {}
     case("verify_loss_%s" % (loss if isinstance(loss, str) else loss["name"]),
          rc == 0 and doc.get("pass") is True and len(doc.get("steps", [])) > 0, err)
-bad_input("bad_max_rel", ["check", exact_model, "--gradients", grads, "--max-rel", "nan"], "--max-rel")
+bad_input("bad_max_rel", ["check", exact_model, "--gradients", grads, "--verdict", "normwise", "--max-rel", "nan"], "--max-rel")
 blowup = {"format": "matbp/1", "inputs": [["1/2", "2/3"]], "targets": [["1", "2"]], "layers": [
     {"weights": [["3/7", "-5/11"], ["2/3", "1/13"]], "bias": ["1/17", "-1/19"],
      "activation": {"name": "polynomial", "coefficients": ["1/3", "1", "1/5", "1/7"]}}] * 12}
@@ -363,7 +363,7 @@ doc = json_ok("overflow_grad_interval", ["grad", overflow_path, "--values", "dou
 case("overflow_grad_interval_bounds", isinstance(doc.get("cost", {}).get("lower"), str) and doc.get("out_of_double_range") == 12,
      str(doc)[:300])
 zero_grads = write("zero_grads.json", json.dumps({"layers": [{"weights": [[0, 0]], "bias": [0]}, {"weights": [[1e-300]], "bias": [0]}]}))
-doc = json_ok("overflow_check", ["check", overflow_path, "--gradients", zero_grads, "--format", "json"])
+doc = json_ok("overflow_check", ["check", overflow_path, "--gradients", zero_grads, "--format", "json", "--verdict", "normwise"])
 t0 = doc.get("tensors", [{}])[0]
 case("overflow_check_exact_strings", doc.get("pass") is False and doc.get("out_of_double_range") == 8
      and isinstance(t0.get("worst_abs_error"), str) and abs(fractions.Fraction(t0["worst_abs_error"])) > sys.float_info.max
@@ -374,7 +374,7 @@ case("overflow_check_exit_1", rc == 1, err)
 unit = write("unit.json", json.dumps({"format": "matbp/1", "inputs": [[1]], "targets": [[0]],
                                       "layers": [{"weights": [[1]], "bias": [0], "activation": "identity"}]}))
 big_err = write("big_err_grads.json", json.dumps({"layers": [{"weights": [["0x1p1100"]], "bias": [1]}]}))
-doc = json_ok("overflow_check_normwise", ["check", unit, "--gradients", big_err, "--format", "json"])
+doc = json_ok("overflow_check_normwise", ["check", unit, "--gradients", big_err, "--format", "json", "--verdict", "normwise"])
 t0 = doc.get("tensors", [{}])[0]
 case("overflow_check_normwise_sqrt", str(t0.get("normwise_error", "")).startswith("sqrt(")
      and doc.get("out_of_double_range") == 3 and doc["tensors"][1]["normwise_error"] == 0, str(doc)[:400])
@@ -469,6 +469,56 @@ case("help_grad_partial", rc == 0 and "--partial" in out and "--samples A:B" in 
 bad_input("shards_overlap", ["combine", write("ov_a.json", a), write("ov_b.json", a)], "ov_b.json: samples: its range [0, 17) overlaps")
 bad_input("shards_gap", ["combine", write("gap_b.json", b)], "samples 0 to 16 are in no part")
 bad_input("shards_samples_past_end", ["grad", m40, "--partial", "--samples", "30:41"], "--samples")
+# ---- the verdict by rounding bound (T3) ----
+# Under the bound verdict the errors beyond the double range are counted with the bound's own
+# fields (bound_distance, bound), written as exact strings too.
+doc = json_ok("overflow_check_bound", ["check", unit, "--gradients", big_err, "--format", "json"])
+t0 = doc.get("tensors", [{}])[0]
+case("overflow_check_bound_strings", doc.get("verdict") == "bound" and doc.get("pass") is False
+     and isinstance(t0.get("bound_distance"), str) and doc.get("out_of_double_range") == 4
+     and (t0.get("bound_use") is None or isinstance(t0.get("bound_use"), (int, float))), str(doc)[:400])
+doc = json_ok("check_bound_fields", ["check", exact_model, "--gradients", grads, "--format", "json"])
+case("check_bound_fields_present", doc.get("verdict") == "bound" and doc.get("precision") == "float64"
+     and doc.get("ulp_format") == "float64" and doc.get("max_rel") is None and doc.get("verdict_note") is None
+     and isinstance(doc.get("near_kinks"), list)
+     and all(k in t for t in doc["tensors"] for k in ("bound_use", "bound_use_entry", "bound_use_ulps",
+                                                      "bound_distance", "bound", "beyond_bound"))
+     and all(t["bound_use"] <= 1 for t in doc["tensors"]), str(doc)[:400])
+for p in ("float32", "bfloat16", "float16", "tf32"):
+    doc = json_ok("check_precision_" + p, ["check", exact_model, "--gradients", grads, "--format", "json",
+                                          "--precision", p])
+    case("check_precision_%s_named" % p, doc.get("precision") == p and doc.get("ulp_format") == "float32"
+         and doc.get("pass") is True, str(doc)[:200])
+doc = json_ok("check_normwise", ["check", exact_model, "--gradients", grads, "--format", "json",
+                                 "--verdict", "normwise", "--max-rel", "1e-12"])
+case("check_normwise_keeps_old_rule", doc.get("verdict") == "normwise" and doc.get("max_rel") == 1e-12
+     and all(t["bound_use"] is None for t in doc["tensors"]), str(doc)[:300])
+doc = json_ok("check_normwise_bfloat16", ["check", exact_model, "--gradients", grads, "--format", "json",
+                                          "--verdict", "normwise", "--precision", "bfloat16"])
+case("check_normwise_names_precision", doc.get("precision") == "bfloat16" and doc.get("ulp_format") == "float32",
+     str(doc)[:200])
+bad_input("max_rel_needs_normwise", ["check", exact_model, "--gradients", grads, "--max-rel", "1e-8"],
+          "--verdict normwise")
+bad_input("bad_precision_name", ["check", exact_model, "--gradients", grads, "--precision", "float8"],
+          "bfloat16")
+bad_input("bad_verdict", ["check", exact_model, "--gradients", grads, "--verdict", "strict"], "--verdict")
+# A model T2 does not cover (softmax_cross_entropy): the normwise rule decides and the report says why.
+sce = write("sce.json", json.dumps({"format": "matbp/1", "inputs": [[1], [0]], "targets": [[1, 0], [0, 1]],
+                                    "loss": "softmax_cross_entropy",
+                                    "layers": [{"weights": [[1], [-1]], "bias": [0, 0], "activation": "identity"}]}))
+rc, out, err = run("grad", sce, "--values", "double")
+lower = lambda v: v["lower"] if isinstance(v, dict) else v  # noqa: E731 (an interval reference's lower ends)
+sce_grads = write("sce_grads.json", json.dumps({"layers": [{"weights": [[lower(v) for v in row] for row in l["weights"]],
+                                                            "bias": [lower(v) for v in l["bias"]]}
+                                                           for l in json.loads(out)["layers"]]}) if rc == 0 else "{}")
+doc = json_ok("check_fallback", ["check", sce, "--gradients", sce_grads, "--format", "json"])
+case("check_fallback_says_why", doc.get("verdict") == "normwise" and "softmax_cross_entropy" in (doc.get("verdict_note") or ""),
+     str(doc)[:300])
+rc, out, err = run("check", sce, "--gradients", sce_grads)
+case("check_fallback_text", rc == 0 and "verdict: T2 does not cover softmax_cross_entropy" in out, out)
+rc, out, err = run("check", "--help")
+case("check_help_names_verdict", rc == 0 and all(w in out for w in ("--verdict", "bfloat16", "tf32", "near-kink",
+                                                                     "bound use")), out[:200])
 
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)

@@ -53,6 +53,13 @@
 //   to_json_check_valid_beyond_double_range  errors beyond the double range are exact strings ("p/q",
 //                                            "sqrt(p/q)"), counted; a normwise error of 2^600 (whose
 //                                            square overflows) is still the number 2^600
+//   T3_verdict_passes_within_bound_fails_beyond  the verdict rule: an entry exactly B outside its
+//                                            admissible enclosure (kinks and near kinks) passes, any
+//                                            ε farther fails and is the reported worst entry
+//   T3_near_kink_false_alarm_fixed           issue 13's potential 2⁻⁶⁰ that float64 rounds to 0:
+//                                            backprop<double> passes (near-kink unit reported), the
+//                                            normwise rule fails it, a value outside the hull fails
+//   T3_bound_not_available_falls_back_to_normwise  softmax_cross_entropy, a real reference
 //   usage_example_of_oracle_hpp
 #define BOOST_TEST_MODULE oracle
 #include "matbp/oracle.hpp"
@@ -60,6 +67,7 @@
 #include "matbp/backprop.hpp"
 #include "matbp/convert.hpp"
 #include "matbp/json.hpp"
+#include "matbp/oracle_bounds.hpp"
 #include "matbp/version.hpp"
 
 #include "support/generators.hpp"
@@ -868,4 +876,124 @@ BOOST_AUTO_TEST_CASE(usage_example_of_oracle_hpp) {
     std::vector<std::pair<matrix<exact>, matrix<exact>>> reported{
         {matrix<exact>::Constant(1, 1, 6), matrix<exact>::Constant(1, 1, 2)}};
     BOOST_TEST(matbp::check_gradients(ref, reported, {}).pass);
+}
+
+namespace {
+/// T3 the admissible enclosure of every entry at precision pm (C3's, extended to the near-kink
+/// units) and the bound B, as check_by_bound forms them.
+struct admissible {
+    gradient_reference ref;
+    tensor_bounds B;
+};
+admissible admissible_of(const model_spec& m, const precision_model& pm) {
+    admissible a{compute_gradients(m, parse_arith("exact")), rounding_bounds(m, pm)};
+    admit_near_kinks(a.ref, m, a.B.near_kinks);
+    return a;
+}
+const matrix<exact>& lower_of(const tensor_range& t) { return t.has_enclosure() ? t.clarke_lo : t.lo; }
+const matrix<exact>& upper_of(const tensor_range& t) { return t.has_enclosure() ? t.clarke_hi : t.hi; }
+}  // namespace
+
+RC_BOOST_PROP(T3_verdict_passes_within_bound_fails_beyond, ()) {
+    // Small-integer nets full of exact kinks (and near kinks: every exact kink is one): every
+    // entry at its enclosure's conventional value passes; one entry at exactly lower − B or
+    // upper + B passes; by any ε > 0 farther it fails, and the report's worst entry is that one
+    // with bound use > 1. Compared exactly (the reported values are rationals).
+    const kinky_model km = gen_kinky_model();
+    RC_PRE(km.loss.name != "softmax_cross_entropy");
+    const model_spec m = km.spec();
+    const auto pm =
+        *precision_by_name(*rc::gen::element(std::string("float64"), std::string("float32"), std::string("bfloat16")));
+    admissible a = admissible_of(m, pm);
+    std::vector<std::pair<matrix<exact>, matrix<exact>>> got;
+    for (std::size_t l = 0; l < a.ref.weights.size(); ++l) got.push_back({a.ref.weights[l].lo, a.ref.bias[l].lo});
+    gradient_reference ref = compute_gradients(m, parse_arith("exact"));
+    auto rep = check_by_bound(ref, m, got, pm, {});
+    RC_ASSERT(rep.verdict == "bound");
+    RC_ASSERT(rep.pass);
+    RC_ASSERT(rep.near_kinks == a.B.near_kinks);
+    const std::size_t l = *rc::gen::inRange<std::size_t>(0, got.size());
+    const bool bias = *rc::gen::arbitrary<bool>();
+    const tensor_range& t = bias ? a.ref.bias[l] : a.ref.weights[l];
+    const matrix<exact>& B = bias ? a.B.bias[l] : a.B.weights[l];
+    const Eigen::Index i = *rc::gen::inRange<Eigen::Index>(0, t.lo.rows());
+    const Eigen::Index j = *rc::gen::inRange<Eigen::Index>(0, t.lo.cols());
+    const bool up = *rc::gen::arbitrary<bool>();
+    const exact edge = up ? exact(upper_of(t)(i, j) + B(i, j)) : exact(lower_of(t)(i, j) - B(i, j));
+    const exact eps = B(i, j) != 0 ? exact(B(i, j) / 1024) : exact(1, bmp::mpz_int(1) << 200);
+    for (const auto& [value, pass] :
+         {std::pair{edge, true}, std::pair{up ? exact(edge + eps) : exact(edge - eps), false}}) {
+        auto moved = got;
+        (bias ? moved[l].second : moved[l].first)(i, j) = value;
+        gradient_reference r = compute_gradients(m, parse_arith("exact"));
+        rep = check_by_bound(r, m, moved, pm, {});
+        RC_ASSERT(rep.pass == pass);
+        const auto& tc = rep.tensors[2 * l + bias];
+        RC_ASSERT(tc.pass == pass);
+        RC_ASSERT(tc.beyond_bound == (pass ? 0u : 1u));
+        RC_ASSERT((pass ? tc.bound_use <= 1 : tc.bound_use > 1));
+        if (!pass) RC_ASSERT((tc.use_row == i && tc.use_col == j && tc.use_bound == B(i, j)));
+    }
+}
+
+BOOST_AUTO_TEST_CASE(T3_near_kink_false_alarm_fixed) {
+    // Issue 13's false alarm. Widths 2-1-1: z¹ = 1·1 + 1·2⁻⁶⁰ − 1 = 2⁻⁶⁰ exactly, but in float64
+    // fl(fl(1 + 2⁻⁶⁰) − 1) = 0, so relu′ is 0 there, not 1: backprop<double> (products, then the
+    // bias) gives ∇b¹ = 0 where C1's is −10. Under T3 the unit is near a kink, both sides are
+    // admitted ([−10, 0]) and the float64 gradients pass; the normwise rule fails them (the
+    // false alarm); the exact ones pass; a value outside the hull (−20) fails.
+    model_spec m;
+    matrix<exact> W1(1, 2), W2(1, 1);
+    W1 << 1, 1;
+    W2 << 2;
+    m.layers.push_back({W1, matrix<exact>::Constant(1, 1, -1), {"relu", {}}});
+    m.layers.push_back({W2, matrix<exact>::Zero(1, 1), {"identity", {}}});
+    m.inputs = matrix<exact>(2, 1);
+    m.inputs << 1, exact(1, bmp::mpz_int(1) << 60);
+    m.targets = matrix<exact>::Constant(1, 1, 5);
+    const auto exact_ref = compute_gradients(m, parse_arith("exact"));
+    BOOST_TEST(exact_ref.kinks.empty());
+    BOOST_TEST(exact_ref.bias[0].lo(0, 0) == exact(-10) + exact(4, bmp::mpz_int(1) << 60));
+    const auto dbl = backprop(build_network<double>(m), from_exact<double>(m.inputs), from_exact<double>(m.targets),
+                              build_loss<double>(m), m.red);
+    BOOST_TEST(dbl.db[1](0, 0) == 0.0);  // the other branch
+    std::vector<std::pair<matrix<exact>, matrix<exact>>> torchlike;
+    for (Eigen::Index l = 1; l <= 2; ++l) {
+        const auto ex = [](const matrix<double>& M) {
+            return matrix<exact>(M.unaryExpr([](double d) { return to_exact(d); }));
+        };
+        torchlike.push_back({ex(dbl.dW[l]), ex(dbl.db[l])});
+    }
+    const auto pm = *precision_by_name("float64");
+    gradient_reference ref = exact_ref;
+    auto rep = check_by_bound(ref, m, torchlike, pm, {});
+    BOOST_TEST(rep.pass);
+    BOOST_TEST(rep.near_kinks.size() == 1u);
+    BOOST_TEST((rep.near_kinks[0] == kink{1, 0, 0}));
+    BOOST_TEST(!check_gradients(exact_ref, torchlike, {}).pass);  // the normwise rule: false alarm
+    ref = exact_ref;
+    BOOST_TEST(check_by_bound(ref, m, rounded(exact_ref), pm, {}).pass);
+    auto wrong = torchlike;
+    wrong[0].second(0, 0) = -20;
+    ref = exact_ref;
+    rep = check_by_bound(ref, m, wrong, pm, {});
+    BOOST_TEST((!rep.pass && rep.tensors[1].beyond_bound == 1u));
+}
+
+BOOST_AUTO_TEST_CASE(T3_bound_not_available_falls_back_to_normwise) {
+    // softmax_cross_entropy (T2 does not cover it) and a real:100 reference (not certified): the
+    // normwise rule decides and verdict_note says why; the bound is not claimed.
+    model_spec m;
+    m.layers.push_back({matrix<exact>::Identity(2, 2), matrix<exact>::Zero(2, 1), {"identity", {}}});
+    m.inputs = matrix<exact>::Identity(2, 2);
+    m.targets = matrix<exact>::Identity(2, 2);
+    m.loss_kind = {"softmax_cross_entropy", {}};
+    gradient_reference ref = compute_gradients(m, parse_arith("interval:128"));
+    auto rep = check_by_bound(ref, m, rounded(ref), *precision_by_name("float64"), {});
+    BOOST_TEST((rep.verdict == "normwise" && rep.verdict_note.find("softmax_cross_entropy") != std::string::npos));
+    BOOST_TEST(rep.pass);
+    m.loss_kind = {"mse", {}};
+    ref = compute_gradients(m, parse_arith("real:100"));
+    rep = check_by_bound(ref, m, rounded(ref), *precision_by_name("float64"), {});
+    BOOST_TEST((rep.verdict == "normwise" && rep.verdict_note.find("not certified") != std::string::npos));
 }

@@ -20,6 +20,9 @@
 //                                               error in one entry leaves the bound; float32
 //                                               (emulated): 1e-3
 //        T2_near_kinks_reported                 a ReLU potential 0 and 2^-60; an l1 zero residual
+//   T3   T3_emulated_near_kinks_within_extended_enclosure   a unit at or within 2^-30 of a kink:
+//                                               the emulations and backprop<double> lie within
+//                                               B of the enclosure with both sides admitted there
 //   T2.forward, T2.activation, T2.output, T2.backward, T2.W, T2.b — each step on its own: the float32
 //        emulation's Ẑˡ, Âˡ and f̂ˡ′(Ẑˡ), Δ̂ᵏ, Δ̂ˡ, dŴˡ, db̂ˡ within that step's bound of the exact value:
 //        T2_forward_potential_error_within_bound, T2_activation_errors_within_bound,
@@ -477,6 +480,75 @@ RC_BOOST_PROP(T2_backprop_double_within_bound, ()) {
                              convert_loss<double>(c.ell), c.red);
     RC_ASSERT(within(gd.dW, g.dW, B.dW, "dW"));
     RC_ASSERT(within(gd.db, g.db, B.db, "db"));
+}
+
+RC_BOOST_PROP(T3_emulated_near_kinks_within_extended_enclosure, ()) {
+    // T3: a unit put at or near a kink (a bias chosen so that the exact potential of one sample is
+    // the kink + t, t ∈ {0, ±2⁻⁶⁰, ±2⁻³⁰}): float and double emulations in four summation orders
+    // and backprop<double> lie within B of the enclosure extended to the near-kink units
+    // (admit_near_kinks), exactly in ℚ; a unit exactly at a kink is reported.
+    auto c = gen_bound_case();
+    std::vector<Eigen::Index> kinked;
+    for (Eigen::Index l = 1; l <= c.net.depth(); ++l)
+        if (!kink_points<exact>(c.net.layers[l - 1].f).empty()) kinked.push_back(l);
+    RC_PRE(!kinked.empty());
+    const Eigen::Index l = *rc::gen::elementOf(kinked);
+    auto& L = c.net.layers[l - 1];
+    const Eigen::Index i = *rc::gen::inRange<Eigen::Index>(0, L.W.rows());
+    const Eigen::Index s = *rc::gen::inRange<Eigen::Index>(0, c.X.cols());
+    const auto points = kink_points<exact>(L.f);
+    const exact at = points[*rc::gen::inRange<std::size_t>(0, points.size())].at;
+    const exact t = *rc::gen::element(exact(0), exact(1, bmp::mpz_int(1) << 60), exact(-1, bmp::mpz_int(1) << 60),
+                                      exact(1, bmp::mpz_int(1) << 30), exact(-1, bmp::mpz_int(1) << 30));
+    {
+        const auto fwd = forward_batch(c.net, c.X);
+        const matrix<exact> wa = L.W.row(i) * fwd.a[l - 1].col(s);
+        L.b(i, 0) = at + t - wa(0, 0);
+    }
+    const auto g = backprop(c.net, c.X, c.Y, c.ell, c.red);
+    RC_PRE(moderate(c, g));
+    model_spec m;
+    for (const auto& layer : c.net.layers) m.layers.push_back({layer.W, layer.b, to_spec(layer.f)});
+    m.inputs = c.X;
+    m.targets = c.Y;
+    m.loss_kind = to_spec(c.ell);
+    m.red = c.red;
+    for (const char* name : {"float64", "float32"}) {
+        const auto pm = *precision_by_name(name);
+        const auto B = rounding_bounds(m, pm);
+        if (t == 0) RC_ASSERT(!B.near_kinks.empty());  // an exact kink is always near one
+        gradient_reference ref = compute_gradients(m, parse_arith("exact"));
+        admit_near_kinks(ref, m, B.near_kinks);
+        const auto inside = [&](const auto& hat, const char* what) {
+            for (std::size_t q = 0; q < ref.weights.size(); ++q)
+                for (const bool bias : {false, true}) {
+                    const tensor_range& T = bias ? ref.bias[q] : ref.weights[q];
+                    const matrix<exact>& Bq = bias ? B.bias[q] : B.weights[q];
+                    const auto& H = bias ? hat.db[q + 1] : hat.dW[q + 1];
+                    const matrix<exact>& lo = T.has_enclosure() ? T.clarke_lo : T.lo;
+                    const matrix<exact>& hi = T.has_enclosure() ? T.clarke_hi : T.hi;
+                    for (Eigen::Index e = 0; e < Bq.size(); ++e) {
+                        const exact h = to_exact(static_cast<double>(H(e)));
+                        if (h < lo(e) - Bq(e) || h > hi(e) + Bq(e)) {
+                            RC_LOG() << what << " layer " << q << (bias ? " bias" : " weights") << " entry " << e
+                                     << ": " << h << " outside [" << lo(e) << ", " << hi(e) << "] ± " << Bq(e) << "\n";
+                            return false;
+                        }
+                    }
+                }
+            return true;
+        };
+        for (const order o : {order::forward, order::reversed, order::pairwise, order::fma}) {
+            if (std::string(name) == "float64")
+                RC_ASSERT(inside(emulate<double>(c.net, c.X, c.Y, c.ell, c.red, o), name));
+            else
+                RC_ASSERT(inside(emulate<float>(c.net, c.X, c.Y, c.ell, c.red, o), name));
+        }
+        if (std::string(name) == "float64")
+            RC_ASSERT(inside(backprop(convert_network<double>(c.net), from_exact<double>(c.X), from_exact<double>(c.Y),
+                                      convert_loss<double>(c.ell), c.red),
+                             "backprop<double>"));
+    }
 }
 
 RC_BOOST_PROP(T2_emulated_orders_within_bound, ()) {

@@ -22,6 +22,7 @@
 #include "matbp/model.hpp"
 #include "matbp/oracle.hpp"
 #include "matbp/shard.hpp"
+#include "matbp/oracle_bounds.hpp"
 #include "matbp/version.hpp"
 
 #include <algorithm>
@@ -116,30 +117,47 @@ const char* grad_help =
         MATBP_CLI_EXIT_CODES_HELP;
 
 const char* check_help =
-    "usage: matbp check MODEL --gradients FILE [--arith A] [--precision float64|float32]\n"
-    "                   [--max-rel R] [--max-ulps N] [--strict-kinks] [--format text|json]\n"
-    "                   [--quiet]\n"
+    "usage: matbp check MODEL --gradients FILE [--arith A] [--precision P]\n"
+    "                   [--verdict bound|normwise] [--max-rel R] [--max-ulps N]\n"
+    "                   [--strict-kinks] [--format text|json] [--quiet]\n"
     "\n"
     "FILE holds another implementation's gradients: {\"layers\": [{\"weights\": [[..]], \"bias\": [..]}, ..]}\n"
     "(JSON numbers, taken as the doubles they denote, or exact strings), or a safetensors file with\n"
-    "the tensors layers.<l>.weights and layers.<l>.bias (F64, F32, F16, BF16). Per tensor: the worst\n"
-    "entry, its distance in ULPs from the correctly rounded reference, the absolute error, and the\n"
-    "normwise relative error ||g - ref||_2 / ||ref||_2 (absolute when ref = 0) over the entries\n"
-    "that depend on no kink; a tensor passes when it is <= R (and every such entry <= N ULPs).\n"
-    "An entry that depends on a kink is judged alone: with an exact reference it fails when it\n"
-    "lies outside its Clarke enclosure (every derivative between the one-sided ones at each kink,\n"
-    "grad's \"kink_enclosures\", C3) by more than R * ||ref||_2 (and N ULPs when given); inside,\n"
-    "it passes and the report names the convention the kink entries match: zero (relu'(0) = 0,\n"
+    "the tensors layers.<l>.weights and layers.<l>.bias (F64, F32, F16, BF16).\n"
+    "\n"
+    "The verdict (default --verdict bound, T3). An entry passes iff it lies within its rounding\n"
+    "bound of its admissible set. The admissible set is the exact value (an interval reference:\n"
+    "its enclosure) or, for an entry that depends on a kink, every value a legitimate derivative\n"
+    "there gives (relu'(0) anywhere in [0, 1]: grad's \"kink_enclosures\", C3). The bound (T2) is\n"
+    "how far any correct implementation at precision P can be from it: every operation rounded\n"
+    "with P's unit roundoff, sums in any order, with or without FMA, parameters and data in a wider\n"
+    "format rounded once to P, exp/tanh/log1p within 4 ULPs (an assumption), no overflow or\n"
+    "underflow (not checked). Where the bound on a potential reaches a kink, a correct\n"
+    "implementation may take either side: such units are reported as near-kink (layer, sample,\n"
+    "unit) and both sides are admitted (T3). Per tensor the report gives the entry that uses the\n"
+    "most of its bound, that ratio (\"bound use\", <= 1 passes), its ULPs and its distance, and\n"
+    "the normwise error ||g - ref||_2 / ||ref||_2, printed, not deciding. The bound is not\n"
+    "available, and the normwise rule decides (the report says why), for softmax_cross_entropy,\n"
+    "for a reference in real or double arithmetic, and for a non-exact reference with a unit near\n"
+    "a kink.\n"
+    "The normwise rule (--verdict normwise): a tensor passes when its normwise error over the\n"
+    "entries that depend on no kink is <= R (and every such entry <= N ULPs); a kink entry fails\n"
+    "when it lies outside its Clarke enclosure by more than R * ||ref||_2 (and N ULPs).\n"
+    "Kink entries that lie inside are reported with the convention they match: zero (relu'(0) = 0,\n"
     "PyTorch, TensorFlow, JAX), one (relu'(0) = 1), mixed (each entry one of them) or other.\n"
     "With a reference in interval, real or double arithmetic (no enclosure) kink entries are\n"
-    "counted apart and judged only with --strict-kinks.\n"
+    "counted apart and judged only with --strict-kinks (or by the bound).\n"
     "Indices (layers[i], the worst entry's (row, column)) are 0-based in text and JSON alike.\n"
     "In JSON an error beyond the double range is a string: the exact \"p/q\" (normwise error:\n"
     "\"sqrt(p/q)\"), counted in \"out_of_double_range\".\n"
     "  --arith A      as for grad; with interval the distance is from the enclosure\n"
-    "  --precision P  float64 (default) or float32: the format ULPs are counted in\n"
-    "  --max-rel R    pass threshold on the normwise relative error\n"
-    "                 (default 1e-10 for float64, 1e-4 for float32)\n"
+    "  --precision P  the checked precision: float64 (default, u = 2^-53), float32 (2^-24),\n"
+    "                 bfloat16 (2^-8), float16 (2^-11), tf32 (float32 storage, products of\n"
+    "                 operands rounded to 11 bits); ULPs are counted in float64 for float64,\n"
+    "                 else in float32\n"
+    "  --verdict V    bound (default) or normwise\n"
+    "  --max-rel R    the normwise rule's threshold (default 1e-10 for float64, 1e-4 otherwise);\n"
+    "                 only with --verdict normwise (a usage error otherwise)\n"
     "  --max-ulps N   also require every entry within N ULPs of its admissible set (off by\n"
     "                 default)\n"
     "  --strict-kinks a kink entry must match matbp's convention (PyTorch's, zero) within the\n"
@@ -468,7 +486,8 @@ int combine(int argc, char** argv) {
 int check(int argc, char** argv) {
     const auto o = parse_options(
         argc, argv, 2,
-        with({"--gradients", "--arith", "--precision", "--max-rel", "--max-ulps", "--format"}, limit_options),
+        with({"--gradients", "--arith", "--precision", "--verdict", "--max-rel", "--max-ulps", "--format"},
+             limit_options),
         {"--quiet", "--help", "--strict-kinks"});
     if (o.has("--help")) return std::cout << check_help, 0;
     const progress p(o.has("--quiet"));
@@ -483,12 +502,22 @@ int check(int argc, char** argv) {
     const auto arith = arith_of(o, model);
     check_options opt;
     opt.strict_kinks = o.has("--strict-kinks");
+    // The checked precision, by its D17 name (precision_models(), the one table); ULPs are
+    // counted in float64 for float64 and in float32 for the narrower ones (all float32 values).
     const std::string prec = o.get("--precision").value_or("float64");
-    if (prec == "float32")
-        opt.format = float_format::float32;
-    else if (prec != "float64")
-        throw usage_error("--precision must be float64 or float32, not " + json::quote(prec));
+    const auto pm = precision_by_name(prec);
+    if (!pm) {
+        std::string names;
+        for (const auto& q : precision_models()) names += (names.empty() ? "" : ", ") + q.name;
+        throw usage_error("--precision must be one of " + names + ", not " + json::quote(prec));
+    }
+    if (prec != "float64") opt.format = float_format::float32;
+    const std::string verdict = o.get("--verdict").value_or("bound");
+    if (verdict != "bound" && verdict != "normwise")
+        throw usage_error("--verdict must be bound or normwise, not " + json::quote(verdict));
     if (auto r = o.get("--max-rel")) {
+        if (verdict != "normwise")
+            throw usage_error("--max-rel sets the normwise rule's threshold: it needs --verdict normwise");
         char* end = nullptr;
         const double v = std::strtod(r->c_str(), &end);
         if (r->empty() || *end != '\0' || !std::isfinite(v) || v < 0)
@@ -502,8 +531,11 @@ int check(int argc, char** argv) {
     }
     const std::string format = format_of(o, "text");
     p.stage("computing the reference in " + arith.str());
-    const auto ref = about_model(o, [&] { return compute_gradients(model, arith, limits_of(o)); });
-    const auto rep = check_gradients(ref, reported, opt);
+    auto ref = about_model(o, [&] { return compute_gradients(model, arith, limits_of(o)); });
+    if (verdict == "bound") p.stage("computing the rounding bound (T2, T3) at " + prec);
+    auto rep = verdict == "bound" ? about_model(o, [&] { return check_by_bound(ref, model, reported, *pm, opt); })
+                                  : check_gradients(ref, reported, opt);
+    rep.precision = prec;  // the checked precision's D17 name under either verdict
     if (format == "json") {
         std::cout << to_json(rep);
     } else {

@@ -242,18 +242,39 @@ enum class kink_choice { clarke, one };
 /// The derivative admitted at potential z of f: the point f′(z) (D10/D11) off a kink; at a kink,
 /// [min(left, right), max(left, right)] (clarke) or the one-sided derivative that is not D11's
 /// convention (one).
-qrange admitted_derivative(const activation<exact>& f, const exact& z, kink_choice c) {
-    for (const auto& p : kink_points<exact>(f))
+/// T3.near: at a unit near a kink (near, clarke) every slope of f's pieces, [least, greatest].
+qrange admitted_derivative(const activation<exact>& f, const exact& z, kink_choice c, bool near = false) {
+    const auto points = kink_points<exact>(f);
+    for (const auto& p : points)
         if (p.at == z) {
             if (c == kink_choice::one) {
                 const exact other = p.convention == p.left ? p.right : p.left;
                 return {other, other};
             }
-            return {std::min(p.left, p.right), std::max(p.left, p.right)};
+            if (!near) return {std::min(p.left, p.right), std::max(p.left, p.right)};
         }
+    if (near && c == kink_choice::clarke && !points.empty()) {
+        qrange h{points[0].left, points[0].left};
+        for (const auto& p : points)
+            for (const exact* s : {&p.left, &p.right}) {
+                h.lo = std::min(h.lo, *s);
+                h.hi = std::max(h.hi, *s);
+            }
+        return h;
+    }
     const exact d = derivative(f, z);
     return {d, d};
 }
+
+/// T3 the units near a kink, as masks: act[l](unit, sample) for layer l's activation, loss for
+/// the output residuals (l1).
+struct near_units {
+    std::vector<Eigen::Matrix<bool, Eigen::Dynamic, Eigen::Dynamic>> act;
+    Eigen::Matrix<bool, Eigen::Dynamic, Eigen::Dynamic> loss;
+    bool at(Eigen::Index l, Eigen::Index i, Eigen::Index s) const {
+        return static_cast<std::size_t>(l) < act.size() && act[l].size() != 0 && act[l](i, s);
+    }
+};
 
 /// The gradients (index l = 1 … k) as intervals.
 struct interval_gradients {
@@ -269,7 +290,7 @@ struct interval_gradients {
 /// one-sided derivatives −1 and 1 at r = 0 (one keeps sign(0) = 0 there).
 interval_gradients kink_enclosure(const mlp<exact>& net, const forward_values<exact>& fwd, const matrix<exact>& Y,
                                   const loss_function<exact>& ell, const loss_spec& loss_kind, reduction red,
-                                  kink_choice choice) {
+                                  kink_choice choice, const near_units* near = nullptr) {
     const Eigen::Index k = net.depth(), n = Y.cols();
     const matrix<exact> G = loss_gradient(ell, fwd.a[k], Y);
     const exact scale = reduction_scale<exact>(ell, red, n, net.width(k));
@@ -279,13 +300,20 @@ interval_gradients kink_enclosure(const mlp<exact>& net, const forward_values<ex
         if (loss_kind.name != "l1") throw std::logic_error("a loss kink of a loss other than l1");
         if (choice == kink_choice::clarke) Gi.set(kk.unit, kk.sample, {exact(-1), exact(1)});
     }
+    // T3.near: an l1 residual near 0 admits [−1, 1] too.
+    if (near && choice == kink_choice::clarke && near->loss.size() != 0)
+        for (Eigen::Index s = 0; s < n; ++s)
+            for (Eigen::Index i = 0; i < net.width(k); ++i)
+                if (near->loss(i, s)) Gi.set(i, s, {exact(-1), exact(1)});
     // C3 (ii): Δᵏ = ρ · fᵏ′(Zᵏ) ⊙ G with the admitted derivatives.
     qmatrix Delta{matrix<exact>(net.width(k), n), matrix<exact>(net.width(k), n)};
     for (Eigen::Index s = 0; s < n; ++s)
         for (Eigen::Index i = 0; i < net.width(k); ++i)
             Delta.set(
                 i, s,
-                times(times(admitted_derivative(net.layers[k - 1].f, fwd.z[k](i, s), choice), Gi.at(i, s)), scale));
+                times(times(admitted_derivative(net.layers[k - 1].f, fwd.z[k](i, s), choice, near && near->at(k, i, s)),
+                            Gi.at(i, s)),
+                      scale));
     interval_gradients out;
     out.dW.resize(k + 1);
     out.db.resize(k + 1);
@@ -322,7 +350,10 @@ interval_gradients kink_enclosure(const mlp<exact>& net, const forward_values<ex
                 qrange back{exact(0), exact(0)};
                 for (const auto& [i, point] : nonzero[static_cast<std::size_t>(s)])
                     if (W(i, j) != 0) add_product(back.lo, back.hi, Delta.lo(i, s), Delta.hi(i, s), point, W(i, j));
-                next.set(j, s, times(admitted_derivative(net.layers[l - 2].f, fwd.z[l - 1](j, s), choice), back));
+                next.set(j, s,
+                         times(admitted_derivative(net.layers[l - 2].f, fwd.z[l - 1](j, s), choice,
+                                                   near && near->at(l - 1, j, s)),
+                               back));
             }
         Delta = std::move(next);
     }
@@ -550,6 +581,17 @@ exact distance_to(const exact& g, const exact& lo, const exact& hi) {
     return g < lo ? exact(lo - g) : g > hi ? exact(g - hi) : exact(0);
 }
 
+/// T3 whether distance d1 uses more of bound b1 than d2 of b2, compared exactly: d/b, with 0/b = 0
+/// and d/0 = +∞ for d > 0; ties go to the larger distance.
+bool more_used(const exact& d1, const exact& b1, const exact& d2, const exact& b2) {
+    if (d1 == 0) return false;
+    if (d2 == 0) return true;
+    if (b2 == 0) return b1 == 0 && d1 > d2;
+    if (b1 == 0) return true;
+    const exact l = d1 * b2, r = d2 * b1;
+    return l > r || (l == r && d1 > d2);
+}
+
 /// A kink entry's distances from its admissible set, from D11's value and from the one convention.
 struct kink_entry {
     Eigen::Index i, j;
@@ -564,7 +606,10 @@ tensor_check check_tensor(std::size_t index, const std::string& name, const tens
     exact err2 = 0, ref2 = 0, ref_all2 = 0;
     bool first = true;
     const bool enclosure = ref.has_enclosure();
+    const matrix<exact>* bound = opt.bounds.empty() ? nullptr : &opt.bounds.at(index);
+    if (bound) MATBP_REQUIRE("T3", bound->rows() == got.rows() && bound->cols() == got.cols());
     std::vector<kink_entry> kinks;
+    bool first_use = true;
     for (Eigen::Index j = 0; j < got.cols(); ++j)
         for (Eigen::Index i = 0; i < got.rows(); ++i) {
             const exact& g = got(i, j);
@@ -572,6 +617,25 @@ tensor_check check_tensor(std::size_t index, const std::string& name, const tens
             const exact& hi = ref.hi(i, j);
             const exact mid = (lo + hi) / 2;
             ref_all2 += mid * mid;
+            if (bound) {
+                // T3 the verdict: the distance from the admissible enclosure against the bound.
+                const bool strict =
+                    opt.strict_kinks && ref.kink_dependent[static_cast<std::size_t>(i + j * got.rows())];
+                const exact& alo = enclosure && !strict ? ref.clarke_lo(i, j) : lo;
+                const exact& ahi = enclosure && !strict ? ref.clarke_hi(i, j) : hi;
+                const exact d = distance_to(g, alo, ahi);
+                const exact& b = (*bound)(i, j);
+                const std::uint64_t ulps = ulp_distance_to_range(g, alo, ahi, opt.format);
+                const bool beyond = d > b || (opt.max_ulps && ulps > *opt.max_ulps);
+                t.beyond_bound += beyond;
+                if (first_use || more_used(d, b, t.use_distance, t.use_bound)) {
+                    first_use = false;
+                    t.use_row = i, t.use_col = j;
+                    t.use_distance = d;
+                    t.use_bound = b;
+                    t.use_ulps = ulps;
+                }
+            }
             if (ref.kink_dependent[static_cast<std::size_t>(i + j * got.rows())]) {
                 // A kink entry is judged alone against its admissible set: the Clarke enclosure
                 // (C3), or D11's value with strict_kinks; without an enclosure and not strict it
@@ -614,6 +678,7 @@ tensor_check check_tensor(std::size_t index, const std::string& name, const tens
     const exact max_rel = to_exact(opt.max_rel_or_default());
     const exact allowed2 = max_rel * max_rel * (ref_all2 != 0 ? ref_all2 : exact(1));
     const auto within = [&](const kink_entry& e, const exact& d, std::uint64_t u) {
+        if (bound) return d <= (*bound)(e.i, e.j) && (!opt.max_ulps || u <= *opt.max_ulps);
         if (opt.entry_bound)
             if (const auto b = opt.entry_bound(index, e.i, e.j)) return d <= *b;
         return d * d <= allowed2 && (!opt.max_ulps || u <= *opt.max_ulps);
@@ -632,6 +697,13 @@ tensor_check check_tensor(std::size_t index, const std::string& name, const tens
     if (enclosure)
         t.kink_match = kink_convention_of(t.kink_entries - t.kink_outside, t.kink_match_zero, t.kink_match_one,
                                           t.kink_match_neither);
+    if (bound) {
+        t.bound_use = t.use_distance == 0 ? 0.0
+                      : t.use_bound == 0  ? std::numeric_limits<double>::infinity()
+                                          : to_double(exact(t.use_distance / t.use_bound));
+        t.pass = t.beyond_bound == 0;
+        return t;
+    }
     t.pass = t.normwise_rel <= opt.max_rel_or_default() && (!opt.max_ulps || t.worst_ulps <= *opt.max_ulps) &&
              t.kink_outside == 0;
     return t;
@@ -652,7 +724,10 @@ check_report check_gradients(const gradient_reference& ref,
                              const check_options& options) {
     MATBP_REQUIRE("C1", reported.size() == ref.weights.size());
     check_report r;
+    MATBP_REQUIRE("T3", options.bounds.empty() || options.bounds.size() == 2 * reported.size());
     r.max_rel = options.max_rel_or_default();
+    // T3 (ii): with bounds, each entry passes iff it lies in [K.lo − B, K.hi + B] (check_tensor).
+    if (!options.bounds.empty()) r.verdict = "bound";
     r.max_ulps = options.max_ulps;
     r.format = options.format;
     r.strict_kinks = options.strict_kinks;
@@ -684,6 +759,41 @@ void summarize(check_report& r) {
         neither += t.kink_match_neither;
     }
     r.kink_match = r.enclosure ? kink_convention_of(inside, zero, one, neither) : "";
+}
+
+void admit_near_kinks(gradient_reference& ref, const model_spec& model, const std::vector<kink>& near) {
+    if (near.empty()) return;
+    MATBP_REQUIRE("T3", ref.arith.k == arith_spec::kind::exact && ref.weights.size() == model.layers.size());
+    const mlp<exact> net = build_network<exact>(model);
+    const loss_function<exact> ell = build_loss<exact>(model);
+    const auto fwd = forward_batch(net, model.inputs);
+    const Eigen::Index k = net.depth(), n = model.inputs.cols();
+    near_units mask;
+    mask.act.resize(static_cast<std::size_t>(k + 1));
+    for (Eigen::Index l = 1; l <= k; ++l)
+        mask.act[l] = Eigen::Matrix<bool, Eigen::Dynamic, Eigen::Dynamic>::Constant(net.width(l), n, false);
+    mask.loss = Eigen::Matrix<bool, Eigen::Dynamic, Eigen::Dynamic>::Constant(net.width(k), n, false);
+    for (const auto& u : near) {
+        MATBP_REQUIRE("T3", u.layer >= 1 && u.layer <= k && u.sample >= 0 && u.sample < n && u.unit >= 0 &&
+                                u.unit < net.width(u.layer));
+        (u.site == kink_site::loss ? mask.loss : mask.act[u.layer])(u.unit, u.sample) = true;
+    }
+    // T3 (ii): every choice at the exact kinks (C3) and at the near units, and the one convention.
+    const auto clarke =
+        kink_enclosure(net, fwd, model.targets, ell, model.loss_kind, model.red, kink_choice::clarke, &mask);
+    const auto one = kink_enclosure(net, fwd, model.targets, ell, model.loss_kind, model.red, kink_choice::one);
+    for (Eigen::Index l = 1; l <= k; ++l)
+        for (const bool bias : {false, true}) {
+            tensor_range& t = bias ? ref.bias[l - 1] : ref.weights[l - 1];
+            const qmatrix& c = bias ? clarke.db[l] : clarke.dW[l];
+            t.clarke_lo = c.lo;
+            t.clarke_hi = c.hi;
+            t.one = (bias ? one.db[l] : one.dW[l]).lo;
+            for (Eigen::Index j = 0; j < t.lo.cols(); ++j)
+                for (Eigen::Index i = 0; i < t.lo.rows(); ++i)
+                    MATBP_ENSURE("T3", t.clarke_lo(i, j) <= t.lo(i, j) && t.hi(i, j) <= t.clarke_hi(i, j) &&
+                                           t.clarke_lo(i, j) <= t.one(i, j) && t.one(i, j) <= t.clarke_hi(i, j));
+        }
 }
 
 std::vector<kink_entry_ref> kink_entries(const gradient_reference& ref) {

@@ -140,6 +140,13 @@ struct check_options {
     /// default: |distance|·‖ref‖⁻¹ ≤ max_rel for one entry alone (the normwise rule applied to a
     /// single wrong entry), and ULPs ≤ max_ulps when given. A rigorous rounding bound plugs in here.
     std::function<std::optional<exact>(std::size_t, Eigen::Index, Eigen::Index)> entry_bound;
+    /// T3 the verdict by bound: when nonempty, one matrix per tensor in check_report::tensors'
+    /// order (weights then bias of each layer, as tensor_bounds), and an entry passes iff its
+    /// distance from its admissible enclosure (tensor_range::clarke_lo/hi when the reference has
+    /// one, else [lo, hi]; a kink entry with strict_kinks: [lo, hi]) is at most its bound (and
+    /// max_ulps when given). max_rel and entry_bound are then not used; the normwise error is
+    /// reported, not deciding. check_by_bound (oracle_bounds.hpp) fills it from T2/T3.
+    std::vector<matrix<exact>> bounds;
     double max_rel_or_default() const { return max_rel ? *max_rel : format == float_format::float64 ? 1e-10 : 1e-4; }
 };
 
@@ -165,6 +172,15 @@ struct tensor_check {
     /// The kink convention the entries match (kink_convention_of): "zero", "one", "mixed",
     /// "other", or "" when there are no kink entries or no enclosure.
     std::string kink_match;
+    /// T3 with check_options::bounds: the entry whose distance from its admissible enclosure is
+    /// the largest fraction of its bound ("bound use"; ≤ 1 passes), that fraction (+Inf when its
+    /// bound is 0 and it is off its set, or beyond the double range), its distance and bound
+    /// exactly, its ULPs from the set, and the number of entries beyond their bound.
+    Eigen::Index use_row = 0, use_col = 0;
+    double bound_use = 0;
+    exact use_distance, use_bound;
+    std::uint64_t use_ulps = 0;
+    std::size_t beyond_bound = 0;
     bool pass = true;
 };
 
@@ -180,6 +196,11 @@ struct check_report {
     std::size_t kinks = 0;   ///< the reference's kink count (D11)
     bool enclosure = false;  ///< kink entries judged against the Clarke enclosure (C3)
     std::string kink_match;  ///< over every tensor, as tensor_check::kink_match
+    /// "bound" (T3: check_options::bounds given) or "normwise" (max_rel decides).
+    std::string verdict = "normwise";
+    std::string precision;         ///< D17 name of the checked precision (check_by_bound and the CLI set it), or ""
+    std::string verdict_note;      ///< why the bound is not used when it was asked for, else ""
+    std::vector<kink> near_kinks;  ///< T3 units near a kink where both sides are admitted
 };
 
 /// The convention kink entries match, from a tensor_check's counts: "" (none inside), "other"
@@ -191,6 +212,13 @@ std::string kink_convention_of(std::size_t inside, std::size_t zero, std::size_t
 /// r.enclosure) from r.tensors: check_gradients ends with it, and so does a report narrowed to
 /// some of its tensors (the Python module's).
 void summarize(check_report& r);
+
+/// T3 admits both sides at the units near a kink (rounding_bounds' near_kinks): recomputes every
+/// entry's enclosure (clarke_lo, clarke_hi) over every choice of the derivative at the exact kinks
+/// (C3) and, at the near units, of any slope between the least and greatest of the activation's
+/// pieces ([−1, 1] for an l1 residual); sets one to the values of the one convention. Requires:
+/// ref = compute_gradients(model, exact) (contract T3); no-op when near is empty.
+void admit_near_kinks(gradient_reference& ref, const model_spec& model, const std::vector<kink>& near);
 
 /// An entry that depends on a kink, of a tensor with an enclosure (C3): layer l (0-based), the
 /// tensor (bias or weights) and the entry (row, column); in the order grad's JSON and text list them.
@@ -243,6 +271,15 @@ struct json_options {
 // reference), "kink_match" ("zero", "one", "mixed", "other" or null) and, per tensor,
 // "worst_kink_ulps" (ULPs from the admissible set), "worst_kink_entry", "kink_outside" (kink
 // entries outside their admissible set beyond their bound) and "kink_match".
+
+// The verdict (T3). A matbp-check/1 document carries "verdict" ("bound" or "normwise"),
+// "verdict_note" (why the bound was not used, or null), "precision" (the D17 name checked),
+// "ulp_format" (float64 or float32), "max_rel" (null under "bound"), "near_kinks" (units as
+// "kinks": layer, sample, unit, site, 0-based) and, per tensor, "bound_use" (the largest
+// distance/bound of an entry; null under "normwise", or when a bound of 0 is exceeded),
+// "bound_use_entry", "bound_use_ulps", "bound_distance" and "bound" (of that entry; numbers, or
+// exact "p/q" strings beyond the double range, counted in "out_of_double_range") and
+// "beyond_bound" (entries beyond their bound).
 
 /// The matbp-gradients/1 document of a reference.
 std::string to_json(const gradient_reference& ref, const json_options& options = {});

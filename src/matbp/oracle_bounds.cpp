@@ -1,7 +1,7 @@
 // matbp/oracle_bounds.cpp — T2 for a model_spec (header: oracle_bounds.hpp).
 #include "matbp/oracle_bounds.hpp"
 
-#include "matbp/oracle.hpp"
+#include "matbp/contract.hpp"
 
 namespace matbp {
 
@@ -21,6 +21,38 @@ tensor_bounds rounding_bounds(const model_spec& model, const precision_model& pm
         out.bias.push_back(std::move(r.db[l]));
     }
     return out;
+}
+
+check_report check_by_bound(gradient_reference& ref, const model_spec& model,
+                            const std::vector<std::pair<matrix<exact>, matrix<exact>>>& reported,
+                            const precision_model& pm, check_options options) {
+    MATBP_REQUIRE("D17", well_formed_precision(pm));
+    std::string note;
+    std::vector<kink> near;
+    if (model.loss_kind.name == "softmax_cross_entropy") {
+        note = "T2 does not cover softmax_cross_entropy";
+    } else if (!ref.arith.certified()) {
+        note = "the reference in " + ref.arith.str() + " is not certified";
+    } else {
+        tensor_bounds tb = rounding_bounds(model, pm);
+        near = std::move(tb.near_kinks);
+        if (!near.empty() && ref.arith.k != arith_spec::kind::exact) {
+            note = std::to_string(near.size()) + " unit(s) near a kink need an exact reference (--arith exact)";
+        } else {
+            // T3: the bound of every tensor, in check_report::tensors' order, and the enclosure
+            // with both sides admitted at the near units.
+            for (std::size_t l = 0; l < tb.weights.size(); ++l) {
+                options.bounds.push_back(std::move(tb.weights[l]));
+                options.bounds.push_back(std::move(tb.bias[l]));
+            }
+            admit_near_kinks(ref, model, near);
+        }
+    }
+    check_report r = check_gradients(ref, reported, options);
+    if (r.verdict == "bound") r.precision = pm.name;
+    r.verdict_note = note.empty() ? note : note + ": the normwise rule decides";
+    r.near_kinks = std::move(near);
+    return r;
 }
 
 }  // namespace matbp

@@ -118,6 +118,23 @@ std::int64_t index(Eigen::Index i) { return static_cast<std::int64_t>(i); }
 const char* format_name(float_format f) { return f == float_format::float64 ? "float64" : "float32"; }
 
 /// An error of a check: the double when finite, else the exact value as a string (oracle.hpp).
+/// Units (D11's kinks, T3's near-kink units) as an array of {layer, sample, unit, site}, 0-based.
+void write_kinks(json::writer& w, const std::vector<kink>& kinks) {
+    w.begin_array(json::layout::block);
+    for (const auto& k : kinks)
+        w.begin_object(json::layout::line)
+            .key("layer")
+            .integer(index(k.layer - 1))
+            .key("sample")
+            .integer(index(k.sample))
+            .key("unit")
+            .integer(index(k.unit))
+            .key("site")
+            .string(k.site == kink_site::loss ? "loss" : "activation")
+            .end_object();
+    w.end_array();
+}
+
 void write_error(json::writer& w, double d, const std::string& exact_text) {
     if (std::isfinite(d))
         w.number(d);
@@ -186,19 +203,8 @@ std::string to_json(const gradient_reference& ref, const json_options& options) 
     }
     w.end_array();
     // D11 numbers layers from 1 as the proof does; the document indexes its own "layers" array.
-    w.key("kinks").begin_array(json::layout::block);
-    for (const auto& k : ref.kinks)
-        w.begin_object(json::layout::line)
-            .key("layer")
-            .integer(index(k.layer - 1))
-            .key("sample")
-            .integer(index(k.sample))
-            .key("unit")
-            .integer(index(k.unit))
-            .key("site")
-            .string(k.site == kink_site::loss ? "loss" : "activation")
-            .end_object();
-    w.end_array();
+    w.key("kinks");
+    write_kinks(w, ref.kinks);
     w.key("kink_convention").string(kink_convention());
     // C3: per kink-dependent entry, its conventional value and the Clarke enclosure (outward).
     w.key("kink_enclosures").begin_array(json::layout::block);
@@ -227,7 +233,9 @@ std::string to_json(const check_report& r, const json_options&) {
     std::size_t out_of_range = 0;
     for (const auto& c : r.tensors)
         out_of_range +=
-            !std::isfinite(c.worst_abs_error) + !std::isfinite(c.max_abs_error) + !std::isfinite(c.normwise_rel);
+            !std::isfinite(c.worst_abs_error) + !std::isfinite(c.max_abs_error) + !std::isfinite(c.normwise_rel) +
+            (r.verdict == "bound" ? !std::isfinite(to_double(c.use_distance)) + !std::isfinite(to_double(c.use_bound))
+                                  : 0);
     json::writer w;
     w.begin_object()
         .key("format")
@@ -241,10 +249,22 @@ std::string to_json(const check_report& r, const json_options&) {
         .key("certified")
         .boolean(r.arith.certified())
         .key("precision")
+        .string(r.precision.empty() ? std::string(format_name(r.format)) : r.precision)
+        .key("ulp_format")
         .string(format_name(r.format))
-        .key("max_rel")
-        .number(r.max_rel)
-        .key("max_ulps");
+        .key("verdict")
+        .string(r.verdict)
+        .key("verdict_note");
+    if (r.verdict_note.empty())
+        w.null();
+    else
+        w.string(r.verdict_note);
+    w.key("max_rel");
+    if (r.verdict == "normwise")
+        w.number(r.max_rel);
+    else
+        w.null();
+    w.key("max_ulps");
     if (r.max_ulps)
         w.integer(*r.max_ulps);
     else
@@ -266,8 +286,9 @@ std::string to_json(const check_report& r, const json_options&) {
         .integer(out_of_range)
         .key("kinks")
         .integer(r.kinks)
-        .key("tensors")
-        .begin_array(json::layout::block);
+        .key("near_kinks");
+    write_kinks(w, r.near_kinks);
+    w.key("tensors").begin_array(json::layout::block);
     for (const auto& c : r.tensors) {
         w.begin_object(json::layout::line)
             .key("name")
@@ -303,6 +324,38 @@ std::string to_json(const check_report& r, const json_options&) {
             w.null();
         else
             w.string(c.kink_match);
+        // T3: the entry that uses the most of its bound (null under the normwise verdict).
+        const bool bound = r.verdict == "bound";
+        w.key("bound_use");
+        if (bound && std::isfinite(c.bound_use))
+            w.number(c.bound_use);
+        else
+            w.null();
+        w.key("bound_use_entry");
+        if (bound)
+            w.begin_array().integer(index(c.use_row)).integer(index(c.use_col)).end_array();
+        else
+            w.null();
+        w.key("bound_use_ulps");
+        if (bound)
+            w.integer(c.use_ulps);
+        else
+            w.null();
+        w.key("bound_distance");
+        if (bound)
+            write_error(w, to_double(c.use_distance), to_string(c.use_distance));
+        else
+            w.null();
+        w.key("bound");
+        if (bound)
+            write_error(w, to_double(c.use_bound), to_string(c.use_bound));
+        else
+            w.null();
+        w.key("beyond_bound");
+        if (bound)
+            w.integer(c.beyond_bound);
+        else
+            w.null();
         w.key("pass").boolean(c.pass).end_object();
     }
     w.end_array();

@@ -1,5 +1,6 @@
 // matbp/oracle_text.cpp — the text table of a check (oracle.hpp, to_text): what `matbp check`
 // prints and what the Python module's str(Report) returns, written in one place.
+#include "matbp/convert.hpp"
 #include "matbp/oracle.hpp"
 
 #include <iomanip>
@@ -38,25 +39,51 @@ std::string kink_enclosures_to_text(const gradient_reference& ref, const json_op
 std::string to_text(const check_report& rep) {
     std::ostringstream out;
     const char* prec = rep.format == float_format::float32 ? "float32" : "float64";
+    const bool bound = rep.verdict == "bound";
     out << "matbp check: reference in " << rep.arith.str() << " [" << rep.engine << "]"
-        << (rep.arith.certified() ? " (certified)" : " (not certified)") << ", ULPs of " << prec
-        << ", pass if normwise error <= " << short_number(rep.max_rel)
-        << (rep.max_ulps ? " and every entry <= " + std::to_string(*rep.max_ulps) + " ULPs" : "")
+        << (rep.arith.certified() ? " (certified)" : " (not certified)");
+    if (bound)
+        out << ", precision " << rep.precision << ", ULPs of " << prec
+            << ", pass if every entry is within its rounding bound of its admissible set (T3)";
+    else
+        out << ", ULPs of " << prec << ", pass if normwise error <= " << short_number(rep.max_rel);
+    out << (rep.max_ulps ? " and every entry <= " + std::to_string(*rep.max_ulps) + " ULPs" : "")
         << "; indices 0-based\n";
-    out << std::left << std::setw(20) << "tensor" << std::setw(10) << "worst" << std::setw(22) << "ULPs"
-        << std::setw(12) << "abs err" << std::setw(14) << "normwise" << std::setw(28) << "kink entries (worst ULPs)"
+    if (!rep.verdict_note.empty()) out << "verdict: " << rep.verdict_note << "\n";
+    out << std::left << std::setw(20) << "tensor" << std::setw(10) << "worst";
+    if (bound) out << std::setw(12) << "bound use";
+    out << std::setw(22) << "ULPs" << std::setw(12) << "abs err" << std::setw(14) << "normwise" << std::setw(28)
+        << "kink entries (worst ULPs)"
         << "verdict\n";
     for (const auto& t : rep.tensors) {
         std::ostringstream at, kk;
-        at << "(" << t.worst_row << "," << t.worst_col << ")";
+        // Under the bound verdict the worst entry is the one that uses the most of its bound.
+        at << "(" << (bound ? t.use_row : t.worst_row) << "," << (bound ? t.use_col : t.worst_col) << ")";
         kk << t.kink_entries;
         if (t.kink_entries) kk << " (" << t.worst_kink_ulps << ")";
         if (t.kink_outside) kk << " " << t.kink_outside << " out";
         if (!t.kink_match.empty()) kk << " " << t.kink_match;
-        out << std::setw(20) << t.name << std::setw(10) << at.str() << std::setw(22) << t.worst_ulps << std::setw(12)
-            << short_number(t.worst_abs_error) << std::setw(14)
+        out << std::setw(20) << t.name << std::setw(10) << at.str();
+        if (bound) out << std::setw(12) << short_number(t.bound_use);
+        out << std::setw(22) << (bound ? t.use_ulps : t.worst_ulps) << std::setw(12)
+            << short_number(bound ? to_double(t.use_distance) : t.worst_abs_error) << std::setw(14)
             << short_number(t.normwise_rel) + (t.relative ? "" : " abs") << std::setw(28) << kk.str()
-            << (t.pass ? "pass" : "FAIL") << "\n";
+            << (t.pass ? "pass" : "FAIL") << (t.beyond_bound ? " (" + std::to_string(t.beyond_bound) + " beyond)" : "")
+            << "\n";
+    }
+    if (!rep.near_kinks.empty()) {
+        out << rep.near_kinks.size() << " unit(s) near a kink (a correct implementation may take either side; "
+            << (bound ? "both are admitted, T3):" : "not judged by T3 here, see the verdict line):");
+        std::size_t shown = 0;
+        for (const auto& k : rep.near_kinks) {
+            if (shown++ == 10) {
+                out << " ... (" << rep.near_kinks.size() - 10 << " more in JSON)";
+                break;
+            }
+            out << " layer " << k.layer - 1 << " sample " << k.sample << " unit " << k.unit
+                << (k.site == kink_site::loss ? " (loss)" : "") << ";";
+        }
+        out << "\n";
     }
     if (rep.kinks != 0) {
         out << rep.kinks << " kink(s): ";
@@ -64,7 +91,8 @@ std::string to_text(const check_report& rep) {
             out << "kink entries must match the convention " << kink_convention() << " (--strict-kinks)";
         else if (rep.enclosure)
             out << "kink entries must lie in their Clarke enclosure (every derivative between the one-sided ones "
-                   "at each kink, C3)";
+                   "at each kink, C3)"
+                << (bound ? ", widened by their rounding bound" : "");
         else
             out << "kink entries take their reference from the convention " << kink_convention()
                 << "; without an exact reference they do not decide the verdict (--strict-kinks to judge them)";

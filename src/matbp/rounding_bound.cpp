@@ -199,6 +199,19 @@ evaluation_error activation_evaluation_error(const activation<interval>& f, cons
         f);
 }
 
+// T3.near the hull of the slopes of a piecewise-linear f (header).
+interval slope_hull(const activation<interval>& f) {
+    const auto points = kink_points<interval>(f);
+    MATBP_REQUIRE("T3", !points.empty());
+    real lo = bmp::lower(points[0].left), hi = bmp::upper(points[0].left);
+    for (const auto& p : points)
+        for (const interval& s : {p.left, p.right}) {
+            lo = std::min(lo, real(bmp::lower(s)));
+            hi = std::max(hi, real(bmp::upper(s)));
+        }
+    return detail::make_interval(lo, hi);
+}
+
 // ---- T2's steps ---------------------------------------------------------------------------
 
 // T2.forward: L10 for Zˡ = WˡAˡ⁻¹ + bˡ1ₙᵀ, m_{l−1} products and the bias: N = m_{l−1} + 1 terms.
@@ -226,13 +239,17 @@ activation_errors activation_error_bound(const activation<interval>& f, const ma
             // T2.activation: near a kink when Zw, widened by the kinks' storage error (the
             // implementation compares with the rounded kink), may meet one.
             const real w = real(e + kink_slack);
-            if (is_kink(f, interval(Z(i, j) + detail::make_interval(real(-w), w)))) near.push_back({l, j, i});
+            const bool is_near = is_kink(f, interval(Z(i, j) + detail::make_interval(real(-w), w)));
+            if (is_near) near.push_back({l, j, i});
             const interval Dw = derivative(f, Zw);
             const evaluation_error E = activation_evaluation_error(f, Zw, pm);
             // L11 (ii): |f̂(ẑ) − f(z)| ≤ E_f + sup_{Zw}|f′| · e_z (mean value inequality).
             r.eA(i, j) = up(interval(E.value + mag(Dw) * eZ(i, j)));
-            // L11 (iii): |f̂′(ẑ) − f′(z)| ≤ E_f′ + sup_{x∈Zw}|f′(x) − f′(z)|.
-            r.eD(i, j) = up(interval(E.derivative + mag(interval(Dw - derivative(f, Z(i, j))))));
+            // L11 (iii): |f̂′(ẑ) − f′(z)| ≤ E_f′ + sup_{x∈Zw}|f′(x) − f′(z)|. T3.near: near a kink
+            // f̂′(ẑ) is within E_f′ of one slope d* of the hull (slope_hull), and the bound is
+            // taken against that choice, so only E_f′ remains.
+            r.eD(i, j) =
+                is_near ? up(E.derivative) : up(interval(E.derivative + mag(interval(Dw - derivative(f, Z(i, j))))));
         }
     return r;
 }
@@ -250,7 +267,7 @@ matrix<interval> output_delta_error_bound(const loss_function<interval>& ell, co
     const matrix<interval> R = A - Y;
     // T2.output (i): |r̂ − r| ≤ u(|r| + e_a + e_y) + e_a + e_y.
     const matrix<interval> eR = up(matrix<interval>((mag(R) + eA + eY) * u + eA + eY));
-    const matrix<interval> absG = mag(loss_gradient(ell, A, Y));
+    matrix<interval> absG = mag(loss_gradient(ell, A, Y));
     // T2.output (ii): |ĝ − g| per loss.
     const matrix<interval> eG = std::visit(
         [&](const auto& g) -> matrix<interval> {
@@ -264,15 +281,17 @@ matrix<interval> output_delta_error_bound(const loss_function<interval>& ell, co
                 const interval ed = storage_error(g.delta, pm);
                 return up(matrix<interval>((eR.array() + ed).matrix()));
             } else if constexpr (std::same_as<L, l1_loss>) {
-                // sign is constant where the residual enclosure misses 0; else |ĝ − g| ≤ 2.
+                // sign is constant where the residual enclosure misses 0: ĝ = g exactly.
                 matrix<interval> e = zeros(R.rows(), R.cols());
                 for (Eigen::Index j = 0; j < R.cols(); ++j)
                     for (Eigen::Index i = 0; i < R.rows(); ++i) {
                         const real er = bmp::upper(eR(i, j));
                         const interval Rw = interval(R(i, j) + detail::make_interval(real(-er), er));
+                        // T3.near: ĝ = sign(r̂) is itself a choice in [−1, 1] (the hull the
+                        // caller puts in |∇ℓ|), so its error is 0 there.
                         if (bmp::lower(Rw) <= 0 && bmp::upper(Rw) >= 0) {
                             near.push_back({k, j, i, kink_site::loss});
-                            e(i, j) = interval(2);
+                            absG(i, j) = interval(1);
                         }
                     }
                 return e;
@@ -360,7 +379,12 @@ rounding_bound_result rounding_bounds(const mlp<interval>& net, const matrix<int
         const auto& L = net.layers[l - 1];
         const matrix<interval> eZ =
             potential_error_bound(mag(L.W), eW[l], mag(L.b), eb[l], mag(fwd.a[l - 1]), eA[l - 1], pm);
+        const std::size_t before = r.near_kinks.size();
         auto act = activation_error_bound(L.f, fwd.z[l], eZ, l, pm, r.near_kinks);
+        // T3.near: at a unit near a kink the derivative is any slope of the hull; T3 (i): the
+        // magnitudes below then bound those of every choice (interval inclusion).
+        for (std::size_t q = before; q < r.near_kinks.size(); ++q)
+            D[l](r.near_kinks[q].unit, r.near_kinks[q].sample) = slope_hull(L.f);
         r.potential[l] = to_upper_exact(eZ);
         r.activation[l] = to_upper_exact(act.eA);
         r.derivative[l] = to_upper_exact(act.eD);
@@ -368,9 +392,14 @@ rounding_bound_result rounding_bounds(const mlp<interval>& net, const matrix<int
         eD[l] = std::move(act.eD);
     }
     const interval rho = reduction_scale<interval>(ell, red, X.cols(), Y.rows());
-    matrix<interval> Delta = D[k].cwiseProduct(loss_gradient(ell, fwd.a[k], Y)) * rho;
+    const std::size_t before = r.near_kinks.size();
     matrix<interval> eDelta =
         output_delta_error_bound(ell, fwd.a[k], eA[k], Y, storage_errors(Y, pm), D[k], eD[k], rho, k, pm, r.near_kinks);
+    // T3.near: an l1 residual near 0 admits every gradient in [−1, 1].
+    matrix<interval> G = loss_gradient(ell, fwd.a[k], Y);
+    for (std::size_t q = before; q < r.near_kinks.size(); ++q)
+        G(r.near_kinks[q].unit, r.near_kinks[q].sample) = detail::make_interval(real(-1), real(1));
+    matrix<interval> Delta = D[k].cwiseProduct(G) * rho;
     for (Eigen::Index l = k; l >= 1; --l) {
         r.delta[l] = to_upper_exact(eDelta);
         // T2.W, T2.b: the gradient products of layer l.

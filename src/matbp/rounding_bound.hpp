@@ -19,6 +19,9 @@
 //        D17 evaluation of C1 gives |dŴˡ − ∇_{Wˡ}C| ≤ B(dWˡ) and |db̂ˡ − ∇_{bˡ}C| ≤ B(dbˡ),
 //        entrywise, with B computed layer by layer (steps T2.forward, T2.activation, T2.output,
 //        T2.backward, T2.W, T2.b).
+//   T3   With units near a kink, the same B computed with the derivative there any slope of the
+//        hull (T3.near) bounds the distance of every such evaluation from the gradients of some
+//        admissible choice, so from C3's enclosure extended to those units (oracle.hpp).
 //
 // Every bound is evaluated in MPFI interval arithmetic (at ≥ 128 bits) from enclosures of the
 // exact Zˡ, Aˡ, Δˡ; a quantity is carried as a point interval holding the upper end of its
@@ -108,8 +111,9 @@ struct rounding_bound_result {
     std::vector<matrix<exact>> dW, db;  ///< B(dWˡ), B(dbˡ), index l = 1 … k (index 0 empty)
     /// Units whose potential enclosure [z − e_z, z + e_z] meets a kink of their activation
     /// (site activation), or output units whose residual enclosure meets 0 for l1 (site loss):
-    /// fˡ′ may jump there, so T2 does not claim the bound (the numbers are computed with the hull of
-    /// the one-sided derivatives, for issue #13's near-kink verdict).
+    /// fˡ′ may jump there, so T2 does not claim the bound against C1's gradients. The numbers are
+    /// computed with the derivative there any slope of the hull (slope_hull; [−1, 1] for l1), and
+    /// T3 claims them against the gradients of some such choice.
     std::vector<kink> near_kinks;
     bool claimed() const { return near_kinks.empty(); }
     /// The steps' bounds (same indexing, samples as columns): e_zˡ (T2.forward), e_aˡ and e_dˡ
@@ -126,6 +130,10 @@ rounding_bound_result rounding_bounds(const mlp<interval>& net, const matrix<int
 /// T2 for an exact network (enclosed at 128 bits, then as above). Requires: as above.
 rounding_bound_result rounding_bounds(const mlp<exact>& net, const matrix<exact>& X, const matrix<exact>& Y,
                                       const loss_function<exact>& ell, reduction red, const precision_model& pm);
+
+/// T3.near the least and greatest slope of the pieces of a piecewise-linear f (as a point-ended
+/// interval): every one-sided derivative at every kink lies in it. Requires: f has a kink (T3).
+interval slope_hull(const activation<interval>& f);
 
 // ---- T2's steps, one layer at a time (all matrices of point intervals: upper bounds) ----------
 

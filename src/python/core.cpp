@@ -12,6 +12,7 @@
 #include "matbp/error.hpp"
 #include "matbp/model.hpp"
 #include "matbp/oracle.hpp"
+#include "matbp/oracle_bounds.hpp"
 #include "matbp/registry.hpp"
 #include "matbp/version.hpp"
 
@@ -235,16 +236,25 @@ gradient_reference compute(const model_spec& m, const std::optional<std::string>
 
 /// reported: per layer (W or None, b or None); a None tensor is not judged (the reference's own
 /// values stand in, and the tensor is left out of the report). names: per layer (W name, b name).
-check_report check(const gradient_reference& ref, const py::list& reported, const py::list& names,
-                   const std::string& precision, std::optional<double> max_rel, std::optional<std::uint64_t> max_ulps,
-                   bool strict_kinks) {
+/// verdict "bound" (T3, check_by_bound at the D17 precision named `precision`) or "normwise"
+/// (max_rel decides; max_rel with "bound" is an input_error).
+check_report check(const gradient_reference& ref, const model_spec& spec, const py::list& reported,
+                   const py::list& names, const std::string& precision, const std::string& verdict,
+                   std::optional<double> max_rel, std::optional<std::uint64_t> max_ulps, bool strict_kinks) {
     if (reported.size() != ref.weights.size() || names.size() != ref.weights.size())
         throw input_error("gradients", 0, 0, "expected " + std::to_string(ref.weights.size()) + " layers");
     check_options opt;
-    if (precision == "float32")
-        opt.format = float_format::float32;
-    else if (precision != "float64")
-        throw input_error("precision", 0, 0, "expected \"float64\" or \"float32\", got \"" + precision + "\"");
+    const auto pm = precision_by_name(precision);
+    if (!pm) {
+        std::string known;
+        for (const auto& q : precision_models()) known += (known.empty() ? "\"" : ", \"") + q.name + "\"";
+        throw input_error("precision", 0, 0, "expected one of " + known + ", got \"" + precision + "\"");
+    }
+    if (precision != "float64") opt.format = float_format::float32;
+    if (verdict != "bound" && verdict != "normwise")
+        throw input_error("verdict", 0, 0, "expected \"bound\" or \"normwise\", got \"" + verdict + "\"");
+    if (max_rel && verdict != "normwise")
+        throw input_error("max_rel", 0, 0, "the normwise rule's threshold: it needs verdict=\"normwise\"");
     opt.max_rel = max_rel;
     opt.max_ulps = max_ulps;
     opt.strict_kinks = strict_kinks;
@@ -275,7 +285,13 @@ check_report check(const gradient_reference& ref, const py::list& reported, cons
     check_report rep;
     {
         py::gil_scoped_release release;
-        rep = check_gradients(ref, g, opt);
+        if (verdict == "bound") {
+            gradient_reference extended = ref;  // check_by_bound extends the enclosures
+            rep = check_by_bound(extended, spec, g, *pm, opt);
+        } else {
+            rep = check_gradients(ref, g, opt);
+            rep.precision = precision;
+        }
     }
     // check_gradients reports weights and bias of each layer in order; keep the judged ones.
     if (rep.tensors.size() != judged.size()) throw std::logic_error("matbp._core.check: unexpected tensor count");
@@ -464,6 +480,15 @@ PYBIND11_MODULE(_core, m) {
                                    if (t.kink_match.empty()) return py::none();
                                    return py::str(t.kink_match);
                                })
+        .def_readonly("bound_use", &tensor_check::bound_use)
+        .def_property_readonly("bound_use_entry",
+                               [](const tensor_check& t) { return py::make_tuple(t.use_row, t.use_col); })
+        .def_readonly("bound_use_ulps", &tensor_check::use_ulps)
+        .def_property_readonly("bound_distance",
+                               [](const tensor_check& t) { return fraction_of(t.use_distance, fraction_class()); })
+        .def_property_readonly("bound",
+                               [](const tensor_check& t) { return fraction_of(t.use_bound, fraction_class()); })
+        .def_readonly("beyond_bound", &tensor_check::beyond_bound)
         .def_readonly("passed", &tensor_check::pass)
         .def_property_readonly("verdict", [](const tensor_check& t) { return t.pass ? "pass" : "FAIL"; });
 
@@ -474,7 +499,26 @@ PYBIND11_MODULE(_core, m) {
         .def_readonly("max_ulps", &check_report::max_ulps)
         .def_property_readonly(
             "precision",
+            [](const check_report& r) -> std::string {
+                return !r.precision.empty() ? r.precision : r.format == float_format::float32 ? "float32" : "float64";
+            })
+        .def_property_readonly(
+            "ulp_format",
             [](const check_report& r) { return r.format == float_format::float32 ? "float32" : "float64"; })
+        .def_readonly("verdict", &check_report::verdict)
+        .def_property_readonly("verdict_note",
+                               [](const check_report& r) -> py::object {
+                                   if (r.verdict_note.empty()) return py::none();
+                                   return py::str(r.verdict_note);
+                               })
+        .def_property_readonly("near_kinks",
+                               [](const check_report& r) {
+                                   py::list out;
+                                   for (const auto& k : r.near_kinks)
+                                       out.append(py::make_tuple(k.layer - 1, k.sample, k.unit,
+                                                                 k.site == kink_site::loss ? "loss" : "activation"));
+                                   return out;
+                               })
         .def_readonly("strict_kinks", &check_report::strict_kinks)
         .def_property_readonly("arith", [](const check_report& r) { return r.arith.str(); })
         .def_readonly("engine", &check_report::engine)
@@ -491,6 +535,6 @@ PYBIND11_MODULE(_core, m) {
         .def("text", [](const check_report& r) { return to_text(r); })
         .def("to_json", [](const check_report& r) { return to_json(r); });
 
-    m.def("check", &check, "reference"_a, "reported"_a, "names"_a, "precision"_a = "float64", "max_rel"_a = py::none(),
-          "max_ulps"_a = py::none(), "strict_kinks"_a = false);
+    m.def("check", &check, "reference"_a, "model"_a, "reported"_a, "names"_a, "precision"_a = "float64",
+          "verdict"_a = "bound", "max_rel"_a = py::none(), "max_ulps"_a = py::none(), "strict_kinks"_a = false);
 }

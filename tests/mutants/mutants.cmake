@@ -669,8 +669,29 @@ matbp_mutant(oracle_text_3 src/matbp/oracle_text.cpp
   BUG    "each tensor's row shows the report's verdict, not its own"
   TEST   oracle_test
   KILLER to_text_is_the_check_table
-  FROM [==[<< (t.pass ? "pass" : "FAIL") << "\n";]==]
-  TO   [==[<< (rep.pass ? "pass" : "FAIL") << "\n";]==])
+  FROM [==[<< (t.pass ? "pass" : "FAIL") << (t.beyond_bound]==]
+  TO   [==[<< (rep.pass ? "pass" : "FAIL") << (t.beyond_bound]==])
+
+matbp_mutant(verdict_1 src/matbp/oracle.cpp
+  BUG    "T3's verdict allows twice the bound"
+  TEST   oracle_test
+  KILLER T3_verdict_passes_within_bound_fails_beyond
+  FROM [==[const bool beyond = d > b || (opt.max_ulps && ulps > *opt.max_ulps);]==]
+  TO   [==[const bool beyond = d > 2 * b || (opt.max_ulps && ulps > *opt.max_ulps);]==])
+
+matbp_mutant(verdict_2 src/matbp/oracle.cpp
+  BUG    "a near-kink unit keeps its point derivative in the extended enclosure (T3 (ii))"
+  TEST   oracle_test
+  KILLER T3_near_kink_false_alarm_fixed
+  FROM [==[    if (near && c == kink_choice::clarke && !points.empty()) {]==]
+  TO   [==[    if (false && near && c == kink_choice::clarke && !points.empty()) {]==])
+
+matbp_mutant(verdict_3 src/matbp/rounding_bound.cpp
+  BUG    "T3.near: the hull's magnitude not used for a near-kink unit's derivative"
+  TEST   rounding_bound_test
+  KILLER T3_emulated_near_kinks_within_extended_enclosure
+  FROM [==[            D[l](r.near_kinks[q].unit, r.near_kinks[q].sample) = slope_hull(L.f);]==]
+  TO   [==[            (void)0;]==])
 
 # ---- src/cli/main.cpp (the command line; judged by tests/cli_test.py, TEST matbp_cli) ----------
 # main.cpp is also being changed for the kink verdict: these snippets are in option handling and

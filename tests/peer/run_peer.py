@@ -26,6 +26,16 @@ with the other one-sided slope at every breakpoint (relu′(0) = 1, leaky′(0) 
 outside its enclosure (matbp grad's "kink_enclosures": upper + 1e-6·max(1, |upper|)) must fail
 with kink_outside ≥ 1 — the false pass of issue 13.
 
+The verdict (T3, `check`'s default --verdict bound): an entry passes iff it lies within its
+rounding bound of its admissible set. PRECISION_PLAN (seeds 61-64, 64 with a 1024-wide layer):
+PyTorch's own float64 and float32 gradients pass at --precision float64 / float32; the bfloat16
+and float16 emulations (torch casts after every operation, emulated_gradients) pass at their
+precision and fail at float32; "bound_edge" moves one float32 entry 1.5 B off its value (fails)
+and 0.5 B (passes), B read from the report; "near_kink" is issue 13's false alarm (a potential
+2⁻⁶⁰ that PyTorch's float64 rounds to 0): it passes with the unit reported near a kink, and the
+old rule, --verdict normwise, fails it. "bug_float32_slope": a real bug (a float32 leaky-ReLU slope
+in a float64 backward, LeakyFloat32Slope) fails with bound use > 1000.
+
 Test plan (statement ↦ cases):
   C1 exact, piecewise linear (ReLU, leaky ReLU, identity)   seeds 1, 2, 3
   C1 exact, rational (softsign)                             seeds 3, 4
@@ -40,6 +50,11 @@ Test plan (statement ↦ cases):
   the kink check tells the conventions apart                KINKED (3, 11), kink_other
   C3 Clarke enclosure: zero / one pass, outside fails       INT_KINK_SEEDS (7 seeds): int_zero,
                                                             int_one, int_outside
+  T3 verdict by bound: float64, float32 pass (1024-wide)     precision_float64/32, seeds 61-64
+  T3 emulated bfloat16/float16 pass, fail at float32        precision_bfloat16/16, seeds 61, 62
+  T3 an entry 1.5 B off fails, 0.5 B off passes              bound_edge (seed 61)
+  T3 near kink (2⁻⁶⁰ rounded to 0): pass; normwise fails     near_kink
+  T3 a float32 constant in a float64 backward fails          bug_float32_slope
 
 Usage:  /usr/bin/python3 tests/peer/run_peer.py build/matbp WORKDIR
 Prints each check's text output and ends with exactly the line "N passed, M failed"; exit 1 if
@@ -47,6 +62,7 @@ any case failed. CTest: `ctest -L peer`.
 """
 
 import json
+import math
 import os
 import subprocess
 import sys
@@ -288,6 +304,231 @@ def run_int_case(binary, workdir, seed, mode):
     return rc == 1 and outside >= 1, verdict + ", %d kink entr(ies) outside" % outside
 
 
+# ---- T3: the verdict by rounding bound, at every precision (issue 13) -------------------------
+
+# seed: (widths, samples, hidden activations, loss). Random float64 models (weights N(0, 1/fan_in),
+# inputs and targets N(0, 1)), identity output, reduction sum. PRECISION_SEEDS run PyTorch in
+# float64 and float32; EMULATED_SEEDS run the bfloat16 / float16 emulation.
+PRECISION_PLAN = {
+    61: ([4, 8, 8, 3], 5, ["relu", "leaky_relu"], "mse"),
+    62: ([6, 7, 5, 2], 8, ["leaky_relu", "relu"], "l1"),
+    63: ([3, 5, 4], 6, ["hardtanh"], "huber"),
+    64: ([16, 1024, 4], 8, ["relu"], "mse"),  # a 1024-wide layer
+}
+EMULATED_SEEDS = (61, 62)
+
+
+def random_net(seed):
+    import random
+    widths, n, kinds, loss = PRECISION_PLAN[seed]
+    rng = random.Random(seed)
+    Ws = [[[rng.gauss(0, 1) / math.sqrt(widths[l]) for _ in range(widths[l])] for _ in range(widths[l + 1])]
+          for l in range(len(widths) - 1)]
+    bs = [[rng.gauss(0, 0.5) for _ in range(widths[l + 1])] for l in range(len(widths) - 1)]
+    X = [[rng.gauss(0, 1) for _ in range(widths[0])] for _ in range(n)]
+    Y = [[rng.gauss(0, 1) for _ in range(widths[-1])] for _ in range(n)]
+    return Ws, bs, X, Y, kinds, loss
+
+
+SPEC = {"relu": "relu", "leaky_relu": {"name": "leaky_relu", "negative_slope": "1/4"},
+        "hardtanh": {"name": "hardtanh", "min_val": "-1", "max_val": "1"}}
+
+
+def model_dict(Ws, bs, X, Y, kinds, loss):
+    layers = [{"weights": W, "bias": b, "activation": SPEC[kinds[l]] if l < len(kinds) else "identity"}
+              for l, (W, b) in enumerate(zip(Ws, bs))]
+    return {"format": "matbp/1", "layers": layers, "loss": loss, "reduction": "sum", "inputs": X, "targets": Y}
+
+
+def torch_loss(loss, a, y):
+    if loss == "mse":
+        return torch.nn.MSELoss(reduction="sum")(a, y)
+    if loss == "l1":
+        return torch.nn.L1Loss(reduction="sum")(a, y)
+    return torch.nn.HuberLoss(reduction="sum", delta=1.0)(a, y)
+
+
+def torch_gradients(Ws, bs, X, Y, kinds, loss, dtype):
+    """PyTorch's own autograd gradients with every tensor in dtype (parameters and data given in
+    float64 are rounded once to it, D17 (1))."""
+    params = [(torch.tensor(W, dtype=torch.float64).to(dtype).requires_grad_(),
+               torch.tensor(b, dtype=torch.float64).to(dtype).requires_grad_()) for W, b in zip(Ws, bs)]
+    a = torch.tensor(X, dtype=torch.float64).to(dtype)
+    for l, (W, b) in enumerate(params):
+        z = a @ W.T + b
+        a = torch_activation(kinds[l], z, False) if l < len(kinds) else z
+    torch_loss(loss, a, torch.tensor(Y, dtype=torch.float64).to(dtype)).backward()
+    return {"layers": [{"weights": W.grad.double().tolist(), "bias": b.grad.double().tolist()} for W, b in params]}
+
+
+def emulated_gradients(Ws, bs, X, Y, kinds, loss, dtype):
+    """The forward and backward pass written out with torch casts: every operation computed in
+    float32 and its result rounded to dtype (bfloat16 or float16), parameters and data rounded
+    once. A D17 evaluation at dtype's u: a product of two dtype numbers is exact in float32, a
+    sum accumulated in float32 and rounded once has per-term factors within (1 + u)^N."""
+    f32 = torch.float32
+
+    def rnd(t):
+        return t.to(dtype).to(f32)
+
+    def t(v):
+        return rnd(torch.tensor(v, dtype=torch.float64).to(f32))
+
+    W = [t(w) for w in Ws]
+    b = [t(v) for v in bs]
+    A, Z = [t(X).T], []  # columns are samples
+    for l in range(len(W)):
+        z = rnd(rnd(W[l] @ A[-1]) + b[l][:, None])
+        Z.append(z)
+        kind = kinds[l] if l < len(kinds) else "identity"
+        A.append(rnd(torch.where(z > 0, z, rnd(0.25 * z))) if kind == "leaky_relu" else
+                 z.clamp(min=0) if kind == "relu" else z.clamp(-1, 1) if kind == "hardtanh" else z)
+
+    def deriv(kind, z):
+        if kind == "relu":
+            return (z > 0).to(f32)
+        if kind == "leaky_relu":
+            return torch.where(z > 0, torch.ones_like(z), torch.full_like(z, 0.25))
+        if kind == "hardtanh":
+            return ((z > -1) & (z < 1)).to(f32)
+        return torch.ones_like(z)
+
+    r = rnd(A[-1] - t(Y).T)
+    G = rnd(2 * r) if loss == "mse" else torch.sign(r) if loss == "l1" else r.clamp(-1, 1)
+    D = G  # identity output
+    dW, db = [None] * len(W), [None] * len(W)
+    for l in range(len(W) - 1, -1, -1):
+        dW[l] = rnd(D @ A[l].T)
+        db[l] = rnd(D.sum(dim=1))
+        if l == 0:
+            break
+        D = rnd(deriv(kinds[l - 1], Z[l - 1]) * rnd(W[l].T @ D))
+    return {"layers": [{"weights": dW[l].double().tolist(), "bias": db[l].double().tolist()}
+                       for l in range(len(W))]}
+
+
+def write(path, obj):
+    with open(path, "w") as f:
+        json.dump(obj, f)
+    return path
+
+
+def run_precision_case(binary, workdir, seed, mode):
+    """precision_float64 / precision_float32: PyTorch's gradients in that dtype pass at that
+    precision (T3); precision_bfloat16 / precision_float16: the emulation passes at its precision
+    and fails at float32; bound_edge: a float32 entry moved to 1.5 B off fails, 0.5 B passes."""
+    Ws, bs, X, Y, kinds, loss = random_net(seed)
+    stem = os.path.join(workdir, "prec_%02d_%s" % (seed, mode))
+    model = write(stem + ".model.json", model_dict(Ws, bs, X, Y, kinds, loss))
+    if mode in ("precision_float64", "precision_float32", "bound_edge"):
+        dtype = torch.float64 if mode == "precision_float64" else torch.float32
+        prec = "float64" if dtype == torch.float64 else "float32"
+        grads = torch_gradients(Ws, bs, X, Y, kinds, loss, dtype)
+        path = write(stem + ".gradients.json", grads)
+        rc, rep = check_json(binary, model, path, "--precision", prec)
+        check(binary, model, path)
+        use = max(t["bound_use"] for t in rep["tensors"])
+        verdict = "%s at %s: exit %d, verdict %s, worst bound use %.3g, %d near-kink unit(s)" % (
+            "x".join(map(str, PRECISION_PLAN[seed][0])), prec, rc, rep["verdict"], use, len(rep["near_kinks"]))
+        if mode != "bound_edge":
+            return rc == 0 and rep["verdict"] == "bound" and use <= 1, verdict
+        # Move layers[-1].bias[0]: far off (1e-3 relative) it fails and is the worst entry; the
+        # report gives its distance d and bound B, so ref = g' - d; then ref + 1.5 B fails and
+        # ref + 0.5 B passes (B ≫ a float64 ULP of the entry at float32, so the JSON double keeps it).
+        g = grads["layers"][-1]["bias"][0]
+        grads["layers"][-1]["bias"][0] = g + 1e-3 * max(1.0, abs(g))
+        rc1, rep1 = check_json(binary, model, write(stem + ".far.json", grads), "--precision", "float32")
+        tl = rep1["tensors"][-1]
+        ref = grads["layers"][-1]["bias"][0] - tl["bound_distance"]
+        B = tl["bound"]
+        grads["layers"][-1]["bias"][0] = ref + 1.5 * B
+        rc2, rep2 = check_json(binary, model, write(stem + ".out.json", grads), "--precision", "float32")
+        grads["layers"][-1]["bias"][0] = ref + 0.5 * B
+        rc3, rep3 = check_json(binary, model, write(stem + ".in.json", grads), "--precision", "float32")
+        ok = (rc == 0 and rc1 == 1 and tl["bound_use_entry"] == [0, 0] and rc2 == 1
+              and rep2["tensors"][-1]["beyond_bound"] == 1 and rc3 == 0)
+        return ok, verdict + "; moved 1e-3: exit %d (bound %.3g); 1.5 B off: exit %d; 0.5 B off: exit %d" % (
+            rc1, B, rc2, rc3)
+    dtype = torch.bfloat16 if mode == "precision_bfloat16" else torch.float16
+    prec = "bfloat16" if dtype == torch.bfloat16 else "float16"
+    path = write(stem + ".gradients.json", emulated_gradients(Ws, bs, X, Y, kinds, loss, dtype))
+    rc, rep = check_json(binary, model, path, "--precision", prec)
+    check(binary, model, path)
+    rc_fine, rep_fine = check_json(binary, model, path, "--precision", "float32")
+    use = max(t["bound_use"] for t in rep["tensors"])
+    fine = max((t["bound_use"] if t["bound_use"] is not None else float("inf")) for t in rep_fine["tensors"])
+    return (rc == 0 and rc_fine == 1, "emulated %s: exit %d at %s (worst bound use %.3g), exit %d at float32 "
+            "(worst bound use %.3g)" % (prec, rc, prec, use, rc_fine, fine))
+
+
+def run_near_kink_case(binary, workdir):
+    """Issue 13's false alarm: z = 1·1 + 1·2⁻⁶⁰ − 1 = 2⁻⁶⁰ exactly, which PyTorch's float64
+    (x @ W.T, then + b) rounds to 0 and so takes relu′ = 0. Its gradients pass (T3, the unit
+    reported near a kink); the normwise rule (--verdict normwise) still fails them."""
+    x = [[1.0, 2.0 ** -60]]
+    W1, b1, W2, b2, Y = [[1.0, 1.0]], [-1.0], [[2.0]], [0.0], [[5.0]]
+    params = [(torch.tensor(W, dtype=torch.float64, requires_grad=True),
+               torch.tensor(b, dtype=torch.float64, requires_grad=True)) for W, b in ((W1, b1), (W2, b2))]
+    z = torch.tensor(x, dtype=torch.float64) @ params[0][0].T + params[0][1]
+    a = params[1][0] @ torch.relu(z).T + params[1][1][:, None]
+    torch.nn.MSELoss(reduction="sum")(a.T, torch.tensor(Y, dtype=torch.float64)).backward()
+    if z.item() != 0.0:
+        return False, "PyTorch computed z = %r, not 0: the case is vacuous" % z.item()
+    stem = os.path.join(workdir, "near_kink")
+    model = write(stem + ".model.json", model_dict([W1, W2], [b1, b2], x, Y, ["relu"], "mse"))
+    grads = write(stem + ".gradients.json", {"layers": [{"weights": W.grad.tolist(), "bias": b.grad.tolist()}
+                                                        for W, b in params]})
+    rc, rep = check_json(binary, model, grads)
+    check(binary, model, grads)
+    rc_old, _ = check_json(binary, model, grads, "--verdict", "normwise")
+    near = [(k["layer"], k["sample"], k["unit"]) for k in rep["near_kinks"]]
+    return (rc == 0 and near == [(0, 0, 0)] and rc_old == 1,
+            "PyTorch z = 0 (exact 2^-60): exit %d, near-kink units %s; --verdict normwise exit %d" % (rc, near, rc_old))
+
+
+class LeakyFloat32Slope(torch.autograd.Function):
+    """A leaky ReLU (slope 0.01) whose backward multiplies by the slope as a float32 constant
+    (0.009999999776…) in a float64 kernel: a real bug, wrong by 2.2e-8 relative at every
+    negative unit."""
+
+    SLOPE32 = torch.tensor(0.01, dtype=torch.float32)
+
+    @staticmethod
+    def forward(ctx, z):
+        ctx.save_for_backward(z)
+        return torch.nn.functional.leaky_relu(z, 0.01)
+
+    @staticmethod
+    def backward(ctx, g):
+        (z,) = ctx.saved_tensors
+        return g * torch.where(z > 0, torch.ones_like(z), LeakyFloat32Slope.SLOPE32.double())
+
+
+def run_bug_case(binary, workdir):
+    """The float32-constant bug (LeakyFloat32Slope) in a float64 4-8-3 net: the bound verdict
+    fails layer 0 by a bound use far above 1; the normwise rule fails it by a factor ≈ 2.6 only."""
+    torch.manual_seed(1)
+    W1, b1 = torch.randn(8, 4, dtype=torch.float64) / 2, torch.randn(8, dtype=torch.float64) / 2
+    W2, b2 = torch.randn(3, 8, dtype=torch.float64) / 3, torch.randn(3, dtype=torch.float64) / 2
+    X, Y = torch.randn(16, 4, dtype=torch.float64), torch.randn(16, 3, dtype=torch.float64)
+    ps = [t.clone().requires_grad_() for t in (W1, b1, W2, b2)]
+    a = LeakyFloat32Slope.apply(X @ ps[0].T + ps[1]) @ ps[2].T + ps[3]
+    torch.nn.MSELoss(reduction="sum")(a, Y).backward()
+    stem = os.path.join(workdir, "bug_float32_slope")
+    model = {"format": "matbp/1", "loss": "mse", "reduction": "sum", "inputs": X.tolist(), "targets": Y.tolist(),
+             "layers": [{"weights": W1.tolist(), "bias": b1.tolist(),
+                         "activation": {"name": "leaky_relu", "negative_slope": 0.01}},
+                        {"weights": W2.tolist(), "bias": b2.tolist(), "activation": "identity"}]}
+    mpath = write(stem + ".model.json", model)
+    gpath = write(stem + ".gradients.json", {"layers": [{"weights": ps[0].grad.tolist(), "bias": ps[1].grad.tolist()},
+                                                        {"weights": ps[2].grad.tolist(), "bias": ps[3].grad.tolist()}]})
+    rc, rep = check_json(binary, mpath, gpath)
+    check(binary, mpath, gpath)
+    use = [t["bound_use"] for t in rep["tensors"]]
+    return (rc == 1 and min(use[:2]) > 1000 and max(use[2:]) <= 1,
+            "exit %d, bound use per tensor %s" % (rc, ", ".join("%.3g" % u for u in use)))
+
+
 def run_case(binary, workdir, seed, mode):
     """mode: "pass" (PyTorch's gradients), "perturb" (one entry × (1 + 1e-6)), "kink_other"
     (the kink entry under the other convention), "catalog" (the exporter's table against the
@@ -295,6 +536,12 @@ def run_case(binary, workdir, seed, mode):
     Returns (ok, verdict text)."""
     if mode.startswith("int_"):
         return run_int_case(binary, workdir, seed, mode)
+    if mode.startswith("precision_") or mode == "bound_edge":
+        return run_precision_case(binary, workdir, seed, mode)
+    if mode == "near_kink":
+        return run_near_kink_case(binary, workdir)
+    if mode == "bug_float32_slope":
+        return run_bug_case(binary, workdir)
     if mode == "catalog":
         out = os.path.join(workdir, "catalog.json")
         rc, text = run([binary, "catalog"])
@@ -346,6 +593,13 @@ HEADINGS = {
     "int_zero": "small-integer kink net, PyTorch's own slopes: expect pass, named zero",
     "int_one": "small-integer kink net, relu'(0) = 1 etc.: expect pass, named one; --strict-kinks fails",
     "int_outside": "small-integer kink net, a kink entry outside its enclosure: expect fail",
+    "precision_float64": "PyTorch float64: expect pass at --precision float64 (T3)",
+    "precision_float32": "PyTorch float32: expect pass at --precision float32 (T3)",
+    "precision_bfloat16": "emulated bfloat16: expect pass at bfloat16, fail at float32",
+    "precision_float16": "emulated float16: expect pass at float16, fail at float32",
+    "bound_edge": "PyTorch float32, one entry 1.5 B off its value: expect fail; 0.5 B: pass",
+    "near_kink": "potential 2^-60 that float64 rounds to 0: expect pass, unit near a kink",
+    "bug_float32_slope": "a float32 leaky-ReLU slope in a float64 backward: expect fail, bound use > 1000",
 }
 
 
@@ -359,7 +613,10 @@ def main(argv):
 
     cases = ([(0, "catalog")] + [(s, "pass") for s in sorted(PLAN)] + [(s, "perturb") for s in PERTURBED]
              + [(s, "kink_other") for s in KINKED]
-             + [(s, m) for s in INT_KINK_SEEDS for m in ("int_zero", "int_one", "int_outside")])
+             + [(s, m) for s in INT_KINK_SEEDS for m in ("int_zero", "int_one", "int_outside")]
+             + [(s, m) for s in sorted(PRECISION_PLAN) for m in ("precision_float64", "precision_float32")]
+             + [(s, m) for s in EMULATED_SEEDS for m in ("precision_bfloat16", "precision_float16")]
+             + [(61, "bound_edge"), (0, "near_kink"), (0, "bug_float32_slope")])
     passed = failed = 0
     for seed, mode in cases:
         print("\n== seed %d %s" % (seed, HEADINGS[mode]))

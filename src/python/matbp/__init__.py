@@ -91,8 +91,11 @@ class Gradients(list):
 class Report:
     """The result of matbp.check: passed, tensors (each with name, worst_entry (row, col)
     0-based, worst_ulps, worst_abs_error, max_abs_error, normwise_error, relative, kink_entries,
-    worst_kink_ulps, worst_kink_entry, kink_outside, kink_match, passed, verdict), kinks (a list of
-    Kink), precision, arith, engine, kink_rule ("enclosure": kink entries must lie in their Clarke
+    worst_kink_ulps, worst_kink_entry, kink_outside, kink_match, bound_use, bound_use_entry,
+    bound_use_ulps, bound_distance, bound, beyond_bound, passed, verdict), kinks (a list of Kink),
+    near_kinks (Kink: units near a kink, both sides admitted, T3), verdict ("bound" or
+    "normwise"), verdict_note (why the bound was not used, or None), precision, ulp_format, arith,
+    engine, kink_rule ("enclosure": kink entries must lie in their Clarke
     enclosure, C3; "convention": strict_kinks; "not judged": no exact reference) and kink_match
     ("zero" — PyTorch's relu'(0) = 0 —, "one", "mixed", "other", or None).
     str(report) is the table `matbp check` prints; report.to_json() its matbp-check/1 JSON."""
@@ -109,6 +112,10 @@ class Report:
         self.max_ulps = core_report.max_ulps
         self.kink_rule = core_report.kink_rule
         self.kink_match = core_report.kink_match
+        self.verdict = core_report.verdict
+        self.verdict_note = core_report.verdict_note
+        self.ulp_format = core_report.ulp_format
+        self.near_kinks = [Kink(*k) for k in core_report.near_kinks]
 
     def __bool__(self):
         return self.passed
@@ -264,14 +271,22 @@ def _float_dtypes():
 
 
 def check(model, gradients, precision=None, arith=None, max_rel=None, max_ulps=None, strict_kinks=False,
-          reference=None, max_bits=1_000_000, time_limit=3600, threads=0):
+          reference=None, max_bits=1_000_000, time_limit=3600, threads=0, verdict="bound"):
     """Compare another implementation's gradients with the model's reference; a Report.
 
     gradients: a sequence in parameters() order (model.names), or a dict keyed like
     state_dict() (model.names); each a numpy array, torch tensor or nested list of numbers, of
     the parameter's shape. A None entry (sequence) or a missing key (dict) is not judged.
-    precision: "float64" or "float32", the format ULPs are counted in and the default threshold
-    (normwise relative error 1e-10, or 1e-4); None: the model's (float32 for a float32 module).
+    precision: the checked precision, a D17 name: "float64", "float32", "bfloat16", "float16" or
+    "tf32" (ULPs are counted in float64 for float64, else in float32); None: the model's (float32
+    for a float32 module). verdict "bound" (default, T3): an entry passes iff it lies within its
+    rounding bound at that precision of its admissible set (both sides admitted at units near a
+    kink, listed in report.near_kinks); each tensor reports bound_use (the largest fraction of its
+    bound an entry uses, <= 1 passes), bound_use_entry, bound_use_ulps, bound_distance and bound
+    (Fractions), beyond_bound. Where the bound is not available (softmax_cross_entropy, a reference
+    that is not certified, a near kink without an exact reference) the normwise rule decides and
+    report.verdict_note says why. verdict "normwise": the old rule, normwise relative error <=
+    max_rel (default 1e-10 for float64, 1e-4 otherwise); max_rel needs verdict="normwise".
     max_ulps: also require every entry within that many ULPs of its admissible set. An entry that
     depends on a kink fails when it lies outside its Clarke enclosure (C3: every derivative
     between the one-sided ones, relu'(0) in [0, 1]); report.kink_match names the convention the
@@ -302,5 +317,6 @@ def check(model, gradients, precision=None, arith=None, max_rel=None, max_ulps=N
         ref = model.reference(arith, max_bits, time_limit, threads)
     else:
         ref = getattr(reference, "reference", reference)
-    core = _core.check(ref, reported, tensor_names, precision or model.precision, max_rel, max_ulps, strict_kinks)
+    core = _core.check(ref, model._spec, reported, tensor_names, precision or model.precision, verdict, max_rel,
+                       max_ulps, strict_kinks)
     return Report(core, model._kinks(ref))

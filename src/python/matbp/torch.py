@@ -264,8 +264,9 @@ def check(module, inputs, targets, loss_fn, gradients=None, precision=None, **op
     """Check gradients of loss_fn(module(inputs), targets) against matbp's reference; a
     matbp.Report. gradients None: PyTorch's own backward on a copy (torch_gradients; a parameter
     without requires_grad is not judged); else a sequence in module.parameters() order or a dict
-    keyed like module.state_dict(). precision: "float64"/"float32", default the module's dtype.
-    options: arith, max_rel, max_ulps, strict_kinks, max_bits, time_limit, threads (matbp.check)."""
+    keyed like module.state_dict(). precision: a D17 name ("float64", "float32", "bfloat16",
+    "float16", "tf32"), default the module's dtype. options: arith, verdict, max_rel, max_ulps,
+    strict_kinks, max_bits, time_limit, threads (matbp.check)."""
     model = _matbp.Model.from_torch(module, inputs, targets, loss_fn)
     if gradients is None:
         gradients = torch_gradients(module, inputs, targets, loss_fn)
