@@ -3,6 +3,7 @@
 // rules, in particular how a value beyond the double range is written.
 #include "matbp/convert.hpp"
 #include "matbp/json_writer.hpp"
+#include "matbp/oracle_json_detail.hpp"
 #include "matbp/oracle.hpp"
 #include "matbp/registry.hpp"
 #include "matbp/version.hpp"
@@ -118,23 +119,6 @@ std::int64_t index(Eigen::Index i) { return static_cast<std::int64_t>(i); }
 const char* format_name(float_format f) { return f == float_format::float64 ? "float64" : "float32"; }
 
 /// An error of a check: the double when finite, else the exact value as a string (oracle.hpp).
-/// Units (D11's kinks, T3's near-kink units) as an array of {layer, sample, unit, site}, 0-based.
-void write_kinks(json::writer& w, const std::vector<kink>& kinks) {
-    w.begin_array(json::layout::block);
-    for (const auto& k : kinks)
-        w.begin_object(json::layout::line)
-            .key("layer")
-            .integer(index(k.layer - 1))
-            .key("sample")
-            .integer(index(k.sample))
-            .key("unit")
-            .integer(index(k.unit))
-            .key("site")
-            .string(k.site == kink_site::loss ? "loss" : "activation")
-            .end_object();
-    w.end_array();
-}
-
 void write_error(json::writer& w, double d, const std::string& exact_text) {
     if (std::isfinite(d))
         w.number(d);
@@ -150,6 +134,22 @@ std::string fragment(const json::writer& w) {
 }
 
 }  // namespace
+
+void detail::write_kinks(json::writer& w, const std::vector<kink>& kinks) {
+    w.begin_array(json::layout::block);
+    for (const auto& k : kinks)
+        w.begin_object(json::layout::line)
+            .key("layer")
+            .integer(index(k.layer - 1))
+            .key("sample")
+            .integer(index(k.sample))
+            .key("unit")
+            .integer(index(k.unit))
+            .key("site")
+            .string(k.site == kink_site::loss ? "loss" : "activation")
+            .end_object();
+    w.end_array();
+}
 
 std::string value_to_json(const exact& lo, const exact& hi, const json_options& options, std::size_t* out_of_range) {
     json::writer w;
@@ -204,7 +204,7 @@ std::string to_json(const gradient_reference& ref, const json_options& options) 
     w.end_array();
     // D11 numbers layers from 1 as the proof does; the document indexes its own "layers" array.
     w.key("kinks");
-    write_kinks(w, ref.kinks);
+    detail::write_kinks(w, ref.kinks);
     w.key("kink_convention").string(kink_convention());
     // C3: per kink-dependent entry, its conventional value and the Clarke enclosure (outward).
     w.key("kink_enclosures").begin_array(json::layout::block);
@@ -287,7 +287,7 @@ std::string to_json(const check_report& r, const json_options&) {
         .key("kinks")
         .integer(r.kinks)
         .key("near_kinks");
-    write_kinks(w, r.near_kinks);
+    detail::write_kinks(w, r.near_kinks);
     w.key("tensors").begin_array(json::layout::block);
     for (const auto& c : r.tensors) {
         w.begin_object(json::layout::line)

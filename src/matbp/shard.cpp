@@ -5,6 +5,7 @@
 #include "matbp/dyadic.hpp"
 #include "matbp/json.hpp"
 #include "matbp/json_writer.hpp"
+#include "matbp/oracle_json_detail.hpp"
 #include "matbp/version.hpp"
 
 #include <algorithm>
@@ -447,19 +448,8 @@ std::string to_json(const partial_reference& p) {
         w.end_object();
     }
     w.end_array();
-    w.key("kinks").begin_array(json::layout::block);
-    for (const auto& k : s.kinks)
-        w.begin_object(json::layout::line)
-            .key("layer")
-            .integer(index(k.layer - 1))
-            .key("sample")
-            .integer(index(k.sample))
-            .key("unit")
-            .integer(index(k.unit))
-            .key("site")
-            .string(k.site == kink_site::loss ? "loss" : "activation")
-            .end_object();
-    w.end_array();
+    w.key("kinks");
+    detail::write_kinks(w, s.kinks);
     w.key("kink_enclosures").begin_array(json::layout::block);
     for (const kink_entry_ref& e : kink_entries(s))
         w.begin_object(json::layout::line)

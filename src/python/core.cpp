@@ -181,6 +181,14 @@ py::object fraction_of(const exact& q, const py::object& Fraction) {
     return Fraction(py_int(bmp::numerator(q)), py_int(bmp::denominator(q)));
 }
 
+/// Units (D11's kinks, T3's near-kink units) as (layer 0-based, sample, unit, site) tuples.
+py::list units_of(const std::vector<kink>& units) {
+    py::list out;
+    for (const auto& k : units)
+        out.append(py::make_tuple(k.layer - 1, k.sample, k.unit, k.site == kink_site::loss ? "loss" : "activation"));
+    return out;
+}
+
 /// The double of an enclosure [lo, hi]: the correctly rounded value when lo = hi, else the
 /// nearest double to the midpoint.
 double double_of(const exact& lo, const exact& hi) { return lo == hi ? to_double(lo) : to_double((lo + hi) / 2); }
@@ -416,31 +424,19 @@ PYBIND11_MODULE(_core, m) {
             [](const gradient_reference& r) {
                 const py::object F = fraction_class();
                 py::list out;
-                for (std::size_t l = 0; l < r.weights.size(); ++l)
-                    for (const bool bias : {false, true}) {
-                        const tensor_range& t = bias ? r.bias[l] : r.weights[l];
-                        if (!t.has_enclosure()) continue;
-                        for (Eigen::Index j = 0; j < t.lo.cols(); ++j)
-                            for (Eigen::Index i = 0; i < t.lo.rows(); ++i)
-                                if (t.kink_dependent[static_cast<std::size_t>(i + j * t.lo.rows())])
-                                    out.append(py::make_tuple(
-                                        "layers[" + std::to_string(l) + "]." + (bias ? "bias" : "weights"),
-                                        py::make_tuple(i, j), fraction_of(t.lo(i, j), F),
-                                        fraction_of(t.clarke_lo(i, j), F), fraction_of(t.clarke_hi(i, j), F),
-                                        fraction_of(t.one(i, j), F)));
-                    }
+                for (const kink_entry_ref& e : kink_entries(r)) {
+                    const tensor_range& t = e.tensor;
+                    const Eigen::Index i = e.row, j = e.col;
+                    out.append(py::make_tuple(
+                        "layers[" + std::to_string(e.layer) + "]." + (e.bias ? "bias" : "weights"),
+                        py::make_tuple(i, j), fraction_of(t.lo(i, j), F), fraction_of(t.clarke_lo(i, j), F),
+                        fraction_of(t.clarke_hi(i, j), F), fraction_of(t.one(i, j), F)));
+                }
                 return out;
             },
             "(tensor, (row, col), value, lower, upper, one) of every kink-dependent entry (C3), as Fractions")
         .def_property_readonly(
-            "kinks",
-            [](const gradient_reference& r) {
-                py::list out;
-                for (const auto& k : r.kinks)
-                    out.append(py::make_tuple(k.layer - 1, k.sample, k.unit,
-                                              k.site == kink_site::loss ? "loss" : "activation"));
-                return out;
-            },
+            "kinks", [](const gradient_reference& r) { return units_of(r.kinks); },
             "(layer 0-based, sample, unit, site) of every kink (D11)")
         .def(
             "to_json",
@@ -511,14 +507,7 @@ PYBIND11_MODULE(_core, m) {
                                    if (r.verdict_note.empty()) return py::none();
                                    return py::str(r.verdict_note);
                                })
-        .def_property_readonly("near_kinks",
-                               [](const check_report& r) {
-                                   py::list out;
-                                   for (const auto& k : r.near_kinks)
-                                       out.append(py::make_tuple(k.layer - 1, k.sample, k.unit,
-                                                                 k.site == kink_site::loss ? "loss" : "activation"));
-                                   return out;
-                               })
+        .def_property_readonly("near_kinks", [](const check_report& r) { return units_of(r.near_kinks); })
         .def_readonly("strict_kinks", &check_report::strict_kinks)
         .def_property_readonly("arith", [](const check_report& r) { return r.arith.str(); })
         .def_readonly("engine", &check_report::engine)
