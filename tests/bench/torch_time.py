@@ -51,10 +51,14 @@ Without torch: prints {"error": "no torch: …"} and exits 3 (the benchmark then
 
 import ctypes
 import json
+import os
 import statistics
-import struct
 import sys
 import time
+
+# The safetensors reader and writer the peer tests use (numpy only, independent of matbp's).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "peer"))
+import safetensors_io  # noqa: E402
 
 try:
     import torch
@@ -174,40 +178,9 @@ def gradcheck(req):
             "parameters": sum(p.numel() for p in params)}
 
 
-def st_read(path):
-    """The F64 tensors of a safetensors file, as numpy arrays."""
-    import numpy
-    with open(path, "rb") as f:
-        data = f.read()
-    (n,) = struct.unpack("<Q", data[:8])
-    header = json.loads(data[8:8 + n])
-    header.pop("__metadata__", None)
-    out = {}
-    for name, t in header.items():
-        assert t["dtype"] == "F64", "%s: dtype %s" % (name, t["dtype"])
-        b, e = t["data_offsets"]
-        out[name] = numpy.frombuffer(data, dtype="<f8", count=(e - b) // 8, offset=8 + n + b).reshape(t["shape"])
-    return out
-
-
-def st_write(path, tensors):
-    """tensors: (name, numpy array) pairs, written as F64."""
-    import numpy
-    header, chunks, offset = {}, [], 0
-    for name, a in tensors:
-        raw = numpy.ascontiguousarray(a, dtype="<f8").tobytes()
-        header[name] = {"dtype": "F64", "shape": list(a.shape), "data_offsets": [offset, offset + len(raw)]}
-        chunks.append(raw)
-        offset += len(raw)
-    text = json.dumps(header, separators=(",", ":")).encode()
-    text += b" " * (-(8 + len(text)) % 8)
-    with open(path, "wb") as f:
-        f.write(b"".join([struct.pack("<Q", len(text)), text] + chunks))
-
-
 def gradients(req):
     dtype = {"float64": torch.float64, "float32": torch.float32}[req.get("dtype", "float64")]
-    t = st_read(req["model"])
+    t = safetensors_io.load(req["model"])[0]
     k = sum(1 for name in t if name.endswith(".weights"))
     Ws = [torch.from_numpy(t["layers.%d.weights" % l].copy()).to(dtype).requires_grad_(True) for l in range(k)]
     bs = [torch.from_numpy(t["layers.%d.bias" % l].copy()).to(dtype).requires_grad_(True) for l in range(k)]
@@ -222,7 +195,7 @@ def gradients(req):
     out = []
     for l in range(k):
         out += [("layers.%d.weights" % l, Ws[l].grad.double().numpy()), ("layers.%d.bias" % l, bs[l].grad.double().numpy())]
-    st_write(req["out"], out)
+    safetensors_io.write(req["out"], [(n, a, "F64") for n, a in out])
     return {"kind": "gradients", "dtype": req.get("dtype", "float64")}
 
 

@@ -28,8 +28,11 @@ its threads itself), THREADS from the environment variable WHOLE_JOB_THREADS (de
 import ctypes
 import json
 import os
-import struct
 import sys
+
+# The safetensors reader and writer the peer tests use (numpy only, independent of matbp's).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "peer"))
+import safetensors_io  # noqa: E402
 
 
 def set_threads(torch, n):
@@ -55,41 +58,6 @@ def grads_of(torch, net, X, Y):
     loss = torch.nn.functional.mse_loss(net(X), Y, reduction="mean")
     loss.backward()
     return [(m.weight.grad, m.bias.grad) for m in net if isinstance(m, torch.nn.Linear)]
-
-
-# ---- safetensors, numpy only (the layout of tests/peer/safetensors_io.py) ----
-
-def st_dumps(tensors, metadata=None):
-    """tensors: (name, float64 numpy array) pairs, written F64."""
-    import numpy
-    header, chunks, offset = {}, [], 0
-    if metadata:
-        header["__metadata__"] = dict(metadata)
-    for name, a in tensors:
-        raw = numpy.ascontiguousarray(a, dtype="<f8").tobytes()
-        header[name] = {"dtype": "F64", "shape": list(a.shape), "data_offsets": [offset, offset + len(raw)]}
-        chunks.append(raw)
-        offset += len(raw)
-    text = json.dumps(header, separators=(",", ":")).encode()
-    text += b" " * (-(8 + len(text)) % 8)
-    return b"".join([struct.pack("<Q", len(text)), text] + chunks)
-
-
-def st_load(path):
-    import numpy
-    with open(path, "rb") as f:
-        data = f.read()
-    (n,) = struct.unpack("<Q", data[:8])
-    header = json.loads(data[8:8 + n])
-    meta = header.pop("__metadata__", {})
-    base = 8 + n
-    out = {}
-    for name, t in header.items():
-        if t["dtype"] != "F64":
-            raise ValueError("%s: dtype %s, expected F64" % (name, t["dtype"]))
-        b, e = t["data_offsets"]
-        out[name] = numpy.frombuffer(data, dtype="<f8", count=(e - b) // 8, offset=base + b).reshape(t["shape"])
-    return out, meta
 
 
 def prepare(directory, seed, widths, batch):
@@ -124,12 +92,12 @@ def prepare(directory, seed, widths, batch):
     arch = {"format": "matbp/1", "comment": doc["comment"], "layers": layers, "loss": "mse", "reduction": "mean",
             "inputs": {"tensor": "inputs"}, "targets": {"tensor": "targets"}}
     with open(os.path.join(directory, "W.safetensors"), "wb") as f:
-        f.write(st_dumps(tensors, {"matbp": json.dumps(arch)}))
+        f.write(safetensors_io.dumps([(n, a, "F64") for n, a in tensors], {"matbp": json.dumps(arch)}))
     gt = []
     for l, (gW, gb) in enumerate(grads):
         gt += [("layers.%d.weights" % l, gW.numpy()), ("layers.%d.bias" % l, gb.numpy())]
     with open(os.path.join(directory, "W_torch.safetensors"), "wb") as f:
-        f.write(st_dumps(gt))
+        f.write(safetensors_io.dumps([(n, a, "F64") for n, a in gt]))
 
 
 def job(kind, model, out):
@@ -143,7 +111,7 @@ def job(kind, model, out):
         X = torch.tensor(doc["inputs"], dtype=torch.float64)
         Y = torch.tensor(doc["targets"], dtype=torch.float64)
     else:
-        t, meta = st_load(model)
+        t, meta = safetensors_io.load(model)
         doc = json.loads(meta["matbp"])
         layers = [(torch.from_numpy(t[L["weights"]["tensor"]]), torch.from_numpy(t[L["bias"]["tensor"]]),
                    L["activation"]) for L in doc["layers"]]
@@ -173,7 +141,7 @@ def job(kind, model, out):
         for l, (W, b) in enumerate(params):
             gt += [("layers.%d.weights" % l, W.grad.numpy()), ("layers.%d.bias" % l, b.grad.numpy())]
         with open(out, "wb") as f:
-            f.write(st_dumps(gt))
+            f.write(safetensors_io.dumps([(n, a, "F64") for n, a in gt]))
 
 
 def main(argv):

@@ -45,6 +45,23 @@ def write(path, tensors, metadata=None):
         f.write(dumps(tensors, metadata))
 
 
+def load(path):
+    """The F64 tensors of a safetensors file as read-only numpy arrays over the file's bytes (no
+    copy), and its __metadata__ ({} when absent). Other dtypes are refused (ValueError)."""
+    with open(path, "rb") as f:
+        data = f.read()
+    (n,) = struct.unpack("<Q", data[:8])
+    header = json.loads(data[8:8 + n])
+    metadata = header.pop("__metadata__", {})
+    out = {}
+    for name, t in header.items():
+        if t["dtype"] != "F64":
+            raise ValueError("%s: dtype %s, expected F64" % (name, t["dtype"]))
+        b, e = t["data_offsets"]
+        out[name] = numpy.frombuffer(data, dtype="<f8", count=(e - b) // 8, offset=8 + n + b).reshape(t["shape"])
+    return out, metadata
+
+
 def model_tensors(layers, X, Y, dtype="F64"):
     """A matbp/1 model as safetensors: its tensors and the document naming them. layers: a list of
     (W, b, activation JSON value); X: n × m₀; Y: n × m_k; `doc` fields beyond these are added by
