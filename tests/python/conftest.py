@@ -7,6 +7,16 @@ import torch
 from torch import nn
 
 
+# A 2-2-1 ReLU/identity model with two samples, mse mean (test_model.py, test_verdict.py).
+SMALL = {
+    "format": "matbp/1",
+    "layers": [{"weights": [[0.5, -1.0], [0.25, 2.0]], "bias": [0.1, 0.0], "activation": "relu"},
+               {"weights": [[1.0, -0.5]], "bias": [0.0], "activation": "identity"}],
+    "loss": "mse", "reduction": "mean",
+    "inputs": [[1.0, 2.0], [0.0, 0.0]], "targets": [[0.3], [-1.0]],
+}
+
+
 @pytest.fixture
 def cli():
     """The matbp command line of this build (CTest sets MATBP_CLI)."""

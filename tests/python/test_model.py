@@ -11,17 +11,10 @@ import torch
 from torch import nn
 
 import matbp
+from conftest import SMALL
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 EXACT_MIXED = os.path.join(REPO, "tests", "data", "models", "exact_mixed.json")
-
-SMALL = {
-    "format": "matbp/1",
-    "layers": [{"weights": [[0.5, -1.0], [0.25, 2.0]], "bias": [0.1, 0.0], "activation": "relu"},
-               {"weights": [[1.0, -0.5]], "bias": [0.0], "activation": "identity"}],
-    "loss": "mse", "reduction": "mean",
-    "inputs": [[1.0, 2.0], [0.0, 0.0]], "targets": [[0.3], [-1.0]],
-}
 
 
 def test_from_dict_and_from_path_are_the_same_model(tmp_path):

@@ -5,14 +5,7 @@ import pytest
 import torch
 
 import matbp
-
-SMALL = {
-    "format": "matbp/1",
-    "layers": [{"weights": [[0.5, -1.0], [0.25, 2.0]], "bias": [0.1, 0.0], "activation": "relu"},
-               {"weights": [[1.0, -0.5]], "bias": [0.0], "activation": "identity"}],
-    "loss": "mse", "reduction": "mean",
-    "inputs": [[1.0, 2.0], [0.0, 0.0]], "targets": [[0.3], [-1.0]],
-}
+from conftest import SMALL
 
 # Issue 13's near kink: z = 1·1 + 1·2⁻⁶⁰ − 1 = 2⁻⁶⁰ exactly, which float64 (products, then the
 # bias) rounds to 0.
