@@ -171,13 +171,13 @@ void times(double xm, double xr, double ym, double yr, double& m, double& r) {
 /// What T2.activation needs of a piecewise-linear activation, as enclosures and upper bounds.
 struct pl_activation {
     enum class kind { identity, relu, leaky, hardtanh } k = kind::identity;
-    scalar_enclosure s{}, lo{}, hi{};       ///< leaky slope; hardtanh ends
-    std::vector<scalar_enclosure> kinks;    ///< kink points
-    double slack = 0;                       ///< the kinks' storage error at pm (T2.activation)
-    double ef_per_x = 0, ef_const = 0;      ///< L11 (i): E_f ≤ ef_per_x·sup|x| + ef_const
-    double efd = 0;                         ///< L11 (i): E_f′
-    double lipschitz = 1;                   ///< ≥ max |slope|
-    double hull_mid = 0, hull_rad = 0;      ///< T3.near: the hull of the slopes (slope_hull)
+    scalar_enclosure s{}, lo{}, hi{};     ///< leaky slope; hardtanh ends
+    std::vector<scalar_enclosure> kinks;  ///< kink points
+    double slack = 0;                     ///< the kinks' storage error at pm (T2.activation)
+    double ef_per_x = 0, ef_const = 0;    ///< L11 (i): E_f ≤ ef_per_x·sup|x| + ef_const
+    double efd = 0;                       ///< L11 (i): E_f′
+    double lipschitz = 1;                 ///< ≥ max |slope|
+    double hull_mid = 0, hull_rad = 0;    ///< T3.near: the hull of the slopes (slope_hull)
 };
 
 std::optional<pl_activation> piecewise_of(const activation<exact>& f, const precision_model& pm, double u) {
@@ -475,8 +475,8 @@ std::optional<fast_bound_result> rounding_bounds_fast(const mlp<exact>& net, con
                 // T2.output (iii): |ρ|·(ω₃(|d| + e_d)(|g| + e_g) + e_d(|g| + e_g) + |d|e_g).
                 const double dmag = absD[k](i, j), ed = eD[k](i, j);
                 const double wd = add_up(dmag, ed), wg = add_up(gmag, eg);
-                eDelta(i, j) = mul_up(
-                    rho_mag, add_up(add_up(mul_up(omega3, mul_up(wd, wg)), mul_up(ed, wg)), mul_up(dmag, eg)));
+                eDelta(i, j) =
+                    mul_up(rho_mag, add_up(add_up(mul_up(omega3, mul_up(wd, wg)), mul_up(ed, wg)), mul_up(dmag, eg)));
                 // Δᵏ = fᵏ′(Zᵏ) ⊙ G · ρ enclosed by L12 (iv).
                 double pm_, pr_;
                 times(D[k].mid(i, j), D[k].rad(i, j), gm, gr, pm_, pr_);
@@ -502,7 +502,8 @@ std::optional<fast_bound_result> rounding_bounds_fast(const mlp<exact>& net, con
             require_finite(B.mid);
             require_finite(B.rad);
             const matrix<double> absW = mag(W[l].v);
-            const matrix<double> eB = product_error_upper(absW, W[l].e, true, absDelta, eDelta, false, phi(absW.rows()));
+            const matrix<double> eB =
+                product_error_upper(absW, W[l].e, true, absDelta, eDelta, false, phi(absW.rows()));
             // T2.backward (ii): one rounding of the entrywise product with fˡ⁻¹′.
             const matrix<double> absB = mag(B);
             eDelta = hadamard_error_upper(absD[l - 1], eD[l - 1], absB, eB, omega1);
