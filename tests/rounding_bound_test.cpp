@@ -1,4 +1,5 @@
-// Tests for src/matbp/rounding_bound.hpp: the rounding bound T2 of C1 and its lemmas.
+// Tests for src/matbp/rounding_bound.hpp and rounding_bound_fast.hpp: the rounding bound T2 of C1,
+// its lemmas, and its float64 evaluation (L12).
 //
 // Test plan
 //   D17  D17_precision_table                    u of each named precision from its IEEE 754 (or
@@ -33,7 +34,17 @@
 //                                               a tanh/logistic/softplus model in double within
 //                                               its bound of the 256-bit interval reference;
 //                                               softmax cross-entropy refused
-//   usage_example_of_rounding_bound_hpp
+//   L12  L12_fast_bound_ge_mpfi_and_as_tight     rounding_bound_fast.hpp: the float64 evaluation of
+//                                               T2 ≥ MPFI's (1 − 2⁻⁶⁰ slack), ≤ MPFI·(1 + 2⁻³⁰)
+//                                               + 2⁻¹⁰⁰⁰ where both flag the same near units, its
+//                                               near units ⊇ MPFI's; native activations, every loss
+//        L12_emulated_evaluations_within_fast_bound   float and double emulations, four orders,
+//                                               and backprop<double> within the fast bound
+//        L12_product_upper_bound_ge_exact_product      (ii), including underflowing products
+//        L12_product_enclosure_contains_exact_product  (iv), (v)
+//        L12_overflow_falls_back_to_mpfi        weights 1e300: nullopt, the model's bound is MPFI's
+//        L12_near_kinks_reported_by_fast_bound, L12_preconditions
+//   usage_example_of_rounding_bound_hpp, usage_example_of_rounding_bound_fast_hpp
 //
 // Every comparison |ĝ − g| ≤ B is made in ℚ: ĝ (a double, float or MPFR value) converted exactly,
 // g from backprop over mpq_rational, B exact. Inputs: entries p/q with p ≠ 0, |p| ≤ 24, q ≤ 12
@@ -48,6 +59,7 @@
 #include "matbp/oracle.hpp"
 #include "matbp/oracle_bounds.hpp"
 #include "matbp/rounding_bound.hpp"
+#include "matbp/rounding_bound_fast.hpp"
 
 #include "support/expect.hpp"
 #include "support/generators.hpp"
@@ -809,7 +821,7 @@ BOOST_AUTO_TEST_CASE(T2_oracle_rounding_bounds_eq_library) {
     // Exact model: the oracle's per-tensor bounds are the library's, in the oracle's layout.
     const auto pm = *precision_by_name("float32");
     const auto exact_model = read_model_file((model_dir() / "exact_mixed.json").string());
-    const auto Bo = rounding_bounds(exact_model, pm);
+    const auto Bo = rounding_bounds(exact_model, pm, bound_evaluation::mpfi);
     const auto Bl = rounding_bounds(build_network<exact>(exact_model), exact_model.inputs, exact_model.targets,
                                     build_loss<exact>(exact_model), exact_model.red, pm);
     BOOST_TEST_REQUIRE(Bo.weights.size() + 1 == Bl.dW.size());
@@ -857,4 +869,257 @@ BOOST_AUTO_TEST_CASE(usage_example_of_rounding_bound_hpp) {
     BOOST_TEST(B.claimed());
     BOOST_TEST(B.dW[1].cols() == 2);
     BOOST_TEST(B.db[1](0, 0) > 0);  // 1/3 is not a double: its rounding alone is an error
+}
+
+// ---- L12: the float64 evaluation (rounding_bound_fast.hpp) against the MPFI one ---------------
+
+namespace {
+
+/// A random case whose every activation is one of L12's native ones (identity, relu, leaky_relu,
+/// hardtanh; the others replaced by ReLU), so rounding_bounds_fast applies.
+bound_case gen_native_case() {
+    auto c = gen_bound_case();
+    for (auto& L : c.net.layers)
+        if (std::holds_alternative<softsign_fn>(L.f) || std::holds_alternative<polynomial_fn<exact>>(L.f))
+            L.f = relu_fn{};
+    return c;
+}
+
+std::vector<matrix<exact>> to_exact_all(const std::vector<matrix<double>>& M) {
+    std::vector<matrix<exact>> r;
+    for (const auto& m : M) r.push_back(m.unaryExpr([](double x) { return to_exact(x); }));
+    return r;
+}
+
+bool same_kinks(std::vector<kink> a, std::vector<kink> b) {
+    const auto key = [](const kink& k) { return std::tuple(k.layer, k.sample, k.unit, static_cast<int>(k.site)); };
+    const auto less = [&](const kink& x, const kink& y) { return key(x) < key(y); };
+    std::sort(a.begin(), a.end(), less);
+    std::sort(b.begin(), b.end(), less);
+    return a == b;
+}
+
+/// Every kink of `small` is in `big`.
+bool kinks_include(const std::vector<kink>& big, const std::vector<kink>& small) {
+    for (const auto& k : small)
+        if (std::find(big.begin(), big.end(), k) == big.end()) return false;
+    return true;
+}
+
+}  // namespace
+
+RC_BOOST_PROP(L12_fast_bound_ge_mpfi_and_as_tight, ()) {
+    // L12 (vi): on random networks of every native activation and every exact loss, at each named
+    // precision, the float64 evaluation is never below the MPFI one beyond MPFI's own excess, and
+    // not looser than MPFI by more than 2⁻³⁰ relative where both flag the same near-kink units.
+    // Slack below: MPFI's B is the upper end of 128-bit enclosures of T2's right side, so it may
+    // exceed that right side (which the fast bound is ≥, L12 (vi)) by the enclosures' widths:
+    // ≈ 2⁻¹²⁰ relative per operation, more where a difference of enclosures cancels (e.g. f′ over
+    // Zw minus f′ at Z for a non-dyadic slope: a width of ≈ 2⁻¹²⁸|s| in a term that is otherwise
+    // 0). 2⁻⁶⁰ of B is far above that and far below any rounding the fast evaluation could miss.
+    // Slack above: midpoint-radius enclosures of the exact pass are wider than MPFI's by their
+    // radii (≈ γ_N of the magnitudes), which enter B multiplied by φ or next to an error of the
+    // same size; 2⁻³⁰ leaves room for that, and 2⁻¹⁰⁰⁰ absolute for the underflow allowances
+    // N·2⁻¹⁰⁷⁴ where MPFI's B is 0.
+    const auto c = gen_native_case();
+    const auto g = backprop(c.net, c.X, c.Y, c.ell, c.red);
+    RC_PRE(moderate(c, g));
+    RC_ASSERT(fast_bound_applies(c.net, c.ell));
+    const exact below = 1 - pow2(-60), above = 1 + pow2(-30), tiny = pow2(-1000);
+    for (const char* name : {"float64", "float32", "bfloat16", "tf32"}) {
+        const auto pm = *precision_by_name(name);
+        const auto M = rounding_bounds(c.net, c.X, c.Y, c.ell, c.red, pm);
+        const auto F = rounding_bounds_fast(c.net, c.X, c.Y, c.ell, c.red, pm);
+        RC_ASSERT(F.has_value());
+        // L12 (vi): the units near a kink include MPFI's.
+        RC_ASSERT(kinks_include(F->near_kinks, M.near_kinks));
+        const bool same_near = same_kinks(F->near_kinks, M.near_kinks);
+        const auto dW = to_exact_all(F->dW), db = to_exact_all(F->db);
+        for (Eigen::Index l = 1; l <= c.net.depth(); ++l)
+            for (const bool w : {true, false}) {
+                const auto& Bf = w ? dW[l] : db[l];
+                const auto& Bm = w ? M.dW[l] : M.db[l];
+                for (Eigen::Index i = 0; i < Bf.size(); ++i) {
+                    if (!(Bf(i) >= Bm(i) * below))
+                        RC_FAIL(std::string(name) + (w ? " dW" : " db") + " below MPFI: " + std::to_string(l));
+                    if (same_near && !(Bf(i) <= Bm(i) * above + tiny))
+                        RC_FAIL(std::string(name) + (w ? " dW" : " db") +
+                                " looser than MPFI: " + std::to_string(Bf(i).convert_to<double>()) + " vs " +
+                                std::to_string(Bm(i).convert_to<double>()));
+                }
+            }
+    }
+}
+
+RC_BOOST_PROP(L12_emulated_evaluations_within_fast_bound, ()) {
+    // L12 (vi) with T2: float64 and float32 emulations in four summation orders (PyTorch-like:
+    // forward, reversed, pairwise, fma) and backprop<double> lie within the fast bound of the
+    // exact gradients, exactly in ℚ (cases with a near-kink unit discarded, as for T2).
+    const auto c = gen_native_case();
+    const auto g = backprop(c.net, c.X, c.Y, c.ell, c.red);
+    RC_PRE(moderate(c, g));
+    const auto F64 = rounding_bounds_fast(c.net, c.X, c.Y, c.ell, c.red, *precision_by_name("float64"));
+    const auto F32 = rounding_bounds_fast(c.net, c.X, c.Y, c.ell, c.red, *precision_by_name("float32"));
+    RC_ASSERT(F64.has_value() && F32.has_value());
+    RC_PRE(F64->claimed() && F32->claimed());
+    const auto W64 = to_exact_all(F64->dW), b64 = to_exact_all(F64->db);
+    const auto W32 = to_exact_all(F32->dW), b32 = to_exact_all(F32->db);
+    for (const order o : {order::forward, order::reversed, order::pairwise, order::fma}) {
+        const auto e64 = emulate<double>(c.net, c.X, c.Y, c.ell, c.red, o);
+        RC_ASSERT(within(e64.dW, g.dW, W64, "dW float64"));
+        RC_ASSERT(within(e64.db, g.db, b64, "db float64"));
+        const auto e32 = emulate<float>(c.net, c.X, c.Y, c.ell, c.red, o);
+        RC_ASSERT(within(e32.dW, g.dW, W32, "dW float32"));
+        RC_ASSERT(within(e32.db, g.db, b32, "db float32"));
+    }
+    const auto gd = backprop(convert_network<double>(c.net), from_exact<double>(c.X), from_exact<double>(c.Y),
+                             convert_loss<double>(c.ell), c.red);
+    RC_ASSERT(within(gd.dW, g.dW, W64, "dW backprop<double>"));
+    RC_ASSERT(within(gd.db, g.db, b64, "db backprop<double>"));
+}
+
+RC_BOOST_PROP(L12_product_upper_bound_ge_exact_product, ()) {
+    // L12 (ii): the inflated BLAS product of non-negative doubles is ≥ the exact product, in ℚ;
+    // long sums (N up to 600) make the rounding of the sum exceed one ulp, and a scale of 2⁻⁵⁴⁰
+    // makes every product underflow (then only the N·2⁻¹⁰⁷⁴ term covers it).
+    const auto N = *rc::gen::inRange<Eigen::Index>(1, 600);
+    const int scale = *rc::gen::element(0, -540, -530);
+    std::mt19937_64 rng(*rc::gen::arbitrary<std::uint64_t>());
+    std::uniform_real_distribution<double> unit(0.0, 1.0);
+    matrix<double> A(2, N), B(N, 3);
+    for (Eigen::Index i = 0; i < A.size(); ++i) A(i) = std::ldexp(unit(rng), scale);
+    for (Eigen::Index i = 0; i < B.size(); ++i) B(i) = std::ldexp(unit(rng), scale);
+    const matrix<double> U = product_upper_bound(A, false, B, false);
+    const matrix<exact> P = from_exact<exact>(A.unaryExpr([](double x) { return to_exact(x); })) *
+                            B.unaryExpr([](double x) { return to_exact(x); });
+    for (Eigen::Index i = 0; i < U.size(); ++i) RC_ASSERT(to_exact(U(i)) >= P(i));
+    // The transposed operands read in place give the same bound of the same product.
+    const matrix<double> At = A.transpose(), Bt = B.transpose();
+    const matrix<double> Ut = product_upper_bound(At, true, Bt, true);
+    for (Eigen::Index i = 0; i < Ut.size(); ++i) RC_ASSERT(to_exact(Ut(i)) >= P(i));
+}
+
+RC_BOOST_PROP(L12_product_enclosure_contains_exact_product, ()) {
+    // L12 (iv), (v): exact rational matrices enclosed (enclose), their product enclosed from the
+    // enclosures (with a bias column): the exact product + bias lies within mid ± rad, in ℚ.
+    const auto m = *rc::gen::inRange<Eigen::Index>(1, 6), N = *rc::gen::inRange<Eigen::Index>(1, 30);
+    const matrix<exact> A = *gen_matrix(m, N, gen_exact()), B = *gen_matrix(N, 4, gen_exact()),
+                        c = *gen_matrix(m, 1, gen_exact());
+    const midrad a = enclose(A), b = enclose(B), cc = enclose(c);
+    for (Eigen::Index i = 0; i < A.size(); ++i)
+        RC_ASSERT(bmp::abs(exact(A(i) - to_exact(a.mid(i)))) <= to_exact(a.rad(i)));
+    const midrad P = product_enclosure(a, false, b, false, &cc);
+    matrix<exact> E = A * B;
+    E.colwise() += c.col(0);
+    for (Eigen::Index i = 0; i < E.size(); ++i)
+        RC_ASSERT(bmp::abs(exact(E(i) - to_exact(P.mid(i)))) <= to_exact(P.rad(i)));
+}
+
+BOOST_AUTO_TEST_CASE(L12_overflow_falls_back_to_mpfi) {
+    // L12: weights near 1e300 overflow the float64 evaluation (Z ≈ 3·10³⁰⁰·3): rounding_bounds_fast
+    // gives nullopt, and the model-level bound is then exactly MPFI's, not +inf and not a crash.
+    model_spec m;
+    m.layers.push_back({matrix<exact>::Constant(2, 3, to_exact(1e300)), matrix<exact>::Zero(2, 1), {"relu", {}}});
+    m.layers.push_back({matrix<exact>::Constant(1, 2, exact(1, 2)), matrix<exact>::Zero(1, 1), {"identity", {}}});
+    m.inputs = matrix<exact>::Constant(3, 2, exact(3));
+    m.targets = matrix<exact>::Zero(1, 2);
+    m.loss_kind = {"mse", {}};
+    const auto pm = *precision_by_name("float64");
+    BOOST_TEST(!rounding_bounds_fast(build_network<exact>(m), m.inputs, m.targets, build_loss<exact>(m), m.red, pm));
+    const auto automatic = rounding_bounds(m, pm);
+    const auto mpfi = rounding_bounds(m, pm, bound_evaluation::mpfi);
+    for (std::size_t l = 0; l < mpfi.weights.size(); ++l) {
+        BOOST_TEST((automatic.weights[l] == mpfi.weights[l]));
+        BOOST_TEST((automatic.bias[l] == mpfi.bias[l]));
+    }
+    BOOST_TEST((automatic.near_kinks == mpfi.near_kinks));
+    // A product whose value overflows is +inf (never a finite bound that is too small).
+    const matrix<double> big = matrix<double>::Constant(1, 2, 1e300);
+    BOOST_TEST(std::isinf(product_upper_bound(big, false, big.transpose(), false)(0, 0)));
+    // Non-native activations and losses are not evaluated here: nullopt, MPFI decides.
+    mlp<exact> soft{{{matrix<exact>::Ones(1, 1), matrix<exact>::Zero(1, 1), softsign_fn{}}}};
+    BOOST_TEST(!fast_bound_applies(soft, mse_loss{}));
+    BOOST_TEST(!rounding_bounds_fast(soft, matrix<exact>::Ones(1, 1), matrix<exact>::Ones(1, 1), mse_loss{},
+                                     reduction::mean, pm));
+}
+
+BOOST_AUTO_TEST_CASE(L12_near_kinks_reported_by_fast_bound) {
+    // L12 (vi), T2.activation: as T2_near_kinks_reported, through the float64 evaluation: a ReLU
+    // potential exactly 0 and 2⁻⁶⁰ are near a kink, 1 is not; an l1 zero residual is near.
+    const auto pm = *precision_by_name("float64");
+    for (const exact bias : {exact(-1, 3), exact(exact(-1, 3) + pow2(-60)), exact(2, 3)}) {
+        mlp<exact> net{{{matrix<exact>::Constant(1, 1, exact(1, 3)), matrix<exact>::Constant(1, 1, bias), relu_fn{}}}};
+        const auto F = rounding_bounds_fast(net, matrix<exact>::Ones(1, 1), matrix<exact>::Ones(1, 1),
+                                            squared_error_loss{}, reduction::mean, pm);
+        BOOST_REQUIRE(F);
+        BOOST_TEST(F->claimed() == (bias == exact(2, 3)));
+    }
+    // float32: e_z ≈ 2⁻²⁴/3 ≫ 2⁻³⁰, so a potential of 2⁻³⁰ is near the kink (the float64
+    // evaluation's own radius of z, ≈ 2⁻⁵⁴, is not what decides).
+    mlp<exact> r30{{{matrix<exact>::Constant(1, 1, exact(1, 3)),
+                     matrix<exact>::Constant(1, 1, exact(exact(-1, 3) + pow2(-30))), relu_fn{}}}};
+    const auto F30 = rounding_bounds_fast(r30, matrix<exact>::Ones(1, 1), matrix<exact>::Ones(1, 1),
+                                          squared_error_loss{}, reduction::mean, *precision_by_name("float32"));
+    BOOST_REQUIRE(F30);
+    BOOST_TEST(!F30->claimed());
+    mlp<exact> id{{{matrix<exact>::Ones(1, 1), matrix<exact>::Zero(1, 1), identity_fn{}}}};
+    const auto F =
+        rounding_bounds_fast(id, matrix<exact>::Ones(1, 1), matrix<exact>::Ones(1, 1), l1_loss{}, reduction::sum, pm);
+    BOOST_REQUIRE(F);
+    BOOST_TEST_REQUIRE(F->near_kinks.size() == 1u);
+    BOOST_TEST((F->near_kinks[0].site == kink_site::loss));
+}
+
+BOOST_AUTO_TEST_CASE(L12_preconditions) {
+    const matrix<double> A = matrix<double>::Ones(2, 3), B = matrix<double>::Ones(3, 2);
+    expect_violation("L12", [&] { product_upper_bound(A, false, A, false); });  // inner 3 vs 2
+    matrix<double> neg = B;
+    neg(0, 0) = -1;
+    expect_violation("L12", [&] { product_upper_bound(A, false, neg, false); });
+    matrix<double> nan = B;
+    nan(1, 1) = std::numeric_limits<double>::quiet_NaN();
+    expect_violation("L12", [&] { product_upper_bound(A, false, nan, false); });
+    const midrad a{A, matrix<double>::Zero(2, 3)}, b{B, matrix<double>::Zero(3, 2)};
+    expect_violation("L12", [&] { product_enclosure(a, false, a, false); });
+    expect_violation("L12", [&] { product_enclosure(a, false, midrad{B, -matrix<double>::Ones(3, 2)}, false); });
+    expect_violation("L12", [&] { product_enclosure(a, false, midrad{B, matrix<double>::Zero(2, 2)}, false); });
+    const midrad c{matrix<double>::Ones(3, 1), matrix<double>::Zero(3, 1)};
+    expect_violation("L12", [&] { product_enclosure(a, false, b, false, &c); });  // c is 3 × 1, not 2 × 1
+    const midrad cneg{matrix<double>::Ones(2, 1), -matrix<double>::Ones(2, 1)};
+    expect_violation("L12", [&] { product_enclosure(a, false, b, false, &cneg); });
+    // rounding_bounds_fast: as rounding_bounds (T2 shapes, D17 precision).
+    const auto pm = *precision_by_name("float64");
+    mlp<exact> net{{{matrix<exact>::Ones(2, 3), matrix<exact>::Zero(2, 1), identity_fn{}}}};
+    const loss_function<exact> sq = squared_error_loss{};
+    expect_violation("T2", [&] {
+        rounding_bounds_fast(mlp<exact>{}, matrix<exact>::Ones(3, 1), matrix<exact>::Ones(2, 1), sq, reduction::mean,
+                             pm);
+    });
+    expect_violation("T2", [&] {
+        rounding_bounds_fast(net, matrix<exact>::Ones(2, 1), matrix<exact>::Ones(2, 1), sq, reduction::mean, pm);
+    });
+    expect_violation("T2", [&] {
+        rounding_bounds_fast(net, matrix<exact>::Ones(3, 0), matrix<exact>::Ones(2, 0), sq, reduction::mean, pm);
+    });
+    expect_violation("T2", [&] {
+        rounding_bounds_fast(net, matrix<exact>::Ones(3, 2), matrix<exact>::Ones(2, 1), sq, reduction::mean, pm);
+    });
+    precision_model bad = pm;
+    bad.u = exact(1, 3);
+    expect_violation("D17", [&] {
+        rounding_bounds_fast(net, matrix<exact>::Ones(3, 1), matrix<exact>::Ones(2, 1), sq, reduction::mean, bad);
+    });
+}
+
+BOOST_AUTO_TEST_CASE(usage_example_of_rounding_bound_fast_hpp) {
+    mlp<exact> net{{{matrix<exact>::Constant(1, 2, exact(1, 3)), matrix<exact>::Zero(1, 1), relu_fn{}}}};
+    const matrix<exact> X = matrix<exact>::Ones(2, 1), Y = matrix<exact>::Zero(1, 1);
+    auto pm = *matbp::precision_by_name("float64");
+    auto B = matbp::rounding_bounds_fast(net, X, Y, matbp::loss_function<matbp::exact>(matbp::mse_loss{}),
+                                         matbp::reduction::mean, pm);
+    BOOST_TEST_REQUIRE(B.has_value());
+    BOOST_TEST(B->dW[1].cols() == 2);
+    const auto M = matbp::rounding_bounds(net, X, Y, matbp::loss_function<matbp::exact>(matbp::mse_loss{}),
+                                          matbp::reduction::mean, pm);
+    BOOST_TEST(to_exact(B->db[1](0, 0)) >= M.db[1](0, 0));  // ≥ the MPFI bound (here > 0: 1/3's rounding)
 }

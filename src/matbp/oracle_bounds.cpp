@@ -2,14 +2,28 @@
 #include "matbp/oracle_bounds.hpp"
 
 #include "matbp/contract.hpp"
+#include "matbp/rounding_bound_fast.hpp"
 
 namespace matbp {
 
-tensor_bounds rounding_bounds(const model_spec& model, const precision_model& pm) {
+tensor_bounds rounding_bounds(const model_spec& model, const precision_model& pm, bound_evaluation how) {
+    MATBP_REQUIRE("D17", well_formed_precision(pm));
     rounding_bound_result r;
     if (model_is_exact(model)) {
-        r = rounding_bounds(build_network<exact>(model), model.inputs, model.targets, build_loss<exact>(model),
-                            model.red, pm);
+        const mlp<exact> net = build_network<exact>(model);
+        const loss_function<exact> ell = build_loss<exact>(model);
+        // L12: the float64 evaluation where it applies and nothing overflows; else MPFI's.
+        if (how == bound_evaluation::automatic) {
+            if (auto fast = rounding_bounds_fast(net, model.inputs, model.targets, ell, model.red, pm)) {
+                tensor_bounds out{pm, {}, {}, std::move(fast->near_kinks)};
+                for (std::size_t l = 1; l < fast->dW.size(); ++l) {
+                    out.weights.push_back(fast->dW[l].unaryExpr([](double x) { return to_exact(x); }));
+                    out.bias.push_back(fast->db[l].unaryExpr([](double x) { return to_exact(x); }));
+                }
+                return out;
+            }
+        }
+        r = rounding_bounds(net, model.inputs, model.targets, ell, model.red, pm);
     } else {
         precision_guard guard(256);
         r = rounding_bounds(build_network<interval>(model), from_exact<interval>(model.inputs),

@@ -30,10 +30,17 @@ struct tensor_bounds {
     std::vector<kink> near_kinks;              ///< T2 is not claimed when nonempty
 };
 
-/// T2 for a model: over ℚ when every member has an exact evaluation (model_is_exact), else from
-/// 256-bit interval enclosures of the exact pass. Requires: the loss is not softmax_cross_entropy
-/// (contract_violation T2), well_formed_precision(pm) (D17).
-tensor_bounds rounding_bounds(const model_spec& model, const precision_model& pm);
+/// How rounding_bounds evaluates T2: `automatic` takes the float64 evaluation of L12
+/// (rounding_bound_fast.hpp) when it applies (an exact model of piecewise-linear activations and
+/// squared_error, mse, huber or l1, nothing overflowing) and MPFI otherwise; `mpfi` always MPFI.
+enum class bound_evaluation { automatic, mpfi };
+
+/// T2 for a model: when every member has an exact evaluation (model_is_exact), by L12's float64
+/// evaluation or over ℚ enclosed at 128 bits (as `how` says); else from 256-bit interval enclosures
+/// of the exact pass. Requires: the loss is not softmax_cross_entropy (contract_violation T2),
+/// well_formed_precision(pm) (D17).
+tensor_bounds rounding_bounds(const model_spec& model, const precision_model& pm,
+                              bound_evaluation how = bound_evaluation::automatic);
 
 /// T3 check_gradients with the verdict by bound at precision pm: an entry passes iff it lies
 /// within its bound (T2's numbers, with both sides admitted at the units near a kink) of its

@@ -26,6 +26,8 @@
 // Every bound is evaluated in MPFI interval arithmetic (at ≥ 128 bits) from enclosures of the
 // exact Zˡ, Aˡ, Δˡ; a quantity is carried as a point interval holding the upper end of its
 // enclosure, so the bounds are not spoiled by their own rounding. Results are exact dyadics.
+// rounding_bound_fast.hpp evaluates the same bound in float64 with BLAS, rigorously (L12); this
+// evaluation is the one it is tested against and the one used where it does not apply.
 //
 // Notation → C++: u ↦ pm.u, φ_N ↦ product_sum_factor(pm, N), (1+u)^k − 1 ↦ rounding_factor(pm, k),
 // e_z ↦ error of potential_error_bound, B(dWˡ) ↦ result.dW[l], B(dbˡ) ↦ result.db[l].

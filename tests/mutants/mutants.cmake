@@ -693,6 +693,29 @@ matbp_mutant(verdict_3 src/matbp/rounding_bound.cpp
   FROM [==[            D[l](r.near_kinks[q].unit, r.near_kinks[q].sample) = slope_hull(L.f);]==]
   TO   [==[            (void)0;]==])
 
+# ---- src/matbp/rounding_bound_fast.cpp (L12, judged by tests/rounding_bound_test.cpp) --------
+
+matbp_mutant(fast_bound_1 src/matbp/rounding_bound_fast.cpp
+  BUG    "L12 (ii): the BLAS product not inflated by 1 + γ_N"
+  TEST   rounding_bound_test
+  KILLER L12_product_upper_bound_ge_exact_product
+  FROM [==[    const double c = one_plus_gamma(N);]==]
+  TO   [==[    const double c = 1.0;]==])
+
+matbp_mutant(fast_bound_2 src/matbp/rounding_bound_fast.cpp
+  BUG    "L12 (ii): the underflow term N·2⁻¹⁰⁷⁴ left out"
+  TEST   rounding_bound_test
+  KILLER L12_product_upper_bound_ge_exact_product
+  FROM [==[    const double eta = std::ldexp(static_cast<double>(N), -1074);]==]
+  TO   [==[    const double eta = 0.0;]==])
+
+matbp_mutant(fast_bound_3 src/matbp/rounding_bound_fast.cpp
+  BUG    "L12 (vi): the near-kink test without e_z (only the enclosure's radius of z)"
+  TEST   rounding_bound_test
+  KILLER L12_near_kinks_reported_by_fast_bound L12_fast_bound_ge_mpfi_and_as_tight
+  FROM [==[near = near || abs_down(zm - kp.mid) <= add_up(add_up(w, f.slack), kp.rad);]==]
+  TO   [==[near = near || abs_down(zm - kp.mid) <= add_up(add_up(zr, f.slack), kp.rad);]==])
+
 # ---- src/cli/main.cpp (the command line; judged by tests/cli_test.py, TEST matbp_cli) ----------
 # main.cpp is also being changed for the kink verdict: these snippets are in option handling and
 # the check's exit code.
