@@ -94,8 +94,9 @@ matrix<typename A::Scalar> mul(const Eigen::MatrixBase<A>& a, const Eigen::Matri
 
 /// out = mul(a, b), the same values, written into out's storage: for `double` the one dgemm of mul
 /// writes out directly (blas_product_into; out resized only when its shape differs), so repeated
-/// products of one shape allocate nothing. Requires: out is not a or b, nor their storage (for
-/// double, std::invalid_argument; the other types evaluate the product before assigning it).
+/// products of one shape allocate nothing. Requires, for double: out shares no storage with a or b
+/// (std::invalid_argument otherwise); the other types evaluate the product before assigning it,
+/// so for them out may be an operand.
 template <class T, class A, class B>
 void mul_into(matrix<T>& out, const Eigen::MatrixBase<A>& a, const Eigen::MatrixBase<B>& b) {
     if constexpr (std::same_as<T, double> && std::same_as<typename A::Scalar, double> &&
