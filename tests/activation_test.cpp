@@ -13,6 +13,11 @@
 //                                                logistic, tanh, softplus, softsign, polynomial;
 //                                                derivative(f, x) within a proved bound of the central
 //                                                difference (h = 2^-200) of evaluate(f, ·) at random x
+//       D10_double_piecewise_is_rounded_exact    identity, ReLU, leaky ReLU, hardtanh (random ends)
+//                                                over double: value and derivative == the exact ones
+//                                                rounded, at random doubles, ±0, the breakpoints and
+//                                                their neighbours; ±∞ and NaN as the pieces give them;
+//                                                value_function/derivative_function == evaluate/derivative
 //       D10_interval_encloses                    exact activations over intervals contain the exact
 //                                                value and derivative, at a point and over a range
 //       D10_registry                             every entry: unique names; exact entries build
@@ -215,6 +220,61 @@ RC_BOOST_PROP(D10_interval_encloses, ()) {
     polynomial_fn<interval> pi{{from_exact<interval>(s), xi, interval(1) / 3}};
     RC_ASSERT(encloses(evaluate(pi, xi), evaluate(p, x)));
     RC_ASSERT(encloses(derivative(pi, xi), derivative(p, x)));
+}
+
+RC_BOOST_PROP(D10_double_piecewise_is_rounded_exact, ()) {
+    // Ends of hardtanh: doubles, so that the double activation has the exact one's breakpoints.
+    const double e1 = std::ldexp(static_cast<double>(*rc::gen::inRange(-64, 64)), -3);
+    const double e2 = e1 + std::ldexp(static_cast<double>(*rc::gen::inRange(1, 64)), -2);
+    const std::vector<std::pair<activation<exact>, activation<double>>> fs = {
+        {identity_fn{}, identity_fn{}},
+        {relu_fn{}, relu_fn{}},
+        {leaky_relu_fn<exact>{}, leaky_relu_fn<double>{}},  // the default slope, the double 0.01
+        {hardtanh_fn<exact>{to_exact(e1), to_exact(e2)}, hardtanh_fn<double>{e1, e2}}};
+    std::vector<double> xs = {0.0,
+                              -0.0,
+                              1.0,
+                              -1.0,
+                              e1,
+                              e2,
+                              std::nextafter(e1, -1e9),
+                              std::nextafter(e1, 1e9),
+                              std::nextafter(e2, -1e9),
+                              std::nextafter(e2, 1e9),
+                              1e300,
+                              -1e300,
+                              0x1p-1074,
+                              -0x1p-1074};
+    for (int i = 0; i < 20; ++i) xs.push_back(std::ldexp(static_cast<double>(*rc::gen::inRange(-1000, 1000)), -6));
+    const double inf = std::numeric_limits<double>::infinity(), nan = std::numeric_limits<double>::quiet_NaN();
+    for (const auto& [fe, fd] : fs) {
+        const auto check = [&, &fe = fe, &fd = fd](const auto& g) {
+            const auto value = value_function<double>(g);
+            const auto slope = derivative_function<double>(g);
+            for (double x : xs) {
+                const double v = evaluate(fd, x), d = derivative(fd, x);
+                RC_ASSERT(v == to_double(evaluate(fe, to_exact(x))));
+                RC_ASSERT(d == to_double(derivative(fe, to_exact(x))));
+                RC_ASSERT(value(x) == v);
+                RC_ASSERT(slope(x) == d);
+            }
+            // ±∞ fall in the outer pieces, NaN in the last (it is past every breakpoint).
+            const auto p = pieces_of<double>(g);
+            RC_ASSERT(derivative(fd, inf) == p.slope[p.breaks]);
+            RC_ASSERT(derivative(fd, -inf) == p.slope[0]);
+            RC_ASSERT(derivative(fd, nan) == p.slope[p.breaks]);
+            const double hi = evaluate(fd, inf), lo = evaluate(fd, -inf);
+            RC_ASSERT(hi == (p.slope[p.breaks] == 0 ? p.intercept[p.breaks] : p.slope[p.breaks] * inf));
+            RC_ASSERT(lo == (p.slope[0] == 0 ? p.intercept[0] : p.slope[0] * -inf));
+            RC_ASSERT(std::isnan(evaluate(fd, nan)) == (p.slope[p.breaks] != 0));
+        };
+        std::visit(
+            [&](const auto& g) {
+                if constexpr (piecewise_linear_activation<std::decay_t<decltype(g)>>) check(g);
+            },
+            fd);
+    }
+    RC_ASSERT(!std::signbit(evaluate(activation<double>(relu_fn{}), -0.0)));  // the constant piece's +0
 }
 
 BOOST_AUTO_TEST_CASE(D11_kink_conventions) {

@@ -18,7 +18,13 @@
 //                                                 real(512) (cost, every ∇W and ∇b); real(512) agrees
 //                                                 with central differences (h = 2^-100) to 2^-150
 //                                                 relative
-//       C1_preconditions
+//       C1_workspace_gives_identical_results   doubles: backprop(ws, …) with one workspace reused
+//                                                 across networks and batches of changing shapes ==
+//                                                 backprop(net, …) == the plain formulation (fresh
+//                                                 matrices, Eigen expressions: the code before the
+//                                                 workspace), cost, every ∇ and the kinks, 1 and 2
+//                                                 OpenBLAS threads
+//       C1_preconditions                          of backprop(net, …) and of backprop(ws, net, …)
 //   C2  C2_softmax_cross_entropy_delta            δᵏ = softmax(z) − y against central differences
 //                                                 of the cost at 512 bits; every column of δ sums to
 //                                                 0; interval encloses it
@@ -36,6 +42,8 @@
 
 #include <boost/test/unit_test.hpp>
 #include <rapidcheck/boost_test.h>
+
+#include <cmath>
 
 using namespace matbp;
 using namespace matbp::testing;
@@ -55,6 +63,77 @@ batch_case gen_batch_case(int max_depth = 6, int max_width = 6) {
     return {std::move(net), std::move(X), std::move(Y), red};
 }
 }  // namespace
+
+namespace {
+/// C1 over doubles as backprop computed it before it had a workspace: fresh matrices, Eigen
+/// expressions, the activation variant visited per entry. The same operations in the same order
+/// as backprop(ws, …), so the same doubles.
+gradient_result<double> plain_backprop(const mlp<double>& net, const matrix<double>& X, const matrix<double>& Y,
+                                       const loss_function<double>& ell, reduction red) {
+    const Eigen::Index k = net.depth(), n = X.cols();
+    std::vector<matrix<double>> z(static_cast<std::size_t>(k) + 1), a(static_cast<std::size_t>(k) + 1);
+    a[0] = X;
+    for (Eigen::Index l = 1; l <= k; ++l) {
+        const auto& L = net.layers[l - 1];
+        matrix<double> Z = mul(L.W, a[l - 1]);
+        Z.colwise() += L.b.col(0);
+        a[l] = Z.unaryExpr([&](double v) { return evaluate(L.f, v); });
+        z[l] = std::move(Z);
+    }
+    gradient_result<double> r;
+    r.cost = cost_of_outputs(a[k], Y, ell, red);
+    r.dW.resize(static_cast<std::size_t>(k) + 1);
+    r.db.resize(static_cast<std::size_t>(k) + 1);
+    const matrix<double> G = loss_gradient(ell, a[k], Y);
+    const double scale = reduction_scale<double>(ell, red, n, net.width(k));
+    matrix<double> Delta = derivative_at(net.layers[k - 1].f, z[k]).cwiseProduct(G) * scale;
+    for (Eigen::Index l = k; l >= 1; --l) {
+        r.dW[l] = mul(Delta, a[l - 1].transpose());
+        r.db[l] = Delta.rowwise().sum();
+        if (l == 1) break;
+        const matrix<double> back = mul(net.layers[l - 1].W.transpose(), Delta);
+        Delta = derivative_at(net.layers[l - 2].f, z[l - 1]).cwiseProduct(back);
+    }
+    return r;
+}
+
+/// The same double, a NaN counting as the same as a NaN.
+bool same_double(double x, double y) { return x == y || (std::isnan(x) && std::isnan(y)); }
+bool same_doubles(const matrix<double>& A, const matrix<double>& B) {
+    if (A.rows() != B.rows() || A.cols() != B.cols()) return false;
+    for (Eigen::Index i = 0; i < A.size(); ++i)
+        if (!same_double(A(i), B(i))) return false;
+    return true;
+}
+bool same_result(const gradient_result<double>& g, const gradient_result<double>& h) {
+    if (!same_double(g.cost, h.cost) || g.dW.size() != h.dW.size()) return false;
+    for (std::size_t l = 1; l < g.dW.size(); ++l)
+        if (!same_doubles(g.dW[l], h.dW[l]) || !same_doubles(g.db[l], h.db[l])) return false;
+    return true;
+}
+}  // namespace
+
+RC_BOOST_PROP(C1_workspace_gives_identical_results, ()) {
+    // Three networks and batches, run twice in turn through one workspace: every call finds the
+    // workspace holding another shape (or, with equal shapes, other values).
+    std::vector<batch_case> cases;
+    for (int i = 0; i < 3; ++i) cases.push_back(gen_batch_case(4, 6));
+    const auto ell = *rc::gen::element(loss_function<double>(squared_error_loss{}), loss_function<double>(mse_loss{}),
+                                       loss_function<double>(l1_loss{}));
+    const unsigned threads = *rc::gen::element(1u, 2u);
+    const blas_thread_scope scope(threads);
+    backprop_workspace<double> ws;
+    for (int round = 0; round < 2; ++round)
+        for (const auto& c : cases) {
+            const mlp<double> net = convert_network<double>(c.net);
+            const matrix<double> X = from_exact<double>(c.X), Y = from_exact<double>(c.Y);
+            const gradient_result<double>& g = backprop(ws, net, X, Y, ell, c.red);
+            const auto fresh = backprop(net, X, Y, ell, c.red);
+            RC_ASSERT(same_result(g, fresh));
+            RC_ASSERT(g.kinks == fresh.kinks);
+            RC_ASSERT(same_result(g, plain_backprop(net, X, Y, ell, c.red)));
+        }
+}
 
 RC_BOOST_PROP(C1_backprop_eq_ad_of_batch_cost, ()) {
     const auto c = gen_batch_case();
@@ -223,6 +302,11 @@ BOOST_AUTO_TEST_CASE(C1_preconditions) {
     expect_violation("C1", [&] { backprop(net, X, matrix<exact>(matrix<exact>::Zero(2, 3))); });
     expect_violation("C1", [&] { backprop(net, matrix<exact>(1, 0), matrix<exact>(2, 0)); });
     expect_violation("C1", [&] { backprop(mlp<exact>{}, X, Y); });
+    backprop_workspace<exact> ws;
+    expect_violation("C1", [&] { backprop(ws, net, matrix<exact>(matrix<exact>::Ones(3, 2)), Y); });
+    expect_violation("C1", [&] { backprop(ws, net, X, matrix<exact>(matrix<exact>::Zero(2, 3))); });
+    expect_violation("C1", [&] { backprop(ws, net, matrix<exact>(1, 0), matrix<exact>(2, 0)); });
+    expect_violation("C1", [&] { backprop(ws, mlp<exact>{}, X, Y); });
     const auto g = backprop(net, X, Y);
     expect_violation("C1", [&] { batch_gradient_eq_mean_of_sample_gradients<exact>(g, {}, {}, reduction::mean); });
 }
@@ -276,4 +360,7 @@ BOOST_AUTO_TEST_CASE(usage_example_of_backprop_hpp) {
     BOOST_TEST(g.dW[1](0, 0) == exact(1, 2));
     BOOST_TEST(g.dW[1](0, 1) == exact(-1, 2));
     BOOST_TEST(g.db[1](0, 0) == exact(0));
+    matbp::backprop_workspace<exact> ws;  // repeated calls: storage kept in ws
+    const auto& h = matbp::backprop(ws, net, X, Y);
+    BOOST_TEST((h.dW[1] == g.dW[1]));
 }

@@ -8,9 +8,13 @@
 //       D13_precondition                       wrong y; a network with no layers or a wrong bias
 //                                              (D12, checked before width() reads the layers)
 //   D14 D14_forward_batch_columns_eq_forward   column i of the batch pass = forward of sample i
+//       D14_forward_batch_into_reuses          forward_batch_into, one forward_values reused across
+//                                              networks of changing shapes == forward_batch (exact
+//                                              and double); same-shape calls keep the storage
 //       D14_batch_cost_reductions              mean = (1/n)Σ sample costs, sum = Σ sample costs;
 //                                              mse = Σ(a−y)² / (n·m_k)
-//       D14_preconditions                      wrong Y; outputs ≠ targets; a network with no layers
+//       D14_preconditions                      wrong Y; outputs ≠ targets; a network with no layers;
+//                                              forward_batch_into's: ill-formed net, wrong X, no samples
 //   usage_example_of_network_hpp
 #define BOOST_TEST_MODULE network
 #include "matbp/network.hpp"
@@ -121,6 +125,44 @@ RC_BOOST_PROP(D14_forward_batch_columns_eq_forward, ()) {
     }
 }
 
+RC_BOOST_PROP(D14_forward_batch_into_reuses, ()) {
+    std::vector<std::pair<mlp<exact>, matrix<exact>>> cases;
+    for (int i = 0; i < 3; ++i) {
+        auto net = gen_network();
+        const auto n = *rc::gen::inRange(1, 5);
+        auto X = *gen_sparse_matrix(net.width(0), n);
+        cases.emplace_back(std::move(net), std::move(X));
+    }
+    forward_values<exact> fe;
+    forward_values<double> fd;
+    for (int round = 0; round < 2; ++round)
+        for (const auto& [net, X] : cases) {
+            forward_batch_into(net, X, fe);
+            const auto ref = forward_batch(net, X);
+            RC_ASSERT(fe.z.size() == ref.z.size() && fe.a.size() == ref.a.size());
+            for (std::size_t l = 0; l < ref.a.size(); ++l) {
+                RC_ASSERT(same_matrix(fe.z[l], ref.z[l]));
+                RC_ASSERT(same_matrix(fe.a[l], ref.a[l]));
+            }
+            const mlp<double> dnet = convert_network<double>(net);
+            const matrix<double> dX = from_exact<double>(X);
+            forward_batch_into(dnet, dX, fd);
+            const double* kept = fd.a.back().data();
+            forward_batch_into(dnet, dX, fd);  // the same shapes again: the storage is kept
+            RC_ASSERT(fd.a.back().data() == kept);
+            const auto dref = forward_batch(dnet, dX);
+            for (std::size_t l = 0; l < dref.a.size(); ++l) {
+                // The same operations on the same doubles (NaN only where both have one).
+                RC_ASSERT(
+                    ((fd.z[l].array() == dref.z[l].array()) || (fd.z[l].array().isNaN() && dref.z[l].array().isNaN()))
+                        .all());
+                RC_ASSERT(
+                    ((fd.a[l].array() == dref.a[l].array()) || (fd.a[l].array().isNaN() && dref.a[l].array().isNaN()))
+                        .all());
+            }
+        }
+}
+
 RC_BOOST_PROP(D14_batch_cost_reductions, ()) {
     const auto net = gen_network();
     const auto n = *rc::gen::inRange(1, 5);
@@ -145,6 +187,10 @@ BOOST_AUTO_TEST_CASE(D14_preconditions) {
     });
     const mlp<exact> empty;  // no layers: refused before width() reads layers.front()
     expect_violation("D14", [&] { batch_cost(empty, X, X, reduction::mean); });
+    forward_values<exact> fwd;
+    expect_violation("D12", [&] { forward_batch_into(empty, X, fwd); });
+    expect_violation("D14", [&] { forward_batch_into(net, matrix<exact>(matrix<exact>::Zero(3, 2)), fwd); });
+    expect_violation("D14", [&] { forward_batch_into(net, matrix<exact>(2, 0), fwd); });
 }
 
 BOOST_AUTO_TEST_CASE(usage_example_of_network_hpp) {

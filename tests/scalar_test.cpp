@@ -12,6 +12,10 @@
 //                                          exact product, plain/transposed/block/expression operands
 //   blas_product_edges_and_preconditions   empty sums are 0, empty results empty, a mismatched
 //                                          inner dimension is refused
+//   blas_product_into_reuses_and_refuses   mul_into / blas_product_into == mul (every op(·)), same
+//                                          shape: the storage kept; a product into its own operand
+//                                          (whole or a block) and mismatched inner dimensions are
+//                                          refused; mul_into over ℚ == mul
 //   blas_thread_scope_sets_and_restores
 #define BOOST_TEST_MODULE scalar
 #include "matbp/scalar.hpp"
@@ -181,6 +185,39 @@ BOOST_AUTO_TEST_CASE(blas_product_edges_and_preconditions) {
     BOOST_CHECK_THROW(blas_product(X, true, Y, true), std::invalid_argument);
     BOOST_TEST((blas_product(X, true, Y, false) == matrix<double>::Constant(3, 3, 2.0)));
     BOOST_TEST((blas_product(X, false, Y, true) == matrix<double>::Constant(2, 2, 3.0)));
+}
+
+BOOST_AUTO_TEST_CASE(blas_product_into_reuses_and_refuses) {
+    std::mt19937_64 rng(20261202);
+    const matrix<double> A = random_matrix(40, 30, rng), B = random_matrix(30, 20, rng);
+    const matrix<double> At = A.transpose(), Bt = B.transpose();
+    matrix<double> C;
+    mul_into(C, A, B);
+    BOOST_TEST((C == mul(A, B)));
+    const double* storage = C.data();
+    mul_into(C, At.transpose(), Bt.transpose());  // the same shape: written in place
+    BOOST_TEST(C.data() == storage);
+    BOOST_TEST((C == mul(At.transpose(), Bt.transpose())));
+    mul_into(C, A, Bt.transpose());
+    BOOST_TEST((C == mul(A, Bt.transpose())));
+    mul_into(C, B.transpose(), A.transpose());  // another shape: resized
+    BOOST_TEST((C == mul(B.transpose(), A.transpose())));
+    matrix<double> E(3, 3);
+    mul_into(E, matrix<double>(3, 0), matrix<double>(0, 4));  // an empty sum
+    BOOST_TEST((E == matrix<double>::Zero(3, 4)));
+    // Preconditions: the product is not written into an operand; the inner dimensions agree.
+    matrix<double> S = random_matrix(8, 8, rng);
+    BOOST_CHECK_THROW(mul_into(S, S, B.topRows(8)), std::invalid_argument);
+    BOOST_CHECK_THROW(mul_into(S, A.topRows(8).leftCols(8), S.transpose()), std::invalid_argument);
+    matrix<double> big = random_matrix(20, 20, rng);
+    BOOST_CHECK_THROW(blas_product_into(big, big.block(2, 2, 8, 8), false, S, false), std::invalid_argument);
+    BOOST_CHECK_THROW(mul_into(C, A, A), std::invalid_argument);
+    BOOST_CHECK_THROW(blas_product_into(C, A, true, B, false), std::invalid_argument);
+    // Over ℚ: the product assigned.
+    matrix<exact> Q(2, 2), R;
+    Q << exact(1, 3), 2, -1, exact(5, 7);
+    mul_into(R, Q, Q.transpose());
+    BOOST_TEST((R == mul(Q, Q.transpose())));
 }
 
 BOOST_AUTO_TEST_CASE(blas_thread_scope_sets_and_restores) {

@@ -68,14 +68,14 @@ struct piecewise_linear {
     std::array<bool, capacity> right{};
     std::array<T, capacity + 1> slope{}, intercept{};
 
-    /// The piece that holds at x (a value, not an enclosure).
+    /// The piece that holds at x (a value, not an enclosure): the number of breakpoints x is past
+    /// (x > p_b, or x = p_b where the right piece holds), as the breakpoints increase; a NaN is past
+    /// all of them. Counted without a branch on x: the batch passes meet entries in random pieces.
     template <class V>
     int piece_of(const V& x) const {
-        for (int b = 0; b < breaks; ++b) {
-            if (x < at[b]) return b;
-            if (x == at[b]) return right[b] ? b + 1 : b;
-        }
-        return breaks;
+        int i = 0;
+        for (int b = 0; b < breaks; ++b) i += static_cast<int>(!((x < at[b]) | ((x == at[b]) & !right[b])));
+        return i;
     }
 };
 
@@ -304,11 +304,8 @@ void for_each_piece_meeting(const piecewise_linear<interval>& f, const interval&
 
 /// A piecewise-linear activation, from its pieces: over intervals the hull of every piece's image
 /// of its part of X (exact for a continuous map), else the convention side's piece.
-template <class G, class S>
-    requires piecewise_linear_activation<G>
-S evaluate(const G& g, const S& x) {
-    using B = detail::base_t<S>;
-    const piecewise_linear<B> f = pieces_of<B>(g);
+template <class B, class S>
+S evaluate_pieces(const piecewise_linear<B>& f, const S& x) {
     if constexpr (interval_type<S>) {
         std::optional<S> r;
         detail::for_each_piece_meeting(f, x, [&](int i, const S& part) {
@@ -318,11 +315,26 @@ S evaluate(const G& g, const S& x) {
         return *r;
     } else {
         const int i = f.piece_of(detail::value_of(x));
+        if constexpr (std::same_as<S, double>) {
+            // The four cases below, chosen by an index rather than a branch on x (see piece_of).
+            const double s = f.slope[i], c = f.intercept[i], xs = x * s;
+            const int zero = s == 0, one = (s == 1) & (c == 0), no_c = c == 0;
+            const int k = (1 - zero) * (one + (1 - one) * (3 - no_c));
+            const double cases[4] = {c, x, xs, xs + c};
+            return cases[k];
+        }
         if (f.slope[i] == 0) return detail::constant_like(x, f.intercept[i]);
         if (f.slope[i] == 1 && f.intercept[i] == 0) return x;
         if (f.intercept[i] == 0) return S(x * f.slope[i]);
         return S(x * f.slope[i] + detail::constant_like(x, f.intercept[i]));
     }
+}
+
+/// A piecewise-linear activation's value, from its pieces (evaluate_pieces).
+template <class G, class S>
+    requires piecewise_linear_activation<G>
+S evaluate(const G& g, const S& x) {
+    return evaluate_pieces(pieces_of<detail::base_t<S>>(g), x);
 }
 
 template <class S>
@@ -380,10 +392,8 @@ S evaluate(const std::variant<Fs...>& f, const S& x) {
 
 /// A piecewise-linear activation: the slope of the piece that holds at x (D11 at a breakpoint);
 /// over intervals the hull of the slopes of every piece that may hold in X.
-template <scalar T, class G>
-    requires piecewise_linear_activation<G>
-T derivative(const G& g, const T& x) {
-    const piecewise_linear<T> f = pieces_of<T>(g);
+template <scalar T>
+T derivative_pieces(const piecewise_linear<T>& f, const T& x) {
     if constexpr (interval_type<T>) {
         std::optional<T> r;
         detail::for_each_piece_meeting(f, x,
@@ -392,6 +402,13 @@ T derivative(const G& g, const T& x) {
     } else {
         return f.slope[f.piece_of(x)];
     }
+}
+
+/// A piecewise-linear activation's derivative, from its pieces (derivative_pieces).
+template <scalar T, class G>
+    requires piecewise_linear_activation<G>
+T derivative(const G& g, const T& x) {
+    return derivative_pieces(pieces_of<T>(g), x);
 }
 
 template <scalar T>
@@ -433,6 +450,24 @@ T derivative(const softplus_fn&, const T& x) {
 template <class... Fs, scalar T>
 T derivative(const std::variant<Fs...>& f, const T& x) {
     return std::visit([&](const auto& g) { return derivative<T>(g, x); }, f);
+}
+
+/// x ↦ evaluate(g, x) and x ↦ derivative<T>(g, x) for one activation g (an alternative, not the
+/// variant) applied to many entries: the same values, a piecewise-linear g's pieces built once
+/// rather than on every call (the batch passes of network.hpp and backprop.hpp).
+template <class S, class G>
+auto value_function(const G& g) {
+    if constexpr (piecewise_linear_activation<G>)
+        return [f = pieces_of<detail::base_t<S>>(g)](const S& x) { return evaluate_pieces(f, x); };
+    else
+        return [&g](const S& x) { return evaluate(g, x); };
+}
+template <scalar T, class G>
+auto derivative_function(const G& g) {
+    if constexpr (piecewise_linear_activation<G>)
+        return [f = pieces_of<T>(g)](const T& x) { return derivative_pieces(f, x); };
+    else
+        return [&g](const T& x) { return derivative<T>(g, x); };
 }
 
 // ---- D11: kinks ---------------------------------------------------------------------------

@@ -11,11 +11,13 @@
 //
 // The loss enters only through G and ρ (loss.hpp: loss_gradient, reduction_scale).
 //
-// Notation → C++: Δˡ ↦ Delta (local), ∇_{Wˡ}C ↦ result.dW[l], ∇_{bˡ}C ↦ result.db[l].
+// Notation → C++: Δˡ ↦ Delta (ws.delta[l]), ∇_{Wˡ}C ↦ result.dW[l], ∇_{bˡ}C ↦ result.db[l].
 //
 // Usage (tests/backprop_test.cpp, case usage_example_of_backprop_hpp):
 //   auto g = matbp::backprop(net, X, Y);               // squared error, mean over samples
 //   g.cost; g.dW[1]; g.db[1]; g.kinks;
+//   matbp::backprop_workspace<double> ws;              // repeated calls: storage kept in ws
+//   const auto& h = matbp::backprop(ws, net, X, Y);    // the same values as backprop(net, X, Y)
 
 #include "matbp/activation.hpp"
 #include "matbp/contract.hpp"
@@ -67,27 +69,70 @@ auto batch_cost_as_function_of_layer_parameter(const mlp<T>& net, const matrix<T
     };
 }
 
-/// C1 the cost and every gradient of the batch cost, by backpropagation in matrix form. At the
-/// expensive contract level over ℚ every ∇_{Wˡ}C and ∇_{bˡ}C is also compared with forward-mode AD
-/// of the batch cost (D14) as a function of that parameter: a postcondition that uses no f′.
-/// Requires: well_formed(net); X is m₀ × n, Y is m_k × n, n ≥ 1 (softmax_cross_entropy is not a
-/// loss_function<T> for exact T, a compile-time condition).
-/// `observe`, when given, sees every potential, activation and Δ as it is computed (network.hpp).
+namespace detail {
+/// out = (f′(Z) ⊙ G)·s entrywise, out resized only when its shape differs; f's alternative
+/// visited once. The values of derivative_at(f, Z).cwiseProduct(G) * s.
 template <scalar T>
-gradient_result<T> backprop(const mlp<T>& net, const matrix<T>& X, const matrix<T>& Y,
-                            const loss_function<T>& ell = squared_error_loss{}, reduction red = reduction::mean,
-                            const layer_observer<T>* observe = nullptr) {
+void output_delta_into(const activation<T>& f, const matrix<T>& Z, const matrix<T>& G, const T& s, matrix<T>& out) {
+    if (out.rows() != Z.rows() || out.cols() != Z.cols()) out.resize(Z.rows(), Z.cols());
+    std::visit(
+        [&](const auto& g) {
+            const auto fprime = derivative_function<T>(g);
+            for (Eigen::Index j = 0; j < Z.cols(); ++j)
+                for (Eigen::Index i = 0; i < Z.rows(); ++i) out(i, j) = T(T(fprime(Z(i, j)) * G(i, j)) * s);
+        },
+        f);
+}
+
+/// M = f′(Z) ⊙ M in place (M has Z's shape); f's alternative visited once. The values of
+/// derivative_at(f, Z).cwiseProduct(M).
+template <scalar T>
+void times_derivative_in_place(const activation<T>& f, const matrix<T>& Z, matrix<T>& M) {
+    std::visit(
+        [&](const auto& g) {
+            const auto fprime = derivative_function<T>(g);
+            for (Eigen::Index j = 0; j < Z.cols(); ++j)
+                for (Eigen::Index i = 0; i < Z.rows(); ++i) M(i, j) = T(fprime(Z(i, j)) * M(i, j));
+        },
+        f);
+}
+}  // namespace detail
+
+/// C1's storage between calls of backprop(ws, …): the forward pass, every Δˡ and the result. A call
+/// on the network and batch shapes of the call before allocates no matrix of those shapes (Eigen
+/// keeps the storage of a matrix whose size does not change), which for doubles saves the page
+/// faults of fresh memory for every large matrix on every call. Any state is a valid start.
+template <scalar T>
+struct backprop_workspace {
+    forward_values<T> fwd;         ///< the last call's forward pass (fwd.z[l], fwd.a[l])
+    std::vector<matrix<T>> delta;  ///< delta[l] = Δˡ of the last call, l = 1 … k
+    gradient_result<T> result;     ///< the last call's result
+};
+
+/// C1 the cost and every gradient of the batch cost, by backpropagation in matrix form, computed in
+/// the workspace ws and returned as a reference to ws.result (valid until ws's next use). The same
+/// operations in the same order as backprop(net, X, Y, …), which calls this with a fresh workspace,
+/// so the same values (C1_workspace_gives_identical_results). At the expensive contract level over
+/// ℚ every ∇_{Wˡ}C and ∇_{bˡ}C is also compared with forward-mode AD of the batch cost (D14) as a
+/// function of that parameter: a postcondition that uses no f′.
+/// Requires: as backprop(net, X, Y, …).
+template <scalar T>
+const gradient_result<T>& backprop(backprop_workspace<T>& ws, const mlp<T>& net, const matrix<T>& X, const matrix<T>& Y,
+                                   const loss_function<T>& ell = squared_error_loss{}, reduction red = reduction::mean,
+                                   const layer_observer<T>* observe = nullptr) {
     MATBP_REQUIRE("C1", well_formed(net));
     MATBP_REQUIRE("C1", X.rows() == net.width(0) && X.cols() >= 1);
     MATBP_REQUIRE("C1", Y.rows() == net.width(net.depth()) && Y.cols() == X.cols());
     const Eigen::Index k = net.depth(), n = X.cols();
-    const auto fwd = forward_batch(net, X, observe);
-    gradient_result<T> r;
+    forward_batch_into(net, X, ws.fwd, observe);
+    const auto& fwd = ws.fwd;
+    gradient_result<T>& r = ws.result;
     r.cost = cost_of_outputs(fwd.a[k], Y, ell, red);
     r.kinks = find_kinks(net, fwd);
     for (const auto& kk : find_loss_kinks(ell, fwd.a[k], Y, k)) r.kinks.push_back(kk);
     r.dW.resize(k + 1);
     r.db.resize(k + 1);
+    ws.delta.resize(k + 1);
 
     // Output gradient G = ∇ℓ(Aᵏ) per sample (L9), and the reduction's factor ρ (D14).
     const matrix<T> G = loss_gradient(ell, fwd.a[k], Y);
@@ -95,17 +140,19 @@ gradient_result<T> backprop(const mlp<T>& net, const matrix<T>& X, const matrix<
 
     // C1 (iii): Δᵏ = fᵏ′(Zᵏ) ⊙ G · ρ, whose column i is ρ δᵏᵢ; C2 (v): with softmax_cross_entropy,
     // G is softmax(Aᵏ) − Y (C2 (iv)).
-    matrix<T> Delta = derivative_at(net.layers[k - 1].f, fwd.z[k]).cwiseProduct(G) * scale;
+    detail::output_delta_into(net.layers[k - 1].f, fwd.z[k], G, scale, ws.delta[k]);
     for (Eigen::Index l = k; l >= 1; --l) {
+        const matrix<T>& Delta = ws.delta[l];
         if (observe) (*observe)("delta", l, Delta);
         // C1 (iv): ∇_{Wˡ}C = Δˡ(Aˡ⁻¹)ᵀ, ∇_{bˡ}C = Δˡ1ₙ.
-        r.dW[l] = mul(Delta, fwd.a[l - 1].transpose());
+        mul_into(r.dW[l], Delta, fwd.a[l - 1].transpose());
         r.db[l] = Delta.rowwise().sum();
         if (l == 1) break;
         // C1 (iii): Δˡ⁻¹ = fˡ⁻¹′(Zˡ⁻¹) ⊙ ((Wˡ)ᵀΔˡ).
         const auto& f_prev = net.layers[l - 2].f;
-        const matrix<T> back = mul(net.layers[l - 1].W.transpose(), Delta);
-        Delta = derivative_at(f_prev, fwd.z[l - 1]).cwiseProduct(back);
+        matrix<T>& back = ws.delta[l - 1];
+        mul_into(back, net.layers[l - 1].W.transpose(), Delta);
+        detail::times_derivative_in_place(f_prev, fwd.z[l - 1], back);
     }
     if constexpr (exact_field<T>)
         if (current_contract_level() >= contract_level::expensive)
@@ -121,6 +168,20 @@ gradient_result<T> backprop(const mlp<T>& net, const matrix<T>& X, const matrix<
                     same_matrix(r.db[l], gradient_from_jacobian(jacobian_by_definition(c_of_b, L.b), L.b.rows(), 1)));
             }
     return r;
+}
+
+/// C1 the cost and every gradient of the batch cost, by backpropagation in matrix form (backprop
+/// with a workspace of its own; its result moved out).
+/// Requires: well_formed(net); X is m₀ × n, Y is m_k × n, n ≥ 1 (softmax_cross_entropy is not a
+/// loss_function<T> for exact T, a compile-time condition).
+/// `observe`, when given, sees every potential, activation and Δ as it is computed (network.hpp).
+template <scalar T>
+gradient_result<T> backprop(const mlp<T>& net, const matrix<T>& X, const matrix<T>& Y,
+                            const loss_function<T>& ell = squared_error_loss{}, reduction red = reduction::mean,
+                            const layer_observer<T>* observe = nullptr) {
+    backprop_workspace<T> ws;
+    backprop(ws, net, X, Y, ell, red, observe);
+    return std::move(ws.result);
 }
 
 /// C1 as an equation per parameter: lhs = the batch gradient by backprop, rhs = ρ times the sum of

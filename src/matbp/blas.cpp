@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <functional>
 #include <stdexcept>
 
 // OpenBLAS's own entry points (cblas.h declares them too; repeated here so that a cblas.h of
@@ -23,20 +24,40 @@ int blas_int(Eigen::Index n) {
     if (n > INT_MAX) throw std::length_error("matbp: a matrix dimension exceeds BLAS's int range");
     return static_cast<int>(n);
 }
+
+/// Do c's entries and the entries x reads (columns of outerStride apart) overlap in memory?
+bool shares_storage(const Eigen::MatrixXd& c, const blas_operand& x) {
+    if (x.size() == 0) return false;
+    const double* x_end = x.data() + (x.cols() - 1) * x.outerStride() + x.rows();
+    const double* c_end = c.data() + c.size();
+    const std::less<const double*> before;  // a total order on pointers into different objects
+    return before(x.data(), c_end) && before(c.data(), x_end);
+}
 }  // namespace
 
-Eigen::MatrixXd blas_product(const blas_operand& a, bool transpose_a, const blas_operand& b, bool transpose_b) {
+void blas_product_into(Eigen::MatrixXd& c, const blas_operand& a, bool transpose_a, const blas_operand& b,
+                       bool transpose_b) {
     const Eigen::Index m = transpose_a ? a.cols() : a.rows(), k = transpose_a ? a.rows() : a.cols();
     const Eigen::Index kb = transpose_b ? b.cols() : b.rows(), n = transpose_b ? b.rows() : b.cols();
     if (k != kb) throw std::invalid_argument("matbp: a matrix product of mismatched inner dimensions");
-    Eigen::MatrixXd c(m, n);
-    if (m == 0 || n == 0) return c;
-    if (k == 0) return Eigen::MatrixXd::Zero(m, n);  // an empty sum; dgemm would leave c unset
+    if (c.size() > 0 && (shares_storage(c, a) || shares_storage(c, b)))
+        throw std::invalid_argument("matbp: a matrix product written into one of its own operands");
+    if (c.rows() != m || c.cols() != n) c.resize(m, n);
+    if (m == 0 || n == 0) return;
+    if (k == 0) {  // an empty sum; dgemm would leave c unset
+        c.setZero();
+        return;
+    }
     // Leading dimensions: the stored rows' stride, at least max(1, stored rows) as BLAS requires.
     const int lda = blas_int(std::max<Eigen::Index>({1, a.rows(), a.outerStride()}));
     const int ldb = blas_int(std::max<Eigen::Index>({1, b.rows(), b.outerStride()}));
     cblas_dgemm(CblasColMajor, transpose_a ? CblasTrans : CblasNoTrans, transpose_b ? CblasTrans : CblasNoTrans,
                 blas_int(m), blas_int(n), blas_int(k), 1.0, a.data(), lda, b.data(), ldb, 0.0, c.data(), blas_int(m));
+}
+
+Eigen::MatrixXd blas_product(const blas_operand& a, bool transpose_a, const blas_operand& b, bool transpose_b) {
+    Eigen::MatrixXd c;
+    blas_product_into(c, a, transpose_a, b, transpose_b);
     return c;
 }
 

@@ -15,6 +15,7 @@
 //
 // Usage:
 //   matbp::matrix<double> C = matbp::mul(A, B.transpose());   // one dgemm, B read in place
+//   matbp::mul_into(C, A, B.transpose());                      // the same, into C's storage
 //   matbp::blas_thread_scope one(1);                          // OpenBLAS on one thread here
 
 #include <Eigen/Core>
@@ -30,6 +31,14 @@ using blas_operand = Eigen::Ref<const Eigen::MatrixXd, 0, Eigen::OuterStride<>>;
 /// op(a)·op(b) by dgemm, op(x) = xᵀ when its flag is set. Requires the inner dimensions to agree
 /// (std::invalid_argument otherwise) and every dimension to fit BLAS's int (std::length_error).
 Eigen::MatrixXd blas_product(const blas_operand& a, bool transpose_a, const blas_operand& b, bool transpose_b);
+
+/// The same product written into c, which is resized only when its shape differs (Eigen keeps the
+/// storage of a matrix whose size does not change): the same dgemm call as blas_product, so the
+/// same values; repeated products of one shape allocate nothing. Requires what blas_product
+/// requires, and that c's storage is not read as a or b (std::invalid_argument otherwise: dgemm
+/// would overwrite its own operand).
+void blas_product_into(Eigen::MatrixXd& c, const blas_operand& a, bool transpose_a, const blas_operand& b,
+                       bool transpose_b);
 
 /// OpenBLAS's thread count for the products that follow, process-wide: n ≥ 1 threads, 0 every
 /// core (OpenBLAS's default). OpenBLAS gives one thread to a product too small to split.

@@ -28,15 +28,44 @@
 #include "matbp/kron.hpp"
 #include "matbp/loss.hpp"
 
+#include <variant>
+
 namespace matbp {
+
+namespace detail {
+template <class F>
+struct is_variant : std::false_type {};
+template <class... Fs>
+struct is_variant<std::variant<Fs...>> : std::true_type {};
+
+/// g(f's alternative) for a variant f (visited once, not once per entry), else g(f).
+template <class F, class G>
+decltype(auto) with_alternative(const F& f, G&& g) {
+    if constexpr (is_variant<F>::value)
+        return std::visit(std::forward<G>(g), f);
+    else
+        return std::forward<G>(g)(f);
+}
+}  // namespace detail
+
+/// D7 f⃗(Z) written into R (resized only when its shape differs; R may be Z): evaluate() per
+/// entry, an activation variant visited once per matrix (value_function, activation.hpp).
+template <class F, class M>
+void elementwise_into(const F& f, const M& Z, M& R) {
+    using S = typename M::Scalar;
+    if (R.rows() != Z.rows() || R.cols() != Z.cols()) R.resize(Z.rows(), Z.cols());
+    detail::with_alternative(f, [&](const auto& g) {
+        const auto fg = value_function<S>(g);
+        for (Eigen::Index j = 0; j < Z.cols(); ++j)
+            for (Eigen::Index i = 0; i < Z.rows(); ++i) R(i, j) = fg(S(Z(i, j)));
+    });
+}
 
 /// D7 f⃗(Z), entrywise (Z may have several columns: the batch form).
 template <class F, class M>
 M elementwise(const F& f, const M& Z) {
-    using S = typename M::Scalar;
     M R(Z.rows(), Z.cols());
-    for (Eigen::Index j = 0; j < Z.cols(); ++j)
-        for (Eigen::Index i = 0; i < Z.rows(); ++i) R(i, j) = evaluate(f, S(Z(i, j)));
+    elementwise_into(f, Z, R);
     return R;
 }
 

@@ -77,28 +77,39 @@ struct forward_values {
     std::vector<matrix<T>> a;  ///< a[l], l = 0 … k (a[0] = input)
 };
 
+/// D14 forward pass over a batch (samples as columns), written into fwd: every fwd.z[l] and fwd.a[l]
+/// keeps its storage when its shape is the one of the call before (a workspace, backprop.hpp), so
+/// repeated passes on one network and batch shape allocate no matrix. The same values as
+/// forward_batch. Requires: as forward_batch (fwd may hold anything).
+template <scalar T>
+void forward_batch_into(const mlp<T>& net, const matrix<T>& X, forward_values<T>& fwd,
+                        const layer_observer<T>* observe = nullptr) {
+    MATBP_REQUIRE("D12", well_formed(net));
+    MATBP_REQUIRE("D14", X.rows() == net.width(0) && X.cols() >= 1);
+    const std::size_t k = net.layers.size();
+    fwd.z.resize(k + 1);
+    fwd.a.resize(k + 1);
+    fwd.z[0].resize(0, 0);
+    fwd.a[0] = X;
+    for (std::size_t l = 1; l <= k; ++l) {
+        const auto& L = net.layers[l - 1];
+        matrix<T>& Z = fwd.z[l];
+        // Zˡ = WˡAˡ⁻¹ + bˡ1ₙᵀ, Aˡ = f⃗ˡ(Zˡ)
+        // C1 (i): column i of Zˡ and Aˡ is the forward pass of sample i.
+        mul_into(Z, L.W, fwd.a[l - 1]);
+        Z.colwise() += L.b.col(0);
+        if (observe) (*observe)("potential", static_cast<Eigen::Index>(l), Z);
+        elementwise_into(L.f, Z, fwd.a[l]);
+        if (observe) (*observe)("activation", static_cast<Eigen::Index>(l), fwd.a[l]);
+    }
+}
+
 /// D14 forward pass over a batch (samples as columns); with one column it is D12's.
 /// Requires: well_formed(net), X.rows() == m₀, X.cols() ≥ 1.
 template <scalar T>
 forward_values<T> forward_batch(const mlp<T>& net, const matrix<T>& X, const layer_observer<T>* observe = nullptr) {
-    MATBP_REQUIRE("D12", well_formed(net));
-    MATBP_REQUIRE("D14", X.rows() == net.width(0) && X.cols() >= 1);
     forward_values<T> fwd;
-    fwd.z.reserve(net.layers.size() + 1);
-    fwd.a.reserve(net.layers.size() + 1);
-    fwd.z.emplace_back();
-    fwd.a.push_back(X);
-    for (const auto& L : net.layers) {
-        // Zˡ = WˡAˡ⁻¹ + bˡ1ₙᵀ, Aˡ = f⃗ˡ(Zˡ)
-        // C1 (i): column i of Zˡ and Aˡ is the forward pass of sample i.
-        matrix<T> Z = mul(L.W, fwd.a.back());
-        Z.colwise() += L.b.col(0);
-        const auto l = static_cast<Eigen::Index>(fwd.z.size());
-        if (observe) (*observe)("potential", l, Z);
-        fwd.a.push_back(elementwise(L.f, Z));
-        if (observe) (*observe)("activation", l, fwd.a.back());
-        fwd.z.push_back(std::move(Z));
-    }
+    forward_batch_into(net, X, fwd, observe);
     return fwd;
 }
 

@@ -92,6 +92,21 @@ matrix<typename A::Scalar> mul(const Eigen::MatrixBase<A>& a, const Eigen::Matri
         return a * b;
 }
 
+/// out = mul(a, b), the same values, written into out's storage: for `double` the one dgemm of mul
+/// writes out directly (blas_product_into; out resized only when its shape differs), so repeated
+/// products of one shape allocate nothing. Requires, for double: out shares no storage with a or b
+/// (std::invalid_argument otherwise); the other types evaluate the product before assigning it,
+/// so for them out may be an operand.
+template <class T, class A, class B>
+void mul_into(matrix<T>& out, const Eigen::MatrixBase<A>& a, const Eigen::MatrixBase<B>& b) {
+    if constexpr (std::same_as<T, double> && std::same_as<typename A::Scalar, double> &&
+                  std::same_as<typename B::Scalar, double>)
+        blas_product_into(out, detail::blas_stored(a.derived()), detail::is_transpose<A>::value,
+                          detail::blas_stored(b.derived()), detail::is_transpose<B>::value);
+    else
+        out = mul(a, b);
+}
+
 /// The name of a scalar type as the CLI and reports spell it.
 template <scalar T>
 std::string scalar_name() {

@@ -2,11 +2,14 @@
 // ratios measured in one run (tests/bench/RESULTS.md has a run and the commands).
 //
 // Per workload (a random network, batch and targets):
-//   double        matbp::backprop<double> on an mlp<double>: the double path proper; its products
-//                 are OpenBLAS dgemm calls (blas.hpp) on one thread (set_blas_threads(1))
+//   double        matbp::backprop<double>(ws, net, X, Y) on an mlp<double> with one
+//                 backprop_workspace for every call (as a training loop or a repeated check
+//                 would keep it): the double path proper; its products are OpenBLAS dgemm calls
+//                 (blas.hpp) on one thread (set_blas_threads(1))
 //   double-2t     the same with OpenBLAS on two threads (compared by wall-clock time)
-//   double-malloc the double path (one thread) with glibc's M_MMAP_THRESHOLD and M_TRIM_THRESHOLD
-//                 raised (mallopt) in its process: a diagnostic of what page faults cost
+//   double-fresh  backprop(net, X, Y) without a workspace, one thread: every matrix allocated anew on
+//                 each call (glibc's defaults give each one over 128 KiB fresh pages): a diagnostic
+//                 of what the workspace saves
 //   oracle-double matbp::compute_gradients(model, double): the oracle entry point (adds the kink
 //                 dependence marks and the conversion of every result to an exact rational)
 //   exact         compute_gradients(model, exact)
@@ -495,19 +498,22 @@ std::size_t bits(const bmp::mpz_int& z) { return z == 0 ? 0 : bmp::msb(bmp::abs(
 
 measurement measure(const workload& w, const std::string& arith, const options& o) {
     return in_child([&](measurement& m) {
-        if (arith == "double" || arith == "double-2t" || arith == "double-malloc") {
-            if (arith == "double-malloc") {
-                // A diagnostic: glibc's defaults give every matrix over 128 KiB fresh pages (mmap,
-                // or heap trimmed back after each call), and page faults then cost as much as the
-                // products. These thresholds keep the freed memory for the next call.
-                mallopt(M_MMAP_THRESHOLD, 32 << 20);
-                mallopt(M_TRIM_THRESHOLD, 256 << 20);
-            }
+        if (arith == "double" || arith == "double-2t" || arith == "double-fresh") {
             const workload_data d = make_data(w, false);
-            set_blas_threads(arith == "double" ? 1 : 2);
-            time_into(
-                m, [&] { g_sink = g_sink + backprop(d.dnet, d.X, d.Y, squared_error_loss{}, reduction::mean).cost; },
-                o);
+            set_blas_threads(arith == "double-2t" ? 2 : 1);
+            backprop_workspace<double> ws;
+            if (arith == "double-fresh")
+                time_into(
+                    m,
+                    [&] { g_sink = g_sink + backprop(d.dnet, d.X, d.Y, squared_error_loss{}, reduction::mean).cost; },
+                    o);
+            else
+                time_into(
+                    m,
+                    [&] {
+                        g_sink = g_sink + backprop(ws, d.dnet, d.X, d.Y, squared_error_loss{}, reduction::mean).cost;
+                    },
+                    o);
         } else if (arith == "exact-alg") {
             const workload_data d = make_data(w, true);
             const mlp<exact> net = exact_network(d.spec);
@@ -1005,7 +1011,7 @@ int main(int argc, char** argv) {
     std::vector<row> rows;
     for (const auto& w : relu) {
         row r{w, {}, NAN, NAN, NAN, 0};
-        std::vector<std::string> ariths = {"double", "double-2t", "double-malloc", "oracle-double"};
+        std::vector<std::string> ariths = {"double", "double-2t", "double-fresh", "oracle-double"};
         if (!w.large) {
             for (const char* a : {"exact", "exact-dyadic", "exact-fast", "exact-fast-2t", "real:256", "interval:256"})
                 ariths.push_back(a);
@@ -1265,7 +1271,8 @@ int main(int argc, char** argv) {
         << " s). One thread everywhere (matbp's OpenBLAS set_blas_threads(1); PyTorch set_num_threads(1) and its "
            "OpenBLAS on 1 thread), except the columns marked 2 threads, compared by wall-clock time (matbp's "
            "OpenBLAS on 2 threads; PyTorch set_num_threads(2) and OpenBLAS on 2).\n"
-        << "Ratios: the column's time ÷ the double path's time (matbp::backprop<double>), measured in this run; "
+        << "Ratios: the column's time ÷ the double path's time (matbp::backprop<double> with a workspace kept "
+           "across calls), measured in this run; "
            "exact: compute_gradients(exact), the oracle (one thread: model and results as rationals); "
            "dyadic engine: dyadic_backprop (mlp<exact> in, rationals out); "
            "exact fast path: dyadic_network prepared once from the mlp<double>, gradients(X, Y) on the doubles, "
@@ -1276,7 +1283,7 @@ int main(int argc, char** argv) {
         << mib(empty.peak_kib) << " MiB).\n";
     if (!torch_note.empty()) std::cout << "PyTorch columns skipped: " << torch_note << "\n";
     std::cout
-        << "\n| workload | P | batch | double µs | double 2 threads µs (wall) | double, malloc thresholds raised µs | "
+        << "\n| workload | P | batch | double µs | double 2 threads µs (wall) | double without workspace µs | "
            "oracle double ×double | exact "
            "×double | real:256 ×double | interval:256 ×double | dyadic engine ×double | exact fast path ×double | "
            "fast path 2 threads ×double (wall) | kron ×alg | PyTorch ÷ matbp-double, 1 thread | PyTorch ÷ "
@@ -1287,7 +1294,7 @@ int main(int argc, char** argv) {
         const auto ex = r.m.find("exact");
         std::cout << "| " << r.w.name << " | " << r.w.params() << " | " << r.w.batch << " | " << fmt("%.1f", d * 1e6)
                   << " | " << fmt("%.1f", wall_secs(r, "double-2t") * 1e6) << " | "
-                  << fmt("%.1f", secs(r, "double-malloc") * 1e6) << " | " << ratio_text(secs(r, "oracle-double"), d)
+                  << fmt("%.1f", secs(r, "double-fresh") * 1e6) << " | " << ratio_text(secs(r, "oracle-double"), d)
                   << " | " << ratio_text(secs(r, "exact"), d) << " | " << ratio_text(secs(r, "real:256"), d) << " | "
                   << ratio_text(secs(r, "interval:256"), d) << " | " << ratio_text(secs(r, "exact-dyadic"), d) << " | "
                   << ratio_text(secs(r, "exact-fast"), d) << " | "
@@ -1413,11 +1420,11 @@ int main(int argc, char** argv) {
         double worst3 = NAN;
         std::string where3;
         for (const auto& r : rows) {
-            const double x = r.torch_s / secs(r, "double-malloc");
+            const double x = r.torch_s / secs(r, "double-fresh");
             if (std::isfinite(x) && !(x >= worst3)) worst3 = x, where3 = r.w.name + " × " + std::to_string(r.w.batch);
         }
-        std::cout << "| (diagnostic, not the target) the same, one thread, with glibc's trim and mmap thresholds "
-                     "raised in matbp's process | worst "
+        std::cout << "| (diagnostic, not the target) the same, one thread, backprop(net, X, Y) without a "
+                     "workspace (every matrix allocated on every call) | worst "
                   << fmt("%.2f×", worst3) << (where3.empty() ? "" : " (" + where3 + ")") << " | "
                   << (std::isfinite(worst3) ? (worst3 >= 1 ? "would be MET" : "would be MISSED") : "NOT RUN") << " |\n";
     }

@@ -32,27 +32,27 @@ matbp_mutant(backprop_2 src/matbp/backprop.hpp
 matbp_mutant(backprop_3 src/matbp/backprop.hpp
   BUG    "δᵏ without fᵏ′"
   KILLER C1_backprop_eq_ad_of_batch_cost
-  FROM [==[matrix<T> Delta = derivative_at(net.layers[k - 1].f, fwd.z[k]).cwiseProduct(G) * scale;]==]
-  TO   [==[matrix<T> Delta = G * scale;]==])
+  FROM [==[detail::output_delta_into(net.layers[k - 1].f, fwd.z[k], G, scale, ws.delta[k]);]==]
+  TO   [==[ws.delta[k] = G * scale;]==])
 
 matbp_mutant(backprop_4 src/matbp/backprop.hpp
   BUG    "fᵏ′ taken at Aᵏ instead of Zᵏ"
   KILLER C1_backprop_eq_ad_of_batch_cost
-  FROM [==[derivative_at(net.layers[k - 1].f, fwd.z[k])]==]
-  TO   [==[derivative_at(net.layers[k - 1].f, fwd.a[k])]==])
+  FROM [==[detail::output_delta_into(net.layers[k - 1].f, fwd.z[k],]==]
+  TO   [==[detail::output_delta_into(net.layers[k - 1].f, fwd.a[k],]==])
 
 matbp_mutant(backprop_5 src/matbp/backprop.hpp
   BUG    "a missing transpose: Aˡ⁻¹ reshaped instead of transposed"
   KILLER C1_backprop_eq_ad_of_batch_cost
-  FROM [==[r.dW[l] = mul(Delta, fwd.a[l - 1].transpose());]==]
-  TO   [==[r.dW[l] = mul(Delta, matrix<T>(fwd.a[l - 1].reshaped(n, fwd.a[l - 1].rows())));]==])
+  FROM [==[mul_into(r.dW[l], Delta, fwd.a[l - 1].transpose());]==]
+  TO   [==[mul_into(r.dW[l], Delta, matrix<T>(fwd.a[l - 1].reshaped(n, fwd.a[l - 1].rows())));]==])
 
 matbp_mutant(backprop_6 src/matbp/backprop.hpp
   BUG    "the wrong layer index: Aˡ for Aˡ⁻¹ (where the shapes permit)"
   KILLER C1_backprop_eq_ad_of_batch_cost
-  FROM [==[r.dW[l] = mul(Delta, fwd.a[l - 1].transpose());]==]
-  TO   [==[r.dW[l] = fwd.a[l].rows() == fwd.a[l - 1].rows() ? mul(Delta, fwd.a[l].transpose())
-                                                          : mul(Delta, fwd.a[l - 1].transpose());]==])
+  FROM [==[mul_into(r.dW[l], Delta, fwd.a[l - 1].transpose());]==]
+  TO   [==[mul_into(r.dW[l], Delta, fwd.a[l].rows() == fwd.a[l - 1].rows() ? fwd.a[l].transpose()
+                                                                         : fwd.a[l - 1].transpose());]==])
 
 matbp_mutant(backprop_7 src/matbp/backprop.hpp
   BUG    "the bias gradient missing"
@@ -75,27 +75,28 @@ matbp_mutant(backprop_9 src/matbp/backprop.hpp
 matbp_mutant(backprop_10 src/matbp/backprop.hpp
   BUG    "Wˡ not transposed (square layers)"
   KILLER C1_backprop_eq_ad_of_batch_cost
-  FROM [==[const matrix<T> back = mul(net.layers[l - 1].W.transpose(), Delta);]==]
-  TO   [==[const matrix<T> back = net.layers[l - 1].W.rows() == net.layers[l - 1].W.cols()
-                                   ? mul(net.layers[l - 1].W, Delta)
-                                   : mul(net.layers[l - 1].W.transpose(), Delta);]==])
+  FROM [==[mul_into(back, net.layers[l - 1].W.transpose(), Delta);]==]
+  TO   [==[if (net.layers[l - 1].W.rows() == net.layers[l - 1].W.cols())
+            mul_into(back, net.layers[l - 1].W, Delta);
+        else
+            mul_into(back, net.layers[l - 1].W.transpose(), Delta);]==])
 
 matbp_mutant(backprop_11 src/matbp/backprop.hpp
   BUG    "ReLU′(0) := 1, against D11"
   KILLER C1_relu_kinks_follow_d11
-  FROM [==[Delta = derivative_at(f_prev, fwd.z[l - 1]).cwiseProduct(back);]==]
+  FROM [==[detail::times_derivative_in_place(f_prev, fwd.z[l - 1], back);]==]
   TO   [==[matrix<T> fp = derivative_at(f_prev, fwd.z[l - 1]);
         if (std::holds_alternative<relu_fn>(f_prev))
             for (Eigen::Index j = 0; j < fp.cols(); ++j)
                 for (Eigen::Index i = 0; i < fp.rows(); ++i)
                     if (fwd.z[l - 1](i, j) == 0) fp(i, j) = T(1);
-        Delta = fp.cwiseProduct(back);]==])
+        back = matrix<T>(fp.cwiseProduct(back));]==])
 
 matbp_mutant(backprop_12 src/matbp/backprop.hpp
   BUG    "hidden δ without fˡ′"
   KILLER C1_backprop_eq_ad_of_batch_cost
-  FROM [==[Delta = derivative_at(f_prev, fwd.z[l - 1]).cwiseProduct(back);]==]
-  TO   [==[Delta = back;]==])
+  FROM [==[detail::times_derivative_in_place(f_prev, fwd.z[l - 1], back);]==]
+  TO   [==[(void)f_prev;]==])
 
 # ---- src/matbp/dyadic.cpp (C1.dyadic, judged by tests/dyadic_test.cpp) ----------------------
 
