@@ -43,6 +43,10 @@
 //   dyadic_fast_path_eq_rationals            float64-valued piecewise-linear nets: engine dyadic, values
 //                                            == the rational algorithm, for mean and sum, squared_error
 //                                            and mse; non-dyadic data takes the rational engine
+//                                            (exact_fast_path_applies says which), the results held
+//                                            in dyadic form
+//   exact_tensor_dyadic_form_eq_rational_form   scale·D (scale 1/k) and its rationals: == entry by
+//                                            entry, as matrices and by ==; a change is !=
 //   dyadic_fast_path_exact_over_wide_range   a 2^±1000 spread (4001-bit potentials): still exact
 //   to_json_gradients_valid_beyond_double_range   a weight 2^1100: under values float64 the values
 //                                            beyond the double range are their exact strings, counted in
@@ -148,8 +152,9 @@ RC_BOOST_PROP(compute_gradients_eq_backprop, ()) {
     const auto iv = compute_gradients(model, parse_arith("interval:128"));
     RC_ASSERT(iv.cost_lo <= g.cost && g.cost <= iv.cost_hi);
     for (Eigen::Index l = 1; l <= net.depth(); ++l) {
-        RC_ASSERT(same_matrix(ex.weights[l - 1].lo, g.dW[l]) && same_matrix(ex.weights[l - 1].hi, g.dW[l]));
-        RC_ASSERT(same_matrix(ex.bias[l - 1].lo, g.db[l]));
+        RC_ASSERT(same_matrix(ex.weights[l - 1].lo.rational(), g.dW[l]) &&
+                  same_matrix(ex.weights[l - 1].hi.rational(), g.dW[l]));
+        RC_ASSERT(same_matrix(ex.bias[l - 1].lo.rational(), g.db[l]));
         for (Eigen::Index i = 0; i < g.dW[l].size(); ++i)
             RC_ASSERT(iv.weights[l - 1].lo(i) <= g.dW[l](i) && g.dW[l](i) <= iv.weights[l - 1].hi(i));
         for (Eigen::Index i = 0; i < g.db[l].size(); ++i)
@@ -450,8 +455,9 @@ RC_BOOST_PROP(exact_results_independent_of_sample_order, ()) {
     const auto a2 = compute_gradients(spec_of(net, X, Y, red), parse_arith("exact"));
     RC_ASSERT(a.cost_lo == b.cost_lo && a.cost_lo == a2.cost_lo);
     for (std::size_t l = 0; l < a.weights.size(); ++l) {
-        RC_ASSERT(same_matrix(a.weights[l].lo, b.weights[l].lo) && same_matrix(a.weights[l].lo, a2.weights[l].lo));
-        RC_ASSERT(same_matrix(a.bias[l].lo, b.bias[l].lo));
+        RC_ASSERT(same_matrix(a.weights[l].lo.rational(), b.weights[l].lo.rational()) &&
+                  same_matrix(a.weights[l].lo.rational(), a2.weights[l].lo.rational()));
+        RC_ASSERT(same_matrix(a.bias[l].lo.rational(), b.bias[l].lo.rational()));
         RC_ASSERT(a.weights[l].kink_dependent == b.weights[l].kink_dependent);
     }
     RC_ASSERT(a.kinks.size() == b.kinks.size());
@@ -489,15 +495,44 @@ RC_BOOST_PROP(dyadic_fast_path_eq_rationals, ()) {
     model.loss_kind = to_spec(kind);
     const auto ref = compute_gradients(model, parse_arith("exact"));
     RC_ASSERT(ref.engine == "dyadic");
+    RC_ASSERT(exact_fast_path_applies(model));
+    // The results are kept in dyadic form (no rationals made) until they are read.
+    for (const auto* ts : {&ref.weights, &ref.bias})
+        for (const auto& t : *ts) RC_ASSERT(t.lo.dyadic() != nullptr && t.lo == t.hi);
     const auto g = backprop(net, X, Y, kind, red);  // the rational algorithm
     RC_ASSERT(ref.cost_lo == g.cost);
     for (Eigen::Index l = 1; l <= k; ++l) {
-        RC_ASSERT(same_matrix(ref.weights[l - 1].lo, g.dW[l]) && same_matrix(ref.weights[l - 1].hi, g.dW[l]));
-        RC_ASSERT(same_matrix(ref.bias[l - 1].lo, g.db[l]));
+        RC_ASSERT(same_matrix(ref.weights[l - 1].lo.rational(), g.dW[l]) &&
+                  same_matrix(ref.weights[l - 1].hi.rational(), g.dW[l]));
+        RC_ASSERT(same_matrix(ref.bias[l - 1].lo.rational(), g.db[l]));
     }
     RC_ASSERT(ref.kinks == g.kinks);
     model.inputs(0, 0) = exact(1, 3);  // not dyadic: the rationals take over
     RC_ASSERT(compute_gradients(model, parse_arith("exact")).engine == "rational");
+    RC_ASSERT(!exact_fast_path_applies(model));
+}
+
+RC_BOOST_PROP(exact_tensor_dyadic_form_eq_rational_form, ()) {
+    // scale·D held dyadic and the same values held as rationals: equal entry by entry, as
+    // matrices and by ==; a changed entry or scale is unequal. Scales that are not dyadic (1/3)
+    // included.
+    const auto r = *rc::gen::inRange(1, 5), c = *rc::gen::inRange(1, 5);
+    const matrix<exact> M = gen_double_matrix(r, c);
+    const exact scale = exact(1, *rc::gen::inRange(1, 13));
+    const exact_tensor d(*dyadic_matrix::from_exact(M), scale);
+    const exact_tensor q{matrix<exact>(M * scale)};
+    RC_ASSERT(d.dyadic() != nullptr && q.dyadic() == nullptr && d.scale() == scale && q.scale() == 1);
+    RC_ASSERT(d.rows() == r && d.cols() == c && d.size() == r * c);
+    for (Eigen::Index j = 0; j < c; ++j)
+        for (Eigen::Index i = 0; i < r; ++i) RC_ASSERT(d(i, j) == M(i, j) * scale && d(i + j * r) == d(i, j));
+    RC_ASSERT(same_matrix(d.rational(), q.rational()));
+    RC_ASSERT(d == q && q == d);
+    const exact_tensor copy = d;  // shares the values
+    RC_ASSERT(copy == d && copy.dyadic() == d.dyadic());
+    RC_ASSERT(!(exact_tensor(*dyadic_matrix::from_exact(M), scale * 2) == q) || (M.array() == 0).all());
+    matrix<exact> changed = M * scale;
+    changed(0, 0) += 1;
+    RC_ASSERT(!(d == exact_tensor(changed)));
 }
 
 BOOST_AUTO_TEST_CASE(dyadic_fast_path_exact_over_wide_range) {
@@ -512,7 +547,7 @@ BOOST_AUTO_TEST_CASE(dyadic_fast_path_exact_over_wide_range) {
     BOOST_TEST(ref.engine == "dyadic");
     const auto g = backprop(net, X, Y);
     BOOST_TEST(ref.cost_lo == g.cost);
-    BOOST_TEST(same_matrix(ref.weights[0].lo, g.dW[1]));
+    BOOST_TEST(same_matrix(ref.weights[0].lo.rational(), g.dW[1]));
 }
 
 namespace {

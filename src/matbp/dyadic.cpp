@@ -38,6 +38,13 @@ struct block {
     const mpz_int& at(Eigen::Index i, Eigen::Index j) const { return m[static_cast<std::size_t>(i + j * rows)]; }
 };
 
+/// log₂ of q's denominator, read off its limbs. Requires: q dyadic.
+long denominator_log2(mpq_srcptr q) {
+    const mpz_srcptr d = mpq_denref(q);
+    const std::size_t n = mpz_size(d);
+    return static_cast<long>(64 * (n - 1)) + std::countr_zero(mpz_limbs_read(d)[n - 1]);
+}
+
 /// q = num/2^s as (num, −s). Requires: q dyadic.
 std::pair<mpz_int, long> split(const exact& q) {
     return {bmp::numerator(q), -static_cast<long>(bmp::msb(bmp::denominator(q)))};
@@ -490,24 +497,43 @@ struct dyadic_engine {
         MATBP_REQUIRE("C1", well_formed(net));
         using T = typename std::decay_t<decltype(net.layers.front().W)>::Scalar;
         dyadic_network d;
-        for (const auto& L : net.layers) {
-            dyadic_network::layer_data x;
-            auto pieces = dyadic_pieces<T>(L.f);
-            if (!pieces) return std::nullopt;
-            x.pieces = std::move(*pieces);
-            if constexpr (std::is_same_v<T, double>) {
-                x.W = D::from_double(L.W);
-                x.b = D::from_double(L.b);
-            } else {
-                auto W = D::from_exact(L.W), b = D::from_exact(L.b);
-                if (!W || !b) return std::nullopt;
-                x.W = std::move(*W);
-                x.b = std::move(*b);
-            }
-            x.Wt = transpose(x.W);
-            d.layers_.push_back(std::move(x));
-        }
+        for (const auto& L : net.layers)
+            if (!add_layer<T>(d, L.W, L.b, L.f)) return std::nullopt;
         return d;
+    }
+
+    static std::optional<dyadic_network> prepare(const std::vector<dyadic_network::layer_view>& layers) {
+        MATBP_REQUIRE("C1", !layers.empty());
+        for (std::size_t l = 0; l < layers.size(); ++l) {
+            const auto& L = layers[l];
+            MATBP_REQUIRE("C1", L.W.rows() >= 1 && L.W.cols() >= 1 && L.b.rows() == L.W.rows() && L.b.cols() == 1);
+            MATBP_REQUIRE("C1", l == 0 || L.W.cols() == layers[l - 1].W.rows());
+        }
+        dyadic_network d;
+        for (const auto& L : layers)
+            if (!add_layer<exact>(d, L.W, L.b, L.f)) return std::nullopt;
+        return d;
+    }
+
+    /// Appends a layer to d; false unless its activation has dyadic pieces and W and b convert.
+    template <class T>
+    static bool add_layer(dyadic_network& d, const matrix<T>& W, const matrix<T>& b, const activation<T>& f) {
+        dyadic_network::layer_data x;
+        auto pieces = dyadic_pieces<T>(f);
+        if (!pieces) return false;
+        x.pieces = std::move(*pieces);
+        if constexpr (std::is_same_v<T, double>) {
+            x.W = D::from_double(W);
+            x.b = D::from_double(b);
+        } else {
+            auto w = D::from_exact(W), c = D::from_exact(b);
+            if (!w || !c) return false;
+            x.W = std::move(*w);
+            x.b = std::move(*c);
+        }
+        x.Wt = transpose(x.W);
+        d.layers_.push_back(std::move(x));
+        return true;
     }
 
     static exact to_exact_double(double v) {
@@ -521,8 +547,14 @@ struct dyadic_engine {
 // dyadic_matrix
 
 bool is_dyadic(const exact& q) {
-    const auto& d = bmp::denominator(q);
-    return bmp::msb(d) == bmp::lsb(d);
+    // The denominator (> 0) is a power of two: one bit set, read off its limbs (no copy).
+    const mpz_srcptr d = mpq_denref(q.backend().data());
+    const std::size_t n = mpz_size(d);
+    const limb* p = mpz_limbs_read(d);
+    for (std::size_t i = 0; i + 1 < n; ++i)
+        if (p[i] != 0) return false;
+    return (p[n - 1] & (p[n - 1] - 1)) == 0;  // one bit (p[n − 1] ≠ 0: GMP normalizes); not popcount,
+                                              // which portable builds call as a function
 }
 
 dyadic_matrix dyadic_matrix::from_double(const matrix<double>& M) {
@@ -560,36 +592,65 @@ dyadic_matrix dyadic_matrix::from_double(const matrix<double>& M) {
 
 std::optional<dyadic_matrix> dyadic_matrix::from_exact(const matrix<exact>& M) {
     const auto n = static_cast<std::size_t>(M.size());
-    long emin = 0;
+    // Entry t = num_t·2^e_t with e_t = −log₂ den_t. C1.dyadic (iii) in one pass: the canonical
+    // exponent is e = min_t (e_t + trailing zeros of num_t) over the nonzero entries, the highest
+    // bit position top = max_t (e_t + bits of num_t); the width ⌈(top − e)/64⌉.
+    long e = LONG_MAX, top = LONG_MIN;
+    std::size_t own = 0;
+    std::vector<long> et(n);
+    std::vector<limb> one(n);  // the magnitude of a one-limb numerator (most), so that the second
+                               // pass reads contiguous memory instead of every numerator's limbs
+    const exact* entries = M.data();
     for (std::size_t t = 0; t < n; ++t) {
-        const exact& q = M(static_cast<Eigen::Index>(t));
-        if (!is_dyadic(q)) return std::nullopt;
-        emin = std::min(emin, -static_cast<long>(bmp::msb(bmp::denominator(q))));
+        if (t + 8 < n) {  // the limbs live elsewhere on the heap: ask for them early
+            const mpq_srcptr ahead = entries[t + 8].backend().data();
+            __builtin_prefetch(mpz_limbs_read(mpq_numref(ahead)));
+            __builtin_prefetch(mpz_limbs_read(mpq_denref(ahead)));
+        }
+        const exact& x = entries[t];
+        if (!is_dyadic(x)) return std::nullopt;
+        const mpq_srcptr q = x.backend().data();
+        const mpz_srcptr num = mpq_numref(q);
+        const std::size_t size = mpz_size(num);
+        own += 1 + size + mpz_size(mpq_denref(q));
+        if (size == 0) continue;
+        et[t] = -denominator_log2(q);
+        const limb* p = mpz_limbs_read(num);
+        if (size == 1) one[t] = p[0];
+        std::size_t low = 0;
+        while (p[low] == 0) ++low;
+        e = std::min(e, et[t] + static_cast<long>(64 * low) + static_cast<long>(std::countr_zero(p[low])));
+        top = std::max(top, et[t] + static_cast<long>(64 * (size - 1) + std::bit_width(p[size - 1])));
     }
-    // Entry = num·2^−s = (num·2^(−s−emin))·2^emin.
-    std::size_t w = 0, own = 0;
-    for (std::size_t t = 0; t < n; ++t) {
-        const mpq_srcptr q = M(static_cast<Eigen::Index>(t)).backend().data();
-        own += 1 + mpz_size(mpq_numref(q)) + mpz_size(mpq_denref(q));
-        if (mpq_sgn(q) == 0) continue;
-        const long s = -static_cast<long>(mpz_sizeinbase(mpq_denref(q), 2) - 1);
-        w = std::max(w, (mpz_sizeinbase(mpq_numref(q), 2) + static_cast<std::size_t>(s - emin) + 63) / 64);
-    }
+    const std::size_t w = top == LONG_MIN ? 0 : static_cast<std::size_t>(top - e + 63) / 64;
     // One shared width pads every entry to the widest: refuse a form more than 16 times the
     // entries' own size (beyond 2²⁰ limbs), e.g. one 10⁵-digit integer among a thousand small ones.
     if (static_cast<double>(n) * static_cast<double>(w) > 16.0 * static_cast<double>(own) + 1048576.0)
         return std::nullopt;
     dyadic_matrix d = dyadic_engine::zeros(M.rows(), M.cols(), w);
-    d.e_ = emin;
+    d.e_ = w == 0 ? 0 : e;
     for (std::size_t t = 0; t < n; ++t) {
-        const mpq_srcptr q = M(static_cast<Eigen::Index>(t)).backend().data();
+        const mpq_srcptr q = entries[t].backend().data();
         if (mpq_sgn(q) == 0) continue;
-        const long s = -static_cast<long>(mpz_sizeinbase(mpq_denref(q), 2) - 1);
         d.sign_[t] = static_cast<std::int8_t>(mpq_sgn(q));
-        shift_left(mpz_limbs_read(mpq_numref(q)), mpz_size(mpq_numref(q)), static_cast<unsigned long>(s - emin),
-                   d.mag_.data() + (t * w), w);
+        // num_t·2^(e_t − e) into the (zero) destination: bit b of num_t goes to bit b + e_t − e,
+        // which is ≥ 0 for every set bit b (e_t − e ≥ −trailing zeros of num_t).
+        const mpz_srcptr num = mpq_numref(q);
+        const auto ws = static_cast<long>(mpz_size(num));
+        const limb* src = ws == 1 ? &one[t] : mpz_limbs_read(num);
+        const long shift = et[t] - e;
+        limb* dst = d.mag_.data() + (t * w);
+        // Destination limb k takes source bits [64k − shift, 64k − shift + 64).
+        const long first = std::max(0L, shift / 64);  // below it every destination limb is 0
+        for (long k = first; k < static_cast<long>(w); ++k) {
+            const long b = 64 * k - shift;  // source bit at the destination limb's bit 0
+            const long i = b >= 0 ? b / 64 : -((-b + 63) / 64);
+            const long r = b - 64 * i;  // 0 ≤ r < 64
+            const limb lo = i >= 0 && i < ws ? src[i] : 0;
+            const limb hi = i + 1 >= 0 && i + 1 < ws ? src[i + 1] : 0;
+            dst[k] = r ? (lo >> r) | (hi << (64 - r)) : lo;
+        }
     }
-    dyadic_engine::canonicalize(d);
     return d;
 }
 
@@ -633,6 +694,25 @@ gradient_result<exact> dyadic_gradients::to_exact() const {
 
 std::optional<dyadic_network> dyadic_network::from(const mlp<exact>& net) { return dyadic_engine::prepare(net); }
 std::optional<dyadic_network> dyadic_network::from(const mlp<double>& net) { return dyadic_engine::prepare(net); }
+std::optional<dyadic_network> dyadic_network::from(const std::vector<layer_view>& layers) {
+    return dyadic_engine::prepare(layers);
+}
+
+// C1.dyadic the rule of the exact fast path, in one place.
+std::optional<dyadic_problem> dyadic_problem::prepare(const std::vector<dyadic_network::layer_view>& layers,
+                                                      const matrix<exact>& X, const matrix<exact>& Y,
+                                                      const loss_function<exact>& ell) {
+    if (linear_gradient_factor(ell) < 1) return std::nullopt;
+    auto x = dyadic_matrix::from_exact(X);
+    if (!x) return std::nullopt;
+    auto y = dyadic_matrix::from_exact(Y);
+    if (!y) return std::nullopt;
+    auto net = dyadic_network::from(layers);
+    if (!net) return std::nullopt;
+    MATBP_REQUIRE("C1", X.rows() == net->width(0) && X.cols() >= 1);
+    MATBP_REQUIRE("C1", Y.rows() == net->width(net->depth()) && Y.cols() == X.cols());
+    return dyadic_problem{std::move(*net), std::move(*x), std::move(*y)};
+}
 
 Eigen::Index dyadic_network::width(Eigen::Index l) const {
     MATBP_REQUIRE("C1", 0 <= l && l <= depth());
@@ -742,12 +822,11 @@ std::optional<gradient_result<exact>> dyadic_backprop(const mlp<exact>& net, con
     MATBP_REQUIRE("C1", X.rows() == net.width(0) && X.cols() >= 1);
     MATBP_REQUIRE("C1", Y.rows() == net.width(net.depth()) && Y.cols() == X.cols());
     MATBP_REQUIRE("C1", threads >= 1);
-    if (linear_gradient_factor(ell) < 1) return std::nullopt;
-    auto x = dyadic_matrix::from_exact(X), y = dyadic_matrix::from_exact(Y);
-    if (!x || !y) return std::nullopt;
-    auto fast = dyadic_network::from(net);
-    if (!fast) return std::nullopt;
-    return fast->gradients(*x, *y, ell, red, threads, observe).to_exact();
+    std::vector<dyadic_network::layer_view> layers;
+    for (const auto& L : net.layers) layers.push_back({L.W, L.b, L.f});
+    auto p = dyadic_problem::prepare(layers, X, Y, ell);
+    if (!p) return std::nullopt;
+    return p->net.gradients(p->X, p->Y, ell, red, threads, observe).to_exact();
 }
 
 }  // namespace matbp

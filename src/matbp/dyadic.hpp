@@ -61,6 +61,11 @@ public:
     matrix<exact> to_exact() const;
     /// An upper bound on the bits of any entry's numerator or denominator (at least 1).
     std::size_t bits_bound() const;
+    /// Entry t (column-major, t = i + j·rows()) as read by code that works on the representation
+    /// (the oracle's writer and check): its sign (−1, 0, 1) and its magnitude's width() limbs, low
+    /// limb first; the value is sign·magnitude·2^exponent(). Requires: 0 ≤ t < rows()·cols().
+    int sign(std::size_t t) const { return sign_[t]; }
+    const std::uint64_t* magnitude(std::size_t t) const { return mag_.data() + (t * width_); }
 
     friend bool operator==(const dyadic_matrix&, const dyadic_matrix&) = default;
 
@@ -90,6 +95,15 @@ using size_observer = std::function<void(const char* stage, Eigen::Index layer, 
 /// A network prepared once for the exact fast path (each Wˡ kept in both layouts the products read).
 class dyadic_network {
 public:
+    /// A layer as from() reads it, by reference: Wˡ, bˡ and fˡ (no copy of a network is made).
+    struct layer_view {
+        const matrix<exact>& W;
+        const matrix<exact>& b;
+        const activation<exact>& f;
+    };
+    /// As from(mlp<exact>), the layers given by reference. Requires: they chain as in a
+    /// well_formed network (at least one; Wˡ m_l × m_{l−1} with m's ≥ 1, bˡ m_l × 1).
+    static std::optional<dyadic_network> from(const std::vector<layer_view>& layers);
     /// nullopt unless every activation is piecewise linear (its registry entry has pieces()) with
     /// dyadic breakpoints, slopes and intercepts, and dyadic_matrix::from_exact takes every Wˡ
     /// and bˡ. Requires: well_formed(net).
@@ -122,10 +136,22 @@ private:
     dyadic_network() = default;  // only from() makes one: a network has at least one layer
 };
 
+/// C1.dyadic the one rule for the exact fast path, prepared: the network, X and Y in dyadic form,
+/// or nullopt unless linear_gradient_factor(ell) ≥ 1 (squared_error, mse), dyadic_network::from
+/// takes the layers and dyadic_matrix::from_exact takes X and Y. compute_gradients (oracle.hpp),
+/// dyadic_backprop and the shards' engine name (shard.cpp) all decide by it.
+/// Requires: the layers as dyadic_network::from's, X m₀ × n and Y m_k × n with n ≥ 1.
+struct dyadic_problem {
+    dyadic_network net;
+    dyadic_matrix X, Y;
+    static std::optional<dyadic_problem> prepare(const std::vector<dyadic_network::layer_view>& layers,
+                                                 const matrix<exact>& X, const matrix<exact>& Y,
+                                                 const loss_function<exact>& ell);
+};
+
 /// C1 by the exact fast path, the results as rationals: the same values as backprop<exact>.
-/// nullopt unless dyadic_network::from(net) applies, X and Y are dyadic (dyadic_matrix::from_exact
-/// takes them), and linear_gradient_factor(ell) ≥ 1 (squared_error, mse). Requires: as backprop
-/// (well_formed(net), X m₀ × n, Y m_k × n, n ≥ 1), threads ≥ 1.
+/// nullopt unless dyadic_problem::prepare applies. Requires: as backprop (well_formed(net),
+/// X m₀ × n, Y m_k × n, n ≥ 1), threads ≥ 1.
 std::optional<gradient_result<exact>> dyadic_backprop(const mlp<exact>& net, const matrix<exact>& X,
                                                       const matrix<exact>& Y, const loss_function<exact>& ell,
                                                       reduction red, const size_observer* observe = nullptr,

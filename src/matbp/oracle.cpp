@@ -9,10 +9,83 @@
 #include <chrono>
 #include <cmath>
 #include <limits>
+#include <mutex>
 #include <stdexcept>
 #include <thread>
 
 namespace matbp {
+
+// ---- exact_tensor -------------------------------------------------------------------------
+
+struct exact_tensor::state {
+    Eigen::Index rows = 0, cols = 0;
+    std::optional<dyadic_matrix> dyadic;  ///< the values are scale·*dyadic when set
+    exact scale = 1;
+    mutable std::once_flag made;
+    mutable matrix<exact> rational;  ///< the values (made from the dyadic form on first use)
+};
+
+exact_tensor::exact_tensor(matrix<exact> M) {
+    auto s = std::make_shared<state>();
+    s->rows = M.rows();
+    s->cols = M.cols();
+    s->rational = std::move(M);
+    std::call_once(s->made, [] {});  // nothing left to make
+    s_ = std::move(s);
+}
+
+exact_tensor::exact_tensor(dyadic_matrix D, exact scale) {
+    MATBP_REQUIRE("C1", scale > 0);
+    auto s = std::make_shared<state>();
+    s->rows = D.rows();
+    s->cols = D.cols();
+    s->dyadic = std::move(D);
+    s->scale = std::move(scale);
+    s_ = std::move(s);
+}
+
+Eigen::Index exact_tensor::rows() const noexcept { return s_ ? s_->rows : 0; }
+Eigen::Index exact_tensor::cols() const noexcept { return s_ ? s_->cols : 0; }
+
+const dyadic_matrix* exact_tensor::dyadic() const noexcept { return s_ && s_->dyadic ? &*s_->dyadic : nullptr; }
+
+const exact& exact_tensor::scale() const noexcept {
+    static const exact one = 1;
+    return s_ ? s_->scale : one;
+}
+
+exact exact_tensor::operator()(Eigen::Index i, Eigen::Index j) const {
+    MATBP_REQUIRE("C1", 0 <= i && i < rows() && 0 <= j && j < cols());
+    if (const dyadic_matrix* d = dyadic()) {
+        exact q = (*d)(i, j);
+        if (s_->scale != 1) q *= s_->scale;
+        return q;
+    }
+    return s_->rational(i, j);
+}
+
+exact exact_tensor::operator()(Eigen::Index k) const {
+    MATBP_REQUIRE("C1", 0 <= k && k < size());
+    return (*this)(k % rows(), k / rows());
+}
+
+const matrix<exact>& exact_tensor::rational() const {
+    static const matrix<exact> none;
+    if (!s_) return none;
+    std::call_once(s_->made, [this] {
+        s_->rational = s_->dyadic->to_exact();
+        if (s_->scale != 1) s_->rational *= s_->scale;
+    });
+    return s_->rational;
+}
+
+bool operator==(const exact_tensor& a, const exact_tensor& b) {
+    if (a.s_ == b.s_) return true;  // one tensor
+    if (a.rows() != b.rows() || a.cols() != b.cols()) return false;
+    // Canonical dyadic forms with one scale are equal iff their values are.
+    if (a.dyadic() && b.dyadic() && a.scale() == b.scale()) return *a.dyadic() == *b.dyadic();
+    return a.rational() == b.rational();
+}
 
 // ---- arithmetic -----------------------------------------------------------------------------
 
@@ -122,13 +195,21 @@ std::pair<exact, exact> range_of(const T& x) {
     }
 }
 
+/// The values of M as exact tensors (lo, hi); one shared tensor when they are points.
 template <class T>
-tensor_range range_of(const matrix<T>& M, std::vector<bool> dependent) {
-    tensor_range r{
-        matrix<exact>(M.rows(), M.cols()), matrix<exact>(M.rows(), M.cols()), std::move(dependent), {}, {}, {}};
-    for (Eigen::Index j = 0; j < M.cols(); ++j)
-        for (Eigen::Index i = 0; i < M.rows(); ++i) std::tie(r.lo(i, j), r.hi(i, j)) = range_of(M(i, j));
-    return r;
+tensor_range range_of(matrix<T> M) {
+    if constexpr (exact_field<T>) {
+        const exact_tensor v(std::move(M));
+        return {v, v, {}, {}, {}, {}};
+    } else {
+        matrix<exact> lo(M.rows(), M.cols()), hi(M.rows(), M.cols());
+        for (Eigen::Index j = 0; j < M.cols(); ++j)
+            for (Eigen::Index i = 0; i < M.rows(); ++i) std::tie(lo(i, j), hi(i, j)) = range_of(M(i, j));
+        if constexpr (interval_type<T>)
+            return {exact_tensor(std::move(lo)), exact_tensor(std::move(hi)), {}, {}, {}, {}};
+        const exact_tensor v(std::move(lo));
+        return {v, v, {}, {}, {}, {}};
+    }
 }
 
 /// Bits of the larger of |numerator| and denominator.
@@ -368,54 +449,36 @@ void attach_enclosure(tensor_range& t, const qmatrix& clarke, const qmatrix& one
     t.clarke_lo = clarke.lo;
     t.clarke_hi = clarke.hi;
     t.one = one.lo;
-    for (Eigen::Index j = 0; j < t.lo.cols(); ++j)
-        for (Eigen::Index i = 0; i < t.lo.rows(); ++i) {
-            const bool dependent = t.kink_dependent[static_cast<std::size_t>(i + j * t.lo.rows())];
-            MATBP_ENSURE("C3", t.clarke_lo(i, j) <= t.lo(i, j) && t.hi(i, j) <= t.clarke_hi(i, j));
+    const matrix<exact>& lo = t.lo.rational();
+    const matrix<exact>& hi = t.hi.rational();
+    for (Eigen::Index j = 0; j < lo.cols(); ++j)
+        for (Eigen::Index i = 0; i < lo.rows(); ++i) {
+            const bool dependent = t.kink_dependent[static_cast<std::size_t>(i + j * lo.rows())];
+            MATBP_ENSURE("C3", t.clarke_lo(i, j) <= lo(i, j) && hi(i, j) <= t.clarke_hi(i, j));
             MATBP_ENSURE("C3", t.clarke_lo(i, j) <= t.one(i, j) && t.one(i, j) <= t.clarke_hi(i, j));
-            MATBP_ENSURE("C3", dependent || (t.clarke_lo(i, j) == t.lo(i, j) && t.clarke_hi(i, j) == t.hi(i, j) &&
-                                             t.one(i, j) == t.lo(i, j)));
+            MATBP_ENSURE("C3", dependent || (t.clarke_lo(i, j) == lo(i, j) && t.clarke_hi(i, j) == hi(i, j) &&
+                                             t.one(i, j) == lo(i, j)));
         }
 }
 
+/// Which entries of the gradients depend on the kink convention (D11), and for an exact
+/// reference C3's enclosure and the one convention's values: fills every tensor's kink_dependent
+/// (all false without kinks) and, with kinks, its enclosure. Internal: ref holds compute's values
+/// and kinks for net, X, Y.
 template <scalar T>
-gradient_reference compute(const model_spec& model, const arith_spec& arith, const resource_limits& limits) {
-    const mlp<T> net = build_network<T>(model);
-    const limits_check check(model, limits);
-    const layer_observer<T> observe = limits_observer<T>(check);
-    const matrix<T> X = from_exact<T>(model.inputs), Y = from_exact<T>(model.targets);
-    const loss_function<T> ell = loss_over<T>(model.loss_kind);
-    std::string engine = exact_field<T>                          ? "rational"
-                         : arith.k == arith_spec::kind::interval ? "interval"
-                         : arith.k == arith_spec::kind::real     ? "real"
-                                                                 : "double";
-    gradient_result<T> g;
-    if constexpr (exact_field<T>) {
-        // The exact fast path (dyadic.hpp) when the model allows it; the same values.
-        const size_observer sizes = check;
-        const unsigned threads = limits.threads ? limits.threads : std::max(1u, std::thread::hardware_concurrency());
-        if (auto fast = dyadic_backprop(net, X, Y, ell, model.red, &sizes, threads)) {
-            g = std::move(*fast);
-            engine = "dyadic";
-        } else {
-            g = backprop(net, X, Y, ell, model.red, &observe);
-        }
-    } else {
-        // The double path's products run on OpenBLAS (blas.hpp) with the threads the limits allow.
-        const blas_thread_scope blas_threads(std::same_as<T, double> ? limits.threads : 0);
-        g = backprop(net, X, Y, ell, model.red, &observe);
-    }
+void trace_kinks(gradient_reference& ref, const mlp<T>& net, const matrix<T>& X, const matrix<T>& Y,
+                 const loss_function<T>& ell, const model_spec& model) {
     const Eigen::Index k = net.depth(), n = X.cols();
     // The forward values, only needed to trace kink dependence (none without kinks).
-    const auto fwd = g.kinks.empty() ? forward_values<T>{} : forward_batch(net, X);
+    const auto fwd = ref.kinks.empty() ? forward_values<T>{} : forward_batch(net, X);
     // Which δ entries depend on the kink convention (D11): a unit at a kink (of its activation, or
     // of the loss at an output unit), and every unit that a dependent one reaches backwards
     // through a nonzero weight and a nonzero derivative.
     std::vector<Eigen::Matrix<bool, Eigen::Dynamic, Eigen::Dynamic>> dep(k + 1);
-    for (Eigen::Index l = 1; l <= k; ++l)
+    for (Eigen::Index l = 1; l <= k && !ref.kinks.empty(); ++l)
         dep[l] = Eigen::Matrix<bool, Eigen::Dynamic, Eigen::Dynamic>::Constant(net.width(l), n, false);
-    for (const auto& kk : g.kinks) dep[kk.layer](kk.unit, kk.sample) = true;
-    for (Eigen::Index l = k - 1; l >= 1 && !g.kinks.empty(); --l)
+    for (const auto& kk : ref.kinks) dep[kk.layer](kk.unit, kk.sample) = true;
+    for (Eigen::Index l = k - 1; l >= 1 && !ref.kinks.empty(); --l)
         for (Eigen::Index s = 0; s < n; ++s)
             for (Eigen::Index i = 0; i < net.width(l); ++i) {
                 if (dep[l](i, s) || !maybe_nonzero(derivative(net.layers[l - 1].f, fwd.z[l](i, s)))) continue;
@@ -425,29 +488,22 @@ gradient_reference compute(const model_spec& model, const arith_spec& arith, con
                         break;
                     }
             }
-    gradient_reference ref;
-    ref.arith = arith;
-    ref.engine = engine;
-    ref.loss_kind = model.loss_kind;
-    ref.red = model.red;
-    std::tie(ref.cost_lo, ref.cost_hi) = range_of(g.cost);
-    ref.kinks = g.kinks;
     for (Eigen::Index l = 1; l <= k; ++l) {
-        std::vector<bool> dw(static_cast<std::size_t>(g.dW[l].size()), false),
-            db(static_cast<std::size_t>(g.db[l].size()), false);
-        for (Eigen::Index s = 0; s < n && !g.kinks.empty(); ++s)
+        tensor_range& W = ref.weights[l - 1];
+        tensor_range& B = ref.bias[l - 1];
+        W.kink_dependent.assign(static_cast<std::size_t>(W.lo.size()), false);
+        B.kink_dependent.assign(static_cast<std::size_t>(B.lo.size()), false);
+        for (Eigen::Index s = 0; s < n && !ref.kinks.empty(); ++s)
             for (Eigen::Index i = 0; i < net.width(l); ++i) {
                 if (!dep[l](i, s)) continue;
-                db[i] = true;
+                B.kink_dependent[i] = true;
                 const auto& A = fwd.a[l - 1];
                 for (Eigen::Index j = 0; j < A.rows(); ++j)
-                    if (maybe_nonzero(A(j, s))) dw[i + j * net.width(l)] = true;
+                    if (maybe_nonzero(A(j, s))) W.kink_dependent[i + j * net.width(l)] = true;
             }
-        ref.weights.push_back(range_of(g.dW[l], std::move(dw)));
-        ref.bias.push_back(range_of(g.db[l], std::move(db)));
     }
     if constexpr (exact_field<T>)
-        if (!g.kinks.empty()) {
+        if (!ref.kinks.empty()) {
             // C3: every admissible derivative at the kinks, and the one convention.
             const auto clarke = kink_enclosure(net, fwd, Y, ell, model.loss_kind, model.red, kink_choice::clarke);
             const auto one = kink_enclosure(net, fwd, Y, ell, model.loss_kind, model.red, kink_choice::one);
@@ -456,6 +512,90 @@ gradient_reference compute(const model_spec& model, const arith_spec& arith, con
                 attach_enclosure(ref.bias[l - 1], clarke.db[l], one.db[l]);
             }
         }
+}
+
+unsigned fast_path_threads(const resource_limits& limits) {
+    return limits.threads ? limits.threads : std::max(1u, std::thread::hardware_concurrency());
+}
+
+/// The model's activations over ℚ (unsupported_error naming the layer of one with no exact evaluation).
+std::vector<activation<exact>> exact_activations(const model_spec& model) {
+    std::vector<activation<exact>> f;
+    for (std::size_t l = 0; l < model.layers.size(); ++l)
+        f.push_back(build_activation<exact>(model.layers[l].activation, l));
+    return f;
+}
+
+/// dyadic_problem::prepare on the model, its layers read in place.
+std::optional<dyadic_problem> prepare_dyadic(const model_spec& model, const std::vector<activation<exact>>& f,
+                                             const loss_function<exact>& ell) {
+    std::vector<dyadic_network::layer_view> views;
+    for (std::size_t l = 0; l < model.layers.size(); ++l)
+        views.push_back({model.layers[l].weights, model.layers[l].bias, f[l]});
+    return dyadic_problem::prepare(views, model.inputs, model.targets, ell);
+}
+
+/// The exact fast path (dyadic.hpp) straight from the model when dyadic_problem::prepare takes it:
+/// no network of rationals is built and the results stay dyadic (exact_tensor); true when it ran.
+bool compute_dyadic(const model_spec& model, const resource_limits& limits, gradient_reference& ref) {
+    const std::vector<activation<exact>> f = exact_activations(model);
+    const loss_function<exact> ell = loss_over<exact>(model.loss_kind);
+    const limits_check check(model, limits);
+    auto p = prepare_dyadic(model, f, ell);
+    if (!p) return false;
+    const size_observer sizes = check;
+    dyadic_gradients g = p->net.gradients(p->X, p->Y, ell, model.red, fast_path_threads(limits), &sizes);
+    ref.engine = "dyadic";
+    ref.cost_lo = ref.cost_hi = g.cost;
+    ref.kinks = g.kinks;
+    for (std::size_t l = 1; l < g.dW.size(); ++l) {
+        const exact_tensor w(std::move(g.dW[l]), g.scale), b(std::move(g.db[l]), g.scale);
+        ref.weights.push_back({w, w, {}, {}, {}, {}});
+        ref.bias.push_back({b, b, {}, {}, {}, {}});
+    }
+    if (ref.kinks.empty()) {
+        for (auto* ts : {&ref.weights, &ref.bias})
+            for (auto& t : *ts) t.kink_dependent.assign(static_cast<std::size_t>(t.lo.size()), false);
+    } else {
+        // Kinks are rare: their dependence and enclosures are traced over the rationals.
+        const mlp<exact> net = build_network<exact>(model);
+        trace_kinks(ref, net, model.inputs, model.targets, ell, model);
+    }
+    return true;
+}
+
+template <scalar T>
+gradient_reference compute(const model_spec& model, const arith_spec& arith, const resource_limits& limits) {
+    gradient_reference ref;
+    ref.arith = arith;
+    ref.loss_kind = model.loss_kind;
+    ref.red = model.red;
+    if constexpr (exact_field<T>)
+        if (compute_dyadic(model, limits, ref)) return ref;
+    const mlp<T> net = build_network<T>(model);
+    const limits_check check(model, limits);
+    const layer_observer<T> observe = limits_observer<T>(check);
+    const matrix<T> X = from_exact<T>(model.inputs), Y = from_exact<T>(model.targets);
+    const loss_function<T> ell = loss_over<T>(model.loss_kind);
+    ref.engine = exact_field<T>                          ? "rational"
+                 : arith.k == arith_spec::kind::interval ? "interval"
+                 : arith.k == arith_spec::kind::real     ? "real"
+                                                         : "double";
+    gradient_result<T> g;
+    if constexpr (exact_field<T>) {
+        g = backprop(net, X, Y, ell, model.red, &observe);
+    } else {
+        // The double path's products run on OpenBLAS (blas.hpp) with the threads the limits allow.
+        const blas_thread_scope blas_threads(std::same_as<T, double> ? limits.threads : 0);
+        g = backprop(net, X, Y, ell, model.red, &observe);
+    }
+    std::tie(ref.cost_lo, ref.cost_hi) = range_of(g.cost);
+    ref.kinks = g.kinks;
+    for (Eigen::Index l = 1; l <= net.depth(); ++l) {
+        ref.weights.push_back(range_of(std::move(g.dW[l])));
+        ref.bias.push_back(range_of(std::move(g.db[l])));
+    }
+    trace_kinks(ref, net, X, Y, ell, model);
     return ref;
 }
 
@@ -483,6 +623,11 @@ template loss_function<exact> build_loss<exact>(const model_spec&);
 template loss_function<double> build_loss<double>(const model_spec&);
 template loss_function<real> build_loss<real>(const model_spec&);
 template loss_function<interval> build_loss<interval>(const model_spec&);
+
+bool exact_fast_path_applies(const model_spec& model) {
+    MATBP_REQUIRE("C1", model_is_exact(model));
+    return prepare_dyadic(model, exact_activations(model), loss_over<exact>(model.loss_kind)).has_value();
+}
 
 gradient_reference compute_gradients(const model_spec& model, const arith_spec& arith, const resource_limits& limits) {
     switch (arith.k) {
@@ -610,11 +755,13 @@ tensor_check check_tensor(std::size_t index, const std::string& name, const tens
     if (bound) MATBP_REQUIRE("T3", bound->rows() == got.rows() && bound->cols() == got.cols());
     std::vector<kink_entry> kinks;
     bool first_use = true;
+    const matrix<exact>& ref_lo = ref.lo.rational();
+    const matrix<exact>& ref_hi = ref.hi.rational();
     for (Eigen::Index j = 0; j < got.cols(); ++j)
         for (Eigen::Index i = 0; i < got.rows(); ++i) {
             const exact& g = got(i, j);
-            const exact& lo = ref.lo(i, j);
-            const exact& hi = ref.hi(i, j);
+            const exact& lo = ref_lo(i, j);
+            const exact& hi = ref_hi(i, j);
             const exact mid = (lo + hi) / 2;
             ref_all2 += mid * mid;
             if (bound) {
@@ -789,9 +936,11 @@ void admit_near_kinks(gradient_reference& ref, const model_spec& model, const st
             t.clarke_lo = c.lo;
             t.clarke_hi = c.hi;
             t.one = (bias ? one.db[l] : one.dW[l]).lo;
-            for (Eigen::Index j = 0; j < t.lo.cols(); ++j)
-                for (Eigen::Index i = 0; i < t.lo.rows(); ++i)
-                    MATBP_ENSURE("T3", t.clarke_lo(i, j) <= t.lo(i, j) && t.hi(i, j) <= t.clarke_hi(i, j) &&
+            const matrix<exact>& lo = t.lo.rational();
+            const matrix<exact>& hi = t.hi.rational();
+            for (Eigen::Index j = 0; j < lo.cols(); ++j)
+                for (Eigen::Index i = 0; i < lo.rows(); ++i)
+                    MATBP_ENSURE("T3", t.clarke_lo(i, j) <= lo(i, j) && hi(i, j) <= t.clarke_hi(i, j) &&
                                            t.clarke_lo(i, j) <= t.one(i, j) && t.one(i, j) <= t.clarke_hi(i, j));
         }
 }

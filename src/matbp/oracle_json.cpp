@@ -76,14 +76,16 @@ void write_range(json::writer& w, const exact& lo, const exact& hi, value_format
 
 /// A weight matrix as rows (one per line unless `line`), or a bias as one array.
 void write_tensor(json::writer& w, const tensor_range& t, bool as_vector, bool line, value_format f, std::size_t* n) {
+    const matrix<exact>& lo = t.lo.rational();
+    const matrix<exact>& hi = t.hi.rational();
     w.begin_array(as_vector || line ? json::layout::line : json::layout::block);
-    for (Eigen::Index i = 0; i < t.lo.rows(); ++i) {
+    for (Eigen::Index i = 0; i < lo.rows(); ++i) {
         if (as_vector) {
-            write_range(w, t.lo(i, 0), t.hi(i, 0), f, n);
+            write_range(w, lo(i, 0), hi(i, 0), f, n);
             continue;
         }
         w.begin_array(json::layout::line);
-        for (Eigen::Index j = 0; j < t.lo.cols(); ++j) write_range(w, t.lo(i, j), t.hi(i, j), f, n);
+        for (Eigen::Index j = 0; j < lo.cols(); ++j) write_range(w, lo(i, j), hi(i, j), f, n);
         w.end_array();
     }
     w.end_array();
@@ -95,9 +97,11 @@ std::size_t beyond_range(const exact& lo, const exact& hi) {
 }
 
 std::size_t beyond_range(const tensor_range& t) {
+    const matrix<exact>& lo = t.lo.rational();
+    const matrix<exact>& hi = t.hi.rational();
     std::size_t n = 0;
-    for (Eigen::Index j = 0; j < t.lo.cols(); ++j)
-        for (Eigen::Index i = 0; i < t.lo.rows(); ++i) n += beyond_range(t.lo(i, j), t.hi(i, j));
+    for (Eigen::Index j = 0; j < lo.cols(); ++j)
+        for (Eigen::Index i = 0; i < lo.rows(); ++i) n += beyond_range(lo(i, j), hi(i, j));
     return n;
 }
 
@@ -106,10 +110,12 @@ std::size_t beyond_range(const tensor_range& t) {
 std::size_t beyond_enclosure(const tensor_range& t) {
     std::size_t n = 0;
     if (!t.has_enclosure()) return n;
-    for (Eigen::Index j = 0; j < t.lo.cols(); ++j)
-        for (Eigen::Index i = 0; i < t.lo.rows(); ++i)
-            if (t.kink_dependent[static_cast<std::size_t>(i + j * t.lo.rows())])
-                n += beyond_range(t.lo(i, j), t.hi(i, j)) + beyond_double(t.clarke_lo(i, j)) +
+    const matrix<exact>& lo = t.lo.rational();
+    const matrix<exact>& hi = t.hi.rational();
+    for (Eigen::Index j = 0; j < lo.cols(); ++j)
+        for (Eigen::Index i = 0; i < lo.rows(); ++i)
+            if (t.kink_dependent[static_cast<std::size_t>(i + j * lo.rows())])
+                n += beyond_range(lo(i, j), hi(i, j)) + beyond_double(t.clarke_lo(i, j)) +
                      beyond_double(t.clarke_hi(i, j)) + beyond_double(t.one(i, j));
     return n;
 }

@@ -141,6 +141,12 @@ matbp_mutant(dyadic_7 src/matbp/dyadic.cpp
   FROM [==[times_power_of_two(V.m[t] * s.m, V.e + s.e - e)]==]
   TO   [==[times_power_of_two(V.m[t] * s.m, V.e - e)]==])
 
+matbp_mutant(dyadic_8 src/matbp/dyadic.cpp
+  BUG    "from_exact keeps the numerators' common trailing zeros: not canonical"
+  KILLER dyadic_matrix_canonical_eq_is_value_eq
+  FROM [==[e = std::min(e, et[t] + static_cast<long>(64 * low) + static_cast<long>(std::countr_zero(p[low])));]==]
+  TO   [==[e = std::min(e, et[t]);]==])
+
 # ---- src/matbp/contract.hpp, contract.cpp (the contract levels; tests/contract_test.cpp) --------
 # contract.hpp's checks are macros: a mutant of one changes exactly the translation units that
 # expand it, all of which are recompiled.
@@ -746,8 +752,8 @@ matbp_mutant(shard_2 src/matbp/shard.cpp
 matbp_mutant(shard_3 src/matbp/shard.cpp
   BUG    "a range without kinks adds 0 to the Clarke lower bounds instead of its value"
   KILLER C4_combined_shards_eq_unsharded
-  FROM [==[sum.clarke_lo(i, j) += enc ? t.clarke_lo(i, j) : t.lo(i, j);]==]
-  TO   [==[sum.clarke_lo(i, j) += enc ? t.clarke_lo(i, j) : exact(0);]==])
+  FROM [==[lo(i, j) += enc ? t.clarke_lo(i, j) : v(i, j);]==]
+  TO   [==[lo(i, j) += enc ? t.clarke_lo(i, j) : exact(0);]==])
 
 matbp_mutant(shard_4 src/matbp/shard.cpp
   BUG    "a gap between ranges goes unnoticed"
@@ -758,8 +764,8 @@ matbp_mutant(shard_4 src/matbp/shard.cpp
 matbp_mutant(shard_5 src/matbp/shard.cpp
   BUG    "kink-dependence flags taken from the last range only, not ORed"
   KILLER C4_combined_shards_eq_unsharded
-  FROM [==[sum.kink_dependent[f] = sum.kink_dependent[f] || t.kink_dependent[f];]==]
-  TO   [==[sum.kink_dependent[f] = t.kink_dependent[f];]==])
+  FROM [==[dependent[f] = dependent[f] || t.kink_dependent[f];]==]
+  TO   [==[dependent[f] = t.kink_dependent[f];]==])
 
 matbp_mutant(shard_6 src/matbp/shard.cpp
   BUG    "the kinks of the ranges concatenated, not put in C1's order"
@@ -788,7 +794,7 @@ matbp_mutant(shard_9 src/matbp/shard.cpp
 matbp_mutant(shard_10 src/matbp/shard.cpp
   BUG    "the whole batch's engine is the range's: a batch with one non-dyadic target named dyadic"
   KILLER C4_combine_refuses_bad_part_sets C4_random_splits_of_larger_float64_nets usage_example_of_shard_hpp
-  FROM [==[p.sums.engine = whole_batch_engine(model, p.range_engine == "dyadic");]==]
+  FROM [==[p.sums.engine = exact_fast_path_applies(model) ? "dyadic" : "rational";]==]
   TO   [==[p.sums.engine = p.range_engine;]==])
 
 matbp_mutant(cli_main_4 src/cli/main.cpp
