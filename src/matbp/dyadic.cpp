@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstring>
 #include <exception>
+#include <limits>
 #include <optional>
 #include <thread>
 #include <type_traits>
@@ -687,6 +688,158 @@ gradient_result<exact> dyadic_gradients::to_exact() const {
         }
     }
     return r;
+}
+
+// ---------------------------------------------------------------------------------------------
+// dyadic_entries
+
+namespace {
+
+/// |q|/2^E0 = q128 + frac with 0 ≤ frac < 1 (frac > 0 iff sticky), q128 ≥ 2⁶³: the leading bits of
+/// magnitude·2^e / d, for rounding. Requires: the magnitude nonzero, 1 ≤ d < 2⁶⁴.
+struct leading_bits {
+    wide q = 0;
+    bool sticky = false;
+    long E0 = 0;
+};
+
+leading_bits leading(const limb* m, std::size_t w, long e, std::uint64_t d) {
+    std::size_t top = w;
+    while (m[top - 1] == 0) --top;
+    const long bits = static_cast<long>(64 * (top - 1) + static_cast<std::size_t>(std::bit_width(m[top - 1])));
+    // The magnitude's top 128 bits as h (top bit set), and whether any bit below them is set.
+    wide h = 0;
+    bool low = false;
+    const long s = bits - 128;  // h = floor(magnitude / 2^s) for s ≥ 0; magnitude·2^−s otherwise
+    if (s <= 0) {
+        for (std::size_t i = top; i-- > 0;) h = (h << 64) | m[i];  // ≤ 2 limbs: bits ≤ 128
+        h <<= static_cast<unsigned>(-s);
+    } else {
+        const auto q = static_cast<std::size_t>(s / 64);
+        const auto r = static_cast<unsigned>(s % 64);
+        // bits [s, s + 128) from limbs q, q + 1, q + 2
+        const auto at = [&](std::size_t i) -> wide { return i < top ? m[i] : 0; };
+        if (r == 0)
+            h = at(q) | (at(q + 1) << 64);
+        else
+            h = (at(q) >> r) | (at(q + 1) << (64 - r)) | (at(q + 2) << (128 - r));
+        for (std::size_t i = 0; i < q && !low; ++i) low = m[i] != 0;
+        if (!low && r) low = (m[q] & ((limb{1} << r) - 1)) != 0;
+    }
+    leading_bits out;
+    out.q = h / d;
+    out.sticky = low || h % d != 0;  // the fraction (h mod d + low/2^s)/d < 1
+    out.E0 = e + s;
+    return out;
+}
+
+/// A magnitude x = (q + frac)·2^E0 rounded to a binary format (p significand bits, least
+/// exponent min_exp, overflow at 2^max_exp): 0 nearest-even, −1 toward zero, +1 away from zero;
+/// +Inf past the range, except toward zero, which stops at the largest finite value.
+double round_magnitude(const leading_bits& x, int p, long min_exp, long max_exp, int mode) {
+    const long L = static_cast<long>(128 - (x.q >> 64 ? std::countl_zero(static_cast<limb>(x.q >> 64))
+                                                      : 64 + std::countl_zero(static_cast<limb>(x.q))));
+    const long top = L - 1 + x.E0;
+    const long lsb = std::max(top - (p - 1), min_exp);
+    const long drop = lsb - x.E0;  // ≥ L − p > 0
+    wide mant = 0;
+    int half = -1;  // the dropped part against half a unit: −1 below, 0 equal, 1 above
+    bool inexact = true;
+    if (drop >= 129) {
+        half = -1;
+    } else if (drop == 128) {
+        const wide h = wide{1} << 127;
+        half = x.q > h || (x.q == h && x.sticky) ? 1 : x.q == h ? 0 : -1;
+    } else {
+        mant = x.q >> drop;
+        const wide rem = x.q & ((wide{1} << drop) - 1), h = wide{1} << (drop - 1);
+        half = rem > h || (rem == h && x.sticky) ? 1 : rem == h ? 0 : -1;
+        inexact = rem != 0 || x.sticky;
+    }
+    if (mode == 0)
+        mant += half > 0 || (half == 0 && (mant & 1));
+    else if (mode > 0)
+        mant += inexact;
+    const double inf = std::numeric_limits<double>::infinity();
+    const auto finite_max = [&] { return std::ldexp(std::ldexp(1.0, p) - 1, static_cast<int>(max_exp - p)); };
+    if (mant == 0) return 0.0;
+    const long mbits = 128 - (mant >> 64 ? std::countl_zero(static_cast<limb>(mant >> 64))
+                                         : 64 + std::countl_zero(static_cast<limb>(mant)));
+    if (lsb + mbits > max_exp) return mode < 0 ? finite_max() : inf;
+    return std::ldexp(static_cast<double>(static_cast<limb>(mant)), static_cast<int>(lsb));
+}
+
+}  // namespace
+
+std::optional<dyadic_entries> dyadic_entries::of(const dyadic_matrix& D, const exact& scale) {
+    MATBP_REQUIRE("C1", scale > 0);
+    const mpq_srcptr s = scale.backend().data();
+    if (mpz_cmp_ui(mpq_numref(s), 1) != 0 || mpz_size(mpq_denref(s)) != 1) return std::nullopt;
+    return dyadic_entries(D, mpz_getlimbn(mpq_denref(s), 0));
+}
+
+double dyadic_entries::rounded(std::size_t t, int direction, bool single) const {
+    const int sg = D_->sign(t);
+    if (sg == 0) return 0.0;
+    const leading_bits x = leading(D_->magnitude(t), D_->width(), D_->exponent(), d_);
+    // A direction on the value is one on the magnitude: down is toward zero for q > 0.
+    const int mode = direction == 0 ? 0 : (direction > 0) == (sg > 0) ? 1 : -1;
+    const double r = single ? round_magnitude(x, 24, -149, 128, mode) : round_magnitude(x, 53, -1074, 1024, mode);
+    return sg < 0 ? -r : r;
+}
+
+bool dyadic_entries::beyond_double(std::size_t t) const {
+    if (D_->sign(t) == 0) return false;
+    const leading_bits x = leading(D_->magnitude(t), D_->width(), D_->exponent(), d_);
+    // Toward zero the magnitude stops at the largest finite double; it is beyond iff it is
+    // larger: rounded away it overflows while the truncation is the largest finite double.
+    const double largest = std::numeric_limits<double>::max();
+    return round_magnitude(x, 53, -1074, 1024, -1) == largest && std::isinf(round_magnitude(x, 53, -1074, 1024, 1));
+}
+
+void dyadic_entries::append_text(std::size_t t, std::string& out) const {
+    const int sg = D_->sign(t);
+    if (sg == 0) {
+        out += '0';
+        return;
+    }
+    // q = magnitude·2^e / d with d = 2^a·o, o odd: cancel gcd(magnitude, o), then the twos.
+    thread_local mpz_int num, den;
+    dyadic_engine::entry_to_mpz(*D_, t, num.backend().data());
+    mpz_ptr n = num.backend().data();
+    mpz_abs(n, n);
+    const int a = std::countr_zero(d_);
+    std::uint64_t o = d_ >> a;
+    if (o != 1) {
+        const std::uint64_t g = mpz_gcd_ui(nullptr, n, o);
+        if (g != 1) {
+            mpz_divexact_ui(n, n, g);
+            o /= g;
+        }
+    }
+    long twos = D_->exponent() - a;  // q = n·2^twos / o
+    if (twos < 0) {
+        const long c = std::min(static_cast<long>(mpz_scan1(n, 0)), -twos);
+        mpz_tdiv_q_2exp(n, n, static_cast<mp_bitcnt_t>(c));
+        twos += c;
+    } else if (twos > 0) {
+        mpz_mul_2exp(n, n, static_cast<mp_bitcnt_t>(twos));
+        twos = 0;
+    }
+    if (sg < 0) out += '-';
+    const auto digits = [&out](mpz_srcptr z) {
+        const std::size_t at = out.size();
+        out.resize(at + mpz_sizeinbase(z, 10) + 1);
+        mpz_get_str(out.data() + at, 10, z);
+        out.resize(at + std::strlen(out.data() + at));
+    };
+    digits(n);
+    if (o == 1 && twos == 0) return;
+    mpz_ptr q = den.backend().data();
+    mpz_set_ui(q, o);
+    mpz_mul_2exp(q, q, static_cast<mp_bitcnt_t>(-twos));
+    out += '/';
+    digits(q);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -33,6 +33,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <string>
 
 namespace matbp {
 
@@ -76,6 +77,32 @@ private:
     std::size_t width_ = 0;
     std::vector<std::uint64_t> mag_;  ///< entry t = i + j·rows at [t·width, (t+1)·width), low limb first
     std::vector<std::int8_t> sign_;   ///< −1, 0 or 1 per entry (0 iff the magnitude is 0)
+};
+
+/// The entries of scale·D read one at a time without making rationals: what the oracle's writer
+/// and check need (oracle_json.cpp, oracle.cpp). Applies when scale = 1/d with d < 2⁶⁴, which every
+/// reduction's ρ is (1, 1/n, 1/(n·m_k)); of() is nullopt otherwise. Each function gives what the
+/// rational route (convert.hpp) gives for the entry's value q = scale·D(t):
+class dyadic_entries {
+public:
+    /// Requires: scale > 0. Keeps a reference to D.
+    static std::optional<dyadic_entries> of(const dyadic_matrix& D, const exact& scale);
+    /// to_string(q): "p/q" in lowest terms, or "p"; appended to out.
+    void append_text(std::size_t t, std::string& out) const;
+    /// q rounded to binary64 (binary32 with single, returned as the double of that float):
+    /// direction 0 to nearest, ties to even, as to_double (to_float) — ±Inf when that overflows;
+    /// −1 the largest value ≤ q, +1 the least ≥ q — ±Inf beyond the largest finite value on that
+    /// side, else that value. A zero result has q's sign (as to_double's).
+    double rounded(std::size_t t, int direction, bool single = false) const;
+    /// |q| greater than the largest finite double.
+    bool beyond_double(std::size_t t) const;
+    /// scale's denominator d.
+    std::uint64_t divisor() const noexcept { return d_; }
+
+private:
+    dyadic_entries(const dyadic_matrix& D, std::uint64_t d) : D_(&D), d_(d) {}
+    const dyadic_matrix* D_;
+    std::uint64_t d_;
 };
 
 /// C1's results in dyadic form: the gradients of the batch cost are scale·dW[l] and scale·db[l].

@@ -744,8 +744,219 @@ struct kink_entry {
     std::uint64_t ulps, ulps_zero, ulps_one;
 };
 
+/// A tensor's verdict from its figures, by either route: T3 with bounds (every entry within its
+/// bound; bound_use from the entry that uses the most of it), else the normwise rule.
+void decide(tensor_check& t, const check_options& opt, bool bound) {
+    if (bound) {
+        t.bound_use = t.use_distance == 0 ? 0.0
+                      : t.use_bound == 0  ? std::numeric_limits<double>::infinity()
+                                          : to_double(exact(t.use_distance / t.use_bound));
+        t.pass = t.beyond_bound == 0;
+        return;
+    }
+    t.pass = t.normwise_rel <= opt.max_rel_or_default() && (!opt.max_ulps || t.worst_ulps <= *opt.max_ulps) &&
+             t.kink_outside == 0;
+}
+
+// ---- the check on a dyadic reference, without rationals per entry ---------------------------
+
+/// A number m·2^e with m ≥ 0 an integer.
+struct scaled_integer {
+    bmp::mpz_int m;
+    long e = 0;
+};
+
+/// sign(a − b).
+int compare(const scaled_integer& a, const scaled_integer& b, bmp::mpz_int& tmp) {
+    const int sa = mpz_sgn(a.m.backend().data()), sb = mpz_sgn(b.m.backend().data());
+    if (sa == 0 || sb == 0) return sa - sb;
+    const long la = static_cast<long>(mpz_sizeinbase(a.m.backend().data(), 2)) + a.e;
+    const long lb = static_cast<long>(mpz_sizeinbase(b.m.backend().data(), 2)) + b.e;
+    if (la != lb) return la < lb ? -1 : 1;
+    if (a.e >= b.e) {
+        mpz_mul_2exp(tmp.backend().data(), a.m.backend().data(), static_cast<mp_bitcnt_t>(a.e - b.e));
+        return mpz_cmp(tmp.backend().data(), b.m.backend().data());
+    }
+    mpz_mul_2exp(tmp.backend().data(), b.m.backend().data(), static_cast<mp_bitcnt_t>(b.e - a.e));
+    return mpz_cmp(a.m.backend().data(), tmp.backend().data());
+}
+
+/// acc += x·2^ex for an integer x ≥ 0.
+void add(scaled_integer& acc, mpz_srcptr x, long ex, bmp::mpz_int& tmp) {
+    if (mpz_sgn(x) == 0) return;
+    mpz_ptr m = acc.m.backend().data();
+    if (mpz_sgn(m) == 0) {
+        mpz_set(m, x);
+        acc.e = ex;
+    } else if (ex >= acc.e) {
+        mpz_mul_2exp(tmp.backend().data(), x, static_cast<mp_bitcnt_t>(ex - acc.e));
+        mpz_add(m, m, tmp.backend().data());
+    } else {
+        mpz_mul_2exp(m, m, static_cast<mp_bitcnt_t>(acc.e - ex));
+        mpz_add(m, m, x);
+        acc.e = ex;
+    }
+}
+
+exact exact_of(const scaled_integer& v, std::uint64_t divisor = 1) {
+    exact q(v.m);
+    if (v.e > 0) mpq_mul_2exp(q.backend().data(), q.backend().data(), static_cast<mp_bitcnt_t>(v.e));
+    if (v.e < 0) mpq_div_2exp(q.backend().data(), q.backend().data(), static_cast<mp_bitcnt_t>(-v.e));
+    if (divisor != 1) q /= exact(bmp::mpz_int(divisor));
+    return q;
+}
+
+/// more_used(u1/d, b1, u2/d, b2) for distances u/d: the d cancels in d1·b2 against d2·b1.
+bool more_used(const scaled_integer& u1, const exact& b1, const scaled_integer& u2, const exact& b2, scaled_integer& l,
+               scaled_integer& r, bmp::mpz_int& tmp) {
+    if (mpz_sgn(u1.m.backend().data()) == 0) return false;
+    if (mpz_sgn(u2.m.backend().data()) == 0) return true;
+    if (b2 == 0) return b1 == 0 && compare(u1, u2, tmp) > 0;
+    if (b1 == 0) return true;
+    const mpq_srcptr p1 = b1.backend().data(), p2 = b2.backend().data();
+    mpz_mul(l.m.backend().data(), u1.m.backend().data(), mpq_numref(p2));
+    mpz_mul(l.m.backend().data(), l.m.backend().data(), mpq_denref(p1));
+    l.e = u1.e;
+    mpz_mul(r.m.backend().data(), u2.m.backend().data(), mpq_numref(p1));
+    mpz_mul(r.m.backend().data(), r.m.backend().data(), mpq_denref(p2));
+    r.e = u2.e;
+    const int c = compare(l, r, tmp);
+    return c > 0 || (c == 0 && compare(u1, u2, tmp) > 0);
+}
+
+/// The signed integer of entry t of D (its value is that times 2^exponent()).
+void entry_integer(const dyadic_matrix& D, std::size_t t, mpz_ptr z) {
+    const auto w = static_cast<mp_size_t>(D.width());
+    if (D.sign(t) == 0 || w == 0) {
+        mpz_set_ui(z, 0);
+        return;
+    }
+    std::copy_n(D.magnitude(t), D.width(), mpz_limbs_write(z, w));
+    mpz_limbs_finish(z, D.sign(t) < 0 ? -w : w);
+}
+
+/// g rounded to the format (round_nearest), read off g's limbs when g is a double (as a JSON
+/// number or a float read from safetensors is); else by the rationals.
+double rounded_reported(const exact& g, float_format f) {
+    const mpq_srcptr q = g.backend().data();
+    const mpz_srcptr num = mpq_numref(q), den = mpq_denref(q);
+    if (mpz_size(num) <= 1 && mpz_size(den) == 1) {
+        const std::uint64_t a = mpz_getlimbn(num, 0), b = mpz_getlimbn(den, 0);
+        if (a == 0) return 0.0;
+        const int sig = std::bit_width(a) - std::countr_zero(a), s = std::countr_zero(b);
+        // a/2^s with at most 53 significant bits and no bit below 2^−1074 is a double exactly.
+        if ((b & (b - 1)) == 0 && sig <= 53 && std::countr_zero(a) - s >= -1074) {
+            const double d = std::ldexp(static_cast<double>(a), -s) * (mpz_sgn(num) < 0 ? -1 : 1);
+            return f == float_format::float64 ? d : static_cast<double>(static_cast<float>(d));
+        }
+    }
+    return round_nearest(g, f);
+}
+
+/// check_tensor for a reference held as a dyadic point (t.lo is t.hi = scale·D, dyadic_entries
+/// applying) with no kink-dependent entry, and reported values that are all dyadic: the same
+/// report, with every entry's error g − r = (G·d·2^eg − R·2^er)/d (r = R·2^er/d, g = G·2^eg)
+/// computed on integers, and the sums of squares kept as integers times powers of two (the d²
+/// cancels in the normwise ratio). nullopt when it does not apply: then the rationals are read.
+std::optional<tensor_check> check_dyadic_tensor(std::size_t index, const std::string& name, const tensor_range& ref,
+                                                const matrix<exact>& got, const check_options& opt) {
+    const dyadic_matrix* D = ref.lo.dyadic();
+    if (!D || !(ref.lo == ref.hi) || ref.has_enclosure()) return std::nullopt;
+    const auto E = dyadic_entries::of(*D, ref.lo.scale());
+    if (!E) return std::nullopt;
+    for (const bool k : ref.kink_dependent)
+        if (k) return std::nullopt;
+    for (Eigen::Index t = 0; t < got.size(); ++t)
+        if (!is_dyadic(got(t))) return std::nullopt;
+    const matrix<exact>* bound = opt.bounds.empty() ? nullptr : &opt.bounds.at(index);
+    if (bound) MATBP_REQUIRE("T3", bound->rows() == got.rows() && bound->cols() == got.cols());
+    const bool single = opt.format == float_format::float32;
+    const std::uint64_t d = E->divisor();
+    const long er = D->exponent();
+    tensor_check t;
+    t.name = name;
+    bmp::mpz_int R, a, tmp, sq, ref2;                   // ref2: Σ R², times 2^(2·er)/d²
+    scaled_integer err2, u, worst, largest, use, l, r;  // u = |g − r|·d, err2 = Σ u²
+    exact use_bound;
+    bool first = true, first_use = true;
+    for (Eigen::Index j = 0; j < got.cols(); ++j)
+        for (Eigen::Index i = 0; i < got.rows(); ++i) {
+            const auto k = static_cast<std::size_t>(i + j * got.rows());
+            const mpq_srcptr g = got(i, j).backend().data();
+            entry_integer(*D, k, R.backend().data());
+            mpz_addmul(ref2.backend().data(), R.backend().data(), R.backend().data());
+            // u = |G·d·2^(eg − e) − R·2^(er − e)|·2^e with e = min(eg, er): |g − r|·d exactly.
+            const long eg = -static_cast<long>(mpz_sizeinbase(mpq_denref(g), 2) - 1), e = std::min(eg, er);
+            mpz_mul_ui(a.backend().data(), mpq_numref(g), d);
+            mpz_mul_2exp(a.backend().data(), a.backend().data(), static_cast<mp_bitcnt_t>(eg - e));
+            mpz_mul_2exp(tmp.backend().data(), R.backend().data(), static_cast<mp_bitcnt_t>(er - e));
+            mpz_sub(u.m.backend().data(), a.backend().data(), tmp.backend().data());
+            mpz_abs(u.m.backend().data(), u.m.backend().data());
+            u.e = e;
+            const double x = rounded_reported(got(i, j), opt.format);
+            if (bound) {
+                // T3: distance |g − r| = u/d against the entry's bound b: u/d > b ⇔ u·b_den > b_num·d.
+                const exact& b = (*bound)(i, j);
+                const mpq_srcptr bq = b.backend().data();
+                mpz_mul(a.backend().data(), u.m.backend().data(), mpq_denref(bq));
+                mpz_mul_ui(tmp.backend().data(), mpq_numref(bq), d);
+                if (u.e >= 0)
+                    mpz_mul_2exp(a.backend().data(), a.backend().data(), static_cast<mp_bitcnt_t>(u.e));
+                else
+                    mpz_mul_2exp(tmp.backend().data(), tmp.backend().data(), static_cast<mp_bitcnt_t>(-u.e));
+                const double lo = E->rounded(k, -1, single), hi = E->rounded(k, 1, single);
+                const std::uint64_t ulps = lo <= x && x <= hi ? 0
+                                           : x < lo           ? distance(x, lo, opt.format)
+                                                              : distance(x, hi, opt.format);
+                const bool beyond =
+                    mpz_cmp(a.backend().data(), tmp.backend().data()) > 0 || (opt.max_ulps && ulps > *opt.max_ulps);
+                t.beyond_bound += beyond;
+                // more_used(u/d, b, use/d, use_bound): the d cancels.
+                if (first_use || more_used(u, b, use, use_bound, l, r, tmp)) {
+                    first_use = false;
+                    t.use_row = i, t.use_col = j;
+                    mpz_set(use.m.backend().data(), u.m.backend().data());
+                    use.e = u.e;
+                    use_bound = b;
+                    t.use_ulps = ulps;
+                }
+            }
+            const std::uint64_t ulps = distance(x, E->rounded(k, 0, single), opt.format);
+            mpz_mul(sq.backend().data(), u.m.backend().data(), u.m.backend().data());
+            add(err2, sq.backend().data(), 2 * u.e, tmp);
+            if (compare(u, largest, tmp) > 0) {
+                mpz_set(largest.m.backend().data(), u.m.backend().data());
+                largest.e = u.e;
+            }
+            if (first || ulps > t.worst_ulps || (ulps == t.worst_ulps && compare(u, worst, tmp) > 0)) {
+                first = false;
+                t.worst_ulps = ulps;
+                mpz_set(worst.m.backend().data(), u.m.backend().data());
+                worst.e = u.e;
+                t.worst_row = i;
+                t.worst_col = j;
+            }
+        }
+    t.worst_abs_error_exact = exact_of(worst, d);
+    t.max_abs_error_exact = exact_of(largest, d);
+    t.worst_abs_error = to_double(t.worst_abs_error_exact);
+    t.max_abs_error = to_double(t.max_abs_error_exact);
+    t.relative = ref2 != 0;
+    // Σ(g − r)² / Σ r² = (Σ u²)/(Σ R²·2^(2·er)): the d² cancels; absolute: (Σ u²)/d².
+    t.normwise_squared = t.relative ? exact(exact_of(err2) / exact_of({ref2, 2 * er}))
+                                    : exact(exact_of(err2) / exact(bmp::mpz_int(d) * bmp::mpz_int(d)));
+    t.normwise_rel = sqrt_to_double(t.normwise_squared);
+    if (bound) {
+        t.use_distance = exact_of(use, d);
+        t.use_bound = use_bound;
+    }
+    decide(t, opt, bound != nullptr);
+    return t;
+}
+
 tensor_check check_tensor(std::size_t index, const std::string& name, const tensor_range& ref, const matrix<exact>& got,
                           const check_options& opt) {
+    if (auto fast = check_dyadic_tensor(index, name, ref, got, opt)) return std::move(*fast);
     tensor_check t;
     t.name = name;
     exact err2 = 0, ref2 = 0, ref_all2 = 0;
@@ -844,15 +1055,7 @@ tensor_check check_tensor(std::size_t index, const std::string& name, const tens
     if (enclosure)
         t.kink_match = kink_convention_of(t.kink_entries - t.kink_outside, t.kink_match_zero, t.kink_match_one,
                                           t.kink_match_neither);
-    if (bound) {
-        t.bound_use = t.use_distance == 0 ? 0.0
-                      : t.use_bound == 0  ? std::numeric_limits<double>::infinity()
-                                          : to_double(exact(t.use_distance / t.use_bound));
-        t.pass = t.beyond_bound == 0;
-        return t;
-    }
-    t.pass = t.normwise_rel <= opt.max_rel_or_default() && (!opt.max_ulps || t.worst_ulps <= *opt.max_ulps) &&
-             t.kink_outside == 0;
+    decide(t, opt, bound != nullptr);
     return t;
 }
 

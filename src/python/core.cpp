@@ -195,11 +195,19 @@ double double_of(const exact& lo, const exact& hi) { return lo == hi ? to_double
 
 py::array_t<double> doubles_of(const tensor_range& t, bool as_vector) {
     const auto r = t.lo.rows(), c = t.lo.cols();
-    const matrix<exact>& lo = t.lo.rational();
-    const matrix<exact>& hi = t.hi.rational();
     py::array_t<double> out =
         py::array_t<double>(as_vector ? std::vector<py::ssize_t>{r} : std::vector<py::ssize_t>{r, c});
     double* p = out.mutable_data();
+    // A point held dyadic (the exact fast path's result) is rounded off its dyadic form: the same
+    // doubles (dyadic_entries::rounded is to_double), no rational made.
+    if (const dyadic_matrix* D = t.lo.dyadic(); D && t.lo == t.hi)
+        if (const auto E = dyadic_entries::of(*D, t.lo.scale())) {
+            for (Eigen::Index i = 0; i < r; ++i)
+                for (Eigen::Index j = 0; j < c; ++j) p[i * c + j] = E->rounded(static_cast<std::size_t>(i + j * r), 0);
+            return out;
+        }
+    const matrix<exact>& lo = t.lo.rational();
+    const matrix<exact>& hi = t.hi.rational();
     for (Eigen::Index i = 0; i < r; ++i)
         for (Eigen::Index j = 0; j < c; ++j) p[i * c + j] = double_of(lo(i, j), hi(i, j));
     return out;

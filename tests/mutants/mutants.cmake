@@ -147,6 +147,18 @@ matbp_mutant(dyadic_8 src/matbp/dyadic.cpp
   FROM [==[e = std::min(e, et[t] + static_cast<long>(64 * low) + static_cast<long>(std::countr_zero(p[low])));]==]
   TO   [==[e = std::min(e, et[t]);]==])
 
+matbp_mutant(dyadic_9 src/matbp/dyadic.cpp
+  BUG    "dyadic_entries rounds a tie to odd"
+  KILLER dyadic_entries_eq_rational_route
+  FROM [==[mant += half > 0 || (half == 0 && (mant & 1));]==]
+  TO   [==[mant += half > 0 || (half == 0 && !(mant & 1));]==])
+
+matbp_mutant(dyadic_10 src/matbp/dyadic.cpp
+  BUG    "dyadic_entries' text not in lowest terms: the odd part of the scale's divisor never cancelled"
+  KILLER dyadic_entries_eq_rational_route
+  FROM [==[if (g != 1) {]==]
+  TO   [==[if (g == 0) {]==])
+
 # ---- src/matbp/contract.hpp, contract.cpp (the contract levels; tests/contract_test.cpp) --------
 # contract.hpp's checks are macros: a mutant of one changes exactly the translation units that
 # expand it, all of which are recompiled.
@@ -636,6 +648,20 @@ matbp_mutant(oracle_3 src/matbp/oracle.cpp
   FROM [==[t.pass = t.normwise_rel <= opt.max_rel_or_default()]==]
   TO   [==[t.pass = t.normwise_rel < opt.max_rel_or_default()]==])
 
+matbp_mutant(oracle_4 src/matbp/oracle.cpp
+  BUG    "on a dyadic reference T3 fails an entry exactly at its bound"
+  TEST   oracle_test
+  KILLER dyadic_reference_checks_as_its_rationals
+  FROM [==[mpz_cmp(a.backend().data(), tmp.backend().data()) > 0 ||]==]
+  TO   [==[mpz_cmp(a.backend().data(), tmp.backend().data()) >= 0 ||]==])
+
+matbp_mutant(oracle_5 src/matbp/oracle.cpp
+  BUG    "on a dyadic reference ULPs are counted from its value rounded down, not to nearest"
+  TEST   oracle_test
+  KILLER dyadic_reference_checks_as_its_rationals
+  FROM [==[distance(x, E->rounded(k, 0, single), opt.format)]==]
+  TO   [==[distance(x, E->rounded(k, -1, single), opt.format)]==])
+
 matbp_mutant(oracle_json_1 src/matbp/oracle_json.cpp
   BUG    "a kink's layer written 1-based in a document whose layers are 0-based"
   TEST   oracle_test
@@ -646,7 +672,7 @@ matbp_mutant(oracle_json_1 src/matbp/oracle_json.cpp
 matbp_mutant(oracle_json_2 src/matbp/oracle_json.cpp
   BUG    "a value beyond the double range written as a string but not counted"
   TEST   oracle_test
-  KILLER to_json_gradients_valid_beyond_double_range
+  KILLER to_json_gradients_valid_beyond_double_range dyadic_reference_writes_as_its_rationals
   FROM [==[        if (out_of_range) ++*out_of_range;]==]
   TO   [==[        if (!out_of_range) ++*out_of_range;]==])
 
@@ -656,6 +682,13 @@ matbp_mutant(oracle_json_3 src/matbp/oracle_json.cpp
   KILLER to_json_gradients_valid_beyond_double_range
   FROM [==[write_value(w, lo, f, -1, n);]==]
   TO   [==[write_value(w, lo, f, 1, n);]==])
+
+matbp_mutant(oracle_json_4 src/matbp/oracle_json.cpp
+  BUG    "a dyadic value written as a double rounded up, not to nearest"
+  TEST   oracle_test
+  KILLER dyadic_reference_writes_as_its_rationals
+  FROM [==[const double r = E.rounded(k, 0);]==]
+  TO   [==[const double r = E.rounded(k, 1);]==])
 
 matbp_mutant(oracle_text_1 src/matbp/oracle_text.cpp
   BUG    "the kink line printed only for two kinks or more (off by one)"
