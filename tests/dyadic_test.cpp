@@ -9,6 +9,10 @@
 //   dyadic_matrix_canonical_eq_is_value_eq    values built along different routes compare ==, a
 //                                             changed value compares !=; the form is canonical (some
 //                                             magnitude odd, some top limb nonzero)
+//   dyadic_entries_eq_rational_route          scale·D's entries (1–3 limbs, ties, 2^±1200, scale 1/d)
+//                                             read off the dyadic form: text, binary64/binary32
+//                                             roundings in every direction, beyond-range == the
+//                                             rationals' (to_string, to_double, to_float)
 //   C1_dyadic_hardtanh_at_its_ends_eq_rational  potentials exactly at hardtanh's ends: kinks and
 //                                             values == backprop<exact>
 //   C1_dyadic_eq_rational_backprop            random float64-valued identity/ReLU/leaky/hardtanh nets (data with
@@ -193,6 +197,82 @@ RC_BOOST_PROP(dyadic_matrix_canonical_eq_is_value_eq, ()) {
     matrix<double> M2 = M;
     M2(0) = M(0) == 1.0 ? 2.0 : 1.0;
     RC_ASSERT(!(dyadic_matrix::from_double(M2) == D));
+}
+
+namespace {
+
+/// A dyadic value m·2^e: m up to 2¹³⁰ (one to three limbs) or a tie-maker (2^p + 1)·2^k, e over
+/// ±1200 (beyond the double range and below the subnormals), 0 one time in eight.
+exact gen_dyadic_value() {
+    const int kind = *rc::gen::inRange(0, 8);
+    if (kind == 0) return 0;
+    bmp::mpz_int m;
+    if (kind == 1) {
+        m = (bmp::mpz_int(1) << *rc::gen::element(24, 25, 53, 54)) + 1;  // halfway once rounded to p bits
+        m <<= *rc::gen::inRange(0, 70);
+    } else {
+        const int bits = *rc::gen::inRange(1, 131);
+        for (int b = 0; b < bits; b += 30) m = (m << 30) + *rc::gen::inRange(0, 1 << 30);
+        m = m + 1;
+    }
+    if (*rc::gen::arbitrary<bool>()) m = -m;
+    const int e = *rc::gen::inRange(-1200, 1200);
+    return e >= 0 ? exact(m << e) : exact(m, bmp::mpz_int(1) << -e);
+}
+
+/// The rational route's rounding (oracle.cpp's round_directed): nearest-even, or the largest
+/// (least) format value ≤ q (≥ q), ±Inf beyond the range on that side.
+double reference_rounded(const exact& q, int direction, bool single) {
+    double d = single ? static_cast<double>(to_float(q)) : to_double(q);
+    const auto step = [&](double x, double toward) {
+        return single ? static_cast<double>(std::nextafter(static_cast<float>(x), static_cast<float>(toward)))
+                      : std::nextafter(x, toward);
+    };
+    if (direction == 0) return d;
+    const bool up = direction > 0;
+    if (std::isinf(d)) return (d > 0) != up ? step(d, 0.0) : d;
+    const exact e = to_exact(d);
+    if (up ? e < q : e > q) d = step(d, up ? INFINITY : -INFINITY);
+    return d;
+}
+
+}  // namespace
+
+RC_BOOST_PROP(dyadic_entries_eq_rational_route, ()) {
+    // Entry by entry, scale·D read off the dyadic form gives what the rationals give: its text
+    // (to_string), its roundings to binary64 and binary32 in every direction (to_double,
+    // to_float, the directed roundings of ULP ranges; signed zeros too) and whether it is beyond
+    // the double range. Scales 1/d with d up to 2⁴⁰ (even, odd, sharing factors with the values).
+    const auto r = *rc::gen::inRange(1, 4), c = *rc::gen::inRange(1, 4);
+    matrix<exact> M(r, c);
+    for (Eigen::Index t = 0; t < M.size(); ++t) M(t) = gen_dyadic_value();
+    const std::uint64_t d =
+        *rc::gen::element<std::uint64_t>(1, 2, 3, 6, 10, 12, 1000, 3u << 20) +
+        (*rc::gen::arbitrary<bool>() ? 0 : *rc::gen::inRange<std::uint64_t>(0, std::uint64_t{1} << 40));
+    const exact scale(1, bmp::mpz_int(d));
+    const auto D = dyadic_matrix::from_exact(M);
+    RC_ASSERT(D.has_value());
+    const auto E = dyadic_entries::of(*D, scale);
+    RC_ASSERT(E.has_value() && E->divisor() == d);
+    static const exact largest = to_exact(std::numeric_limits<double>::max());
+    for (Eigen::Index t = 0; t < M.size(); ++t) {
+        const exact q = M(t) * scale;
+        const auto k = static_cast<std::size_t>(t);
+        std::string text = "x";
+        E->append_text(k, text);
+        RC_ASSERT(text == "x" + to_string(q));
+        for (const bool single : {false, true})
+            for (const int dir : {-1, 0, 1}) {
+                const double want = reference_rounded(q, dir, single), got = E->rounded(k, dir, single);
+                RC_LOG() << "q " << to_string(q) << " dir " << dir << " single " << single << " got " << got << " want "
+                         << want << "\n";
+                RC_ASSERT((got == want && std::signbit(got) == std::signbit(want)));
+            }
+        RC_ASSERT(E->beyond_double(k) == (q > largest || q < -largest));
+    }
+    // Only scales 1/d with d < 2⁶⁴ are read this way.
+    RC_ASSERT(!dyadic_entries::of(*D, exact(2, 3)).has_value());
+    RC_ASSERT(!dyadic_entries::of(*D, exact(bmp::mpz_int(1), bmp::mpz_int(1) << 70)).has_value());
 }
 
 RC_BOOST_PROP(C1_dyadic_eq_rational_backprop, ()) {

@@ -43,6 +43,17 @@
 //   dyadic_fast_path_eq_rationals            float64-valued piecewise-linear nets: engine dyadic, values
 //                                            == the rational algorithm, for mean and sum, squared_error
 //                                            and mse; non-dyadic data takes the rational engine
+//                                            (exact_fast_path_applies says which), the results held
+//                                            in dyadic form
+//   exact_tensor_dyadic_form_eq_rational_form   scale·D (scale 1/k) and its rationals: == entry by
+//                                            entry, as matrices and by ==; a change is !=
+//   dyadic_reference_writes_as_its_rationals the fast path's reference kept dyadic is written byte
+//                                            for byte as the same values held as rationals (exact
+//                                            and float64 values, beyond the double range, kinks),
+//                                            and identically for 1, 2 and 3 threads
+//   dyadic_reference_checks_as_its_rationals check_gradients against the reference kept dyadic ==
+//                                            against its rationals, every field (normwise and bound
+//                                            verdicts, float64/float32, max_ulps, exact errors)
 //   dyadic_fast_path_exact_over_wide_range   a 2^±1000 spread (4001-bit potentials): still exact
 //   to_json_gradients_valid_beyond_double_range   a weight 2^1100: under values float64 the values
 //                                            beyond the double range are their exact strings, counted in
@@ -148,8 +159,9 @@ RC_BOOST_PROP(compute_gradients_eq_backprop, ()) {
     const auto iv = compute_gradients(model, parse_arith("interval:128"));
     RC_ASSERT(iv.cost_lo <= g.cost && g.cost <= iv.cost_hi);
     for (Eigen::Index l = 1; l <= net.depth(); ++l) {
-        RC_ASSERT(same_matrix(ex.weights[l - 1].lo, g.dW[l]) && same_matrix(ex.weights[l - 1].hi, g.dW[l]));
-        RC_ASSERT(same_matrix(ex.bias[l - 1].lo, g.db[l]));
+        RC_ASSERT(same_matrix(ex.weights[l - 1].lo.rational(), g.dW[l]) &&
+                  same_matrix(ex.weights[l - 1].hi.rational(), g.dW[l]));
+        RC_ASSERT(same_matrix(ex.bias[l - 1].lo.rational(), g.db[l]));
         for (Eigen::Index i = 0; i < g.dW[l].size(); ++i)
             RC_ASSERT(iv.weights[l - 1].lo(i) <= g.dW[l](i) && g.dW[l](i) <= iv.weights[l - 1].hi(i));
         for (Eigen::Index i = 0; i < g.db[l].size(); ++i)
@@ -450,8 +462,9 @@ RC_BOOST_PROP(exact_results_independent_of_sample_order, ()) {
     const auto a2 = compute_gradients(spec_of(net, X, Y, red), parse_arith("exact"));
     RC_ASSERT(a.cost_lo == b.cost_lo && a.cost_lo == a2.cost_lo);
     for (std::size_t l = 0; l < a.weights.size(); ++l) {
-        RC_ASSERT(same_matrix(a.weights[l].lo, b.weights[l].lo) && same_matrix(a.weights[l].lo, a2.weights[l].lo));
-        RC_ASSERT(same_matrix(a.bias[l].lo, b.bias[l].lo));
+        RC_ASSERT(same_matrix(a.weights[l].lo.rational(), b.weights[l].lo.rational()) &&
+                  same_matrix(a.weights[l].lo.rational(), a2.weights[l].lo.rational()));
+        RC_ASSERT(same_matrix(a.bias[l].lo.rational(), b.bias[l].lo.rational()));
         RC_ASSERT(a.weights[l].kink_dependent == b.weights[l].kink_dependent);
     }
     RC_ASSERT(a.kinks.size() == b.kinks.size());
@@ -489,15 +502,173 @@ RC_BOOST_PROP(dyadic_fast_path_eq_rationals, ()) {
     model.loss_kind = to_spec(kind);
     const auto ref = compute_gradients(model, parse_arith("exact"));
     RC_ASSERT(ref.engine == "dyadic");
+    RC_ASSERT(exact_fast_path_applies(model));
+    // The results are kept in dyadic form (no rationals made) until they are read.
+    for (const auto* ts : {&ref.weights, &ref.bias})
+        for (const auto& t : *ts) RC_ASSERT(t.lo.dyadic() != nullptr && t.lo == t.hi);
     const auto g = backprop(net, X, Y, kind, red);  // the rational algorithm
     RC_ASSERT(ref.cost_lo == g.cost);
     for (Eigen::Index l = 1; l <= k; ++l) {
-        RC_ASSERT(same_matrix(ref.weights[l - 1].lo, g.dW[l]) && same_matrix(ref.weights[l - 1].hi, g.dW[l]));
-        RC_ASSERT(same_matrix(ref.bias[l - 1].lo, g.db[l]));
+        RC_ASSERT(same_matrix(ref.weights[l - 1].lo.rational(), g.dW[l]) &&
+                  same_matrix(ref.weights[l - 1].hi.rational(), g.dW[l]));
+        RC_ASSERT(same_matrix(ref.bias[l - 1].lo.rational(), g.db[l]));
     }
     RC_ASSERT(ref.kinks == g.kinks);
     model.inputs(0, 0) = exact(1, 3);  // not dyadic: the rationals take over
     RC_ASSERT(compute_gradients(model, parse_arith("exact")).engine == "rational");
+    RC_ASSERT(!exact_fast_path_applies(model));
+}
+
+namespace {
+/// The same reference with every value held as rationals: the second route through the writer
+/// and the check.
+gradient_reference as_rationals(gradient_reference ref) {
+    for (auto* ts : {&ref.weights, &ref.bias})
+        for (auto& t : *ts) {
+            const exact_tensor lo(t.lo.rational());
+            t.hi = t.lo == t.hi ? lo : exact_tensor(t.hi.rational());
+            t.lo = lo;
+        }
+    return ref;
+}
+
+/// A random float64-valued piecewise-linear model (widths 1…5, depth 1…3, batch 1…6), entries
+/// spread over 2^±s, some zero (kinks), loss squared_error or mse, reduction mean or sum.
+model_spec gen_dyadic_model(int s) {
+    const int k = *rc::gen::inRange(1, 4);
+    std::vector<Eigen::Index> m;
+    for (int l = 0; l <= k; ++l) m.push_back(*rc::gen::inRange(1, 6));
+    const auto entries = rc::gen::map(rc::gen::pair(gen_float64(s), rc::gen::inRange(0, 8)),
+                                      [](const auto& p) { return p.second == 0 ? exact(0) : to_exact(p.first); });
+    mlp<exact> net;
+    for (int l = 1; l <= k; ++l) {
+        const int which = *rc::gen::inRange(0, 3);
+        activation<exact> f = which == 0   ? activation<exact>(identity_fn{})
+                              : which == 1 ? activation<exact>(relu_fn{})
+                                           : activation<exact>(leaky_relu_fn<exact>{to_exact(0.01)});
+        net.layers.push_back({*gen_matrix(m[l], m[l - 1], entries), *gen_matrix(m[l], 1, entries), f});
+    }
+    const auto n = *rc::gen::inRange(1, 7);
+    auto model = spec_of(net, *gen_matrix(m[0], n, entries), *gen_matrix(m[k], n, entries),
+                         *rc::gen::element(reduction::mean, reduction::sum));
+    model.loss_kind =
+        to_spec(*rc::gen::element(loss_function<exact>(squared_error_loss{}), loss_function<exact>(mse_loss{})));
+    return model;
+}
+}  // namespace
+
+RC_BOOST_PROP(dyadic_reference_writes_as_its_rationals, ()) {
+    // The exact fast path's reference, kept dyadic, is written byte for byte as the same values
+    // held as rationals (values exact and float64, weights and bias, enclosures when there are
+    // kinks, values beyond the double range: s up to 1000), and identically for 1, 2 and 3 threads.
+    const model_spec model = gen_dyadic_model(*rc::gen::element(30, 600, 1000));
+    resource_limits lim;
+    lim.threads = 1;
+    const auto ref = compute_gradients(model, parse_arith("exact"), lim);
+    RC_ASSERT(ref.engine == "dyadic");
+    const auto rat = as_rationals(ref);
+    RC_ASSERT(rat.weights[0].lo.dyadic() == nullptr);
+    for (const auto values : {json_options::value_format::exact, json_options::value_format::float64}) {
+        const std::string text = to_json(ref, {values});
+        RC_ASSERT(text == to_json(rat, {values}));
+        RC_TAG(values == json_options::value_format::float64 &&
+                   text.find("\"out_of_double_range\": 0,") == std::string::npos,
+               ref.kinks.empty());
+        for (const unsigned threads : {2u, 3u}) {
+            lim.threads = threads;
+            RC_ASSERT(to_json(compute_gradients(model, parse_arith("exact"), lim), {values}) == text);
+        }
+        for (std::size_t l = 0; l < ref.weights.size(); ++l) {
+            std::size_t a = 0, b = 0;
+            RC_ASSERT(tensor_to_json(ref.weights[l], false, {values}, &a) ==
+                      tensor_to_json(rat.weights[l], false, {values}, &b));
+            RC_ASSERT(a == b);
+        }
+    }
+}
+
+RC_BOOST_PROP(dyadic_reference_checks_as_its_rationals, ()) {
+    // check_gradients against the fast path's reference, kept dyadic (no rational per entry),
+    // reports exactly what it reports against the same values held as rationals: every field,
+    // exact errors included, under the normwise rule and the bound verdict (T3, random bounds,
+    // some 0), float64 and float32 ULPs, with and without max_ulps; reported values the
+    // correctly rounded ones, neighbours, far off, zero, or (rarely) not doubles at all.
+    const model_spec model = gen_dyadic_model(*rc::gen::element(30, 600, 1000));
+    const auto ref = compute_gradients(model, parse_arith("exact"));
+    RC_ASSERT(ref.engine == "dyadic");
+    const auto rat = as_rationals(ref);
+    const bool strings = *rc::gen::inRange(0, 8) == 0;  // a tensor with a non-double takes the rationals
+    const auto reported_entry = [strings](const exact& v) -> exact {
+        const double r = to_double(v);
+        const int c = *rc::gen::inRange(0, strings ? 8 : 7);
+        switch (!strings && c >= 4 ? c + 1 : c) {
+            case 0:
+                return v;  // exact: beyond the double range too
+            case 1:
+                return std::isfinite(r) ? to_exact(std::nextafter(r, INFINITY)) : v;
+            case 2:
+                return to_exact(*gen_float64(40));
+            case 3:
+                return 0;
+            case 4:
+                return exact(1, 3);  // not a double
+            default:
+                return std::isfinite(r) ? to_exact(r) : v;
+        }
+    };
+    std::vector<std::pair<matrix<exact>, matrix<exact>>> got;
+    for (std::size_t l = 0; l < ref.weights.size(); ++l)
+        got.push_back({ref.weights[l].lo.rational().unaryExpr(reported_entry),
+                       ref.bias[l].lo.rational().unaryExpr(reported_entry)});
+    check_options opt;
+    opt.format = *rc::gen::element(float_format::float64, float_format::float32);
+    if (*rc::gen::arbitrary<bool>()) opt.max_ulps = *rc::gen::inRange<std::uint64_t>(0, 4);
+    if (*rc::gen::arbitrary<bool>())
+        for (std::size_t l = 0; l < ref.weights.size(); ++l)
+            for (const auto* t : {&ref.weights[l], &ref.bias[l]})
+                opt.bounds.push_back(matrix<exact>(t->lo.rows(), t->lo.cols()).unaryExpr([](const exact&) {
+                    return *rc::gen::element(0, 1, 2) == 0
+                               ? exact(0)
+                               : exact(*rc::gen::inRange(1, 100), *rc::gen::inRange(1, 1 << 20));
+                }));
+    const check_report a = check_gradients(ref, got, opt), b = check_gradients(rat, got, opt);
+    RC_ASSERT(to_json(a) == to_json(b));
+    RC_ASSERT(to_text(a) == to_text(b));
+    RC_ASSERT(a.tensors.size() == b.tensors.size());
+    for (std::size_t i = 0; i < a.tensors.size(); ++i) {
+        const tensor_check &x = a.tensors[i], &y = b.tensors[i];
+        RC_ASSERT(x.worst_abs_error_exact == y.worst_abs_error_exact);
+        RC_ASSERT(x.max_abs_error_exact == y.max_abs_error_exact);
+        RC_ASSERT(x.normwise_squared == y.normwise_squared);
+        RC_ASSERT((x.use_distance == y.use_distance && x.use_bound == y.use_bound));
+        RC_ASSERT((x.worst_row == y.worst_row && x.worst_col == y.worst_col && x.use_row == y.use_row &&
+                   x.use_col == y.use_col && x.worst_ulps == y.worst_ulps && x.use_ulps == y.use_ulps &&
+                   x.beyond_bound == y.beyond_bound && x.pass == y.pass && x.relative == y.relative));
+    }
+    RC_TAG(opt.bounds.empty() ? "normwise" : "bound", a.pass);
+}
+
+RC_BOOST_PROP(exact_tensor_dyadic_form_eq_rational_form, ()) {
+    // scale·D held dyadic and the same values held as rationals: equal entry by entry, as
+    // matrices and by ==; a changed entry or scale is unequal. Scales that are not dyadic (1/3)
+    // included.
+    const auto r = *rc::gen::inRange(1, 5), c = *rc::gen::inRange(1, 5);
+    const matrix<exact> M = gen_double_matrix(r, c);
+    const exact scale = exact(1, *rc::gen::inRange(1, 13));
+    const exact_tensor d(*dyadic_matrix::from_exact(M), scale);
+    const exact_tensor q{matrix<exact>(M * scale)};
+    RC_ASSERT(d.dyadic() != nullptr && q.dyadic() == nullptr && d.scale() == scale && q.scale() == 1);
+    RC_ASSERT(d.rows() == r && d.cols() == c && d.size() == r * c);
+    for (Eigen::Index j = 0; j < c; ++j)
+        for (Eigen::Index i = 0; i < r; ++i) RC_ASSERT(d(i, j) == M(i, j) * scale && d(i + j * r) == d(i, j));
+    RC_ASSERT(same_matrix(d.rational(), q.rational()));
+    RC_ASSERT(d == q && q == d);
+    const exact_tensor copy = d;  // shares the values
+    RC_ASSERT(copy == d && copy.dyadic() == d.dyadic());
+    RC_ASSERT(!(exact_tensor(*dyadic_matrix::from_exact(M), scale * 2) == q) || (M.array() == 0).all());
+    matrix<exact> changed = M * scale;
+    changed(0, 0) += 1;
+    RC_ASSERT(!(d == exact_tensor(changed)));
 }
 
 BOOST_AUTO_TEST_CASE(dyadic_fast_path_exact_over_wide_range) {
@@ -512,7 +683,7 @@ BOOST_AUTO_TEST_CASE(dyadic_fast_path_exact_over_wide_range) {
     BOOST_TEST(ref.engine == "dyadic");
     const auto g = backprop(net, X, Y);
     BOOST_TEST(ref.cost_lo == g.cost);
-    BOOST_TEST(same_matrix(ref.weights[0].lo, g.dW[1]));
+    BOOST_TEST(same_matrix(ref.weights[0].lo.rational(), g.dW[1]));
 }
 
 namespace {

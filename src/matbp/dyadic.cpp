@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstring>
 #include <exception>
+#include <limits>
 #include <optional>
 #include <thread>
 #include <type_traits>
@@ -37,6 +38,13 @@ struct block {
     mpz_int& at(Eigen::Index i, Eigen::Index j) { return m[static_cast<std::size_t>(i + j * rows)]; }
     const mpz_int& at(Eigen::Index i, Eigen::Index j) const { return m[static_cast<std::size_t>(i + j * rows)]; }
 };
+
+/// log₂ of q's denominator, read off its limbs. Requires: q dyadic.
+long denominator_log2(mpq_srcptr q) {
+    const mpz_srcptr d = mpq_denref(q);
+    const std::size_t n = mpz_size(d);
+    return static_cast<long>(64 * (n - 1)) + std::countr_zero(mpz_limbs_read(d)[n - 1]);
+}
 
 /// q = num/2^s as (num, −s). Requires: q dyadic.
 std::pair<mpz_int, long> split(const exact& q) {
@@ -490,24 +498,43 @@ struct dyadic_engine {
         MATBP_REQUIRE("C1", well_formed(net));
         using T = typename std::decay_t<decltype(net.layers.front().W)>::Scalar;
         dyadic_network d;
-        for (const auto& L : net.layers) {
-            dyadic_network::layer_data x;
-            auto pieces = dyadic_pieces<T>(L.f);
-            if (!pieces) return std::nullopt;
-            x.pieces = std::move(*pieces);
-            if constexpr (std::is_same_v<T, double>) {
-                x.W = D::from_double(L.W);
-                x.b = D::from_double(L.b);
-            } else {
-                auto W = D::from_exact(L.W), b = D::from_exact(L.b);
-                if (!W || !b) return std::nullopt;
-                x.W = std::move(*W);
-                x.b = std::move(*b);
-            }
-            x.Wt = transpose(x.W);
-            d.layers_.push_back(std::move(x));
-        }
+        for (const auto& L : net.layers)
+            if (!add_layer<T>(d, L.W, L.b, L.f)) return std::nullopt;
         return d;
+    }
+
+    static std::optional<dyadic_network> prepare(const std::vector<dyadic_network::layer_view>& layers) {
+        MATBP_REQUIRE("C1", !layers.empty());
+        for (std::size_t l = 0; l < layers.size(); ++l) {
+            const auto& L = layers[l];
+            MATBP_REQUIRE("C1", L.W.rows() >= 1 && L.W.cols() >= 1 && L.b.rows() == L.W.rows() && L.b.cols() == 1);
+            MATBP_REQUIRE("C1", l == 0 || L.W.cols() == layers[l - 1].W.rows());
+        }
+        dyadic_network d;
+        for (const auto& L : layers)
+            if (!add_layer<exact>(d, L.W, L.b, L.f)) return std::nullopt;
+        return d;
+    }
+
+    /// Appends a layer to d; false unless its activation has dyadic pieces and W and b convert.
+    template <class T>
+    static bool add_layer(dyadic_network& d, const matrix<T>& W, const matrix<T>& b, const activation<T>& f) {
+        dyadic_network::layer_data x;
+        auto pieces = dyadic_pieces<T>(f);
+        if (!pieces) return false;
+        x.pieces = std::move(*pieces);
+        if constexpr (std::is_same_v<T, double>) {
+            x.W = D::from_double(W);
+            x.b = D::from_double(b);
+        } else {
+            auto w = D::from_exact(W), c = D::from_exact(b);
+            if (!w || !c) return false;
+            x.W = std::move(*w);
+            x.b = std::move(*c);
+        }
+        x.Wt = transpose(x.W);
+        d.layers_.push_back(std::move(x));
+        return true;
     }
 
     static exact to_exact_double(double v) {
@@ -521,8 +548,14 @@ struct dyadic_engine {
 // dyadic_matrix
 
 bool is_dyadic(const exact& q) {
-    const auto& d = bmp::denominator(q);
-    return bmp::msb(d) == bmp::lsb(d);
+    // The denominator (> 0) is a power of two: one bit set, read off its limbs (no copy).
+    const mpz_srcptr d = mpq_denref(q.backend().data());
+    const std::size_t n = mpz_size(d);
+    const limb* p = mpz_limbs_read(d);
+    for (std::size_t i = 0; i + 1 < n; ++i)
+        if (p[i] != 0) return false;
+    return (p[n - 1] & (p[n - 1] - 1)) == 0;  // one bit (p[n − 1] ≠ 0: GMP normalizes); not popcount,
+                                              // which portable builds call as a function
 }
 
 dyadic_matrix dyadic_matrix::from_double(const matrix<double>& M) {
@@ -560,36 +593,65 @@ dyadic_matrix dyadic_matrix::from_double(const matrix<double>& M) {
 
 std::optional<dyadic_matrix> dyadic_matrix::from_exact(const matrix<exact>& M) {
     const auto n = static_cast<std::size_t>(M.size());
-    long emin = 0;
+    // Entry t = num_t·2^e_t with e_t = −log₂ den_t. C1.dyadic (iii) in one pass: the canonical
+    // exponent is e = min_t (e_t + trailing zeros of num_t) over the nonzero entries, the highest
+    // bit position top = max_t (e_t + bits of num_t); the width ⌈(top − e)/64⌉.
+    long e = LONG_MAX, top = LONG_MIN;
+    std::size_t own = 0;
+    std::vector<long> et(n);
+    std::vector<limb> one(n);  // the magnitude of a one-limb numerator (most), so that the second
+                               // pass reads contiguous memory instead of every numerator's limbs
+    const exact* entries = M.data();
     for (std::size_t t = 0; t < n; ++t) {
-        const exact& q = M(static_cast<Eigen::Index>(t));
-        if (!is_dyadic(q)) return std::nullopt;
-        emin = std::min(emin, -static_cast<long>(bmp::msb(bmp::denominator(q))));
+        if (t + 8 < n) {  // the limbs live elsewhere on the heap: ask for them early
+            const mpq_srcptr ahead = entries[t + 8].backend().data();
+            __builtin_prefetch(mpz_limbs_read(mpq_numref(ahead)));
+            __builtin_prefetch(mpz_limbs_read(mpq_denref(ahead)));
+        }
+        const exact& x = entries[t];
+        if (!is_dyadic(x)) return std::nullopt;
+        const mpq_srcptr q = x.backend().data();
+        const mpz_srcptr num = mpq_numref(q);
+        const std::size_t size = mpz_size(num);
+        own += 1 + size + mpz_size(mpq_denref(q));
+        if (size == 0) continue;
+        et[t] = -denominator_log2(q);
+        const limb* p = mpz_limbs_read(num);
+        if (size == 1) one[t] = p[0];
+        std::size_t low = 0;
+        while (p[low] == 0) ++low;
+        e = std::min(e, et[t] + static_cast<long>(64 * low) + static_cast<long>(std::countr_zero(p[low])));
+        top = std::max(top, et[t] + static_cast<long>(64 * (size - 1) + std::bit_width(p[size - 1])));
     }
-    // Entry = num·2^−s = (num·2^(−s−emin))·2^emin.
-    std::size_t w = 0, own = 0;
-    for (std::size_t t = 0; t < n; ++t) {
-        const mpq_srcptr q = M(static_cast<Eigen::Index>(t)).backend().data();
-        own += 1 + mpz_size(mpq_numref(q)) + mpz_size(mpq_denref(q));
-        if (mpq_sgn(q) == 0) continue;
-        const long s = -static_cast<long>(mpz_sizeinbase(mpq_denref(q), 2) - 1);
-        w = std::max(w, (mpz_sizeinbase(mpq_numref(q), 2) + static_cast<std::size_t>(s - emin) + 63) / 64);
-    }
+    const std::size_t w = top == LONG_MIN ? 0 : static_cast<std::size_t>(top - e + 63) / 64;
     // One shared width pads every entry to the widest: refuse a form more than 16 times the
     // entries' own size (beyond 2²⁰ limbs), e.g. one 10⁵-digit integer among a thousand small ones.
     if (static_cast<double>(n) * static_cast<double>(w) > 16.0 * static_cast<double>(own) + 1048576.0)
         return std::nullopt;
     dyadic_matrix d = dyadic_engine::zeros(M.rows(), M.cols(), w);
-    d.e_ = emin;
+    d.e_ = w == 0 ? 0 : e;
     for (std::size_t t = 0; t < n; ++t) {
-        const mpq_srcptr q = M(static_cast<Eigen::Index>(t)).backend().data();
+        const mpq_srcptr q = entries[t].backend().data();
         if (mpq_sgn(q) == 0) continue;
-        const long s = -static_cast<long>(mpz_sizeinbase(mpq_denref(q), 2) - 1);
         d.sign_[t] = static_cast<std::int8_t>(mpq_sgn(q));
-        shift_left(mpz_limbs_read(mpq_numref(q)), mpz_size(mpq_numref(q)), static_cast<unsigned long>(s - emin),
-                   d.mag_.data() + (t * w), w);
+        // num_t·2^(e_t − e) into the (zero) destination: bit b of num_t goes to bit b + e_t − e,
+        // which is ≥ 0 for every set bit b (e_t − e ≥ −trailing zeros of num_t).
+        const mpz_srcptr num = mpq_numref(q);
+        const auto ws = static_cast<long>(mpz_size(num));
+        const limb* src = ws == 1 ? &one[t] : mpz_limbs_read(num);
+        const long shift = et[t] - e;
+        limb* dst = d.mag_.data() + (t * w);
+        // Destination limb k takes source bits [64k − shift, 64k − shift + 64).
+        const long first = std::max(0L, shift / 64);  // below it every destination limb is 0
+        for (long k = first; k < static_cast<long>(w); ++k) {
+            const long b = 64 * k - shift;  // source bit at the destination limb's bit 0
+            const long i = b >= 0 ? b / 64 : -((-b + 63) / 64);
+            const long r = b - 64 * i;  // 0 ≤ r < 64
+            const limb lo = i >= 0 && i < ws ? src[i] : 0;
+            const limb hi = i + 1 >= 0 && i + 1 < ws ? src[i + 1] : 0;
+            dst[k] = r ? (lo >> r) | (hi << (64 - r)) : lo;
+        }
     }
-    dyadic_engine::canonicalize(d);
     return d;
 }
 
@@ -629,10 +691,181 @@ gradient_result<exact> dyadic_gradients::to_exact() const {
 }
 
 // ---------------------------------------------------------------------------------------------
+// dyadic_entries
+
+namespace {
+
+/// |q|/2^E0 = q128 + frac with 0 ≤ frac < 1 (frac > 0 iff sticky), q128 ≥ 2⁶³: the leading bits of
+/// magnitude·2^e / d, for rounding. Requires: the magnitude nonzero, 1 ≤ d < 2⁶⁴.
+struct leading_bits {
+    wide q = 0;
+    bool sticky = false;
+    long E0 = 0;
+};
+
+leading_bits leading(const limb* m, std::size_t w, long e, std::uint64_t d) {
+    std::size_t top = w;
+    while (m[top - 1] == 0) --top;
+    const long bits = static_cast<long>(64 * (top - 1) + static_cast<std::size_t>(std::bit_width(m[top - 1])));
+    // The magnitude's top 128 bits as h (top bit set), and whether any bit below them is set.
+    wide h = 0;
+    bool low = false;
+    const long s = bits - 128;  // h = floor(magnitude / 2^s) for s ≥ 0; magnitude·2^−s otherwise
+    if (s <= 0) {
+        for (std::size_t i = top; i-- > 0;) h = (h << 64) | m[i];  // ≤ 2 limbs: bits ≤ 128
+        h <<= static_cast<unsigned>(-s);
+    } else {
+        const auto q = static_cast<std::size_t>(s / 64);
+        const auto r = static_cast<unsigned>(s % 64);
+        // bits [s, s + 128) from limbs q, q + 1, q + 2
+        const auto at = [&](std::size_t i) -> wide { return i < top ? m[i] : 0; };
+        if (r == 0)
+            h = at(q) | (at(q + 1) << 64);
+        else
+            h = (at(q) >> r) | (at(q + 1) << (64 - r)) | (at(q + 2) << (128 - r));
+        for (std::size_t i = 0; i < q && !low; ++i) low = m[i] != 0;
+        if (!low && r) low = (m[q] & ((limb{1} << r) - 1)) != 0;
+    }
+    leading_bits out;
+    out.q = h / d;
+    out.sticky = low || h % d != 0;  // the fraction (h mod d + low/2^s)/d < 1
+    out.E0 = e + s;
+    return out;
+}
+
+/// A magnitude x = (q + frac)·2^E0 rounded to a binary format (p significand bits, least
+/// exponent min_exp, overflow at 2^max_exp): 0 nearest-even, −1 toward zero, +1 away from zero;
+/// +Inf past the range, except toward zero, which stops at the largest finite value.
+double round_magnitude(const leading_bits& x, int p, long min_exp, long max_exp, int mode) {
+    const long L = static_cast<long>(128 - (x.q >> 64 ? std::countl_zero(static_cast<limb>(x.q >> 64))
+                                                      : 64 + std::countl_zero(static_cast<limb>(x.q))));
+    const long top = L - 1 + x.E0;
+    const long lsb = std::max(top - (p - 1), min_exp);
+    const long drop = lsb - x.E0;  // ≥ L − p > 0
+    wide mant = 0;
+    int half = -1;  // the dropped part against half a unit: −1 below, 0 equal, 1 above
+    bool inexact = true;
+    if (drop >= 129) {
+        half = -1;
+    } else if (drop == 128) {
+        const wide h = wide{1} << 127;
+        half = x.q > h || (x.q == h && x.sticky) ? 1 : x.q == h ? 0 : -1;
+    } else {
+        mant = x.q >> drop;
+        const wide rem = x.q & ((wide{1} << drop) - 1), h = wide{1} << (drop - 1);
+        half = rem > h || (rem == h && x.sticky) ? 1 : rem == h ? 0 : -1;
+        inexact = rem != 0 || x.sticky;
+    }
+    if (mode == 0)
+        mant += half > 0 || (half == 0 && (mant & 1));
+    else if (mode > 0)
+        mant += inexact;
+    const double inf = std::numeric_limits<double>::infinity();
+    const auto finite_max = [&] { return std::ldexp(std::ldexp(1.0, p) - 1, static_cast<int>(max_exp - p)); };
+    if (mant == 0) return 0.0;
+    const long mbits = 128 - (mant >> 64 ? std::countl_zero(static_cast<limb>(mant >> 64))
+                                         : 64 + std::countl_zero(static_cast<limb>(mant)));
+    if (lsb + mbits > max_exp) return mode < 0 ? finite_max() : inf;
+    return std::ldexp(static_cast<double>(static_cast<limb>(mant)), static_cast<int>(lsb));
+}
+
+}  // namespace
+
+std::optional<dyadic_entries> dyadic_entries::of(const dyadic_matrix& D, const exact& scale) {
+    MATBP_REQUIRE("C1", scale > 0);
+    const mpq_srcptr s = scale.backend().data();
+    if (mpz_cmp_ui(mpq_numref(s), 1) != 0 || mpz_size(mpq_denref(s)) != 1) return std::nullopt;
+    return dyadic_entries(D, mpz_getlimbn(mpq_denref(s), 0));
+}
+
+double dyadic_entries::rounded(std::size_t t, int direction, bool single) const {
+    const int sg = D_->sign(t);
+    if (sg == 0) return 0.0;
+    const leading_bits x = leading(D_->magnitude(t), D_->width(), D_->exponent(), d_);
+    // A direction on the value is one on the magnitude: down is toward zero for q > 0.
+    const int mode = direction == 0 ? 0 : (direction > 0) == (sg > 0) ? 1 : -1;
+    const double r = single ? round_magnitude(x, 24, -149, 128, mode) : round_magnitude(x, 53, -1074, 1024, mode);
+    return sg < 0 ? -r : r;
+}
+
+bool dyadic_entries::beyond_double(std::size_t t) const {
+    if (D_->sign(t) == 0) return false;
+    const leading_bits x = leading(D_->magnitude(t), D_->width(), D_->exponent(), d_);
+    // Toward zero the magnitude stops at the largest finite double; it is beyond iff it is
+    // larger: rounded away it overflows while the truncation is the largest finite double.
+    const double largest = std::numeric_limits<double>::max();
+    return round_magnitude(x, 53, -1074, 1024, -1) == largest && std::isinf(round_magnitude(x, 53, -1074, 1024, 1));
+}
+
+void dyadic_entries::append_text(std::size_t t, std::string& out) const {
+    const int sg = D_->sign(t);
+    if (sg == 0) {
+        out += '0';
+        return;
+    }
+    // q = magnitude·2^e / d with d = 2^a·o, o odd: cancel gcd(magnitude, o), then the twos.
+    thread_local mpz_int num, den;
+    dyadic_engine::entry_to_mpz(*D_, t, num.backend().data());
+    mpz_ptr n = num.backend().data();
+    mpz_abs(n, n);
+    const int a = std::countr_zero(d_);
+    std::uint64_t o = d_ >> a;
+    if (o != 1) {
+        const std::uint64_t g = mpz_gcd_ui(nullptr, n, o);
+        if (g != 1) {
+            mpz_divexact_ui(n, n, g);
+            o /= g;
+        }
+    }
+    long twos = D_->exponent() - a;  // q = n·2^twos / o
+    if (twos < 0) {
+        const long c = std::min(static_cast<long>(mpz_scan1(n, 0)), -twos);
+        mpz_tdiv_q_2exp(n, n, static_cast<mp_bitcnt_t>(c));
+        twos += c;
+    } else if (twos > 0) {
+        mpz_mul_2exp(n, n, static_cast<mp_bitcnt_t>(twos));
+        twos = 0;
+    }
+    if (sg < 0) out += '-';
+    const auto digits = [&out](mpz_srcptr z) {
+        const std::size_t at = out.size();
+        out.resize(at + mpz_sizeinbase(z, 10) + 1);
+        mpz_get_str(out.data() + at, 10, z);
+        out.resize(at + std::strlen(out.data() + at));
+    };
+    digits(n);
+    if (o == 1 && twos == 0) return;
+    mpz_ptr q = den.backend().data();
+    mpz_set_ui(q, o);
+    mpz_mul_2exp(q, q, static_cast<mp_bitcnt_t>(-twos));
+    out += '/';
+    digits(q);
+}
+
+// ---------------------------------------------------------------------------------------------
 // dyadic_network
 
 std::optional<dyadic_network> dyadic_network::from(const mlp<exact>& net) { return dyadic_engine::prepare(net); }
 std::optional<dyadic_network> dyadic_network::from(const mlp<double>& net) { return dyadic_engine::prepare(net); }
+std::optional<dyadic_network> dyadic_network::from(const std::vector<layer_view>& layers) {
+    return dyadic_engine::prepare(layers);
+}
+
+// C1.dyadic the rule of the exact fast path, in one place.
+std::optional<dyadic_problem> dyadic_problem::prepare(const std::vector<dyadic_network::layer_view>& layers,
+                                                      const matrix<exact>& X, const matrix<exact>& Y,
+                                                      const loss_function<exact>& ell) {
+    if (linear_gradient_factor(ell) < 1) return std::nullopt;
+    auto x = dyadic_matrix::from_exact(X);
+    if (!x) return std::nullopt;
+    auto y = dyadic_matrix::from_exact(Y);
+    if (!y) return std::nullopt;
+    auto net = dyadic_network::from(layers);
+    if (!net) return std::nullopt;
+    MATBP_REQUIRE("C1", X.rows() == net->width(0) && X.cols() >= 1);
+    MATBP_REQUIRE("C1", Y.rows() == net->width(net->depth()) && Y.cols() == X.cols());
+    return dyadic_problem{std::move(*net), std::move(*x), std::move(*y)};
+}
 
 Eigen::Index dyadic_network::width(Eigen::Index l) const {
     MATBP_REQUIRE("C1", 0 <= l && l <= depth());
@@ -742,12 +975,11 @@ std::optional<gradient_result<exact>> dyadic_backprop(const mlp<exact>& net, con
     MATBP_REQUIRE("C1", X.rows() == net.width(0) && X.cols() >= 1);
     MATBP_REQUIRE("C1", Y.rows() == net.width(net.depth()) && Y.cols() == X.cols());
     MATBP_REQUIRE("C1", threads >= 1);
-    if (linear_gradient_factor(ell) < 1) return std::nullopt;
-    auto x = dyadic_matrix::from_exact(X), y = dyadic_matrix::from_exact(Y);
-    if (!x || !y) return std::nullopt;
-    auto fast = dyadic_network::from(net);
-    if (!fast) return std::nullopt;
-    return fast->gradients(*x, *y, ell, red, threads, observe).to_exact();
+    std::vector<dyadic_network::layer_view> layers;
+    for (const auto& L : net.layers) layers.push_back({L.W, L.b, L.f});
+    auto p = dyadic_problem::prepare(layers, X, Y, ell);
+    if (!p) return std::nullopt;
+    return p->net.gradients(p->X, p->Y, ell, red, threads, observe).to_exact();
 }
 
 }  // namespace matbp

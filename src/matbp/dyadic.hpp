@@ -33,6 +33,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <string>
 
 namespace matbp {
 
@@ -61,6 +62,11 @@ public:
     matrix<exact> to_exact() const;
     /// An upper bound on the bits of any entry's numerator or denominator (at least 1).
     std::size_t bits_bound() const;
+    /// Entry t (column-major, t = i + j·rows()) as read by code that works on the representation
+    /// (the oracle's writer and check): its sign (−1, 0, 1) and its magnitude's width() limbs, low
+    /// limb first; the value is sign·magnitude·2^exponent(). Requires: 0 ≤ t < rows()·cols().
+    int sign(std::size_t t) const { return sign_[t]; }
+    const std::uint64_t* magnitude(std::size_t t) const { return mag_.data() + (t * width_); }
 
     friend bool operator==(const dyadic_matrix&, const dyadic_matrix&) = default;
 
@@ -71,6 +77,32 @@ private:
     std::size_t width_ = 0;
     std::vector<std::uint64_t> mag_;  ///< entry t = i + j·rows at [t·width, (t+1)·width), low limb first
     std::vector<std::int8_t> sign_;   ///< −1, 0 or 1 per entry (0 iff the magnitude is 0)
+};
+
+/// The entries of scale·D read one at a time without making rationals: what the oracle's writer
+/// and check need (oracle_json.cpp, oracle.cpp). Applies when scale = 1/d with d < 2⁶⁴, which every
+/// reduction's ρ is (1, 1/n, 1/(n·m_k)); of() is nullopt otherwise. Each function gives what the
+/// rational route (convert.hpp) gives for the entry's value q = scale·D(t):
+class dyadic_entries {
+public:
+    /// Requires: scale > 0. Keeps a reference to D.
+    static std::optional<dyadic_entries> of(const dyadic_matrix& D, const exact& scale);
+    /// to_string(q): "p/q" in lowest terms, or "p"; appended to out.
+    void append_text(std::size_t t, std::string& out) const;
+    /// q rounded to binary64 (binary32 with single, returned as the double of that float):
+    /// direction 0 to nearest, ties to even, as to_double (to_float) — ±Inf when that overflows;
+    /// −1 the largest value ≤ q, +1 the least ≥ q — ±Inf beyond the largest finite value on that
+    /// side, else that value. A zero result has q's sign (as to_double's).
+    double rounded(std::size_t t, int direction, bool single = false) const;
+    /// |q| greater than the largest finite double.
+    bool beyond_double(std::size_t t) const;
+    /// scale's denominator d.
+    std::uint64_t divisor() const noexcept { return d_; }
+
+private:
+    dyadic_entries(const dyadic_matrix& D, std::uint64_t d) : D_(&D), d_(d) {}
+    const dyadic_matrix* D_;
+    std::uint64_t d_;
 };
 
 /// C1's results in dyadic form: the gradients of the batch cost are scale·dW[l] and scale·db[l].
@@ -90,6 +122,15 @@ using size_observer = std::function<void(const char* stage, Eigen::Index layer, 
 /// A network prepared once for the exact fast path (each Wˡ kept in both layouts the products read).
 class dyadic_network {
 public:
+    /// A layer as from() reads it, by reference: Wˡ, bˡ and fˡ (no copy of a network is made).
+    struct layer_view {
+        const matrix<exact>& W;
+        const matrix<exact>& b;
+        const activation<exact>& f;
+    };
+    /// As from(mlp<exact>), the layers given by reference. Requires: they chain as in a
+    /// well_formed network (at least one; Wˡ m_l × m_{l−1} with m's ≥ 1, bˡ m_l × 1).
+    static std::optional<dyadic_network> from(const std::vector<layer_view>& layers);
     /// nullopt unless every activation is piecewise linear (its registry entry has pieces()) with
     /// dyadic breakpoints, slopes and intercepts, and dyadic_matrix::from_exact takes every Wˡ
     /// and bˡ. Requires: well_formed(net).
@@ -122,10 +163,22 @@ private:
     dyadic_network() = default;  // only from() makes one: a network has at least one layer
 };
 
+/// C1.dyadic the one rule for the exact fast path, prepared: the network, X and Y in dyadic form,
+/// or nullopt unless linear_gradient_factor(ell) ≥ 1 (squared_error, mse), dyadic_network::from
+/// takes the layers and dyadic_matrix::from_exact takes X and Y. compute_gradients (oracle.hpp),
+/// dyadic_backprop and the shards' engine name (shard.cpp) all decide by it.
+/// Requires: the layers as dyadic_network::from's, X m₀ × n and Y m_k × n with n ≥ 1.
+struct dyadic_problem {
+    dyadic_network net;
+    dyadic_matrix X, Y;
+    static std::optional<dyadic_problem> prepare(const std::vector<dyadic_network::layer_view>& layers,
+                                                 const matrix<exact>& X, const matrix<exact>& Y,
+                                                 const loss_function<exact>& ell);
+};
+
 /// C1 by the exact fast path, the results as rationals: the same values as backprop<exact>.
-/// nullopt unless dyadic_network::from(net) applies, X and Y are dyadic (dyadic_matrix::from_exact
-/// takes them), and linear_gradient_factor(ell) ≥ 1 (squared_error, mse). Requires: as backprop
-/// (well_formed(net), X m₀ × n, Y m_k × n, n ≥ 1), threads ≥ 1.
+/// nullopt unless dyadic_problem::prepare applies. Requires: as backprop (well_formed(net),
+/// X m₀ × n, Y m_k × n, n ≥ 1), threads ≥ 1.
 std::optional<gradient_result<exact>> dyadic_backprop(const mlp<exact>& net, const matrix<exact>& X,
                                                       const matrix<exact>& Y, const loss_function<exact>& ell,
                                                       reduction red, const size_observer* observe = nullptr,

@@ -9,10 +9,83 @@
 #include <chrono>
 #include <cmath>
 #include <limits>
+#include <mutex>
 #include <stdexcept>
 #include <thread>
 
 namespace matbp {
+
+// ---- exact_tensor -------------------------------------------------------------------------
+
+struct exact_tensor::state {
+    Eigen::Index rows = 0, cols = 0;
+    std::optional<dyadic_matrix> dyadic;  ///< the values are scale·*dyadic when set
+    exact scale = 1;
+    mutable std::once_flag made;
+    mutable matrix<exact> rational;  ///< the values (made from the dyadic form on first use)
+};
+
+exact_tensor::exact_tensor(matrix<exact> M) {
+    auto s = std::make_shared<state>();
+    s->rows = M.rows();
+    s->cols = M.cols();
+    s->rational = std::move(M);
+    std::call_once(s->made, [] {});  // nothing left to make
+    s_ = std::move(s);
+}
+
+exact_tensor::exact_tensor(dyadic_matrix D, exact scale) {
+    MATBP_REQUIRE("C1", scale > 0);
+    auto s = std::make_shared<state>();
+    s->rows = D.rows();
+    s->cols = D.cols();
+    s->dyadic = std::move(D);
+    s->scale = std::move(scale);
+    s_ = std::move(s);
+}
+
+Eigen::Index exact_tensor::rows() const noexcept { return s_ ? s_->rows : 0; }
+Eigen::Index exact_tensor::cols() const noexcept { return s_ ? s_->cols : 0; }
+
+const dyadic_matrix* exact_tensor::dyadic() const noexcept { return s_ && s_->dyadic ? &*s_->dyadic : nullptr; }
+
+const exact& exact_tensor::scale() const noexcept {
+    static const exact one = 1;
+    return s_ ? s_->scale : one;
+}
+
+exact exact_tensor::operator()(Eigen::Index i, Eigen::Index j) const {
+    MATBP_REQUIRE("C1", 0 <= i && i < rows() && 0 <= j && j < cols());
+    if (const dyadic_matrix* d = dyadic()) {
+        exact q = (*d)(i, j);
+        if (s_->scale != 1) q *= s_->scale;
+        return q;
+    }
+    return s_->rational(i, j);
+}
+
+exact exact_tensor::operator()(Eigen::Index k) const {
+    MATBP_REQUIRE("C1", 0 <= k && k < size());
+    return (*this)(k % rows(), k / rows());
+}
+
+const matrix<exact>& exact_tensor::rational() const {
+    static const matrix<exact> none;
+    if (!s_) return none;
+    std::call_once(s_->made, [this] {
+        s_->rational = s_->dyadic->to_exact();
+        if (s_->scale != 1) s_->rational *= s_->scale;
+    });
+    return s_->rational;
+}
+
+bool operator==(const exact_tensor& a, const exact_tensor& b) {
+    if (a.s_ == b.s_) return true;  // one tensor
+    if (a.rows() != b.rows() || a.cols() != b.cols()) return false;
+    // Canonical dyadic forms with one scale are equal iff their values are.
+    if (a.dyadic() && b.dyadic() && a.scale() == b.scale()) return *a.dyadic() == *b.dyadic();
+    return a.rational() == b.rational();
+}
 
 // ---- arithmetic -----------------------------------------------------------------------------
 
@@ -122,13 +195,21 @@ std::pair<exact, exact> range_of(const T& x) {
     }
 }
 
+/// The values of M as exact tensors (lo, hi); one shared tensor when they are points.
 template <class T>
-tensor_range range_of(const matrix<T>& M, std::vector<bool> dependent) {
-    tensor_range r{
-        matrix<exact>(M.rows(), M.cols()), matrix<exact>(M.rows(), M.cols()), std::move(dependent), {}, {}, {}};
-    for (Eigen::Index j = 0; j < M.cols(); ++j)
-        for (Eigen::Index i = 0; i < M.rows(); ++i) std::tie(r.lo(i, j), r.hi(i, j)) = range_of(M(i, j));
-    return r;
+tensor_range range_of(matrix<T> M) {
+    if constexpr (exact_field<T>) {
+        const exact_tensor v(std::move(M));
+        return {v, v, {}, {}, {}, {}};
+    } else {
+        matrix<exact> lo(M.rows(), M.cols()), hi(M.rows(), M.cols());
+        for (Eigen::Index j = 0; j < M.cols(); ++j)
+            for (Eigen::Index i = 0; i < M.rows(); ++i) std::tie(lo(i, j), hi(i, j)) = range_of(M(i, j));
+        if constexpr (interval_type<T>)
+            return {exact_tensor(std::move(lo)), exact_tensor(std::move(hi)), {}, {}, {}, {}};
+        const exact_tensor v(std::move(lo));
+        return {v, v, {}, {}, {}, {}};
+    }
 }
 
 /// Bits of the larger of |numerator| and denominator.
@@ -368,54 +449,36 @@ void attach_enclosure(tensor_range& t, const qmatrix& clarke, const qmatrix& one
     t.clarke_lo = clarke.lo;
     t.clarke_hi = clarke.hi;
     t.one = one.lo;
-    for (Eigen::Index j = 0; j < t.lo.cols(); ++j)
-        for (Eigen::Index i = 0; i < t.lo.rows(); ++i) {
-            const bool dependent = t.kink_dependent[static_cast<std::size_t>(i + j * t.lo.rows())];
-            MATBP_ENSURE("C3", t.clarke_lo(i, j) <= t.lo(i, j) && t.hi(i, j) <= t.clarke_hi(i, j));
+    const matrix<exact>& lo = t.lo.rational();
+    const matrix<exact>& hi = t.hi.rational();
+    for (Eigen::Index j = 0; j < lo.cols(); ++j)
+        for (Eigen::Index i = 0; i < lo.rows(); ++i) {
+            const bool dependent = t.kink_dependent[static_cast<std::size_t>(i + j * lo.rows())];
+            MATBP_ENSURE("C3", t.clarke_lo(i, j) <= lo(i, j) && hi(i, j) <= t.clarke_hi(i, j));
             MATBP_ENSURE("C3", t.clarke_lo(i, j) <= t.one(i, j) && t.one(i, j) <= t.clarke_hi(i, j));
-            MATBP_ENSURE("C3", dependent || (t.clarke_lo(i, j) == t.lo(i, j) && t.clarke_hi(i, j) == t.hi(i, j) &&
-                                             t.one(i, j) == t.lo(i, j)));
+            MATBP_ENSURE("C3", dependent || (t.clarke_lo(i, j) == lo(i, j) && t.clarke_hi(i, j) == hi(i, j) &&
+                                             t.one(i, j) == lo(i, j)));
         }
 }
 
+/// Which entries of the gradients depend on the kink convention (D11), and for an exact
+/// reference C3's enclosure and the one convention's values: fills every tensor's kink_dependent
+/// (all false without kinks) and, with kinks, its enclosure. Internal: ref holds compute's values
+/// and kinks for net, X, Y.
 template <scalar T>
-gradient_reference compute(const model_spec& model, const arith_spec& arith, const resource_limits& limits) {
-    const mlp<T> net = build_network<T>(model);
-    const limits_check check(model, limits);
-    const layer_observer<T> observe = limits_observer<T>(check);
-    const matrix<T> X = from_exact<T>(model.inputs), Y = from_exact<T>(model.targets);
-    const loss_function<T> ell = loss_over<T>(model.loss_kind);
-    std::string engine = exact_field<T>                          ? "rational"
-                         : arith.k == arith_spec::kind::interval ? "interval"
-                         : arith.k == arith_spec::kind::real     ? "real"
-                                                                 : "double";
-    gradient_result<T> g;
-    if constexpr (exact_field<T>) {
-        // The exact fast path (dyadic.hpp) when the model allows it; the same values.
-        const size_observer sizes = check;
-        const unsigned threads = limits.threads ? limits.threads : std::max(1u, std::thread::hardware_concurrency());
-        if (auto fast = dyadic_backprop(net, X, Y, ell, model.red, &sizes, threads)) {
-            g = std::move(*fast);
-            engine = "dyadic";
-        } else {
-            g = backprop(net, X, Y, ell, model.red, &observe);
-        }
-    } else {
-        // The double path's products run on OpenBLAS (blas.hpp) with the threads the limits allow.
-        const blas_thread_scope blas_threads(std::same_as<T, double> ? limits.threads : 0);
-        g = backprop(net, X, Y, ell, model.red, &observe);
-    }
+void trace_kinks(gradient_reference& ref, const mlp<T>& net, const matrix<T>& X, const matrix<T>& Y,
+                 const loss_function<T>& ell, const model_spec& model) {
     const Eigen::Index k = net.depth(), n = X.cols();
     // The forward values, only needed to trace kink dependence (none without kinks).
-    const auto fwd = g.kinks.empty() ? forward_values<T>{} : forward_batch(net, X);
+    const auto fwd = ref.kinks.empty() ? forward_values<T>{} : forward_batch(net, X);
     // Which δ entries depend on the kink convention (D11): a unit at a kink (of its activation, or
     // of the loss at an output unit), and every unit that a dependent one reaches backwards
     // through a nonzero weight and a nonzero derivative.
     std::vector<Eigen::Matrix<bool, Eigen::Dynamic, Eigen::Dynamic>> dep(k + 1);
-    for (Eigen::Index l = 1; l <= k; ++l)
+    for (Eigen::Index l = 1; l <= k && !ref.kinks.empty(); ++l)
         dep[l] = Eigen::Matrix<bool, Eigen::Dynamic, Eigen::Dynamic>::Constant(net.width(l), n, false);
-    for (const auto& kk : g.kinks) dep[kk.layer](kk.unit, kk.sample) = true;
-    for (Eigen::Index l = k - 1; l >= 1 && !g.kinks.empty(); --l)
+    for (const auto& kk : ref.kinks) dep[kk.layer](kk.unit, kk.sample) = true;
+    for (Eigen::Index l = k - 1; l >= 1 && !ref.kinks.empty(); --l)
         for (Eigen::Index s = 0; s < n; ++s)
             for (Eigen::Index i = 0; i < net.width(l); ++i) {
                 if (dep[l](i, s) || !maybe_nonzero(derivative(net.layers[l - 1].f, fwd.z[l](i, s)))) continue;
@@ -425,29 +488,22 @@ gradient_reference compute(const model_spec& model, const arith_spec& arith, con
                         break;
                     }
             }
-    gradient_reference ref;
-    ref.arith = arith;
-    ref.engine = engine;
-    ref.loss_kind = model.loss_kind;
-    ref.red = model.red;
-    std::tie(ref.cost_lo, ref.cost_hi) = range_of(g.cost);
-    ref.kinks = g.kinks;
     for (Eigen::Index l = 1; l <= k; ++l) {
-        std::vector<bool> dw(static_cast<std::size_t>(g.dW[l].size()), false),
-            db(static_cast<std::size_t>(g.db[l].size()), false);
-        for (Eigen::Index s = 0; s < n && !g.kinks.empty(); ++s)
+        tensor_range& W = ref.weights[l - 1];
+        tensor_range& B = ref.bias[l - 1];
+        W.kink_dependent.assign(static_cast<std::size_t>(W.lo.size()), false);
+        B.kink_dependent.assign(static_cast<std::size_t>(B.lo.size()), false);
+        for (Eigen::Index s = 0; s < n && !ref.kinks.empty(); ++s)
             for (Eigen::Index i = 0; i < net.width(l); ++i) {
                 if (!dep[l](i, s)) continue;
-                db[i] = true;
+                B.kink_dependent[i] = true;
                 const auto& A = fwd.a[l - 1];
                 for (Eigen::Index j = 0; j < A.rows(); ++j)
-                    if (maybe_nonzero(A(j, s))) dw[i + j * net.width(l)] = true;
+                    if (maybe_nonzero(A(j, s))) W.kink_dependent[i + j * net.width(l)] = true;
             }
-        ref.weights.push_back(range_of(g.dW[l], std::move(dw)));
-        ref.bias.push_back(range_of(g.db[l], std::move(db)));
     }
     if constexpr (exact_field<T>)
-        if (!g.kinks.empty()) {
+        if (!ref.kinks.empty()) {
             // C3: every admissible derivative at the kinks, and the one convention.
             const auto clarke = kink_enclosure(net, fwd, Y, ell, model.loss_kind, model.red, kink_choice::clarke);
             const auto one = kink_enclosure(net, fwd, Y, ell, model.loss_kind, model.red, kink_choice::one);
@@ -456,6 +512,90 @@ gradient_reference compute(const model_spec& model, const arith_spec& arith, con
                 attach_enclosure(ref.bias[l - 1], clarke.db[l], one.db[l]);
             }
         }
+}
+
+unsigned fast_path_threads(const resource_limits& limits) {
+    return limits.threads ? limits.threads : std::max(1u, std::thread::hardware_concurrency());
+}
+
+/// The model's activations over ℚ (unsupported_error naming the layer of one with no exact evaluation).
+std::vector<activation<exact>> exact_activations(const model_spec& model) {
+    std::vector<activation<exact>> f;
+    for (std::size_t l = 0; l < model.layers.size(); ++l)
+        f.push_back(build_activation<exact>(model.layers[l].activation, l));
+    return f;
+}
+
+/// dyadic_problem::prepare on the model, its layers read in place.
+std::optional<dyadic_problem> prepare_dyadic(const model_spec& model, const std::vector<activation<exact>>& f,
+                                             const loss_function<exact>& ell) {
+    std::vector<dyadic_network::layer_view> views;
+    for (std::size_t l = 0; l < model.layers.size(); ++l)
+        views.push_back({model.layers[l].weights, model.layers[l].bias, f[l]});
+    return dyadic_problem::prepare(views, model.inputs, model.targets, ell);
+}
+
+/// The exact fast path (dyadic.hpp) straight from the model when dyadic_problem::prepare takes it:
+/// no network of rationals is built and the results stay dyadic (exact_tensor); true when it ran.
+bool compute_dyadic(const model_spec& model, const resource_limits& limits, gradient_reference& ref) {
+    const std::vector<activation<exact>> f = exact_activations(model);
+    const loss_function<exact> ell = loss_over<exact>(model.loss_kind);
+    const limits_check check(model, limits);
+    auto p = prepare_dyadic(model, f, ell);
+    if (!p) return false;
+    const size_observer sizes = check;
+    dyadic_gradients g = p->net.gradients(p->X, p->Y, ell, model.red, fast_path_threads(limits), &sizes);
+    ref.engine = "dyadic";
+    ref.cost_lo = ref.cost_hi = g.cost;
+    ref.kinks = g.kinks;
+    for (std::size_t l = 1; l < g.dW.size(); ++l) {
+        const exact_tensor w(std::move(g.dW[l]), g.scale), b(std::move(g.db[l]), g.scale);
+        ref.weights.push_back({w, w, {}, {}, {}, {}});
+        ref.bias.push_back({b, b, {}, {}, {}, {}});
+    }
+    if (ref.kinks.empty()) {
+        for (auto* ts : {&ref.weights, &ref.bias})
+            for (auto& t : *ts) t.kink_dependent.assign(static_cast<std::size_t>(t.lo.size()), false);
+    } else {
+        // Kinks are rare: their dependence and enclosures are traced over the rationals.
+        const mlp<exact> net = build_network<exact>(model);
+        trace_kinks(ref, net, model.inputs, model.targets, ell, model);
+    }
+    return true;
+}
+
+template <scalar T>
+gradient_reference compute(const model_spec& model, const arith_spec& arith, const resource_limits& limits) {
+    gradient_reference ref;
+    ref.arith = arith;
+    ref.loss_kind = model.loss_kind;
+    ref.red = model.red;
+    if constexpr (exact_field<T>)
+        if (compute_dyadic(model, limits, ref)) return ref;
+    const mlp<T> net = build_network<T>(model);
+    const limits_check check(model, limits);
+    const layer_observer<T> observe = limits_observer<T>(check);
+    const matrix<T> X = from_exact<T>(model.inputs), Y = from_exact<T>(model.targets);
+    const loss_function<T> ell = loss_over<T>(model.loss_kind);
+    ref.engine = exact_field<T>                          ? "rational"
+                 : arith.k == arith_spec::kind::interval ? "interval"
+                 : arith.k == arith_spec::kind::real     ? "real"
+                                                         : "double";
+    gradient_result<T> g;
+    if constexpr (exact_field<T>) {
+        g = backprop(net, X, Y, ell, model.red, &observe);
+    } else {
+        // The double path's products run on OpenBLAS (blas.hpp) with the threads the limits allow.
+        const blas_thread_scope blas_threads(std::same_as<T, double> ? limits.threads : 0);
+        g = backprop(net, X, Y, ell, model.red, &observe);
+    }
+    std::tie(ref.cost_lo, ref.cost_hi) = range_of(g.cost);
+    ref.kinks = g.kinks;
+    for (Eigen::Index l = 1; l <= net.depth(); ++l) {
+        ref.weights.push_back(range_of(std::move(g.dW[l])));
+        ref.bias.push_back(range_of(std::move(g.db[l])));
+    }
+    trace_kinks(ref, net, X, Y, ell, model);
     return ref;
 }
 
@@ -483,6 +623,11 @@ template loss_function<exact> build_loss<exact>(const model_spec&);
 template loss_function<double> build_loss<double>(const model_spec&);
 template loss_function<real> build_loss<real>(const model_spec&);
 template loss_function<interval> build_loss<interval>(const model_spec&);
+
+bool exact_fast_path_applies(const model_spec& model) {
+    MATBP_REQUIRE("C1", model_is_exact(model));
+    return prepare_dyadic(model, exact_activations(model), loss_over<exact>(model.loss_kind)).has_value();
+}
 
 gradient_reference compute_gradients(const model_spec& model, const arith_spec& arith, const resource_limits& limits) {
     switch (arith.k) {
@@ -599,8 +744,219 @@ struct kink_entry {
     std::uint64_t ulps, ulps_zero, ulps_one;
 };
 
+/// A tensor's verdict from its figures, by either route: T3 with bounds (every entry within its
+/// bound; bound_use from the entry that uses the most of it), else the normwise rule.
+void decide(tensor_check& t, const check_options& opt, bool bound) {
+    if (bound) {
+        t.bound_use = t.use_distance == 0 ? 0.0
+                      : t.use_bound == 0  ? std::numeric_limits<double>::infinity()
+                                          : to_double(exact(t.use_distance / t.use_bound));
+        t.pass = t.beyond_bound == 0;
+        return;
+    }
+    t.pass = t.normwise_rel <= opt.max_rel_or_default() && (!opt.max_ulps || t.worst_ulps <= *opt.max_ulps) &&
+             t.kink_outside == 0;
+}
+
+// ---- the check on a dyadic reference, without rationals per entry ---------------------------
+
+/// A number m·2^e with m ≥ 0 an integer.
+struct scaled_integer {
+    bmp::mpz_int m;
+    long e = 0;
+};
+
+/// sign(a − b).
+int compare(const scaled_integer& a, const scaled_integer& b, bmp::mpz_int& tmp) {
+    const int sa = mpz_sgn(a.m.backend().data()), sb = mpz_sgn(b.m.backend().data());
+    if (sa == 0 || sb == 0) return sa - sb;
+    const long la = static_cast<long>(mpz_sizeinbase(a.m.backend().data(), 2)) + a.e;
+    const long lb = static_cast<long>(mpz_sizeinbase(b.m.backend().data(), 2)) + b.e;
+    if (la != lb) return la < lb ? -1 : 1;
+    if (a.e >= b.e) {
+        mpz_mul_2exp(tmp.backend().data(), a.m.backend().data(), static_cast<mp_bitcnt_t>(a.e - b.e));
+        return mpz_cmp(tmp.backend().data(), b.m.backend().data());
+    }
+    mpz_mul_2exp(tmp.backend().data(), b.m.backend().data(), static_cast<mp_bitcnt_t>(b.e - a.e));
+    return mpz_cmp(a.m.backend().data(), tmp.backend().data());
+}
+
+/// acc += x·2^ex for an integer x ≥ 0.
+void add(scaled_integer& acc, mpz_srcptr x, long ex, bmp::mpz_int& tmp) {
+    if (mpz_sgn(x) == 0) return;
+    mpz_ptr m = acc.m.backend().data();
+    if (mpz_sgn(m) == 0) {
+        mpz_set(m, x);
+        acc.e = ex;
+    } else if (ex >= acc.e) {
+        mpz_mul_2exp(tmp.backend().data(), x, static_cast<mp_bitcnt_t>(ex - acc.e));
+        mpz_add(m, m, tmp.backend().data());
+    } else {
+        mpz_mul_2exp(m, m, static_cast<mp_bitcnt_t>(acc.e - ex));
+        mpz_add(m, m, x);
+        acc.e = ex;
+    }
+}
+
+exact exact_of(const scaled_integer& v, std::uint64_t divisor = 1) {
+    exact q(v.m);
+    if (v.e > 0) mpq_mul_2exp(q.backend().data(), q.backend().data(), static_cast<mp_bitcnt_t>(v.e));
+    if (v.e < 0) mpq_div_2exp(q.backend().data(), q.backend().data(), static_cast<mp_bitcnt_t>(-v.e));
+    if (divisor != 1) q /= exact(bmp::mpz_int(divisor));
+    return q;
+}
+
+/// more_used(u1/d, b1, u2/d, b2) for distances u/d: the d cancels in d1·b2 against d2·b1.
+bool more_used(const scaled_integer& u1, const exact& b1, const scaled_integer& u2, const exact& b2, scaled_integer& l,
+               scaled_integer& r, bmp::mpz_int& tmp) {
+    if (mpz_sgn(u1.m.backend().data()) == 0) return false;
+    if (mpz_sgn(u2.m.backend().data()) == 0) return true;
+    if (b2 == 0) return b1 == 0 && compare(u1, u2, tmp) > 0;
+    if (b1 == 0) return true;
+    const mpq_srcptr p1 = b1.backend().data(), p2 = b2.backend().data();
+    mpz_mul(l.m.backend().data(), u1.m.backend().data(), mpq_numref(p2));
+    mpz_mul(l.m.backend().data(), l.m.backend().data(), mpq_denref(p1));
+    l.e = u1.e;
+    mpz_mul(r.m.backend().data(), u2.m.backend().data(), mpq_numref(p1));
+    mpz_mul(r.m.backend().data(), r.m.backend().data(), mpq_denref(p2));
+    r.e = u2.e;
+    const int c = compare(l, r, tmp);
+    return c > 0 || (c == 0 && compare(u1, u2, tmp) > 0);
+}
+
+/// The signed integer of entry t of D (its value is that times 2^exponent()).
+void entry_integer(const dyadic_matrix& D, std::size_t t, mpz_ptr z) {
+    const auto w = static_cast<mp_size_t>(D.width());
+    if (D.sign(t) == 0 || w == 0) {
+        mpz_set_ui(z, 0);
+        return;
+    }
+    std::copy_n(D.magnitude(t), D.width(), mpz_limbs_write(z, w));
+    mpz_limbs_finish(z, D.sign(t) < 0 ? -w : w);
+}
+
+/// g rounded to the format (round_nearest), read off g's limbs when g is a double (as a JSON
+/// number or a float read from safetensors is); else by the rationals.
+double rounded_reported(const exact& g, float_format f) {
+    const mpq_srcptr q = g.backend().data();
+    const mpz_srcptr num = mpq_numref(q), den = mpq_denref(q);
+    if (mpz_size(num) <= 1 && mpz_size(den) == 1) {
+        const std::uint64_t a = mpz_getlimbn(num, 0), b = mpz_getlimbn(den, 0);
+        if (a == 0) return 0.0;
+        const int sig = std::bit_width(a) - std::countr_zero(a), s = std::countr_zero(b);
+        // a/2^s with at most 53 significant bits and no bit below 2^−1074 is a double exactly.
+        if ((b & (b - 1)) == 0 && sig <= 53 && std::countr_zero(a) - s >= -1074) {
+            const double d = std::ldexp(static_cast<double>(a), -s) * (mpz_sgn(num) < 0 ? -1 : 1);
+            return f == float_format::float64 ? d : static_cast<double>(static_cast<float>(d));
+        }
+    }
+    return round_nearest(g, f);
+}
+
+/// check_tensor for a reference held as a dyadic point (t.lo is t.hi = scale·D, dyadic_entries
+/// applying) with no kink-dependent entry, and reported values that are all dyadic: the same
+/// report, with every entry's error g − r = (G·d·2^eg − R·2^er)/d (r = R·2^er/d, g = G·2^eg)
+/// computed on integers, and the sums of squares kept as integers times powers of two (the d²
+/// cancels in the normwise ratio). nullopt when it does not apply: then the rationals are read.
+std::optional<tensor_check> check_dyadic_tensor(std::size_t index, const std::string& name, const tensor_range& ref,
+                                                const matrix<exact>& got, const check_options& opt) {
+    const dyadic_matrix* D = ref.lo.dyadic();
+    if (!D || !(ref.lo == ref.hi) || ref.has_enclosure()) return std::nullopt;
+    const auto E = dyadic_entries::of(*D, ref.lo.scale());
+    if (!E) return std::nullopt;
+    for (const bool k : ref.kink_dependent)
+        if (k) return std::nullopt;
+    for (Eigen::Index t = 0; t < got.size(); ++t)
+        if (!is_dyadic(got(t))) return std::nullopt;
+    const matrix<exact>* bound = opt.bounds.empty() ? nullptr : &opt.bounds.at(index);
+    if (bound) MATBP_REQUIRE("T3", bound->rows() == got.rows() && bound->cols() == got.cols());
+    const bool single = opt.format == float_format::float32;
+    const std::uint64_t d = E->divisor();
+    const long er = D->exponent();
+    tensor_check t;
+    t.name = name;
+    bmp::mpz_int R, a, tmp, sq, ref2;                   // ref2: Σ R², times 2^(2·er)/d²
+    scaled_integer err2, u, worst, largest, use, l, r;  // u = |g − r|·d, err2 = Σ u²
+    exact use_bound;
+    bool first = true, first_use = true;
+    for (Eigen::Index j = 0; j < got.cols(); ++j)
+        for (Eigen::Index i = 0; i < got.rows(); ++i) {
+            const auto k = static_cast<std::size_t>(i + j * got.rows());
+            const mpq_srcptr g = got(i, j).backend().data();
+            entry_integer(*D, k, R.backend().data());
+            mpz_addmul(ref2.backend().data(), R.backend().data(), R.backend().data());
+            // u = |G·d·2^(eg − e) − R·2^(er − e)|·2^e with e = min(eg, er): |g − r|·d exactly.
+            const long eg = -static_cast<long>(mpz_sizeinbase(mpq_denref(g), 2) - 1), e = std::min(eg, er);
+            mpz_mul_ui(a.backend().data(), mpq_numref(g), d);
+            mpz_mul_2exp(a.backend().data(), a.backend().data(), static_cast<mp_bitcnt_t>(eg - e));
+            mpz_mul_2exp(tmp.backend().data(), R.backend().data(), static_cast<mp_bitcnt_t>(er - e));
+            mpz_sub(u.m.backend().data(), a.backend().data(), tmp.backend().data());
+            mpz_abs(u.m.backend().data(), u.m.backend().data());
+            u.e = e;
+            const double x = rounded_reported(got(i, j), opt.format);
+            if (bound) {
+                // T3: distance |g − r| = u/d against the entry's bound b: u/d > b ⇔ u·b_den > b_num·d.
+                const exact& b = (*bound)(i, j);
+                const mpq_srcptr bq = b.backend().data();
+                mpz_mul(a.backend().data(), u.m.backend().data(), mpq_denref(bq));
+                mpz_mul_ui(tmp.backend().data(), mpq_numref(bq), d);
+                if (u.e >= 0)
+                    mpz_mul_2exp(a.backend().data(), a.backend().data(), static_cast<mp_bitcnt_t>(u.e));
+                else
+                    mpz_mul_2exp(tmp.backend().data(), tmp.backend().data(), static_cast<mp_bitcnt_t>(-u.e));
+                const double lo = E->rounded(k, -1, single), hi = E->rounded(k, 1, single);
+                const std::uint64_t ulps = lo <= x && x <= hi ? 0
+                                           : x < lo           ? distance(x, lo, opt.format)
+                                                              : distance(x, hi, opt.format);
+                const bool beyond =
+                    mpz_cmp(a.backend().data(), tmp.backend().data()) > 0 || (opt.max_ulps && ulps > *opt.max_ulps);
+                t.beyond_bound += beyond;
+                // more_used(u/d, b, use/d, use_bound): the d cancels.
+                if (first_use || more_used(u, b, use, use_bound, l, r, tmp)) {
+                    first_use = false;
+                    t.use_row = i, t.use_col = j;
+                    mpz_set(use.m.backend().data(), u.m.backend().data());
+                    use.e = u.e;
+                    use_bound = b;
+                    t.use_ulps = ulps;
+                }
+            }
+            const std::uint64_t ulps = distance(x, E->rounded(k, 0, single), opt.format);
+            mpz_mul(sq.backend().data(), u.m.backend().data(), u.m.backend().data());
+            add(err2, sq.backend().data(), 2 * u.e, tmp);
+            if (compare(u, largest, tmp) > 0) {
+                mpz_set(largest.m.backend().data(), u.m.backend().data());
+                largest.e = u.e;
+            }
+            if (first || ulps > t.worst_ulps || (ulps == t.worst_ulps && compare(u, worst, tmp) > 0)) {
+                first = false;
+                t.worst_ulps = ulps;
+                mpz_set(worst.m.backend().data(), u.m.backend().data());
+                worst.e = u.e;
+                t.worst_row = i;
+                t.worst_col = j;
+            }
+        }
+    t.worst_abs_error_exact = exact_of(worst, d);
+    t.max_abs_error_exact = exact_of(largest, d);
+    t.worst_abs_error = to_double(t.worst_abs_error_exact);
+    t.max_abs_error = to_double(t.max_abs_error_exact);
+    t.relative = ref2 != 0;
+    // Σ(g − r)² / Σ r² = (Σ u²)/(Σ R²·2^(2·er)): the d² cancels; absolute: (Σ u²)/d².
+    t.normwise_squared = t.relative ? exact(exact_of(err2) / exact_of({ref2, 2 * er}))
+                                    : exact(exact_of(err2) / exact(bmp::mpz_int(d) * bmp::mpz_int(d)));
+    t.normwise_rel = sqrt_to_double(t.normwise_squared);
+    if (bound) {
+        t.use_distance = exact_of(use, d);
+        t.use_bound = use_bound;
+    }
+    decide(t, opt, bound != nullptr);
+    return t;
+}
+
 tensor_check check_tensor(std::size_t index, const std::string& name, const tensor_range& ref, const matrix<exact>& got,
                           const check_options& opt) {
+    if (auto fast = check_dyadic_tensor(index, name, ref, got, opt)) return std::move(*fast);
     tensor_check t;
     t.name = name;
     exact err2 = 0, ref2 = 0, ref_all2 = 0;
@@ -610,11 +966,13 @@ tensor_check check_tensor(std::size_t index, const std::string& name, const tens
     if (bound) MATBP_REQUIRE("T3", bound->rows() == got.rows() && bound->cols() == got.cols());
     std::vector<kink_entry> kinks;
     bool first_use = true;
+    const matrix<exact>& ref_lo = ref.lo.rational();
+    const matrix<exact>& ref_hi = ref.hi.rational();
     for (Eigen::Index j = 0; j < got.cols(); ++j)
         for (Eigen::Index i = 0; i < got.rows(); ++i) {
             const exact& g = got(i, j);
-            const exact& lo = ref.lo(i, j);
-            const exact& hi = ref.hi(i, j);
+            const exact& lo = ref_lo(i, j);
+            const exact& hi = ref_hi(i, j);
             const exact mid = (lo + hi) / 2;
             ref_all2 += mid * mid;
             if (bound) {
@@ -697,15 +1055,7 @@ tensor_check check_tensor(std::size_t index, const std::string& name, const tens
     if (enclosure)
         t.kink_match = kink_convention_of(t.kink_entries - t.kink_outside, t.kink_match_zero, t.kink_match_one,
                                           t.kink_match_neither);
-    if (bound) {
-        t.bound_use = t.use_distance == 0 ? 0.0
-                      : t.use_bound == 0  ? std::numeric_limits<double>::infinity()
-                                          : to_double(exact(t.use_distance / t.use_bound));
-        t.pass = t.beyond_bound == 0;
-        return t;
-    }
-    t.pass = t.normwise_rel <= opt.max_rel_or_default() && (!opt.max_ulps || t.worst_ulps <= *opt.max_ulps) &&
-             t.kink_outside == 0;
+    decide(t, opt, bound != nullptr);
     return t;
 }
 
@@ -789,9 +1139,11 @@ void admit_near_kinks(gradient_reference& ref, const model_spec& model, const st
             t.clarke_lo = c.lo;
             t.clarke_hi = c.hi;
             t.one = (bias ? one.db[l] : one.dW[l]).lo;
-            for (Eigen::Index j = 0; j < t.lo.cols(); ++j)
-                for (Eigen::Index i = 0; i < t.lo.rows(); ++i)
-                    MATBP_ENSURE("T3", t.clarke_lo(i, j) <= t.lo(i, j) && t.hi(i, j) <= t.clarke_hi(i, j) &&
+            const matrix<exact>& lo = t.lo.rational();
+            const matrix<exact>& hi = t.hi.rational();
+            for (Eigen::Index j = 0; j < lo.cols(); ++j)
+                for (Eigen::Index i = 0; i < lo.rows(); ++i)
+                    MATBP_ENSURE("T3", t.clarke_lo(i, j) <= lo(i, j) && hi(i, j) <= t.clarke_hi(i, j) &&
                                            t.clarke_lo(i, j) <= t.one(i, j) && t.one(i, j) <= t.clarke_hi(i, j));
         }
 }

@@ -9,9 +9,17 @@
 //                                     compares another implementation's gradients with it: per
 //                                     tensor the worst entry, its distance in ULPs from the
 //                                     correctly rounded reference (float64 or float32), absolute
-//                                     and normwise relative errors, and a verdict; an entry that
-//                                     depends on a kink must lie in its Clarke enclosure (C3,
-//                                     spec/theorem.md), and the kink convention it matches is named.
+//                                     and normwise relative errors, and a verdict, by one of two
+//                                     rules (check_report::verdict):
+//                                     "bound" (T3, with check_options::bounds, which check_by_bound
+//                                     in oracle_bounds.hpp fills from the rounding bound T2; what
+//                                     `matbp check` uses by default): every entry lies within its
+//                                     bound of its admissible set (its value, or for an entry that
+//                                     depends on a kink its Clarke enclosure, C3);
+//                                     "normwise" (without bounds): the normwise relative error is
+//                                     at most max_rel, and an entry that depends on a kink lies in
+//                                     its Clarke enclosure (C3, spec/theorem.md).
+//                                     Either way the kink convention the entries match is named.
 //
 // Arithmetics ("--arith"): exact (ℚ, GMP; every value exact), interval:BITS (MPFI; certified
 // enclosures), real:BITS (MPFR; approximate, not certified), double.
@@ -27,6 +35,7 @@
 //   auto report = matbp::check_gradients(ref, matbp::read_gradients_file("torch.json", model), {});
 //   report.pass
 
+#include "matbp/dyadic.hpp"
 #include "matbp/error.hpp"
 #include "matbp/model.hpp"
 #include "matbp/network.hpp"
@@ -34,6 +43,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -69,10 +79,44 @@ loss_function<T> build_loss(const model_spec& model);
 /// exact where the model allows, else interval:256.
 arith_spec default_arith(const model_spec& model);
 
+/// The exact values of one tensor of a reference: rationals, or scale·D for a dyadic matrix D
+/// (the exact fast path's result, dyadic.hpp) whose rationals are made only when asked for
+/// (rational(): once, then kept; thread-safe). Immutable, and copies share the values, so lo and
+/// hi of a point reference are one tensor. It reads as a matrix<exact> does: t(i, j) and t(k)
+/// (column-major) by value, rows(), cols(), size(), and a const matrix<exact>& (rational()).
+/// The oracle's writer and check read the dyadic form directly (dyadic(), scale()).
+class exact_tensor {
+public:
+    exact_tensor() = default;  ///< 0 × 0
+    explicit exact_tensor(matrix<exact> M);
+    /// scale·D. Requires: scale > 0.
+    exact_tensor(dyadic_matrix D, exact scale);
+    Eigen::Index rows() const noexcept;
+    Eigen::Index cols() const noexcept;
+    Eigen::Index size() const noexcept { return rows() * cols(); }
+    /// Entry (i, j) in lowest terms. Requires: 0 ≤ i < rows(), 0 ≤ j < cols().
+    exact operator()(Eigen::Index i, Eigen::Index j) const;
+    /// Entry k = i + j·rows(). Requires: 0 ≤ k < size().
+    exact operator()(Eigen::Index k) const;
+    /// D of the dyadic form, or nullptr when the values are held as rationals.
+    const dyadic_matrix* dyadic() const noexcept;
+    /// The dyadic form's scale (1 when held as rationals).
+    const exact& scale() const noexcept;
+    /// Every value as a rational in lowest terms.
+    const matrix<exact>& rational() const;
+    operator const matrix<exact>&() const { return rational(); }
+    /// Value equality, whatever the forms.
+    friend bool operator==(const exact_tensor& a, const exact_tensor& b);
+
+private:
+    struct state;
+    std::shared_ptr<const state> s_;
+};
+
 /// An enclosure of a tensor: lo ≤ true ≤ hi entrywise (lo = hi when exact). For real and double
 /// arithmetic lo = hi is the computed approximation, not an enclosure.
 struct tensor_range {
-    matrix<exact> lo, hi;
+    exact_tensor lo, hi;
     std::vector<bool> kink_dependent;  ///< column-major, one flag per entry
     /// C3 the Clarke enclosure of every entry over every admissible derivative at the kinks
     /// (kink_enclosure): clarke_lo ≤ g ≤ clarke_hi for each choice; equal to lo = hi for an
@@ -121,10 +165,16 @@ struct resource_limits {
 /// fails (resource::precision: a double overflowed, an enclosure became unbounded).
 ///
 /// Exact: float64-valued (dyadic) models whose activations are piecewise linear and whose loss is
-/// squared_error or mse take the dyadic engine (dyadic.hpp, no gcd ever), all others the
-/// rationals; the values are the same.
+/// squared_error or mse take the dyadic engine (dyadic.hpp, no gcd ever; exact_fast_path_applies),
+/// all others the rationals; the values are the same. The dyadic engine's results are kept in
+/// dyadic form (exact_tensor) until they are written or compared.
 gradient_reference compute_gradients(const model_spec& model, const arith_spec& arith,
                                      const resource_limits& limits = {});
+
+/// C1.dyadic whether compute_gradients(model, exact) takes the exact fast path (its engine is
+/// "dyadic"): dyadic_problem::prepare (dyadic.hpp, the one rule) on the model's layers, inputs,
+/// targets and loss. Requires: model_is_exact(model).
+bool exact_fast_path_applies(const model_spec& model);
 
 enum class float_format { float64, float32 };
 

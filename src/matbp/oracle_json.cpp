@@ -10,6 +10,7 @@
 
 #include <cmath>
 #include <limits>
+#include <optional>
 
 namespace matbp {
 
@@ -74,16 +75,63 @@ void write_range(json::writer& w, const exact& lo, const exact& hi, value_format
     w.end_object();
 }
 
+/// The dyadic form of a point tensor (t.lo is t.hi, held as scale·D with dyadic_entries applying),
+/// or nullopt: then the rationals are read.
+std::optional<dyadic_entries> dyadic_point(const tensor_range& t) {
+    const dyadic_matrix* D = t.lo.dyadic();
+    if (!D || !(t.lo == t.hi)) return std::nullopt;
+    return dyadic_entries::of(*D, t.lo.scale());
+}
+
+/// Entry k of a dyadic point tensor as write_value writes its value (direction 0), read off the
+/// dyadic form: the same text.
+void write_entry(json::writer& w, const dyadic_entries& E, std::size_t k, value_format f, std::size_t* n,
+                 std::string& text) {
+    if (f == value_format::float64) {
+        const double r = E.rounded(k, 0);
+        if (std::isfinite(r) && std::abs(r) != std::numeric_limits<double>::max()) {
+            w.number(r);  // not beyond the double range: only its ends round to ±max or ±Inf
+            return;
+        }
+        if (!E.beyond_double(k)) {
+            w.number(r);
+            return;
+        }
+        if (n) ++*n;
+    }
+    text.clear();
+    E.append_text(k, text);
+    w.string(text);
+}
+
 /// A weight matrix as rows (one per line unless `line`), or a bias as one array.
 void write_tensor(json::writer& w, const tensor_range& t, bool as_vector, bool line, value_format f, std::size_t* n) {
     w.begin_array(as_vector || line ? json::layout::line : json::layout::block);
-    for (Eigen::Index i = 0; i < t.lo.rows(); ++i) {
+    const Eigen::Index rows = t.lo.rows(), cols = t.lo.cols();
+    if (const auto E = dyadic_point(t)) {
+        std::string text;
+        for (Eigen::Index i = 0; i < rows; ++i) {
+            if (as_vector) {
+                write_entry(w, *E, static_cast<std::size_t>(i), f, n, text);
+                continue;
+            }
+            w.begin_array(json::layout::line);
+            for (Eigen::Index j = 0; j < cols; ++j)
+                write_entry(w, *E, static_cast<std::size_t>(i + j * rows), f, n, text);
+            w.end_array();
+        }
+        w.end_array();
+        return;
+    }
+    const matrix<exact>& lo = t.lo.rational();
+    const matrix<exact>& hi = t.hi.rational();
+    for (Eigen::Index i = 0; i < rows; ++i) {
         if (as_vector) {
-            write_range(w, t.lo(i, 0), t.hi(i, 0), f, n);
+            write_range(w, lo(i, 0), hi(i, 0), f, n);
             continue;
         }
         w.begin_array(json::layout::line);
-        for (Eigen::Index j = 0; j < t.lo.cols(); ++j) write_range(w, t.lo(i, j), t.hi(i, j), f, n);
+        for (Eigen::Index j = 0; j < cols; ++j) write_range(w, lo(i, j), hi(i, j), f, n);
         w.end_array();
     }
     w.end_array();
@@ -95,9 +143,16 @@ std::size_t beyond_range(const exact& lo, const exact& hi) {
 }
 
 std::size_t beyond_range(const tensor_range& t) {
+    if (const auto E = dyadic_point(t)) {
+        std::size_t n = 0;
+        for (std::size_t k = 0; k < static_cast<std::size_t>(t.lo.size()); ++k) n += E->beyond_double(k);
+        return n;
+    }
+    const matrix<exact>& lo = t.lo.rational();
+    const matrix<exact>& hi = t.hi.rational();
     std::size_t n = 0;
-    for (Eigen::Index j = 0; j < t.lo.cols(); ++j)
-        for (Eigen::Index i = 0; i < t.lo.rows(); ++i) n += beyond_range(t.lo(i, j), t.hi(i, j));
+    for (Eigen::Index j = 0; j < lo.cols(); ++j)
+        for (Eigen::Index i = 0; i < lo.rows(); ++i) n += beyond_range(lo(i, j), hi(i, j));
     return n;
 }
 
@@ -106,10 +161,12 @@ std::size_t beyond_range(const tensor_range& t) {
 std::size_t beyond_enclosure(const tensor_range& t) {
     std::size_t n = 0;
     if (!t.has_enclosure()) return n;
-    for (Eigen::Index j = 0; j < t.lo.cols(); ++j)
-        for (Eigen::Index i = 0; i < t.lo.rows(); ++i)
-            if (t.kink_dependent[static_cast<std::size_t>(i + j * t.lo.rows())])
-                n += beyond_range(t.lo(i, j), t.hi(i, j)) + beyond_double(t.clarke_lo(i, j)) +
+    const matrix<exact>& lo = t.lo.rational();
+    const matrix<exact>& hi = t.hi.rational();
+    for (Eigen::Index j = 0; j < lo.cols(); ++j)
+        for (Eigen::Index i = 0; i < lo.rows(); ++i)
+            if (t.kink_dependent[static_cast<std::size_t>(i + j * lo.rows())])
+                n += beyond_range(lo(i, j), hi(i, j)) + beyond_double(t.clarke_lo(i, j)) +
                      beyond_double(t.clarke_hi(i, j)) + beyond_double(t.one(i, j));
     return n;
 }

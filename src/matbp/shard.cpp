@@ -2,7 +2,6 @@
 #include "matbp/shard.hpp"
 
 #include "matbp/convert.hpp"
-#include "matbp/dyadic.hpp"
 #include "matbp/json.hpp"
 #include "matbp/json_writer.hpp"
 #include "matbp/oracle_json_detail.hpp"
@@ -167,22 +166,6 @@ std::string model_fingerprint(const model_spec& m) {
 
 // ---- C4: computing a part -------------------------------------------------------------------
 
-namespace {
-
-/// The engine compute_gradients names for the whole batch of an exact model: dyadic_backprop's
-/// rule (a loss with a gradient c(a − y), a network dyadic_network::from takes, inputs and targets
-/// dyadic_matrix::from_exact takes) evaluated on every sample. `network_ok`: the range already
-/// took the dyadic engine, so the loss and the network pass. shard_test compares it with
-/// compute_gradients' own on every model it generates.
-std::string whole_batch_engine(const model_spec& model, bool network_ok) {
-    if (!network_ok &&
-        (linear_gradient_factor(build_loss<exact>(model)) < 1 || !dyadic_network::from(build_network<exact>(model))))
-        return "rational";
-    return dyadic_matrix::from_exact(model.inputs) && dyadic_matrix::from_exact(model.targets) ? "dyadic" : "rational";
-}
-
-}  // namespace
-
 partial_reference compute_partial(const model_spec& model, Eigen::Index begin, Eigen::Index end,
                                   const resource_limits& limits) {
     const Eigen::Index n = model.inputs.cols();
@@ -210,7 +193,9 @@ partial_reference compute_partial(const model_spec& model, Eigen::Index begin, E
     // C4 (ii): the range's local sample j is sample begin + j of the batch.
     for (auto& k : p.sums.kinks) k.sample += begin;
     p.range_engine = p.sums.engine;
-    p.sums.engine = whole_batch_engine(model, p.range_engine == "dyadic");
+    // The engine compute_gradients names for the whole batch (the fast path's one rule on every
+    // sample); shard_test compares it with compute_gradients' own on every model it generates.
+    p.sums.engine = exact_fast_path_applies(model) ? "dyadic" : "rational";
     p.fingerprint = model_fingerprint(model);
     p.begin = begin;
     p.end = end;
@@ -239,53 +224,59 @@ auto kink_key(const kink& k) { return std::tuple{k.site == kink_site::loss, k.la
 
 bool same_shape(const matrix<exact>& a, const matrix<exact>& b) { return a.rows() == b.rows() && a.cols() == b.cols(); }
 
-/// Adds a part's tensor to the running sums: value, flags (OR), enclosure (lo, hi, one; a part
-/// without one contributes its value).
-void accumulate(tensor_range& sum, const tensor_range& t) {
-    for (Eigen::Index j = 0; j < t.lo.cols(); ++j)
-        for (Eigen::Index i = 0; i < t.lo.rows(); ++i) {
-            const auto f = static_cast<std::size_t>(i + j * t.lo.rows());
-            sum.lo(i, j) += t.lo(i, j);
-            // C4 (ii): flagged when some sample flags it.
-            sum.kink_dependent[f] = sum.kink_dependent[f] || t.kink_dependent[f];
-            // C4 (iii): per sample, C3's endpoints add; a range with no kink adds the point value.
-            const bool enc = t.has_enclosure();
-            sum.clarke_lo(i, j) += enc ? t.clarke_lo(i, j) : t.lo(i, j);
-            sum.clarke_hi(i, j) += enc ? t.clarke_hi(i, j) : t.lo(i, j);
-            sum.one(i, j) += enc ? t.one(i, j) : t.lo(i, j);
+/// The running sums of one tensor over the parts: value, kink-dependence flags (OR), enclosure
+/// (lo, hi, one; a part without one contributes its value).
+struct tensor_sum {
+    matrix<exact> value, lo, hi, one;
+    std::vector<bool> dependent;
+    explicit tensor_sum(const tensor_range& t)
+            : value(matrix<exact>::Zero(t.lo.rows(), t.lo.cols())),
+              lo(value),
+              hi(value),
+              one(value),
+              dependent(t.kink_dependent.size(), false) {}
+
+    void accumulate(const tensor_range& t) {
+        const matrix<exact>& v = t.lo.rational();
+        const bool enc = t.has_enclosure();
+        for (Eigen::Index j = 0; j < v.cols(); ++j)
+            for (Eigen::Index i = 0; i < v.rows(); ++i) {
+                const auto f = static_cast<std::size_t>(i + j * v.rows());
+                value(i, j) += v(i, j);
+                // C4 (ii): flagged when some sample flags it.
+                dependent[f] = dependent[f] || t.kink_dependent[f];
+                // C4 (iii): per sample, C3's endpoints add; a range with no kink adds the point value.
+                lo(i, j) += enc ? t.clarke_lo(i, j) : v(i, j);
+                hi(i, j) += enc ? t.clarke_hi(i, j) : v(i, j);
+                one(i, j) += enc ? t.one(i, j) : v(i, j);
+            }
+    }
+
+    /// C4 (iv) ρ·(the sums): the reduced tensor, with its enclosure when the batch has kinks.
+    tensor_range reduce(const exact& rho, bool enclosure) && {
+        for (Eigen::Index k = 0; k < value.size(); ++k) value(k) *= rho;
+        tensor_range t;
+        t.kink_dependent = std::move(dependent);
+        if (enclosure) {
+            for (Eigen::Index k = 0; k < value.size(); ++k) {
+                lo(k) *= rho;  // ρ > 0: the interval [ρ lo, ρ hi]
+                hi(k) *= rho;
+                one(k) *= rho;
+                // C4: C3 (2) and (3) carried over: the value and one lie in the enclosure; an entry that
+                // depends on no kink has the point enclosure.
+                MATBP_ENSURE("C4", lo(k) <= value(k) && value(k) <= hi(k));
+                MATBP_ENSURE("C4", lo(k) <= one(k) && one(k) <= hi(k));
+                MATBP_ENSURE("C4", t.kink_dependent[static_cast<std::size_t>(k)] ||
+                                       (lo(k) == value(k) && hi(k) == value(k) && one(k) == value(k)));
+            }
+            t.clarke_lo = std::move(lo);
+            t.clarke_hi = std::move(hi);
+            t.one = std::move(one);
         }
-}
-
-tensor_range zero_like(const tensor_range& t) {
-    tensor_range z;
-    z.lo = matrix<exact>::Zero(t.lo.rows(), t.lo.cols());
-    z.kink_dependent.assign(t.kink_dependent.size(), false);
-    z.clarke_lo = z.lo;
-    z.clarke_hi = z.lo;
-    z.one = z.lo;
-    return z;
-}
-
-/// C4 (iv) ρ·(the sums): the reduced tensor, with its enclosure when the batch has kinks.
-void reduce(tensor_range& t, const exact& rho, bool enclosure) {
-    for (Eigen::Index k = 0; k < t.lo.size(); ++k) t.lo(k) *= rho;
-    t.hi = t.lo;
-    if (!enclosure) {
-        t.clarke_lo = t.clarke_hi = t.one = matrix<exact>();
-        return;
+        t.lo = t.hi = exact_tensor(std::move(value));
+        return t;
     }
-    for (Eigen::Index k = 0; k < t.lo.size(); ++k) {
-        t.clarke_lo(k) *= rho;  // ρ > 0: the interval [ρ lo, ρ hi]
-        t.clarke_hi(k) *= rho;
-        t.one(k) *= rho;
-        // C4: C3 (2) and (3) carried over: the value and one lie in the enclosure; an entry that
-        // depends on no kink has the point enclosure.
-        MATBP_ENSURE("C4", t.clarke_lo(k) <= t.lo(k) && t.lo(k) <= t.clarke_hi(k));
-        MATBP_ENSURE("C4", t.clarke_lo(k) <= t.one(k) && t.one(k) <= t.clarke_hi(k));
-        MATBP_ENSURE("C4", t.kink_dependent[static_cast<std::size_t>(k)] ||
-                               (t.clarke_lo(k) == t.lo(k) && t.clarke_hi(k) == t.lo(k) && t.one(k) == t.lo(k)));
-    }
-}
+};
 
 }  // namespace
 
@@ -353,16 +344,17 @@ gradient_reference combine_partials(const std::vector<partial_reference>& parts)
     r.red = first.red;
     r.engine = first.sums.engine;
     exact cost = 0;
+    std::vector<tensor_sum> weights, bias;
     for (std::size_t l = 0; l < first.sums.weights.size(); ++l) {
-        r.weights.push_back(zero_like(first.sums.weights[l]));
-        r.bias.push_back(zero_like(first.sums.bias[l]));
+        weights.emplace_back(first.sums.weights[l]);
+        bias.emplace_back(first.sums.bias[l]);
     }
     for (const auto* p : order) {
         MATBP_REQUIRE("C4", p->sums.cost_lo == p->sums.cost_hi);
         cost += p->sums.cost_lo;
-        for (std::size_t l = 0; l < r.weights.size(); ++l) {
-            accumulate(r.weights[l], p->sums.weights[l]);
-            accumulate(r.bias[l], p->sums.bias[l]);
+        for (std::size_t l = 0; l < weights.size(); ++l) {
+            weights[l].accumulate(p->sums.weights[l]);
+            bias[l].accumulate(p->sums.bias[l]);
         }
         r.kinks.insert(r.kinks.end(), p->sums.kinks.begin(), p->sums.kinks.end());
     }
@@ -375,9 +367,9 @@ gradient_reference combine_partials(const std::vector<partial_reference>& parts)
     MATBP_REQUIRE("C4", ell.has_value());
     const exact rho = reduction_scale<exact>(*ell, r.red, first.count, m);
     r.cost_lo = r.cost_hi = cost * rho;
-    for (std::size_t l = 0; l < r.weights.size(); ++l) {
-        reduce(r.weights[l], rho, !r.kinks.empty());
-        reduce(r.bias[l], rho, !r.kinks.empty());
+    for (std::size_t l = 0; l < weights.size(); ++l) {
+        r.weights.push_back(std::move(weights[l]).reduce(rho, !r.kinks.empty()));
+        r.bias.push_back(std::move(bias[l]).reduce(rho, !r.kinks.empty()));
     }
     return r;
 }
@@ -548,9 +540,8 @@ matrix<exact> tensor_of(const value& v, const std::string& path, bool as_vector,
 
 tensor_range range_of(matrix<exact> M) {
     tensor_range t;
-    t.hi = M;
-    t.lo = std::move(M);
-    t.kink_dependent.assign(static_cast<std::size_t>(t.lo.size()), false);
+    t.kink_dependent.assign(static_cast<std::size_t>(M.size()), false);
+    t.lo = t.hi = exact_tensor(std::move(M));
     return t;
 }
 

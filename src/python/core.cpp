@@ -198,22 +198,34 @@ py::array_t<double> doubles_of(const tensor_range& t, bool as_vector) {
     py::array_t<double> out =
         py::array_t<double>(as_vector ? std::vector<py::ssize_t>{r} : std::vector<py::ssize_t>{r, c});
     double* p = out.mutable_data();
+    // A point held dyadic (the exact fast path's result) is rounded off its dyadic form: the same
+    // doubles (dyadic_entries::rounded is to_double), no rational made.
+    if (const dyadic_matrix* D = t.lo.dyadic(); D && t.lo == t.hi)
+        if (const auto E = dyadic_entries::of(*D, t.lo.scale())) {
+            for (Eigen::Index i = 0; i < r; ++i)
+                for (Eigen::Index j = 0; j < c; ++j) p[i * c + j] = E->rounded(static_cast<std::size_t>(i + j * r), 0);
+            return out;
+        }
+    const matrix<exact>& lo = t.lo.rational();
+    const matrix<exact>& hi = t.hi.rational();
     for (Eigen::Index i = 0; i < r; ++i)
-        for (Eigen::Index j = 0; j < c; ++j) p[i * c + j] = double_of(t.lo(i, j), t.hi(i, j));
+        for (Eigen::Index j = 0; j < c; ++j) p[i * c + j] = double_of(lo(i, j), hi(i, j));
     return out;
 }
 
 /// An object array of Fractions (exact) or of (lo, hi) Fraction pairs (an enclosure).
 py::object fractions_of(const tensor_range& t, bool as_vector) {
     const auto r = t.lo.rows(), c = t.lo.cols();
+    const matrix<exact>& lo = t.lo.rational();
+    const matrix<exact>& hi = t.hi.rational();
     const py::object Fraction = fraction_class();
     py::object a = py::module_::import("numpy").attr("empty")(py::make_tuple(r, c), "dtype"_a = "object");
     for (Eigen::Index i = 0; i < r; ++i)
         for (Eigen::Index j = 0; j < c; ++j)
             a[py::make_tuple(i, j)] =
-                t.lo(i, j) == t.hi(i, j)
-                    ? fraction_of(t.lo(i, j), Fraction)
-                    : py::object(py::make_tuple(fraction_of(t.lo(i, j), Fraction), fraction_of(t.hi(i, j), Fraction)));
+                lo(i, j) == hi(i, j)
+                    ? fraction_of(lo(i, j), Fraction)
+                    : py::object(py::make_tuple(fraction_of(lo(i, j), Fraction), fraction_of(hi(i, j), Fraction)));
     if (as_vector) return a.attr("reshape")(r);
     return a;
 }
@@ -387,9 +399,13 @@ PYBIND11_MODULE(_core, m) {
                 // The true value lies in [lo, hi] and rounding is monotone: when both ends round to
                 // the same double, so does the true value.
                 for (const auto* ts : {&r.weights, &r.bias})
-                    for (const auto& t : *ts)
-                        for (Eigen::Index i = 0; i < t.lo.size(); ++i)
-                            if (to_double(t.lo(i)) != to_double(t.hi(i))) return false;
+                    for (const auto& t : *ts) {
+                        if (t.lo == t.hi) continue;  // points (one shared tensor): each rounds to itself
+                        const matrix<exact>& lo = t.lo.rational();
+                        const matrix<exact>& hi = t.hi.rational();
+                        for (Eigen::Index i = 0; i < lo.size(); ++i)
+                            if (to_double(lo(i)) != to_double(hi(i))) return false;
+                    }
                 return r.arith.certified();
             },
             "True iff every float64 value given is the correctly rounded true gradient: a certified "

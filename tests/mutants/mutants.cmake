@@ -142,6 +142,24 @@ matbp_mutant(dyadic_7 src/matbp/dyadic.cpp
   FROM [==[times_power_of_two(V.m[t] * s.m, V.e + s.e - e)]==]
   TO   [==[times_power_of_two(V.m[t] * s.m, V.e - e)]==])
 
+matbp_mutant(dyadic_8 src/matbp/dyadic.cpp
+  BUG    "from_exact keeps the numerators' common trailing zeros: not canonical"
+  KILLER dyadic_matrix_canonical_eq_is_value_eq
+  FROM [==[e = std::min(e, et[t] + static_cast<long>(64 * low) + static_cast<long>(std::countr_zero(p[low])));]==]
+  TO   [==[e = std::min(e, et[t]);]==])
+
+matbp_mutant(dyadic_9 src/matbp/dyadic.cpp
+  BUG    "dyadic_entries rounds a tie to odd"
+  KILLER dyadic_entries_eq_rational_route
+  FROM [==[mant += half > 0 || (half == 0 && (mant & 1));]==]
+  TO   [==[mant += half > 0 || (half == 0 && !(mant & 1));]==])
+
+matbp_mutant(dyadic_10 src/matbp/dyadic.cpp
+  BUG    "dyadic_entries' text not in lowest terms: the odd part of the scale's divisor never cancelled"
+  KILLER dyadic_entries_eq_rational_route
+  FROM [==[if (g != 1) {]==]
+  TO   [==[if (g == 0) {]==])
+
 # ---- src/matbp/contract.hpp, contract.cpp (the contract levels; tests/contract_test.cpp) --------
 # contract.hpp's checks are macros: a mutant of one changes exactly the translation units that
 # expand it, all of which are recompiled.
@@ -631,6 +649,20 @@ matbp_mutant(oracle_3 src/matbp/oracle.cpp
   FROM [==[t.pass = t.normwise_rel <= opt.max_rel_or_default()]==]
   TO   [==[t.pass = t.normwise_rel < opt.max_rel_or_default()]==])
 
+matbp_mutant(oracle_4 src/matbp/oracle.cpp
+  BUG    "on a dyadic reference T3 fails an entry exactly at its bound"
+  TEST   oracle_test
+  KILLER dyadic_reference_checks_as_its_rationals
+  FROM [==[mpz_cmp(a.backend().data(), tmp.backend().data()) > 0 ||]==]
+  TO   [==[mpz_cmp(a.backend().data(), tmp.backend().data()) >= 0 ||]==])
+
+matbp_mutant(oracle_5 src/matbp/oracle.cpp
+  BUG    "on a dyadic reference ULPs are counted from its value rounded down, not to nearest"
+  TEST   oracle_test
+  KILLER dyadic_reference_checks_as_its_rationals
+  FROM [==[distance(x, E->rounded(k, 0, single), opt.format)]==]
+  TO   [==[distance(x, E->rounded(k, -1, single), opt.format)]==])
+
 matbp_mutant(oracle_json_1 src/matbp/oracle_json.cpp
   BUG    "a kink's layer written 1-based in a document whose layers are 0-based"
   TEST   oracle_test
@@ -641,7 +673,7 @@ matbp_mutant(oracle_json_1 src/matbp/oracle_json.cpp
 matbp_mutant(oracle_json_2 src/matbp/oracle_json.cpp
   BUG    "a value beyond the double range written as a string but not counted"
   TEST   oracle_test
-  KILLER to_json_gradients_valid_beyond_double_range
+  KILLER to_json_gradients_valid_beyond_double_range dyadic_reference_writes_as_its_rationals
   FROM [==[        if (out_of_range) ++*out_of_range;]==]
   TO   [==[        if (!out_of_range) ++*out_of_range;]==])
 
@@ -651,6 +683,13 @@ matbp_mutant(oracle_json_3 src/matbp/oracle_json.cpp
   KILLER to_json_gradients_valid_beyond_double_range
   FROM [==[write_value(w, lo, f, -1, n);]==]
   TO   [==[write_value(w, lo, f, 1, n);]==])
+
+matbp_mutant(oracle_json_4 src/matbp/oracle_json.cpp
+  BUG    "a dyadic value written as a double rounded up, not to nearest"
+  TEST   oracle_test
+  KILLER dyadic_reference_writes_as_its_rationals
+  FROM [==[const double r = E.rounded(k, 0);]==]
+  TO   [==[const double r = E.rounded(k, 1);]==])
 
 matbp_mutant(oracle_text_1 src/matbp/oracle_text.cpp
   BUG    "the kink line printed only for two kinks or more (off by one)"
@@ -770,8 +809,8 @@ matbp_mutant(shard_2 src/matbp/shard.cpp
 matbp_mutant(shard_3 src/matbp/shard.cpp
   BUG    "a range without kinks adds 0 to the Clarke lower bounds instead of its value"
   KILLER C4_combined_shards_eq_unsharded
-  FROM [==[sum.clarke_lo(i, j) += enc ? t.clarke_lo(i, j) : t.lo(i, j);]==]
-  TO   [==[sum.clarke_lo(i, j) += enc ? t.clarke_lo(i, j) : exact(0);]==])
+  FROM [==[lo(i, j) += enc ? t.clarke_lo(i, j) : v(i, j);]==]
+  TO   [==[lo(i, j) += enc ? t.clarke_lo(i, j) : exact(0);]==])
 
 matbp_mutant(shard_4 src/matbp/shard.cpp
   BUG    "a gap between ranges goes unnoticed"
@@ -782,8 +821,8 @@ matbp_mutant(shard_4 src/matbp/shard.cpp
 matbp_mutant(shard_5 src/matbp/shard.cpp
   BUG    "kink-dependence flags taken from the last range only, not ORed"
   KILLER C4_combined_shards_eq_unsharded
-  FROM [==[sum.kink_dependent[f] = sum.kink_dependent[f] || t.kink_dependent[f];]==]
-  TO   [==[sum.kink_dependent[f] = t.kink_dependent[f];]==])
+  FROM [==[dependent[f] = dependent[f] || t.kink_dependent[f];]==]
+  TO   [==[dependent[f] = t.kink_dependent[f];]==])
 
 matbp_mutant(shard_6 src/matbp/shard.cpp
   BUG    "the kinks of the ranges concatenated, not put in C1's order"
@@ -812,7 +851,7 @@ matbp_mutant(shard_9 src/matbp/shard.cpp
 matbp_mutant(shard_10 src/matbp/shard.cpp
   BUG    "the whole batch's engine is the range's: a batch with one non-dyadic target named dyadic"
   KILLER C4_combine_refuses_bad_part_sets C4_random_splits_of_larger_float64_nets usage_example_of_shard_hpp
-  FROM [==[p.sums.engine = whole_batch_engine(model, p.range_engine == "dyadic");]==]
+  FROM [==[p.sums.engine = exact_fast_path_applies(model) ? "dyadic" : "rational";]==]
   TO   [==[p.sums.engine = p.range_engine;]==])
 
 matbp_mutant(cli_main_4 src/cli/main.cpp
