@@ -43,7 +43,7 @@
 //        L12_product_upper_bound_ge_exact_product      (ii), including underflowing products
 //        L12_product_enclosure_contains_exact_product  (iv), (v)
 //        L12_overflow_falls_back_to_mpfi        weights 1e300: nullopt, the model's bound is MPFI's
-//        L12_near_kinks_reported_by_fast_bound, L12_preconditions
+//        L12_near_kinks_reported_by_fast_bound, L12_preconditions, L12_next_up_next_down_are_neighbours
 //   usage_example_of_rounding_bound_hpp, usage_example_of_rounding_bound_fast_hpp
 //
 // Every comparison |ĝ − g| ≤ B is made in ℚ: ĝ (a double, float or MPFR value) converted exactly,
@@ -68,7 +68,9 @@
 #include <rapidcheck/boost_test.h>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <random>
@@ -1013,6 +1015,20 @@ RC_BOOST_PROP(L12_product_enclosure_contains_exact_product, ()) {
     E.colwise() += c.col(0);
     for (Eigen::Index i = 0; i < E.size(); ++i)
         RC_ASSERT(bmp::abs(exact(E(i) - to_exact(P.mid(i)))) <= to_exact(P.rad(i)));
+}
+
+BOOST_AUTO_TEST_CASE(L12_next_up_next_down_are_neighbours) {
+    // L12 (i): next_up and next_down are std::nextafter toward ±∞ on the edge cases (zeros of both
+    // signs, subnormals, the largest double, infinities) and on random doubles of every exponent.
+    const double inf = std::numeric_limits<double>::infinity(), big = std::numeric_limits<double>::max();
+    std::vector<double> xs{0.0, -0.0, 0x1p-1074, -0x1p-1074, 0x1p-1022, -0x1p-1022, 1.0, -1.0, big, -big, inf, -inf};
+    std::mt19937_64 rng(12);
+    for (int i = 0; i < 2000; ++i) xs.push_back(std::bit_cast<double>(rng()));
+    for (const double x : xs) {
+        if (std::isnan(x)) continue;
+        BOOST_TEST(std::bit_cast<std::uint64_t>(next_up(x)) == std::bit_cast<std::uint64_t>(std::nextafter(x, inf)));
+        BOOST_TEST(std::bit_cast<std::uint64_t>(next_down(x)) == std::bit_cast<std::uint64_t>(std::nextafter(x, -inf)));
+    }
 }
 
 BOOST_AUTO_TEST_CASE(L12_overflow_falls_back_to_mpfi) {

@@ -15,13 +15,22 @@
 #include "matbp/convert.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 
 namespace matbp {
 
-double next_up(double y) { return std::nextafter(y, std::numeric_limits<double>::infinity()); }
-double next_down(double y) { return std::nextafter(y, -std::numeric_limits<double>::infinity()); }
+// L12 (i): the neighbouring doubles, by the ordering of binary64's bit patterns (as
+// std::nextafter, without the call: these run once per entry of every bound).
+double next_up(double y) {
+    if (!(y < std::numeric_limits<double>::infinity())) return y;  // +inf, NaN
+    if (y == 0) return std::numeric_limits<double>::denorm_min();
+    const auto b = std::bit_cast<std::uint64_t>(y);
+    return std::bit_cast<double>(y > 0 ? b + 1 : b - 1);
+}
+double next_down(double y) { return -next_up(-y); }
 
 namespace {
 
