@@ -43,7 +43,8 @@
 //        L12_product_upper_bound_ge_exact_product      (ii), including underflowing products
 //        L12_product_enclosure_contains_exact_product  (iv), (v)
 //        L12_overflow_falls_back_to_mpfi        weights 1e300: nullopt, the model's bound is MPFI's
-//        L12_near_kinks_reported_by_fast_bound, L12_preconditions, L12_next_up_next_down_are_neighbours
+//        L12_near_kinks_reported_by_fast_bound, L12_preconditions, L12_next_up_next_down_are_neighbours,
+//        L12_fast_bound_independent_of_blas_threads
 //   usage_example_of_rounding_bound_hpp, usage_example_of_rounding_bound_fast_hpp
 //
 // Every comparison |ĝ − g| ≤ B is made in ℚ: ĝ (a double, float or MPFR value) converted exactly,
@@ -1028,6 +1029,37 @@ BOOST_AUTO_TEST_CASE(L12_next_up_next_down_are_neighbours) {
         if (std::isnan(x)) continue;
         BOOST_TEST(std::bit_cast<std::uint64_t>(next_up(x)) == std::bit_cast<std::uint64_t>(std::nextafter(x, inf)));
         BOOST_TEST(std::bit_cast<std::uint64_t>(next_down(x)) == std::bit_cast<std::uint64_t>(std::nextafter(x, -inf)));
+    }
+}
+
+BOOST_AUTO_TEST_CASE(L12_fast_bound_independent_of_blas_threads) {
+    // L12: the same bits whatever OpenBLAS's thread count outside (a 1024-wide ReLU net, 256
+    // samples: the size at which W's bounds differed in their last bits between 1 and 2 threads
+    // before the products were pinned to one thread; smaller nets did not show it).
+    std::mt19937_64 rng(7);
+    std::uniform_real_distribution<double> unit(-1.0, 1.0);
+    const std::vector<Eigen::Index> m{64, 1024, 1024, 10};
+    mlp<exact> net;
+    for (std::size_t l = 1; l < m.size(); ++l) {
+        matrix<exact> W(m[l], m[l - 1]), b(m[l], 1);
+        for (Eigen::Index i = 0; i < W.size(); ++i) W(i) = to_exact(unit(rng) / 32);
+        for (Eigen::Index i = 0; i < b.size(); ++i) b(i) = to_exact(unit(rng) / 16);
+        net.layers.push_back(
+            {W, b, l + 1 < m.size() ? activation<exact>(relu_fn{}) : activation<exact>(identity_fn{})});
+    }
+    matrix<exact> X(m[0], 256), Y(m.back(), 256);
+    for (Eigen::Index i = 0; i < X.size(); ++i) X(i) = to_exact(unit(rng));
+    for (Eigen::Index i = 0; i < Y.size(); ++i) Y(i) = to_exact(unit(rng));
+    const auto pm = *precision_by_name("float64");
+    std::optional<fast_bound_result> F[2];
+    for (const unsigned t : {1u, 2u}) {
+        const blas_thread_scope scope(t);
+        F[t - 1] = rounding_bounds_fast(net, X, Y, mse_loss{}, reduction::mean, pm);
+        BOOST_REQUIRE(F[t - 1]);
+    }
+    for (std::size_t l = 1; l < F[0]->dW.size(); ++l) {
+        BOOST_TEST((F[0]->dW[l].array() == F[1]->dW[l].array()).all());
+        BOOST_TEST((F[0]->db[l].array() == F[1]->db[l].array()).all());
     }
 }
 

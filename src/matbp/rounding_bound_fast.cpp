@@ -329,6 +329,10 @@ std::optional<fast_bound_result> rounding_bounds_fast(const mlp<exact>& net, con
     const unsigned p = storage_bits(pm);
     if (p > 1000) return std::nullopt;
     precision_guard guard(std::max(128u, precision_guard::current_bits()));
+    // OpenBLAS on one thread here: how it splits a product among threads changes the summation
+    // order, so the bound's last bits would depend on the thread count (each is rigorous; the
+    // report should not vary). Twelve 1024-wide products take about 0.2 s on one core.
+    const blas_thread_scope one_thread(1);
     const double u = std::ldexp(1.0, -static_cast<int>(p));
     const Eigen::Index k = net.depth(), n = X.cols();
     try {
