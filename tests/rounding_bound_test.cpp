@@ -1157,6 +1157,13 @@ BOOST_AUTO_TEST_CASE(L12_preconditions) {
     expect_violation("D17", [&] {
         rounding_bounds_fast(net, matrix<exact>::Ones(3, 1), matrix<exact>::Ones(2, 1), sq, reduction::mean, bad);
     });
+    // rounding_bounds(model, pm): D17 before either evaluation is chosen.
+    model_spec m;
+    m.layers.push_back({matrix<exact>::Ones(2, 3), matrix<exact>::Zero(2, 1), {"relu", {}}});
+    m.inputs = matrix<exact>::Ones(3, 1);
+    m.targets = matrix<exact>::Ones(2, 1);
+    expect_violation("D17", [&] { rounding_bounds(m, bad); });
+    expect_violation("D17", [&] { rounding_bounds(m, bad, bound_evaluation::mpfi); });
 }
 
 BOOST_AUTO_TEST_CASE(usage_example_of_rounding_bound_fast_hpp) {
