@@ -61,6 +61,16 @@ matrix<double> mag(const midrad& x) {
 }
 bool all_zero(const matrix<double>& M) { return (M.array() == 0).all(); }
 
+/// product_upper_bound, or +inf everywhere (still an upper bound) when an operand overflowed to
+/// +inf: the callers' own finiteness checks then send the evaluation to the MPFI fallback, never a
+/// contract violation.
+matrix<double> upper_product(const matrix<double>& A, bool ta, const matrix<double>& B, bool tb) {
+    if (!A.allFinite() || !B.allFinite())
+        return matrix<double>::Constant(ta ? A.cols() : A.rows(), tb ? B.rows() : B.cols(),
+                                        std::numeric_limits<double>::infinity());
+    return product_upper_bound(A, ta, B, tb);
+}
+
 /// A double ≥ 1 + γ_N = 1/(1 − N·u) (L12 (ii)); requires N·u < 1.
 double one_plus_gamma(Eigen::Index N) {
     const exact g = exact(1) / (exact(1) - exact(static_cast<long>(N)) * exact(1, bmp::mpz_int(1) << 53));
@@ -137,13 +147,13 @@ matrix<double> product_error_upper(const matrix<double>& absA, const matrix<doub
         // L10 (ii)+(iii) with e_x = 0: |x|(φ(|y| + e_y) + e_y), one product.
         const matrix<double> right =
             absB.binaryExpr(eB, [phi](double b, double eb) { return add_up(mul_up(phi, add_up(b, eb)), eb); });
-        e = product_upper_bound(absA, ta, right, tb);
+        e = upper_product(absA, ta, right, tb);
     } else {
         // L10 (ii)+(iii): (φ(|x| + e_x) + e_x)(|y| + e_y) + |x|e_y.
         const matrix<double> left =
             absA.binaryExpr(eA, [phi](double a, double ea) { return add_up(mul_up(phi, add_up(a, ea)), ea); });
-        e = product_upper_bound(left, ta, add_up(absB, eB), tb);
-        if (!all_zero(eB)) e = add_up(e, product_upper_bound(absA, ta, eB, tb));
+        e = upper_product(left, ta, add_up(absB, eB), tb);
+        if (!all_zero(eB)) e = add_up(e, upper_product(absA, ta, eB, tb));
     }
     if (absc) {
         // L10 (iv): the bias term.
@@ -291,8 +301,8 @@ midrad product_enclosure(const midrad& A, bool transpose_a, const midrad& B, boo
     // L12 (iii), (iv): |A_m|(B_r + γ|B_m|), then A_r(|B_m| + B_r) unless A is exact.
     const matrix<double> right =
         B.rad.binaryExpr(B.mid, [g](double br, double bm) { return add_up(br, mul_up(g, std::abs(bm))); });
-    r.rad = product_upper_bound(A.mid.cwiseAbs(), transpose_a, right, transpose_b);
-    if (!all_zero(A.rad)) r.rad = add_up(r.rad, product_upper_bound(A.rad, transpose_a, mag(B), transpose_b));
+    r.rad = upper_product(A.mid.cwiseAbs(), transpose_a, right, transpose_b);
+    if (!all_zero(A.rad)) r.rad = add_up(r.rad, upper_product(A.rad, transpose_a, mag(B), transpose_b));
     // L12 (iii): the underflow allowance of the midpoint's own evaluation, N·2⁻¹⁰⁷³.
     const double mu = std::ldexp(static_cast<double>(terms), -1073);
     for (Eigen::Index i = 0; i < r.rad.rows(); ++i) {
@@ -399,13 +409,18 @@ std::optional<fast_bound_result> rounding_bounds_fast(const mlp<exact>& net, con
                             if (!near && zm < 0) ar = 0;
                             break;
                         case pl_activation::kind::leaky:
-                            // |f(z) − f(zm)| ≤ L·zr; at zm ≤ 0, f(zm) = s·zm ∈ fl(s_m zm) ± (s_r|zm| + rounding).
-                            ar = mul_up(f.lipschitz, zr);
+                            // |f(z) − f(zm)| ≤ slope·zr: the piece's slope off the kink (the whole
+                            // enclosure in one piece), the Lipschitz constant near it; at zm ≤ 0,
+                            // f(zm) = s·zm ∈ fl(s_m zm) ± (s_r|zm| + rounding).
                             if (zm <= 0) {
                                 dm = f.s.mid;
                                 dr = f.s.rad;
                                 am = f.s.mid * zm;
-                                ar = add_up(add_up(ar, mul_up(f.s.rad, std::abs(zm))), rounding_error(am));
+                                const double slope = near ? f.lipschitz : add_up(std::abs(f.s.mid), f.s.rad);
+                                ar = add_up(add_up(mul_up(slope, zr), mul_up(f.s.rad, std::abs(zm))),
+                                            rounding_error(am));
+                            } else {
+                                ar = near ? mul_up(f.lipschitz, zr) : zr;
                             }
                             break;
                         case pl_activation::kind::hardtanh:
@@ -506,7 +521,7 @@ std::optional<fast_bound_result> rounding_bounds_fast(const mlp<exact>& net, con
             const double phin = phi(n);
             const matrix<double> terms = absDelta.binaryExpr(
                 eDelta, [phin](double d, double e) { return add_up(mul_up(phin, add_up(d, e)), e); });
-            r.db[l] = product_upper_bound(terms, false, matrix<double>::Ones(n, 1), false);
+            r.db[l] = upper_product(terms, false, matrix<double>::Ones(n, 1), false);
             require_finite(r.dW[l]);
             require_finite(r.db[l]);
             if (l == 1) break;
