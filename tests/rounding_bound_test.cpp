@@ -937,9 +937,9 @@ RC_BOOST_PROP(L12_fast_bound_ge_mpfi_and_as_tight, ()) {
         // L12 (vi): the units near a kink include MPFI's.
         RC_ASSERT(kinks_include(F->near_kinks, M.near_kinks));
         const bool same_near = same_kinks(F->near_kinks, M.near_kinks);
-        // Tightness is asserted at u ≤ 2⁻²⁴ (float64, float32, tf32). At bfloat16 (u = 2⁻⁸) random
-        // cases were seen where the fast B exceeded MPFI's by 10⁻⁴ and once by 5× (a looser step of
-        // the backward pass, T2.backward at the first layer; cause not found): only soundness there.
+        // Tightness is asserted at u ≤ 2⁻²⁴ (float64, float32, tf32). At bfloat16 (u = 2⁻⁸), with
+        // several units near a kink, random cases were seen where the fast B exceeded MPFI's by up
+        // to 2·10⁻⁴ in T2.backward's first step (cause not found): only soundness is asserted there.
         const bool tightness_checked = pm.u <= pow2(-24);
         const auto dW = to_exact_all(F->dW), db = to_exact_all(F->db);
         for (Eigen::Index l = 1; l <= c.net.depth(); ++l)

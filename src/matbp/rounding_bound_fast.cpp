@@ -392,9 +392,11 @@ std::optional<fast_bound_result> rounding_bounds_fast(const mlp<exact>& net, con
                     const double w = add_up(zr, e);
                     // T2.activation: near a kink when zm ± (w + slack) may meet a kink's enclosure
                     // (a superset of the MPFI test, whose enclosure of z lies in zm ± zr).
-                    bool near = false;
-                    for (const auto& kp : f.kinks)
+                    bool near = false, meets = false;  // meets: Zw itself (no slack) may meet a kink
+                    for (const auto& kp : f.kinks) {
                         near = near || abs_down(zm - kp.mid) <= add_up(add_up(w, f.slack), kp.rad);
+                        meets = meets || abs_down(zm - kp.mid) <= add_up(w, kp.rad);
+                    }
                     if (near) r.near_kinks.push_back({l, j, i});
                     // The piece of every point of Zw when not near: decided at zm.
                     double dm = 1, dr = 0;  // fˡ′ on Zw
@@ -432,6 +434,8 @@ std::optional<fast_bound_result> rounding_bounds_fast(const mlp<exact>& net, con
                             if (!near && dm == 0) ar = zm < f.lo.mid ? f.lo.rad : f.hi.rad;
                             break;
                     }
+                    // L11 (ii)'s sup_{Zw}|f′|: the piece's slope unless Zw itself may meet a kink.
+                    const double dmag_w = meets ? add_up(std::abs(f.hull_mid), f.hull_rad) : add_up(std::abs(dm), dr);
                     // T3.near: a near unit's derivative is any slope of the hull.
                     if (near) {
                         dm = f.hull_mid;
@@ -444,8 +448,7 @@ std::optional<fast_bound_result> rounding_bounds_fast(const mlp<exact>& net, con
                     // L11 (ii): e_a = E_f(Zw) + sup_{Zw}|f′|·e_z, sup|x| over Zw ≤ |zm| + w.
                     const double sup_x = add_up(std::abs(zm), w);
                     const double ef = add_up(mul_up(f.ef_per_x, sup_x), f.ef_const);
-                    const double dmag = add_up(std::abs(dm), dr);
-                    eA[l](i, j) = add_up(ef, mul_up(dmag, e));
+                    eA[l](i, j) = add_up(ef, mul_up(dmag_w, e));
                     // L11 (iii): f′ is constant on Zw off the kinks; T3.near: only E_f′ near one.
                     eD[l](i, j) = f.efd;
                 }
