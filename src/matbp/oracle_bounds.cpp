@@ -15,10 +15,16 @@ tensor_bounds rounding_bounds(const model_spec& model, const precision_model& pm
         // L12: the float64 evaluation where it applies and nothing overflows; else MPFI's.
         if (how == bound_evaluation::automatic) {
             if (auto fast = rounding_bounds_fast(net, model.inputs, model.targets, ell, model.red, pm)) {
+                // The doubles as rationals, exactly (GMP's mpq_set_d does not round).
+                const auto rational = [](const matrix<double>& M) {
+                    matrix<exact> E(M.rows(), M.cols());
+                    for (Eigen::Index i = 0; i < M.size(); ++i) mpq_set_d(E(i).backend().data(), M(i));
+                    return E;
+                };
                 tensor_bounds out{pm, {}, {}, std::move(fast->near_kinks)};
                 for (std::size_t l = 1; l < fast->dW.size(); ++l) {
-                    out.weights.push_back(fast->dW[l].unaryExpr([](double x) { return to_exact(x); }));
-                    out.bias.push_back(fast->db[l].unaryExpr([](double x) { return to_exact(x); }));
+                    out.weights.push_back(rational(fast->dW[l]));
+                    out.bias.push_back(rational(fast->db[l]));
                 }
                 return out;
             }

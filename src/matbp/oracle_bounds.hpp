@@ -7,6 +7,8 @@
 //       near a kink (then listed, and B is not claimed against g).
 //   T3  With units near a kink, every such evaluation is within B of some gradient computed with
 //       any slope of the hull at those units, so within B of the extended enclosure: the verdict.
+//   L12 B evaluated in float64 with BLAS, rigorously (rounding_bound_fast.hpp), where it applies;
+//       else by MPFI (rounding_bound.hpp), which bound_evaluation::mpfi forces.
 //
 // Notation → C++: B(dWˡ) ↦ bounds.weights[l − 1], B(dbˡ) ↦ bounds.bias[l − 1] (as
 // gradient_reference's weights and bias), the precision ↦ bounds.precision.

@@ -15,13 +15,22 @@
 #include "matbp/convert.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 
 namespace matbp {
 
-double next_up(double y) { return std::nextafter(y, std::numeric_limits<double>::infinity()); }
-double next_down(double y) { return std::nextafter(y, -std::numeric_limits<double>::infinity()); }
+// L12 (i): the neighbouring doubles, by the ordering of binary64's bit patterns (as
+// std::nextafter, without the call: these run once per entry of every bound).
+double next_up(double y) {
+    if (!(y < std::numeric_limits<double>::infinity())) return y;  // +inf, NaN
+    if (y == 0) return std::numeric_limits<double>::denorm_min();
+    const auto b = std::bit_cast<std::uint64_t>(y);
+    return std::bit_cast<double>(y > 0 ? b + 1 : b - 1);
+}
+double next_down(double y) { return -next_up(-y); }
 
 namespace {
 
@@ -51,6 +60,16 @@ matrix<double> mag(const midrad& x) {
     return x.mid.binaryExpr(x.rad, [](double m, double r) { return add_up(std::abs(m), r); });
 }
 bool all_zero(const matrix<double>& M) { return (M.array() == 0).all(); }
+
+/// product_upper_bound, or +inf everywhere (still an upper bound) when an operand overflowed to
+/// +inf: the callers' own finiteness checks then send the evaluation to the MPFI fallback, never a
+/// contract violation.
+matrix<double> upper_product(const matrix<double>& A, bool ta, const matrix<double>& B, bool tb) {
+    if (!A.allFinite() || !B.allFinite())
+        return matrix<double>::Constant(ta ? A.cols() : A.rows(), tb ? B.rows() : B.cols(),
+                                        std::numeric_limits<double>::infinity());
+    return product_upper_bound(A, ta, B, tb);
+}
 
 /// A double ≥ 1 + γ_N = 1/(1 − N·u) (L12 (ii)); requires N·u < 1.
 double one_plus_gamma(Eigen::Index N) {
@@ -128,13 +147,13 @@ matrix<double> product_error_upper(const matrix<double>& absA, const matrix<doub
         // L10 (ii)+(iii) with e_x = 0: |x|(φ(|y| + e_y) + e_y), one product.
         const matrix<double> right =
             absB.binaryExpr(eB, [phi](double b, double eb) { return add_up(mul_up(phi, add_up(b, eb)), eb); });
-        e = product_upper_bound(absA, ta, right, tb);
+        e = upper_product(absA, ta, right, tb);
     } else {
         // L10 (ii)+(iii): (φ(|x| + e_x) + e_x)(|y| + e_y) + |x|e_y.
         const matrix<double> left =
             absA.binaryExpr(eA, [phi](double a, double ea) { return add_up(mul_up(phi, add_up(a, ea)), ea); });
-        e = product_upper_bound(left, ta, add_up(absB, eB), tb);
-        if (!all_zero(eB)) e = add_up(e, product_upper_bound(absA, ta, eB, tb));
+        e = upper_product(left, ta, add_up(absB, eB), tb);
+        if (!all_zero(eB)) e = add_up(e, upper_product(absA, ta, eB, tb));
     }
     if (absc) {
         // L10 (iv): the bias term.
@@ -282,8 +301,8 @@ midrad product_enclosure(const midrad& A, bool transpose_a, const midrad& B, boo
     // L12 (iii), (iv): |A_m|(B_r + γ|B_m|), then A_r(|B_m| + B_r) unless A is exact.
     const matrix<double> right =
         B.rad.binaryExpr(B.mid, [g](double br, double bm) { return add_up(br, mul_up(g, std::abs(bm))); });
-    r.rad = product_upper_bound(A.mid.cwiseAbs(), transpose_a, right, transpose_b);
-    if (!all_zero(A.rad)) r.rad = add_up(r.rad, product_upper_bound(A.rad, transpose_a, mag(B), transpose_b));
+    r.rad = upper_product(A.mid.cwiseAbs(), transpose_a, right, transpose_b);
+    if (!all_zero(A.rad)) r.rad = add_up(r.rad, upper_product(A.rad, transpose_a, mag(B), transpose_b));
     // L12 (iii): the underflow allowance of the midpoint's own evaluation, N·2⁻¹⁰⁷³.
     const double mu = std::ldexp(static_cast<double>(terms), -1073);
     for (Eigen::Index i = 0; i < r.rad.rows(); ++i) {
@@ -320,6 +339,10 @@ std::optional<fast_bound_result> rounding_bounds_fast(const mlp<exact>& net, con
     const unsigned p = storage_bits(pm);
     if (p > 1000) return std::nullopt;
     precision_guard guard(std::max(128u, precision_guard::current_bits()));
+    // OpenBLAS on one thread here: how it splits a product among threads changes the summation
+    // order, so the bound's last bits would depend on the thread count (each is rigorous; the
+    // report should not vary). Twelve 1024-wide products take about 0.2 s on one core.
+    const blas_thread_scope one_thread(1);
     const double u = std::ldexp(1.0, -static_cast<int>(p));
     const Eigen::Index k = net.depth(), n = X.cols();
     try {
@@ -369,9 +392,11 @@ std::optional<fast_bound_result> rounding_bounds_fast(const mlp<exact>& net, con
                     const double w = add_up(zr, e);
                     // T2.activation: near a kink when zm ± (w + slack) may meet a kink's enclosure
                     // (a superset of the MPFI test, whose enclosure of z lies in zm ± zr).
-                    bool near = false;
-                    for (const auto& kp : f.kinks)
+                    bool near = false, meets = false;  // meets: Zw itself (no slack) may meet a kink
+                    for (const auto& kp : f.kinks) {
                         near = near || abs_down(zm - kp.mid) <= add_up(add_up(w, f.slack), kp.rad);
+                        meets = meets || abs_down(zm - kp.mid) <= add_up(w, kp.rad);
+                    }
                     if (near) r.near_kinks.push_back({l, j, i});
                     // The piece of every point of Zw when not near: decided at zm.
                     double dm = 1, dr = 0;  // fˡ′ on Zw
@@ -386,13 +411,18 @@ std::optional<fast_bound_result> rounding_bounds_fast(const mlp<exact>& net, con
                             if (!near && zm < 0) ar = 0;
                             break;
                         case pl_activation::kind::leaky:
-                            // |f(z) − f(zm)| ≤ L·zr; at zm ≤ 0, f(zm) = s·zm ∈ fl(s_m zm) ± (s_r|zm| + rounding).
-                            ar = mul_up(f.lipschitz, zr);
+                            // |f(z) − f(zm)| ≤ slope·zr: the piece's slope off the kink (the whole
+                            // enclosure in one piece), the Lipschitz constant near it; at zm ≤ 0,
+                            // f(zm) = s·zm ∈ fl(s_m zm) ± (s_r|zm| + rounding).
                             if (zm <= 0) {
                                 dm = f.s.mid;
                                 dr = f.s.rad;
                                 am = f.s.mid * zm;
-                                ar = add_up(add_up(ar, mul_up(f.s.rad, std::abs(zm))), rounding_error(am));
+                                const double slope = near ? f.lipschitz : add_up(std::abs(f.s.mid), f.s.rad);
+                                ar = add_up(add_up(mul_up(slope, zr), mul_up(f.s.rad, std::abs(zm))),
+                                            rounding_error(am));
+                            } else {
+                                ar = near ? mul_up(f.lipschitz, zr) : zr;
                             }
                             break;
                         case pl_activation::kind::hardtanh:
@@ -404,6 +434,8 @@ std::optional<fast_bound_result> rounding_bounds_fast(const mlp<exact>& net, con
                             if (!near && dm == 0) ar = zm < f.lo.mid ? f.lo.rad : f.hi.rad;
                             break;
                     }
+                    // L11 (ii)'s sup_{Zw}|f′|: the piece's slope unless Zw itself may meet a kink.
+                    const double dmag_w = meets ? add_up(std::abs(f.hull_mid), f.hull_rad) : add_up(std::abs(dm), dr);
                     // T3.near: a near unit's derivative is any slope of the hull.
                     if (near) {
                         dm = f.hull_mid;
@@ -416,8 +448,7 @@ std::optional<fast_bound_result> rounding_bounds_fast(const mlp<exact>& net, con
                     // L11 (ii): e_a = E_f(Zw) + sup_{Zw}|f′|·e_z, sup|x| over Zw ≤ |zm| + w.
                     const double sup_x = add_up(std::abs(zm), w);
                     const double ef = add_up(mul_up(f.ef_per_x, sup_x), f.ef_const);
-                    const double dmag = add_up(std::abs(dm), dr);
-                    eA[l](i, j) = add_up(ef, mul_up(dmag, e));
+                    eA[l](i, j) = add_up(ef, mul_up(dmag_w, e));
                     // L11 (iii): f′ is constant on Zw off the kinks; T3.near: only E_f′ near one.
                     eD[l](i, j) = f.efd;
                 }
@@ -493,7 +524,7 @@ std::optional<fast_bound_result> rounding_bounds_fast(const mlp<exact>& net, con
             const double phin = phi(n);
             const matrix<double> terms = absDelta.binaryExpr(
                 eDelta, [phin](double d, double e) { return add_up(mul_up(phin, add_up(d, e)), e); });
-            r.db[l] = product_upper_bound(terms, false, matrix<double>::Ones(n, 1), false);
+            r.db[l] = upper_product(terms, false, matrix<double>::Ones(n, 1), false);
             require_finite(r.dW[l]);
             require_finite(r.db[l]);
             if (l == 1) break;

@@ -41,7 +41,7 @@
 
 namespace matbp {
 
-/// L12 (i) the next double above y (+inf above the largest finite double); y not NaN.
+/// L12 (i) the next double above y (+inf above the largest finite double; NaN gives NaN).
 double next_up(double y);
 /// L12 (i) the next double below y.
 double next_down(double y);
@@ -83,7 +83,8 @@ bool fast_bound_applies(const mlp<exact>& net, const loss_function<exact>& ell);
 /// L12 (vi) T2's bounds (and T3.near's at the units near a kink) evaluated in float64 with BLAS:
 /// every entry ≥ the right side of T2 (so ≥ rounding_bounds' value up to that evaluation's own
 /// 128-bit rounding). std::nullopt when !fast_bound_applies(net, ell), when u < 2⁻¹⁰⁰⁰, or when
-/// an intermediate is not finite (overflow): the caller then uses rounding_bounds.
+/// an intermediate is not finite (overflow): the caller then uses rounding_bounds. Its products run
+/// on one OpenBLAS thread, so the result does not depend on the caller's thread count.
 /// Requires: as rounding_bounds (T2: well_formed(net), X is m₀ × n with n ≥ 1, Y is m_k × n; D17:
 /// well_formed_precision(pm)). (softmax_cross_entropy has no exact loss_function, so never comes.)
 std::optional<fast_bound_result> rounding_bounds_fast(const mlp<exact>& net, const matrix<exact>& X,

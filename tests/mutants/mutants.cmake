@@ -756,6 +756,13 @@ matbp_mutant(fast_bound_3 src/matbp/rounding_bound_fast.cpp
   FROM [==[near = near || abs_down(zm - kp.mid) <= add_up(add_up(w, f.slack), kp.rad);]==]
   TO   [==[near = near || abs_down(zm - kp.mid) <= add_up(add_up(zr, f.slack), kp.rad);]==])
 
+matbp_mutant(fast_bound_4 src/matbp/rounding_bound_fast.cpp
+  BUG    "L12: the bound's products on the caller's OpenBLAS threads (last bits vary with the count)"
+  TEST   rounding_bound_test
+  KILLER L12_fast_bound_independent_of_blas_threads
+  FROM [==[    const blas_thread_scope one_thread(1);]==]
+  TO   [==[    (void)0;]==])
+
 # ---- src/cli/main.cpp (the command line; judged by tests/cli_test.py, TEST matbp_cli) ----------
 # main.cpp is also being changed for the kink verdict: these snippets are in option handling and
 # the check's exit code.
