@@ -32,7 +32,10 @@ Two kinds of request, each one JSON object:
   squared_error with mean reduction as above. With float32, every tensor is rounded once to
   float32 (torch's .float(), to nearest) and the whole computation runs in float32. The
   gradients are written as F64 tensors layers.<l>.weights / layers.<l>.bias (a float32 value is
-  a double exactly).
+  a double exactly). "rounding": "upward" (or "downward", "towardzero"; default "nearest") runs
+  the forward and backward pass with the FPU in that rounding mode (C's fesetround, one thread:
+  every operation of OpenBLAS and of torch's CPU kernels then rounds that way); the rounding of
+  the data to float32 stays to nearest.
 
   {"info": true} -> {"kind": "info", "torch": version, "blas": OpenBLAS's config or "not OpenBLAS"}
 
@@ -186,12 +189,21 @@ def gradients(req):
     bs = [torch.from_numpy(t["layers.%d.bias" % l].copy()).to(dtype).requires_grad_(True) for l in range(k)]
     X = torch.from_numpy(t["inputs"].copy()).to(dtype)
     Y = torch.from_numpy(t["targets"].copy()).to(dtype)
-    a = X
-    for l in range(k):
-        a = torch.nn.functional.linear(a, Ws[l], bs[l])
-        if l < k - 1:
-            a = torch.relu(a)
-    squared_error_mean(a, Y).backward()
+    libm = ctypes.CDLL("libm.so.6")
+    mode = {"nearest": 0, "downward": 0x400, "upward": 0x800, "towardzero": 0xc00}[req.get("rounding", "nearest")]
+    if mode and int(req.get("threads", 1)) != 1:
+        raise ValueError("a rounding mode needs threads 1 (other threads keep round to nearest)")
+    if libm.fesetround(mode) != 0:
+        raise OSError("fesetround failed")
+    try:
+        a = X
+        for l in range(k):
+            a = torch.nn.functional.linear(a, Ws[l], bs[l])
+            if l < k - 1:
+                a = torch.relu(a)
+        squared_error_mean(a, Y).backward()
+    finally:
+        libm.fesetround(0)
     out = []
     for l in range(k):
         out += [("layers.%d.weights" % l, Ws[l].grad.double().numpy()), ("layers.%d.bias" % l, bs[l].grad.double().numpy())]
