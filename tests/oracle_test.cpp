@@ -480,6 +480,14 @@ rc::Gen<exact> gen_double_valued() {
     return rc::gen::map(gen_float64(30), [](double d) { return to_exact(d); });
 }
 matrix<exact> gen_double_matrix(Eigen::Index r, Eigen::Index c) { return *gen_matrix(r, c, gen_double_valued()); }
+
+/// identity, ReLU or leaky ReLU (slope 0.01 as a double): the activations the exact fast path takes.
+activation<exact> gen_fast_path_activation() {
+    const int which = *rc::gen::inRange(0, 3);
+    return which == 0   ? activation<exact>(identity_fn{})
+           : which == 1 ? activation<exact>(relu_fn{})
+                        : activation<exact>(leaky_relu_fn<exact>{to_exact(0.01)});
+}
 }  // namespace
 
 RC_BOOST_PROP(dyadic_fast_path_eq_rationals, ()) {
@@ -488,10 +496,7 @@ RC_BOOST_PROP(dyadic_fast_path_eq_rationals, ()) {
     for (int l = 0; l <= k; ++l) m.push_back(*rc::gen::inRange(1, 6));
     mlp<exact> net;
     for (int l = 1; l <= k; ++l) {
-        const int which = *rc::gen::inRange(0, 3);
-        activation<exact> f = which == 0   ? activation<exact>(identity_fn{})
-                              : which == 1 ? activation<exact>(relu_fn{})
-                                           : activation<exact>(leaky_relu_fn<exact>{to_exact(0.01)});
+        const activation<exact> f = gen_fast_path_activation();
         net.layers.push_back({gen_double_matrix(m[l], m[l - 1]), gen_double_matrix(m[l], 1), f});
     }
     const auto n = *rc::gen::inRange(1, 6);
@@ -542,10 +547,7 @@ model_spec gen_dyadic_model(int s) {
                                       [](const auto& p) { return p.second == 0 ? exact(0) : to_exact(p.first); });
     mlp<exact> net;
     for (int l = 1; l <= k; ++l) {
-        const int which = *rc::gen::inRange(0, 3);
-        activation<exact> f = which == 0   ? activation<exact>(identity_fn{})
-                              : which == 1 ? activation<exact>(relu_fn{})
-                                           : activation<exact>(leaky_relu_fn<exact>{to_exact(0.01)});
+        const activation<exact> f = gen_fast_path_activation();
         net.layers.push_back({*gen_matrix(m[l], m[l - 1], entries), *gen_matrix(m[l], 1, entries), f});
     }
     const auto n = *rc::gen::inRange(1, 7);
