@@ -107,10 +107,12 @@ int main(int argc, char** argv) {
         const double d2 = median_time(7, CLOCK_MONOTONIC, dbl);
         set_blas_threads(1);
         const double e2 = median_time(3, CLOCK_MONOTONIC, [&] { fast->gradients(X, Y, ell, m.red, 2); });
-        std::printf("round %d (load %s): one thread, CPU: double %.4f s, exact fast %.3f s = %.1fx the double path "
-                    "(limb route only: %.3f s = %.1fx); two threads, wall: double %.4f s, exact fast %.3f s = %.1fx\n",
-                    r + 1, load().c_str(), d1, e1, e1 / d1, l1, l1 / d1, d2, e2, e2 / d2);
-        std::printf("target exact fast path <= 30x the double path (one thread): %s\n", e1 / d1 <= 30 ? "MET" : "MISSED");
+        std::printf(
+            "round %d (load %s): one thread, CPU: double %.4f s, exact fast %.3f s = %.1fx the double path "
+            "(limb route only: %.3f s = %.1fx); two threads, wall: double %.4f s, exact fast %.3f s = %.1fx\n",
+            r + 1, load().c_str(), d1, e1, e1 / d1, l1, l1 / d1, d2, e2, e2 / d2);
+        std::printf("target exact fast path <= 30x the double path (one thread): %s\n",
+                    e1 / d1 <= 30 ? "MET" : "MISSED");
     }
     return 0;
 }
