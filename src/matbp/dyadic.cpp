@@ -515,9 +515,11 @@ struct dyadic_engine {
         return out;
     }
 
-    /// Does the slice route pay for C = PᵀQ? A cost estimate in nanoseconds of one core, measured
-    /// on this machine's kind (OpenBLAS's dgemm near 40 GFlop/s; a limb product near 1 ns).
-    /// Requires: P, Q nonzero, P.rows() == Q.rows().
+    /// Does the slice route pay for C = PᵀQ? A rough cost estimate in units of one limb product
+    /// (about 1 ns on the development machine, where one dgemm multiply-add costs about 1/20 of
+    /// it): the limb route's a·b limb products per term against the slice route's dgemm work,
+    /// calls, splitting and accumulation. Only speed depends on it: both routes give the same
+    /// result. Requires: P, Q nonzero, P.rows() == Q.rows().
     static bool slices_pay(const D& P, const D& Q) {
         const double n = static_cast<double>(P.rows_), r = static_cast<double>(P.cols_),
                      c = static_cast<double>(Q.cols_);
