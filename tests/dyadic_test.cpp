@@ -27,6 +27,16 @@
 //                                             negative, and 64 terms near 2¹²⁸ that carry: == ℚ
 //   (tests/mutants.md: the dyadic mutants this file must kill)
 //   C1_dyadic_exact_over_wide_range           2^±1000 spread: 4001-bit potentials, still == ℚ
+//   (the five C1_dyadic cases above run every product on each route: limbs, slices, automatic)
+//   C1_dyadic_iv_slices_eq_limbs              dyadic_product by dgemm on slices == on limbs (==, canonical):
+//                                             1–5-limb magnitudes (all-ones limbs, top bit only,
+//                                             random), mixed signs, zeros, zero columns; inner
+//                                             lengths 1 and 2^L − 1, 2^L, 2^L + 1 (where the slice
+//                                             widths change); 1 and 2 threads
+//   C1_dyadic_iv_slices_exact_at_the_bound_edge   all-ones magnitudes, odd inner lengths: each
+//                                             slice product's sum is odd and just below 2⁵³, so a
+//                                             slice one bit too wide (or an inexact dgemm) is seen;
+//                                             == n(2^64a − 1)(2^64b − 1) and == the limb route
 //   dyadic_refuses_what_it_cannot_do_exactly  softsign, a 1/3 slope, breakpoint or weight, l1 and
 //                                             huber (gradient not c(a − y)), non-dyadic data: nullopt
 //   size_observer_sees_every_stage_and_can_stop   stages in order; a throwing observer stops the run
@@ -117,6 +127,42 @@ void require_same(const dyadic_gradients& d, const gradient_result<exact>& g) {
 
 bool same_representation(const dyadic_gradients& a, const dyadic_gradients& b) {
     return a.scale == b.scale && a.cost == b.cost && a.dW == b.dW && a.db == b.db && a.kinks == b.kinks;
+}
+
+constexpr dyadic_route every_route[] = {dyadic_route::limbs, dyadic_route::slices, dyadic_route::automatic};
+
+const char* route_name(dyadic_route r) {
+    return r == dyadic_route::limbs ? "limbs" : r == dyadic_route::slices ? "slices" : "automatic";
+}
+
+/// An n × c matrix of integers with magnitudes of up to `limbs` 64-bit limbs: all-ones limbs
+/// (2^64·limbs − 1), the top bit alone, random limbs, 1, or 0, each sign random; column 0 is zero
+/// when zero_column.
+dyadic_matrix adversarial(Eigen::Index n, Eigen::Index c, int limbs, bool zero_column, std::mt19937_64& rng) {
+    matrix<exact> M(n, c);
+    const bmp::mpz_int ones = (bmp::mpz_int(1) << (64 * limbs)) - 1;
+    for (Eigen::Index j = 0; j < c; ++j)
+        for (Eigen::Index i = 0; i < n; ++i) {
+            bmp::mpz_int m;
+            switch (rng() % 6) {
+                case 0:
+                    m = 0;
+                    break;
+                case 1:
+                    m = 1;
+                    break;
+                case 2:
+                    m = bmp::mpz_int(1) << (64 * limbs - 1);
+                    break;
+                case 3:
+                    for (int k = 0; k < limbs; ++k) m = (m << 64) + rng();
+                    break;
+                default:
+                    m = ones;
+            }
+            M(i, j) = exact(zero_column && j == 0 ? bmp::mpz_int(0) : rng() % 2 ? m : bmp::mpz_int(-m));
+        }
+    return *dyadic_matrix::from_exact(M);
 }
 
 }  // namespace
@@ -285,6 +331,8 @@ RC_BOOST_PROP(C1_dyadic_eq_rational_backprop, ()) {
     const auto kind = *rc::gen::element(loss_function<exact>(squared_error_loss{}), loss_function<exact>(mse_loss{}));
     const auto fast = dyadic_network::from(net);
     RC_ASSERT(fast.has_value());
+    const dyadic_route_scope route(
+        *rc::gen::element(dyadic_route::limbs, dyadic_route::slices, dyadic_route::automatic));
     const auto g = backprop(net, exact_of(X), exact_of(Y), kind, red);  // the rational algorithm
     // These nets are below the threading threshold, so the thread count must not matter at all.
     require_same(fast->gradients(X, Y, kind, red, *rc::gen::inRange(1u, 4u)), g);
@@ -323,6 +371,8 @@ RC_BOOST_PROP(C1_dyadic_from_double_net_eq_from_exact_net, ()) {
     const matrix<double> X = gen_doubles(dnet.width(0), n), Y = gen_doubles(dnet.width(dnet.depth()), n);
     const auto a = dyadic_network::from(dnet), b = dyadic_network::from(exact_of(dnet));
     RC_ASSERT(a.has_value() && b.has_value());
+    const dyadic_route_scope route(
+        *rc::gen::element(dyadic_route::limbs, dyadic_route::slices, dyadic_route::automatic));
     RC_ASSERT(same_representation(a->gradients(X, Y, mse_loss{}, reduction::mean),
                                   b->gradients(*dyadic_matrix::from_exact(exact_of(X)),
                                                *dyadic_matrix::from_exact(exact_of(Y)), mse_loss{}, reduction::mean)));
@@ -349,11 +399,18 @@ BOOST_AUTO_TEST_CASE(C1_dyadic_independent_of_thread_count) {
         const matrix<double> X = random(m0, n), Y = random(m2, n);
         const auto fast = dyadic_network::from(net);
         BOOST_REQUIRE(fast.has_value());
-        const auto one = fast->gradients(X, Y, mse_loss{}, reduction::mean, 1);
+        const auto one = [&] {
+            const dyadic_route_scope limbs(dyadic_route::limbs);
+            return fast->gradients(X, Y, mse_loss{}, reduction::mean, 1);
+        }();
         BOOST_TEST((spread == 0 || one.dW[1].width() > 4u), "widths beyond the specialised kernels");
-        for (unsigned t : {2u, 3u, 8u})
-            BOOST_TEST(same_representation(fast->gradients(X, Y, mse_loss{}, reduction::mean, t), one),
-                       t << " threads, spread " << spread);
+        // Every route (the slice route's dgemm on 1–8 OpenBLAS threads) gives the same representation.
+        for (const dyadic_route r : every_route) {
+            const dyadic_route_scope route(r);
+            for (unsigned t : {1u, 2u, 3u, 8u})
+                BOOST_TEST(same_representation(fast->gradients(X, Y, mse_loss{}, reduction::mean, t), one),
+                           route_name(r) << ", " << t << " threads, spread " << spread);
+        }
         // And the values are the rational algorithm's. backprop is the reference here, at the cheap
         // level: its expensive postcondition (AD of the batch cost with respect to each of the
         // 128·128 weights, C1) would take hours at this size; backprop_test checks it on small nets.
@@ -371,54 +428,111 @@ BOOST_AUTO_TEST_CASE(C1_dyadic_independent_of_thread_count) {
 }
 
 BOOST_AUTO_TEST_CASE(C1_dyadic_carries_and_borrows_across_limbs) {
-    // z = 2¹⁰⁰·2²⁸ − 1·1 = 2¹²⁸ − 1: positive terms [0, 0, 1], negative [1, 0, 0] in 64-bit limbs,
-    // so the subtraction borrows through a limb where both are equal. The sign flipped: −(2¹²⁸ − 1).
-    // Then 1 + 64 terms of (2⁶⁴ − 2¹¹)², whose sum carries across limbs into a third.
-    for (double sign : {1.0, -1.0}) {
+    for (const dyadic_route r : every_route) {  // each product on each route
+        const dyadic_route_scope route(r);
+        // z = 2¹⁰⁰·2²⁸ − 1·1 = 2¹²⁸ − 1: positive terms [0, 0, 1], negative [1, 0, 0] in 64-bit limbs,
+        // so the subtraction borrows through a limb where both are equal. The sign flipped: −(2¹²⁸ − 1).
+        // Then 1 + 64 terms of (2⁶⁴ − 2¹¹)², whose sum carries across limbs into a third.
+        for (double sign : {1.0, -1.0}) {
+            mlp<double> net;
+            matrix<double> W(1, 2), X(2, 1);
+            W << sign * std::ldexp(1.0, 100), 1;
+            X << std::ldexp(1.0, 28), -sign;
+            net.layers.push_back({W, matrix<double>::Zero(1, 1), identity_fn{}});
+            const matrix<double> Y = matrix<double>::Zero(1, 1);
+            const auto d = dyadic_network::from(net)->gradients(X, Y, squared_error_loss{}, reduction::sum).to_exact();
+            const auto g = backprop(exact_of(net), exact_of(X), exact_of(Y), squared_error_loss{}, reduction::sum);
+            BOOST_TEST(g.db[1](0) == sign * (exact(bmp::mpz_int(1) << 128) - 1));  // ∂ℓ/∂b = z − y = z
+            BOOST_TEST(d.cost == g.cost);
+            BOOST_TEST(same_matrix(d.dW[1], g.dW[1]));
+            BOOST_TEST(same_matrix(d.db[1], g.db[1]));
+        }
+        // With a 1 beside them the magnitudes of 2⁶⁴ − 2¹¹ (the largest double below 2⁶⁴) fill a whole
+        // limb at exponent 0: each product fills two, and the sum of 65 needs ⌈log₂ 65⌉ = 7 bits more.
+        const double big = std::ldexp(1.0, 64) - std::ldexp(1.0, 11);
+        matrix<double> W = matrix<double>::Constant(1, 65, big), X = matrix<double>::Constant(65, 1, big);
+        W(0) = 1;
+        X(0) = 1;
         mlp<double> net;
-        matrix<double> W(1, 2), X(2, 1);
-        W << sign * std::ldexp(1.0, 100), 1;
-        X << std::ldexp(1.0, 28), -sign;
-        net.layers.push_back({W, matrix<double>::Zero(1, 1), identity_fn{}});
+        net.layers.push_back({W, matrix<double>::Zero(1, 1), relu_fn{}});
         const matrix<double> Y = matrix<double>::Zero(1, 1);
         const auto d = dyadic_network::from(net)->gradients(X, Y, squared_error_loss{}, reduction::sum).to_exact();
         const auto g = backprop(exact_of(net), exact_of(X), exact_of(Y), squared_error_loss{}, reduction::sum);
-        BOOST_TEST(g.db[1](0) == sign * (exact(bmp::mpz_int(1) << 128) - 1));  // ∂ℓ/∂b = z − y = z
+        BOOST_TEST(g.db[1](0) == 1 + 64 * to_exact(big) * to_exact(big));
         BOOST_TEST(d.cost == g.cost);
         BOOST_TEST(same_matrix(d.dW[1], g.dW[1]));
         BOOST_TEST(same_matrix(d.db[1], g.db[1]));
     }
-    // With a 1 beside them the magnitudes of 2⁶⁴ − 2¹¹ (the largest double below 2⁶⁴) fill a whole
-    // limb at exponent 0: each product fills two, and the sum of 65 needs ⌈log₂ 65⌉ = 7 bits more.
-    const double big = std::ldexp(1.0, 64) - std::ldexp(1.0, 11);
-    matrix<double> W = matrix<double>::Constant(1, 65, big), X = matrix<double>::Constant(65, 1, big);
-    W(0) = 1;
-    X(0) = 1;
-    mlp<double> net;
-    net.layers.push_back({W, matrix<double>::Zero(1, 1), relu_fn{}});
-    const matrix<double> Y = matrix<double>::Zero(1, 1);
-    const auto d = dyadic_network::from(net)->gradients(X, Y, squared_error_loss{}, reduction::sum).to_exact();
-    const auto g = backprop(exact_of(net), exact_of(X), exact_of(Y), squared_error_loss{}, reduction::sum);
-    BOOST_TEST(g.db[1](0) == 1 + 64 * to_exact(big) * to_exact(big));
-    BOOST_TEST(d.cost == g.cost);
-    BOOST_TEST(same_matrix(d.dW[1], g.dW[1]));
-    BOOST_TEST(same_matrix(d.db[1], g.db[1]));
 }
 
 BOOST_AUTO_TEST_CASE(C1_dyadic_exact_over_wide_range) {
-    // z¹ = 2¹⁰⁰⁰·2¹⁰⁰⁰ + 2⁻¹⁰⁰⁰·2⁻¹⁰⁰⁰ needs 4001 bits, the cost about 8000.
-    mlp<double> net;
-    matrix<double> W(1, 2), b = matrix<double>::Zero(1, 1), X(2, 1), Y = matrix<double>::Ones(1, 1);
-    W << std::ldexp(1.0, 1000), std::ldexp(1.0, -1000);
-    X << std::ldexp(1.0, 1000), std::ldexp(1.0, -1000);
-    net.layers.push_back({W, b, identity_fn{}});
-    const auto d = dyadic_network::from(net)->gradients(X, Y, squared_error_loss{}, reduction::mean);
-    const auto g = backprop(exact_of(net), exact_of(X), exact_of(Y));
-    const auto e = d.to_exact();
-    BOOST_TEST(e.cost == g.cost);
-    BOOST_TEST(same_matrix(e.dW[1], g.dW[1]));
-    BOOST_TEST(same_matrix(e.db[1], g.db[1]));
-    BOOST_TEST(d.dW[1].bits_bound() >= 4001u);
+    for (const dyadic_route r : every_route) {  // each product on each route
+        const dyadic_route_scope route(r);
+        // z¹ = 2¹⁰⁰⁰·2¹⁰⁰⁰ + 2⁻¹⁰⁰⁰·2⁻¹⁰⁰⁰ needs 4001 bits, the cost about 8000.
+        mlp<double> net;
+        matrix<double> W(1, 2), b = matrix<double>::Zero(1, 1), X(2, 1), Y = matrix<double>::Ones(1, 1);
+        W << std::ldexp(1.0, 1000), std::ldexp(1.0, -1000);
+        X << std::ldexp(1.0, 1000), std::ldexp(1.0, -1000);
+        net.layers.push_back({W, b, identity_fn{}});
+        const auto d = dyadic_network::from(net)->gradients(X, Y, squared_error_loss{}, reduction::mean);
+        const auto g = backprop(exact_of(net), exact_of(X), exact_of(Y));
+        const auto e = d.to_exact();
+        BOOST_TEST(e.cost == g.cost);
+        BOOST_TEST(same_matrix(e.dW[1], g.dW[1]));
+        BOOST_TEST(same_matrix(e.db[1], g.db[1]));
+        BOOST_TEST(d.dW[1].bits_bound() >= 4001u);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(C1_dyadic_iv_slices_eq_limbs) {
+    // The slice widths depend on n: s_P + s_Q ≤ 53 − L at n = 2^L, one less at 2^L + 1. Around each
+    // such change, and at n = 1, the dgemm route must give the limb route's canonical matrix.
+    std::mt19937_64 rng(20261201);
+    std::vector<Eigen::Index> lengths{1, 2, 3};
+    for (const int L : {3, 5, 8, 10, 12})
+        for (const Eigen::Index d : {-1, 0, 1}) lengths.push_back((Eigen::Index{1} << L) + d);
+    int cases = 0;
+    for (const Eigen::Index n : lengths)
+        for (int a = 1; a <= 5; ++a) {
+            const int b = 1 + static_cast<int>(rng() % 5);
+            const dyadic_matrix P = adversarial(n, 3, a, a % 2 == 0, rng), Q = adversarial(n, 4, b, a == 3, rng);
+            const dyadic_matrix limbs = dyadic_product(P, Q, 1, dyadic_route::limbs);
+            BOOST_TEST_REQUIRE(limbs.width() >= static_cast<std::size_t>(a + b - 1));  // not reduced by zeros
+            for (const unsigned t : {1u, 2u}) {
+                BOOST_TEST((dyadic_product(P, Q, t, dyadic_route::slices) == limbs),
+                           "n = " << n << ", " << a << " × " << b << " limbs, " << t << " threads");
+                BOOST_TEST((dyadic_product(P, Q, t) == limbs), "automatic, n = " << n);
+            }
+            ++cases;
+        }
+    // The limb route is itself checked against ℚ (C1_dyadic_eq_rational_backprop); here once more
+    // directly, on one case with every kind of entry.
+    const dyadic_matrix P = adversarial(9, 3, 3, true, rng), Q = adversarial(9, 2, 2, false, rng);
+    const matrix<exact> want = P.to_exact().transpose() * Q.to_exact();
+    BOOST_TEST(same_matrix(dyadic_product(P, Q, 2, dyadic_route::slices).to_exact(), want));
+    BOOST_TEST(cases == 90);
+}
+
+BOOST_AUTO_TEST_CASE(C1_dyadic_iv_slices_exact_at_the_bound_edge) {
+    // Every magnitude all ones (2^(64a) − 1): every slice but the top one is all ones, so each entry
+    // of a full slice product is n(2^s_P − 1)(2^s_Q − 1): odd for odd n, and at least 2⁵² because the
+    // widths are the widest allowed. A slice one bit wider makes it an odd integer ≥ 2⁵³, which no
+    // double holds; so does any dgemm that is not exact on these integers.
+    for (const Eigen::Index n : {1, 3, 255, 257, 1023, 1025, 4097})
+        for (const auto& [a, b] : {std::pair<int, int>{1, 1}, {1, 3}, {3, 2}, {5, 5}}) {
+            const bmp::mpz_int pa = (bmp::mpz_int(1) << (64 * a)) - 1, qb = (bmp::mpz_int(1) << (64 * b)) - 1;
+            matrix<exact> P = matrix<exact>::Constant(n, 2, exact(pa)), Q = matrix<exact>::Constant(n, 2, exact(qb));
+            Q.col(1) *= -1;
+            const auto dp = *dyadic_matrix::from_exact(P), dq = *dyadic_matrix::from_exact(Q);
+            const exact entry = exact(n) * exact(pa) * exact(qb);
+            matrix<exact> want(2, 2);
+            want << entry, -entry, entry, -entry;
+            for (const unsigned t : {1u, 2u}) {
+                const dyadic_matrix C = dyadic_product(dp, dq, t, dyadic_route::slices);
+                BOOST_TEST(same_matrix(C.to_exact(), want), "n = " << n << ", " << a << " × " << b << " limbs");
+                BOOST_TEST((C == dyadic_product(dp, dq, t, dyadic_route::limbs)));
+            }
+        }
 }
 
 BOOST_AUTO_TEST_CASE(dyadic_refuses_what_it_cannot_do_exactly) {
@@ -500,6 +614,12 @@ BOOST_AUTO_TEST_CASE(preconditions_raise_contract_violations) {
     expect_violation("C1", [&] { fast->width(2); });
     expect_violation("C1", [&] { fast->width(-1); });
     const auto D = dyadic_matrix::from_double(X);
+    for (const dyadic_route r : every_route) {
+        expect_violation("C1",
+                         [&] { dyadic_product(D, dyadic_matrix::from_double(matrix<double>::Ones(3, 2)), 1, r); });
+        expect_violation("C1", [&] { dyadic_product(D, D, 0, r); });
+        expect_violation("C1", [&] { dyadic_product(dyadic_matrix{}, dyadic_matrix{}, 1, r); });  // n = 0
+    }
     expect_violation("C1", [&] { D(2, 0); });
     expect_violation("C1", [&] { D(0, 3); });
     expect_violation("C1", [&] { D(-1, 0); });

@@ -5,7 +5,9 @@
 // mul (scalar.hpp) sends every product of doubles here: C = op(A)·op(B) by one dgemm call, op(X)
 // being X or Xᵀ, so a transposed operand is read in place. OpenBLAS picks its kernels for the CPU
 // at run time (Debian builds it with DYNAMIC_ARCH), so the portable build gets AVX2/AVX-512 GEMM.
-// Only doubles take this route: the exact, real and interval products stay Eigen's, unchanged.
+// Only doubles take this route: the exact, real and interval products stay Eigen's, unchanged —
+// except the exact fast path (dyadic.hpp), which may run its integer products as dgemm calls on
+// integer slices that this file's dgemm computes exactly (C1.dyadic (iv), spec/theorem.md).
 //
 // Accuracy: each entry of a dgemm result is a dot product of length k in some order, with or
 // without FMA, so |C − op(A)op(B)| ≤ γ_k |op(A)||op(B)| entrywise, γ_k = k·u/(1 − k·u), u = 2⁻⁵³

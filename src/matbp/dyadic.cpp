@@ -1,11 +1,13 @@
 #include "matbp/dyadic.hpp"
 
+#include "matbp/blas.hpp"
 #include "matbp/contract.hpp"
 
 #include <gmp.h>
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <bit>
 #include <climits>
 #include <cmath>
@@ -161,10 +163,12 @@ void shift_right(limb* p, std::size_t w, unsigned long s) {
     }
 }
 
-/// acc += x·y (magnitudes of A = a and B = b limbs; 0 = known only at run time).
-/// Requires: the sum fits in acc's limbs (the caller's width bound).
+/// acc += x·y (magnitudes of A = a and B = b limbs; 0 = known only at run time) in acc's w limbs.
+/// Requires: the sum fits in acc's limbs (the caller's width bound), w ≥ a + b − 1. A carry is
+/// never propagated past limb w − 1: with the bound that never happens; without it (a wrong
+/// width) the result is wrong but no memory outside acc is written.
 template <int A, int B>
-inline void multiply_add(limb* acc, const limb* x, std::size_t a, const limb* y, std::size_t b) {
+inline void multiply_add(limb* acc, const limb* x, std::size_t a, const limb* y, std::size_t b, std::size_t w) {
     const std::size_t na = A ? A : a, nb = B ? B : b;
     for (std::size_t i = 0; i < na; ++i) {
         const limb xi = x[i];
@@ -175,7 +179,7 @@ inline void multiply_add(limb* acc, const limb* x, std::size_t a, const limb* y,
             acc[i + j] = static_cast<limb>(t);
             carry = static_cast<limb>(t >> 64);
         }
-        for (std::size_t q = i + nb; carry; ++q) {
+        for (std::size_t q = i + nb; carry && q < w; ++q) {
             const limb s = acc[q] + carry;
             carry = s < carry;
             acc[q] = s;
@@ -331,7 +335,7 @@ struct dyadic_engine {
             const std::int8_t* qs = Q.sign_.data() + (j * inner);
             if (inner == 1) {  // an outer product: one term, no sum
                 const int s = ps[0] * qs[0];
-                if (s) multiply_add<A, B>(C.mag_.data() + (t * w), pm, a, qm, b);
+                if (s) multiply_add<A, B>(C.mag_.data() + (t * w), pm, a, qm, b, w);
                 C.sign_[t] = static_cast<std::int8_t>(s);
                 continue;
             }
@@ -339,7 +343,7 @@ struct dyadic_engine {
             // Positive and negative terms in two unsigned sums, subtracted once at the end.
             for (std::size_t k = 0; k < inner; ++k) {
                 const int s = ps[k] * qs[k];
-                if (s) multiply_add<A, B>(s > 0 ? pos : neg, pm + k * a, a, qm + k * b, b);
+                if (s) multiply_add<A, B>(s > 0 ? pos : neg, pm + k * a, a, qm + k * b, b, w);
             }
             std::size_t q = w;
             while (q > 0 && pos[q - 1] == neg[q - 1]) --q;
@@ -392,19 +396,36 @@ struct dyadic_engine {
         }
     }
 
-    /// C = PᵀQ exactly (P inner × r, Q inner × c). Its entries are split into contiguous ranges,
-    /// one per thread; each entry is computed by the same code whatever the split.
-    /// The callers pass P.rows() == Q.rows() and threads ≥ 1 by construction.
+    /// The product's result before its entries are computed: zero, P.cols() × Q.cols(), exponent
+    /// P.e + Q.e, and C1.dyadic (ii)'s width.
     // C1.dyadic (ii): |Σₖ PₖᵢQₖⱼ| < 2^(p+q+⌈log₂ n⌉), the accumulator's width.
-    static D dot(const D& P, const D& Q, unsigned threads) {
+    static D product_shell(const D& P, const D& Q) {
         const std::size_t a = P.width_, b = Q.width_;
-        if (a == 0 || b == 0) return zeros(P.cols_, Q.cols_, 0);  // a zero factor
         // C1.dyadic (ii): width. n terms below 2^(p+q) each (p, q: P's and Q's largest magnitude
         // bits), their sum below 2^(p+q+⌈log₂ n⌉). In canonical form p > 64(a−1) and q > 64(b−1),
         // so this is ≥ a + b − 1 limbs, the positions multiply_add writes; the max makes it explicit.
         const auto log2n = static_cast<std::size_t>(std::bit_width(static_cast<std::size_t>(P.rows_) - 1));
         D C = zeros(P.cols_, Q.cols_, std::max(a + b - 1, (magnitude_bits(P) + magnitude_bits(Q) + log2n + 63) / 64));
         C.e_ = P.e_ + Q.e_;
+        return C;
+    }
+
+    /// C = PᵀQ exactly (P n × r, Q n × c) by the route given, or (automatic) by the one
+    /// slices_pay chooses; every route gives the same canonical result.
+    /// The callers pass P.rows() == Q.rows() and threads ≥ 1 by construction.
+    static D dot(const D& P, const D& Q, unsigned threads, dyadic_route route) {
+        if (P.width_ == 0 || Q.width_ == 0) return zeros(P.cols_, Q.cols_, 0);  // a zero factor
+        if (route == dyadic_route::automatic) route = slices_pay(P, Q) ? dyadic_route::slices : dyadic_route::limbs;
+        return route == dyadic_route::slices ? dot_slices(P, Q, threads) : dot_limbs(P, Q, threads);
+    }
+
+    /// C = PᵀQ exactly (P inner × r, Q inner × c) on limb accumulators. Its entries are split into
+    /// contiguous ranges, one per thread; each entry is computed by the same code whatever the split.
+    /// Requires: P, Q nonzero (width ≥ 1), P.rows() == Q.rows(), threads ≥ 1.
+    // C1.dyadic (ii): |Σₖ PₖᵢQₖⱼ| < 2^(p+q+⌈log₂ n⌉), the accumulator's width.
+    static D dot_limbs(const D& P, const D& Q, unsigned threads) {
+        const std::size_t a = P.width_, b = Q.width_;
+        D C = product_shell(P, Q);
         const std::size_t entries = C.sign_.size();
         const range_fn run = pick(a, b);
         // Threads where they pay: at least 2¹⁶ limb products per thread.
@@ -439,6 +460,158 @@ struct dyadic_engine {
             for (auto& th : pool) th.join();
             for (const auto& e : errors)
                 if (e) std::rethrow_exception(e);
+        }
+        canonicalize(C);
+        return C;
+    }
+
+    /// Slice widths for C = PᵀQ by dgemm (C1.dyadic (iv)): P's magnitudes cut into digits of sp
+    /// bits, Q's into digits of sq bits, dp and dq digits each.
+    struct slicing {
+        unsigned sp = 0, sq = 0;
+        std::size_t dp = 0, dq = 0;
+    };
+
+    /// C1.dyadic (iv): among the widths with n(2^sp − 1)(2^sq − 1) < 2⁵³, those with the fewest
+    /// digit pairs dp·dq for magnitudes of pb and qb bits (the smallest sp among equals).
+    /// Requires: n ≥ 1, pb ≥ 1, qb ≥ 1.
+    static slicing choose_slices(std::size_t n, std::size_t pb, std::size_t qb) {
+        slicing best;
+        for (unsigned sp = 1; sp <= 52 && sp <= pb; ++sp) {
+            // The largest sq with 2^sq − 1 ≤ ⌊(2⁵³ − 1)/(n(2^sp − 1))⌋, so n(2^sp − 1)(2^sq − 1) ≤ 2⁵³ − 1.
+            const wide cap = ((wide{1} << 53) - 1) / (static_cast<wide>(n) * ((wide{1} << sp) - 1));
+            if (cap == 0) break;
+            auto sq = static_cast<unsigned>(std::bit_width(static_cast<std::uint64_t>(cap) + 1) - 1);
+            sq = static_cast<unsigned>(std::min<std::size_t>(sq, qb));
+            const std::size_t dp = (pb + sp - 1) / sp, dq = (qb + sq - 1) / sq;
+            if (best.sp == 0 || dp * dq < best.dp * best.dq) best = {sp, sq, dp, dq};
+        }
+        return best;
+    }
+
+    /// Columns [c0, c1) of M (n × m) cut into `count` digit matrices of s bits: digit u of entry
+    /// (k, j) is sign·⌊|M(k, j)|/2^(s·u)⌋ mod 2^s, a double (exact: below 2^s ≤ 2⁵²).
+    static std::vector<Eigen::MatrixXd> digits_of(const D& M, unsigned s, std::size_t count, Eigen::Index c0,
+                                                  Eigen::Index c1) {
+        const std::size_t w = M.width_, n = static_cast<std::size_t>(M.rows_);
+        std::vector<Eigen::MatrixXd> out(count, Eigen::MatrixXd::Zero(M.rows_, c1 - c0));
+        const limb mask = (limb{1} << s) - 1;
+        for (Eigen::Index j = c0; j < c1; ++j)
+            for (std::size_t k = 0; k < n; ++k) {
+                const std::size_t t = k + static_cast<std::size_t>(j) * n;
+                if (!M.sign_[t]) continue;
+                const limb* m = M.mag_.data() + (t * w);
+                const double sign = M.sign_[t];
+                const std::size_t at = k + static_cast<std::size_t>(j - c0) * n;
+                for (std::size_t u = 0; u < count; ++u) {
+                    const std::size_t bit = s * u, q = bit / 64;
+                    const unsigned r = bit % 64;
+                    if (q >= w) break;
+                    limb x = m[q] >> r;
+                    if (r && q + 1 < w) x |= m[q + 1] << (64 - r);
+                    out[u].data()[at] = sign * static_cast<double>(x & mask);
+                }
+            }
+        return out;
+    }
+
+    /// Does the slice route pay for C = PᵀQ? A rough cost estimate in units of one limb product
+    /// (about 1 ns on the development machine, where one dgemm multiply-add costs about 1/20 of
+    /// it): the limb route's a·b limb products per term against the slice route's dgemm work,
+    /// calls, splitting and accumulation. Only speed depends on it: both routes give the same
+    /// result. Requires: P, Q nonzero, P.rows() == Q.rows().
+    static bool slices_pay(const D& P, const D& Q) {
+        const double n = static_cast<double>(P.rows_), r = static_cast<double>(P.cols_),
+                     c = static_cast<double>(Q.cols_);
+        const slicing s =
+            choose_slices(P.rows_ > 0 ? static_cast<std::size_t>(P.rows_) : 1, magnitude_bits(P), magnitude_bits(Q));
+        const double pairs = static_cast<double>(s.dp * s.dq), w = static_cast<double>(P.width_ + Q.width_);
+        const double limbs = n * r * c * static_cast<double>(P.width_ * Q.width_);
+        const double sliced = pairs * (n * r * c / 20.0 + 2.0 * r * c + 5000.0) +
+                              2.0 * n * (r * static_cast<double>(s.dp) + c * static_cast<double>(s.dq)) +
+                              4.0 * r * c * (w + 2.0);
+        return sliced < limbs;
+    }
+
+    /// C = PᵀQ exactly by dgemm on slices (C1.dyadic (iv)), C's columns in blocks: each digit pair's
+    /// product P_uᵀQ_v, exact by (iv), is added, times 2^(sp·u + sq·v), into 128-bit
+    /// accumulators, one per 64-bit position (carry-save), which are then resolved into C's limbs.
+    /// OpenBLAS runs on `threads` threads; the values are exact, so the result does not depend on it.
+    /// Requires: P, Q nonzero (width ≥ 1), P.rows() == Q.rows(), threads ≥ 1.
+    // C1.dyadic (iv): n(2^sp − 1)(2^sq − 1) < 2⁵³, so every digit product's sum is exact in binary64
+    // under the BLAS assumption (each entry a sum of its n products by +, ×, FMA; not Strassen-like).
+    static D dot_slices(const D& P, const D& Q, unsigned threads) {
+        const blas_thread_scope blas(threads);
+        const auto n = static_cast<std::size_t>(P.rows_);
+        const slicing sl = choose_slices(n, magnitude_bits(P), magnitude_bits(Q));
+        D C = product_shell(P, Q);
+        const std::size_t w = C.width_, r = static_cast<std::size_t>(C.rows_);
+        // Position q of an entry's accumulator weighs 2^(64q); a pair adds x·2^(sh mod 64) at
+        // q = ⌊sh/64⌋ with |x| < 2⁵³, so below 2¹¹⁶. The true value and every partial sum are below
+        // 2^(64w) (C1.dyadic (ii) bounds Σ|terms|), so w + 2 positions hold it with room to spare.
+        const std::size_t slots = w + 2;
+        // Each slot takes at most `batch` additions (< 2¹¹⁶ each, so below 2¹²⁶ in all) before the
+        // carries are resolved, which leaves every slot but the top one in [0, 2⁶⁴).
+        constexpr std::size_t batch = 1000;
+        const std::vector<Eigen::MatrixXd> Pd = digits_of(P, sl.sp, sl.dp, 0, P.cols_);
+        std::vector<bool> p_zero(sl.dp), q_zero(sl.dq);
+        for (std::size_t u = 0; u < sl.dp; ++u) p_zero[u] = Pd[u].isZero(0);
+        // Blocks of columns with at most 2¹⁸ entries (a 2¹⁸·(w + 2)·16-byte accumulator).
+        const auto columns =
+            static_cast<Eigen::Index>(std::max<std::size_t>(1, (std::size_t{1} << 18) / std::max<std::size_t>(r, 1)));
+        std::vector<__int128> acc;
+        Eigen::MatrixXd G;
+        for (Eigen::Index j0 = 0; j0 < Q.cols_; j0 += columns) {
+            const Eigen::Index j1 = std::min(Q.cols_, j0 + columns);
+            const std::size_t E = r * static_cast<std::size_t>(j1 - j0);
+            const std::vector<Eigen::MatrixXd> Qd = digits_of(Q, sl.sq, sl.dq, j0, j1);
+            for (std::size_t v = 0; v < sl.dq; ++v) q_zero[v] = Qd[v].isZero(0);
+            acc.assign(E * slots, 0);
+            std::size_t since = 0;  // additions to a slot since its carries were last resolved
+            const auto resolve = [&] {
+                for (std::size_t t = 0; t < E; ++t) {
+                    __int128 carry = 0;
+                    for (std::size_t q = 0; q + 1 < slots; ++q) {
+                        const __int128 x = acc[q * E + t] + carry;
+                        acc[q * E + t] = static_cast<__int128>(static_cast<limb>(x));
+                        carry = x >> 64;  // floor: x = low + carry·2⁶⁴ with 0 ≤ low < 2⁶⁴
+                    }
+                    acc[(slots - 1) * E + t] += carry;
+                }
+                since = 0;
+            };
+            for (std::size_t u = 0; u < sl.dp; ++u)
+                for (std::size_t v = 0; v < sl.dq; ++v) {
+                    if (p_zero[u] || q_zero[v]) continue;
+                    // C1.dyadic (iv): exact by the BLAS assumption and n(2^sp − 1)(2^sq − 1) < 2⁵³.
+                    blas_product_into(G, Pd[u], true, Qd[v], false);
+                    if (since == batch) resolve();
+                    ++since;
+                    const std::size_t sh = sl.sp * u + sl.sq * v;
+                    __int128* to = acc.data() + ((sh / 64) * E);
+                    const unsigned by = sh % 64;
+                    const double* g = G.data();
+                    for (std::size_t t = 0; t < E; ++t)
+                        to[t] += static_cast<__int128>(static_cast<std::int64_t>(g[t])) << by;
+                }
+            resolve();
+            // Now acc holds, per entry, limbs 0 … slots − 2 and a signed top (the value's sign).
+            for (std::size_t t = 0; t < E; ++t) {
+                const std::size_t tc = static_cast<std::size_t>(j0) * r + t;
+                const bool negative = acc[(slots - 1) * E + t] < 0;
+                limb* out = C.mag_.data() + (tc * w);
+                limb borrow = negative ? 1 : 0, any = 0;  // −x = ~x + 1 over the limbs
+                for (std::size_t q = 0; q < w; ++q) {
+                    limb x = static_cast<limb>(acc[q * E + t]);
+                    if (negative) {
+                        x = ~x + borrow;
+                        borrow = borrow && x == 0;
+                    }
+                    out[q] = x;
+                    any |= x;
+                }
+                C.sign_[tc] = any == 0 ? 0 : negative ? -1 : 1;
+            }
         }
         canonicalize(C);
         return C;
@@ -543,6 +716,22 @@ struct dyadic_engine {
         return q;
     }
 };
+
+// ---------------------------------------------------------------------------------------------
+// products
+
+namespace {
+std::atomic<dyadic_route> forced_route{dyadic_route::automatic};
+}
+
+dyadic_matrix dyadic_product(const dyadic_matrix& P, const dyadic_matrix& Q, unsigned threads, dyadic_route route) {
+    MATBP_REQUIRE("C1", P.rows() == Q.rows() && P.rows() >= 1);
+    MATBP_REQUIRE("C1", threads >= 1);
+    return dyadic_engine::dot(P, Q, threads, route);
+}
+
+dyadic_route_scope::dyadic_route_scope(dyadic_route r) : saved_(forced_route.exchange(r)) {}
+dyadic_route_scope::~dyadic_route_scope() { forced_route.store(saved_); }
 
 // ---------------------------------------------------------------------------------------------
 // dyadic_matrix
@@ -890,6 +1079,7 @@ dyadic_gradients dyadic_network::gradients(const dyadic_matrix& X, const dyadic_
     MATBP_REQUIRE("C1", c >= 1);
     MATBP_REQUIRE("C1", threads >= 1);
     using E = dyadic_engine;
+    const dyadic_route route = forced_route.load();
     std::vector<piecewise> f(static_cast<std::size_t>(k + 1));
     for (Eigen::Index l = 1; l <= k; ++l)
         f[static_cast<std::size_t>(l)] = E::piecewise_of(layers_[static_cast<std::size_t>(l - 1)]);
@@ -902,7 +1092,7 @@ dyadic_gradients dyadic_network::gradients(const dyadic_matrix& X, const dyadic_
     for (Eigen::Index l = 1; l <= k; ++l) {
         const auto L = static_cast<std::size_t>(l);
         const auto& layer = layers_[L - 1];
-        block z = E::to_block(E::dot(layer.Wt, A[L - 1], threads));  // Wˡ Aˡ⁻¹ = ((Wˡ)ᵀ)ᵀ Aˡ⁻¹
+        block z = E::to_block(E::dot(layer.Wt, A[L - 1], threads, route));  // Wˡ Aˡ⁻¹ = ((Wˡ)ᵀ)ᵀ Aˡ⁻¹
         block bias = E::to_block(layer.b);
         const long e = std::min(z.e, bias.e);
         lower_exponent(z, e);
@@ -956,13 +1146,13 @@ dyadic_gradients dyadic_network::gradients(const dyadic_matrix& X, const dyadic_
         const auto L = static_cast<std::size_t>(l);
         if (observe) (*observe)("delta", l, bits_bound(Delta));
         const dyadic_matrix D = E::from_block(Delta);
-        r.dW[L] = E::dot(E::transpose(D), E::transpose(A[L - 1]), threads);  // Δˡ(Aˡ⁻¹)ᵀ = (Δˡᵀ)ᵀ(Aˡ⁻¹)ᵀ
+        r.dW[L] = E::dot(E::transpose(D), E::transpose(A[L - 1]), threads, route);  // Δˡ(Aˡ⁻¹)ᵀ = (Δˡᵀ)ᵀ(Aˡ⁻¹)ᵀ
         block s(Delta.rows, 1, Delta.e);
         for (Eigen::Index j = 0; j < n; ++j)
             for (Eigen::Index i = 0; i < Delta.rows; ++i) s.at(i, 0) += Delta.at(i, j);
         r.db[L] = E::from_block(s);
         if (l == 1) break;
-        const block back = E::to_block(E::dot(layers_[L - 1].W, D, threads));  // (Wˡ)ᵀΔˡ
+        const block back = E::to_block(E::dot(layers_[L - 1].W, D, threads, route));  // (Wˡ)ᵀΔˡ
         Delta = piecewise_apply(f[L - 1], Z[L - 1], &back);
     }
     return r;

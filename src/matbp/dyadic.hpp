@@ -12,6 +12,10 @@
 //     and q-bit magnitudes sum below 2^(p+q+⌈log₂ n⌉)); a product with at least 2¹⁶ limb products
 //     per thread splits its output entries over threads, each entry computed by the same
 //     sequential code, so the result does not depend on the thread count;
+//   - or, where a cost estimate says it pays (large products), on OpenBLAS's dgemm: the
+//     magnitudes cut into slices of s_P and s_Q bits with n(2^s_P − 1)(2^s_Q − 1) < 2⁵³, so every
+//     slice product is an integer matrix dgemm computes exactly (C1.dyadic (iv), under the BLAS
+//     assumption stated there), added with its shift into limb accumulators: the same result;
 //   - the entrywise steps (bias, activation, f′ ⊙ ·, the loss) run on GMP integers;
 //   - every result is canonical (the fewest limbs; the exponent as large as keeps every magnitude
 //     an integer), so equal values have equal representations.
@@ -103,6 +107,34 @@ private:
     dyadic_entries(const dyadic_matrix& D, std::uint64_t d) : D_(&D), d_(d) {}
     const dyadic_matrix* D_;
     std::uint64_t d_;
+};
+
+/// How the exact fast path computes a matrix product: `limbs` on 64-bit limb accumulators
+/// (C1.dyadic (ii)); `slices` by OpenBLAS's dgemm on slices of the magnitudes, each slice product
+/// exact (C1.dyadic (iv), which assumes the BLAS forms each entry as a sum of its products by +, ×
+/// and FMA, not by a Strassen-like scheme); `automatic` the one a cost estimate says is cheaper.
+/// Every route gives the same canonical dyadic_matrix (tests/dyadic_test.cpp,
+/// C1_dyadic_iv_slices_eq_limbs).
+enum class dyadic_route { automatic, limbs, slices };
+
+/// C = PᵀQ exactly, canonical (P n × r, Q n × c), by `route`; `threads` ≥ 1 the most threads it may
+/// use (the limb route's own, OpenBLAS's on the slice route), which does not change the result.
+/// Requires: P.rows() == Q.rows() ≥ 1, threads ≥ 1.
+dyadic_matrix dyadic_product(const dyadic_matrix& P, const dyadic_matrix& Q, unsigned threads = 1,
+                             dyadic_route route = dyadic_route::automatic);
+
+/// While it lives, every product of dyadic_network::gradients (in any thread) takes `route`
+/// (automatic: each product's own choice, the default); restores the route before. For tests: it
+/// sends small networks' products down either route.
+class dyadic_route_scope {
+public:
+    explicit dyadic_route_scope(dyadic_route route);
+    ~dyadic_route_scope();
+    dyadic_route_scope(const dyadic_route_scope&) = delete;
+    dyadic_route_scope& operator=(const dyadic_route_scope&) = delete;
+
+private:
+    dyadic_route saved_;
 };
 
 /// C1's results in dyadic form: the gradients of the batch cost are scale·dW[l] and scale·db[l].

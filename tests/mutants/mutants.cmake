@@ -160,6 +160,30 @@ matbp_mutant(dyadic_10 src/matbp/dyadic.cpp
   FROM [==[if (g != 1) {]==]
   TO   [==[if (g == 0) {]==])
 
+matbp_mutant(dyadic_11 src/matbp/dyadic.cpp
+  BUG    "slices one bit too wide: n(2^sp − 1)(2^sq − 1) may reach 2⁵³, beyond C1.dyadic (iv)"
+  KILLER C1_dyadic_iv_slices_exact_at_the_bound_edge
+  FROM [==[std::bit_width(static_cast<std::uint64_t>(cap) + 1) - 1);]==]
+  TO   [==[std::bit_width(static_cast<std::uint64_t>(cap) + 1));]==])
+
+matbp_mutant(dyadic_12 src/matbp/dyadic.cpp
+  BUG    "a slice product shifted by sp·(u + v) although Q's slices are sq bits wide"
+  KILLER C1_dyadic_iv_slices_eq_limbs
+  FROM [==[const std::size_t sh = sl.sp * u + sl.sq * v;]==]
+  TO   [==[const std::size_t sh = sl.sp * (u + v);]==])
+
+matbp_mutant(dyadic_13 src/matbp/dyadic.cpp
+  BUG    "a negative slice-route entry's negation carries into one limb only"
+  KILLER C1_dyadic_iv_slices_eq_limbs
+  FROM [==[borrow = borrow && x == 0;]==]
+  TO   [==[borrow = 0;]==])
+
+matbp_mutant(dyadic_14 src/matbp/dyadic.cpp
+  BUG    "a slice that straddles two limbs loses the upper limb's bits"
+  KILLER C1_dyadic_iv_slices_eq_limbs
+  FROM [==[if (r && q + 1 < w) x |= m[q + 1] << (64 - r);]==]
+  TO   [==[(void)r;]==])
+
 # ---- src/matbp/contract.hpp, contract.cpp (the contract levels; tests/contract_test.cpp) --------
 # contract.hpp's checks are macros: a mutant of one changes exactly the translation units that
 # expand it, all of which are recompiled.
