@@ -43,6 +43,7 @@
 //   matbp::read_model(matbp::write_model(m)) == m   // canonical text, exact strings only
 
 #include "matbp/convert.hpp"
+#include "matbp/exact_tensor.hpp"
 #include "matbp/json.hpp"
 #include "matbp/network.hpp"
 #include "matbp/registry.hpp"
@@ -95,19 +96,21 @@ activation_spec to_spec(const activation<exact>& f);
 loss_spec to_spec(const loss_function<exact>& l);
 
 struct layer_spec {
-    matrix<exact> weights;  ///< Wˡ, m_l × m_{l−1}
-    matrix<exact> bias;     ///< bˡ, m_l × 1
+    exact_tensor weights;  ///< Wˡ, m_l × m_{l−1}
+    exact_tensor bias;     ///< bˡ, m_l × 1
     activation_spec activation;
     friend bool operator==(const layer_spec&, const layer_spec&);
 };
 
-/// A model as read: scalar-independent, every number exact.
+/// A model as read: scalar-independent, every number exact. Each tensor is held as the doubles
+/// it was read as when every entry is a double (JSON numbers, IEEE tensors), else as rationals
+/// (exact_tensor.hpp); either way its value is exact.
 struct model_spec {
     std::vector<layer_spec> layers;
     loss_spec loss_kind;
     reduction red = reduction::mean;
-    matrix<exact> inputs;   ///< X, m₀ × n: samples as columns (the JSON's n × m₀, transposed)
-    matrix<exact> targets;  ///< Y, m_k × n
+    exact_tensor inputs;   ///< X, m₀ × n: samples as columns (the JSON's n × m₀, transposed)
+    exact_tensor targets;  ///< Y, m_k × n
     friend bool operator==(const model_spec&, const model_spec&);
 };
 
