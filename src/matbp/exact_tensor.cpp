@@ -12,7 +12,7 @@
 namespace matbp {
 
 struct exact_tensor::state {
-    std::optional<dyadic_matrix> dyadic;   ///< the values are scale·*dyadic when set
+    std::optional<dyadic_matrix> dyadic;  ///< the values are scale·*dyadic when set
     exact scale = 1;
     std::optional<matrix<double>> doubles;  ///< the values are these doubles' when set
     mutable std::once_flag made;
@@ -51,9 +51,7 @@ Eigen::Index exact_tensor::cols() const noexcept {
     return !s_ ? 0 : s_->doubles ? s_->doubles->cols() : s_->dyadic ? s_->dyadic->cols() : s_->rational.cols();
 }
 
-const matrix<double>* exact_tensor::doubles() const noexcept {
-    return s_ && s_->doubles ? &*s_->doubles : nullptr;
-}
+const matrix<double>* exact_tensor::doubles() const noexcept { return s_ && s_->doubles ? &*s_->doubles : nullptr; }
 
 const dyadic_matrix* exact_tensor::dyadic() const noexcept { return s_ && s_->dyadic ? &*s_->dyadic : nullptr; }
 

@@ -217,14 +217,14 @@ public:
         return m;
     }
 
-    std::vector<std::pair<matrix<exact>, matrix<exact>>> gradients(const value& doc, const model_spec& shapes) {
+    reported_gradients gradients(const value& doc, const model_spec& shapes) {
         expect(doc, kind::object, "", "a JSON object with \"layers\"");
         const value& layers = required(doc, "", "layers");
         expect(layers, kind::array, "layers", "an array of layers");
         if (layers.size() != shapes.layers.size())
             fail("layers", layers,
                  count(layers.size(), "entry") + ", but the model has " + count(shapes.layers.size(), "layer"));
-        std::vector<std::pair<matrix<exact>, matrix<exact>>> out;
+        reported_gradients out;
         const std::vector<value>& layer_values = elements(layers);
         for (std::size_t l = 0; l < layer_values.size(); ++l) {
             const value& L = layer_values[l];
@@ -239,9 +239,9 @@ public:
             if (rows_given != static_cast<std::size_t>(r))
                 fail(wp, W, rows_text(tW, rows_given) + ", but the model's " + wp + " has " + count(r, "row"));
             const std::string why = "the model's " + wp + " has " + count(c, "column");
-            matrix<exact> gW = tW ? tensor_rows(*tW, W, wp, c, why, false) : read_rows(elements(W), wp, c, why, false);
-            matrix<exact> gb = column(required(L, p, "bias"), member_path(p, "bias"), r,
-                                      "the model's " + member_path(p, "bias") + " has " + count(r, "value"));
+            exact_tensor gW = tW ? tensor_rows(*tW, W, wp, c, why, false) : read_rows(elements(W), wp, c, why, false);
+            exact_tensor gb = column(required(L, p, "bias"), member_path(p, "bias"), r,
+                                     "the model's " + member_path(p, "bias") + " has " + count(r, "value"));
             out.emplace_back(std::move(gW), std::move(gb));
         }
         return out;
@@ -814,9 +814,7 @@ value metadata_document(const safetensors::file& f, const model_limits& limits, 
 
 }  // namespace
 
-std::vector<std::pair<matrix<exact>, matrix<exact>>> read_gradients(std::string_view json_text,
-                                                                    const model_spec& shapes,
-                                                                    const model_limits& limits) {
+reported_gradients read_gradients(std::string_view json_text, const model_spec& shapes, const model_limits& limits) {
     return reader(limits, json_text).gradients(json::parse(json_text, limits.syntax, json::numbers::compact), shapes);
 }
 
@@ -826,8 +824,7 @@ model_spec read_model_bytes(std::string bytes, const model_limits& limits) {
     return reader(limits, {}, &f).model(metadata_document(f, limits, "model"));
 }
 
-std::vector<std::pair<matrix<exact>, matrix<exact>>> read_gradients_bytes(std::string bytes, const model_spec& shapes,
-                                                                          const model_limits& limits) {
+reported_gradients read_gradients_bytes(std::string bytes, const model_spec& shapes, const model_limits& limits) {
     if (!safetensors::sniff(bytes)) return read_gradients(bytes, shapes, limits);
     const safetensors::file f = safetensors::parse(std::move(bytes));
     if (f.meta("matbp"))
@@ -851,9 +848,7 @@ model_spec read_model_file(const std::string& path, const model_limits& limits) 
     }
 }
 
-std::vector<std::pair<matrix<exact>, matrix<exact>>> read_gradients_file(const std::string& path,
-                                                                         const model_spec& shapes,
-                                                                         const model_limits& limits) {
+reported_gradients read_gradients_file(const std::string& path, const model_spec& shapes, const model_limits& limits) {
     std::string bytes = read_file(path, limits.syntax.max_bytes);
     try {
         return read_gradients_bytes(std::move(bytes), shapes, limits);

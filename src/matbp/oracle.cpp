@@ -1006,8 +1006,7 @@ std::string kink_convention_of(std::size_t inside, std::size_t zero, std::size_t
     return "mixed";
 }
 
-check_report check_gradients(const gradient_reference& ref,
-                             const std::vector<std::pair<matrix<exact>, matrix<exact>>>& reported,
+check_report check_gradients(const gradient_reference& ref, const reported_gradients& reported,
                              const check_options& options) {
     MATBP_REQUIRE("C1", reported.size() == ref.weights.size());
     check_report r;

@@ -256,8 +256,7 @@ std::vector<kink_entry_ref> kink_entries(const gradient_reference& ref);
 /// A kink entry (tensor_range::kink_dependent) of a reference with an enclosure fails iff it lies
 /// outside its Clarke enclosure (C3) — with strict_kinks: away from D11's value — by more than
 /// its bound (check_options::entry_bound); ordinary entries are judged by the normwise rule.
-check_report check_gradients(const gradient_reference& ref,
-                             const std::vector<std::pair<matrix<exact>, matrix<exact>>>& reported,
+check_report check_gradients(const gradient_reference& ref, const reported_gradients& reported,
                              const check_options& options);
 
 // ---- JSON (oracle_json.cpp, through json_writer.hpp) ----------------------------------------

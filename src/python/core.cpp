@@ -280,13 +280,13 @@ check_report check(const gradient_reference& ref, const model_spec& spec, const 
     opt.max_rel = max_rel;
     opt.max_ulps = max_ulps;
     opt.strict_kinks = strict_kinks;
-    std::vector<std::pair<matrix<exact>, matrix<exact>>> g;
+    reported_gradients g;
     std::vector<bool> judged;
     std::vector<std::string> tensor_names;
     for (std::size_t l = 0; l < reported.size(); ++l) {
         const auto pair = reported[l].cast<py::tuple>();
         const auto nm = names[l].cast<py::tuple>();
-        std::pair<matrix<exact>, matrix<exact>> p{ref.weights[l].lo, ref.bias[l].lo};
+        std::pair<exact_tensor, exact_tensor> p{ref.weights[l].lo, ref.bias[l].lo};  // unjudged: the reference
         for (int which = 0; which < 2; ++which) {
             const bool given = !pair[which].is_none();
             judged.push_back(given);
@@ -294,8 +294,8 @@ check_report check(const gradient_reference& ref, const model_spec& spec, const 
             if (!given) continue;
             const std::string path = tensor_names.back();
             const auto& want = which == 0 ? ref.weights[l].lo : ref.bias[l].lo;
-            const matrix<exact> M = which == 0 ? matrix_of(pair[0].cast<f64_array>(), path, false).rational()
-                                               : vector_of(pair[1].cast<f64_array>(), path).rational();
+            exact_tensor M = which == 0 ? matrix_of(pair[0].cast<f64_array>(), path, false)
+                                        : vector_of(pair[1].cast<f64_array>(), path);
             if (M.rows() != want.rows() || M.cols() != want.cols())
                 throw input_error(path, 0, 0,
                                   "shape " + std::to_string(M.rows()) + "×" + std::to_string(M.cols()) + ", expected " +

@@ -483,8 +483,8 @@ resource_limits bench_limits() {
     return r;
 }
 
-std::vector<std::pair<matrix<exact>, matrix<exact>>> as_reported(const gradient_result<double>& g) {
-    std::vector<std::pair<matrix<exact>, matrix<exact>>> out;
+reported_gradients as_reported(const gradient_result<double>& g) {
+    reported_gradients out;
     auto ex = [](const matrix<double>& M) {
         matrix<exact> E(M.rows(), M.cols());
         for (Eigen::Index j = 0; j < M.cols(); ++j)
