@@ -2,7 +2,10 @@
 //
 // Test plan
 //   dyadic_matrix_from_double_eq_to_exact     every entry == to_exact(d) (wide exponents, subnormals,
-//                                             ±0, integers); the same representation as from_exact
+//                                             ±0, integers); the same representation as from_exact,
+//                                             and as from_tensor on the doubles and on their rationals
+//   dyadic_matrix_from_tensor_keeps_the_size_rule   33-limb width among zeros: refused by both
+//                                             routes beyond 2²⁰ entries, taken by both below
 //   dyadic_matrix_from_exact_refuses_non_dyadic   1/3 → nullopt; huge integers and 2^−1074 work; one
 //                                             10⁵-bit integer among 4000 small ones → nullopt
 //                                             (padding), and so for the network and dyadic_backprop
@@ -183,6 +186,23 @@ RC_BOOST_PROP(dyadic_matrix_from_double_eq_to_exact, ()) {
     const auto E = dyadic_matrix::from_exact(exact_of(M));
     RC_ASSERT(E.has_value());
     RC_ASSERT(*E == D);
+    // from_tensor: the same from the doubles held as doubles and as rationals.
+    RC_ASSERT(dyadic_matrix::from_tensor(exact_tensor::of_doubles(M)) == E);
+    RC_ASSERT(dyadic_matrix::from_tensor(exact_tensor(exact_of(M))) == E);
+}
+
+BOOST_AUTO_TEST_CASE(dyadic_matrix_from_tensor_keeps_the_size_rule) {
+    // Mostly zeros (2 limbs of rational each) with 2^−1074 and the largest double: a 33-limb shared
+    // width, which from_exact's rule refuses beyond 2²⁰ entries; from_tensor on the doubles decides
+    // the same without making a rational, on either side of that size.
+    for (const Eigen::Index cols : {1000, 1100}) {
+        matrix<double> M = matrix<double>::Zero(1000, cols);
+        M(0, 0) = std::numeric_limits<double>::denorm_min();
+        M(1, 0) = std::numeric_limits<double>::max();
+        const auto from_doubles = dyadic_matrix::from_tensor(exact_tensor::of_doubles(M));
+        BOOST_TEST(from_doubles.has_value() == (cols == 1000));
+        BOOST_TEST((from_doubles == dyadic_matrix::from_exact(exact_of(M))));
+    }
 }
 
 BOOST_AUTO_TEST_CASE(dyadic_matrix_from_exact_refuses_non_dyadic) {

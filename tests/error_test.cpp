@@ -64,7 +64,7 @@ BOOST_AUTO_TEST_CASE(library_messages_name_no_flag) {
         m.layers.push_back({W, b, {"polynomial", {exact(1, 3), 1, exact(1, 5), exact(1, 7)}}});
     }
     m.inputs = matrix<exact>(2, 1);
-    m.inputs << exact(1, 2), exact(2, 3);
+    m.inputs.edit() << exact(1, 2), exact(2, 3);
     m.targets = matrix<exact>::Ones(2, 1);
     resource_limits small;
     small.max_bits = 20000;
@@ -78,7 +78,7 @@ BOOST_AUTO_TEST_CASE(library_messages_name_no_flag) {
     softmax.loss_kind = {"softmax_cross_entropy", {}};
     model_spec huge = softmax;  // 2^2000 overflows double arithmetic
     huge.loss_kind = {"squared_error", {}};
-    huge.layers[0].weights(0, 0) = exact(bmp::mpz_int(1) << 2000);
+    huge.layers[0].weights.edit()(0, 0) = exact(bmp::mpz_int(1) << 2000);
     model_limits few;
     few.max_parameters = 1;
     few.syntax.max_bytes = 10;

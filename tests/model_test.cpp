@@ -18,6 +18,9 @@
 //                                       negative values included; the error names the element's
 //                                       path, line and column
 //   strings_are_exact                   "0.1" = 1/10, "0x1.8p-3" = 3/16, "6/4" = 3/2, "-3", "1e-3"
+//   model_tensors_held_as_doubles_or_rationals   doubles while every entry is one (numbers, "1/2"),
+//                                       rationals from the first that is not (even the last); −0
+//                                       held as +0; the values of the text either way
 //   activations                         every name; sigmoid ↦ logistic; leaky_relu default
 //                                       to_exact(0.01) (not 1/100); polynomial coefficients;
 //                                       transcendental()
@@ -196,13 +199,13 @@ BOOST_AUTO_TEST_CASE(round_trips_through_write_model) {
     BOOST_TEST(text.find("\"3602879701896397/36028797018963968\"") != std::string::npos);
     // == sees a change in any part.
     model_spec changed = m;
-    changed.targets(2, 1) += 1;
+    changed.targets.edit()(2, 1) += 1;
     BOOST_TEST(!(changed == m));
     changed = m;
     changed.layers[0].activation.params.back() = 0;
     BOOST_TEST(!(changed == m));
     changed = m;
-    changed.inputs.conservativeResize(3, 1);
+    changed.inputs.edit().conservativeResize(3, 1);
     BOOST_TEST(!(changed == m));
 }
 
@@ -213,10 +216,10 @@ BOOST_AUTO_TEST_CASE(write_model_preconditions) {
     m.layers.clear();
     expect_violation("D12", [&] { write_model(m); });
     m = good;
-    m.layers[0].bias.resize(3, 1);
+    m.layers[0].bias.edit().resize(3, 1);
     expect_violation("D12", [&] { write_model(m); });
     m = good;
-    m.layers[1].weights.resize(3, 3);
+    m.layers[1].weights.edit().resize(3, 3);
     expect_violation("D12", [&] { write_model(m); });
     m = good;
     m.layers[0].activation.name = "sigmoid";  // an alias is not canonical
@@ -228,10 +231,10 @@ BOOST_AUTO_TEST_CASE(write_model_preconditions) {
     m.layers[0].activation = {"polynomial", {}};
     expect_violation("D10", [&] { write_model(m); });
     m = good;
-    m.inputs.resize(2, 2);
+    m.inputs.edit().resize(2, 2);
     expect_violation("D14", [&] { write_model(m); });
     m = good;
-    m.targets.resize(3, 1);
+    m.targets.edit().resize(3, 1);
     expect_violation("D14", [&] { write_model(m); });
 }
 
@@ -412,6 +415,41 @@ BOOST_AUTO_TEST_CASE(strings_are_exact) {
     BOOST_TEST(m.inputs(0, 1) == q(-3));
     BOOST_TEST(m.inputs(1, 1) == q(1, 1000));
     BOOST_TEST(m.inputs(2, 1) == 0);
+}
+
+BOOST_AUTO_TEST_CASE(model_tensors_held_as_doubles_or_rationals) {
+    // A tensor whose every entry is a double (a JSON number, or a string whose value a double
+    // holds) is held as doubles; one entry no double holds, wherever it is, makes it rationals.
+    // The values are those of the text either way (expected values written independently here).
+    const model_spec m = read_model(base);
+    BOOST_TEST(m.layers[0].weights.doubles() != nullptr);
+    BOOST_TEST(m.inputs.doubles() != nullptr);
+    BOOST_TEST(m.layers[1].bias.doubles() == nullptr);  // "0.1" is 1/10: no double holds it
+    BOOST_TEST(m.layers[1].bias(0) == q(1, 2));
+    BOOST_TEST(m.layers[1].bias(1) == q(1, 10));
+    BOOST_TEST(m.layers[1].bias(2) == q(3, 16));
+    const model_spec h = read_model(with(base, R"(["1/2", "0.1", "0x1.8p-3"])", R"(["1/2", "-0", "0x1.8p-3"])"));
+    BOOST_TEST_REQUIRE(h.layers[1].bias.doubles() != nullptr);
+    BOOST_TEST(h.layers[1].bias(2) == q(3, 16));
+    // −0 (a string or a JSON number) is the rational 0, held as +0.
+    BOOST_TEST(!std::signbit((*h.layers[1].bias.doubles())(1)));
+    const model_spec z = read_model(with(base, "[[1, 0, -1], [0.5, 0.25, 0.125]]", "[[1, -0.0, -1], [0.5, 0.25, -0]]"));
+    BOOST_TEST_REQUIRE(z.inputs.doubles() != nullptr);
+    BOOST_TEST(!std::signbit((*z.inputs.doubles())(1, 0)));
+    BOOST_TEST(!std::signbit((*z.inputs.doubles())(2, 1)));
+    // The first non-double is the last entry read: the doubles before it keep their values.
+    const model_spec late =
+        read_model(with(base, "[[1, 0, -1], [0.5, 0.25, 0.125]]", R"([[1, 0, -1], [0.5, 0.25, "1/3"]])"));
+    BOOST_TEST(late.inputs.doubles() == nullptr);
+    const exact want[3][2] = {{q(1), q(1, 2)}, {q(0), q(1, 4)}, {q(-1), q(1, 3)}};
+    for (Eigen::Index i = 0; i < 3; ++i)
+        for (Eigen::Index j = 0; j < 2; ++j) BOOST_TEST(late.inputs(i, j) == want[i][j]);
+    // Gradients read the same way.
+    const auto g = read_gradients(R"({"layers": [{"weights": [[1, 2, 3], [4, 5, "1/3"]], "bias": [0.5, -0.0]},
+        {"weights": [[1, 2], [3, 4], [5, 6]], "bias": [1, 2, 3]}]})",
+                                  m);
+    BOOST_TEST(g[0].first(1, 2) == q(1, 3));
+    BOOST_TEST(g[0].second(1, 0) == 0);
 }
 
 BOOST_AUTO_TEST_CASE(activations) {

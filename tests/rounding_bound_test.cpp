@@ -540,8 +540,8 @@ RC_BOOST_PROP(T3_emulated_near_kinks_within_extended_enclosure, ()) {
                     const tensor_range& T = bias ? ref.bias[q] : ref.weights[q];
                     const matrix<exact>& Bq = bias ? B.bias[q] : B.weights[q];
                     const auto& H = bias ? hat.db[q + 1] : hat.dW[q + 1];
-                    const matrix<exact>& lo = T.has_enclosure() ? T.clarke_lo : T.lo;
-                    const matrix<exact>& hi = T.has_enclosure() ? T.clarke_hi : T.hi;
+                    const matrix<exact>& lo = T.has_enclosure() ? T.clarke_lo : T.lo.rational();
+                    const matrix<exact>& hi = T.has_enclosure() ? T.clarke_hi : T.hi.rational();
                     for (Eigen::Index e = 0; e < Bq.size(); ++e) {
                         const exact h = to_exact(static_cast<double>(H(e)));
                         if (h < lo(e) - Bq(e) || h > hi(e) + Bq(e)) {

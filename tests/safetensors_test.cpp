@@ -306,7 +306,11 @@ BOOST_AUTO_TEST_CASE(model_from_safetensors_equals_json) {
       {"weights": [[1.5, -2]], "bias": [0.0078125], "activation": "identity"}],
       "loss": "mse", "inputs": [[1, 2, 3], [4, 5, 6]], "targets": [[0.5], [1]]})");
     const temp_file f("model.safetensors", st::write(two_layer_tensors(), {{"matbp", two_layer_doc}}));
-    BOOST_TEST((read_model_file(f.path.string()) == expected));
+    const model_spec got = read_model_file(f.path.string());
+    BOOST_TEST((got == expected));
+    // IEEE values are held as the doubles they are (exact_tensor.hpp), every tensor of the model.
+    for (const auto& L : got.layers) BOOST_TEST((L.weights.doubles() != nullptr && L.bias.doubles() != nullptr));
+    BOOST_TEST((got.inputs.doubles() != nullptr && got.targets.doubles() != nullptr));
 
     // Gradients: the tensors named after their JSON paths, without a document.
     const temp_file g("grads.safetensors", st::write({{"layers.0.weights", st::dtype::f64, {2, 3}, {1, 2, 3, 4, 5, 6}},

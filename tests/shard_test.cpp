@@ -135,7 +135,7 @@ model_spec gen_float64_model() {
     m.red = *rc::gen::element(reduction::mean, reduction::sum);
     // Sometimes one target of 1/3: the whole batch takes the rational engine, most ranges the
     // dyadic one, and the combined reference must still name the whole batch's.
-    if (*rc::gen::inRange(0, 4) == 0) m.targets(0, *rc::gen::inRange<Eigen::Index>(0, n)) = exact(1, 3);
+    if (*rc::gen::inRange(0, 4) == 0) m.targets.edit()(0, *rc::gen::inRange<Eigen::Index>(0, n)) = exact(1, 3);
     return m;
 }
 
@@ -163,10 +163,10 @@ model_spec two_layer_model() {
     b2 << 1;
     m.layers.push_back({W1, b1, {"relu", {}}});
     m.layers.push_back({W2, b2, {"identity", {}}});
-    m.inputs.resize(2, 6);
-    m.inputs << 1, 0, 2, -1, 1, 3, 1, 0, -1, 1, 2, 0;  // sample 1 = (0, 0): a ReLU kink at unit 0
-    m.targets.resize(1, 6);
-    m.targets << 1, 0, -1, 2, exact(1, 3), 0;
+    m.inputs.edit().resize(2, 6);
+    m.inputs.edit() << 1, 0, 2, -1, 1, 3, 1, 0, -1, 1, 2, 0;  // sample 1 = (0, 0): a ReLU kink at unit 0
+    m.targets.edit().resize(1, 6);
+    m.targets.edit() << 1, 0, -1, 2, exact(1, 3), 0;
     return m;
 }
 
@@ -223,7 +223,7 @@ BOOST_AUTO_TEST_CASE(C4_combine_refuses_bad_part_sets) {
     e = input_error_of([&] { combine_partials({a, b}); });
     BOOST_TEST((contains(e, "b.json") && contains(e, "samples 4 to 5 are in no part")), e);
     model_spec other = m;
-    other.inputs(0, 5) += exact(1, 1024);
+    other.inputs.edit()(0, 5) += exact(1, 1024);
     e = input_error_of([&] { combine_partials({a, b, part(4, 6, "x.json", other)}); });
     BOOST_TEST((contains(e, "x.json") && contains(e, "model_fingerprint") && contains(e, "another model")), e);
     model_spec summed = m;
@@ -235,10 +235,10 @@ BOOST_AUTO_TEST_CASE(C4_combine_refuses_bad_part_sets) {
     e = input_error_of([&] { combine_partials({a, b, part(4, 6, "l.json", l1)}); });
     BOOST_TEST((contains(e, "l.json") && contains(e, "loss")), e);
     model_spec longer = m;
-    longer.inputs.conservativeResize(2, 7);
-    longer.inputs.col(6).setZero();
-    longer.targets.conservativeResize(1, 7);
-    longer.targets(0, 6) = 0;
+    longer.inputs.edit().conservativeResize(2, 7);
+    longer.inputs.edit().col(6).setZero();
+    longer.targets.edit().conservativeResize(1, 7);
+    longer.targets.edit()(0, 6) = 0;
     e = input_error_of([&] { combine_partials({a, b, part(4, 7, "n.json", longer)}); });
     BOOST_TEST((contains(e, "n.json") && contains(e, "samples")), e);
     e = input_error_of([&] { combine_partials({}); });
@@ -310,10 +310,10 @@ BOOST_AUTO_TEST_CASE(model_fingerprint_identifies_the_content) {
         change(x);
         return model_fingerprint(x) != f;
     };
-    BOOST_TEST(changed([](model_spec& x) { x.layers[1].weights(0, 1) = exact(-2) + exact(1, 1 << 30); }));
-    BOOST_TEST(changed([](model_spec& x) { x.layers[0].bias(1) = exact(-1) - exact(1, 1 << 30); }));
-    BOOST_TEST(changed([](model_spec& x) { x.inputs(1, 5) = 1; }));
-    BOOST_TEST(changed([](model_spec& x) { x.targets(0, 0) = exact(-1); }));
+    BOOST_TEST(changed([](model_spec& x) { x.layers[1].weights.edit()(0, 1) = exact(-2) + exact(1, 1 << 30); }));
+    BOOST_TEST(changed([](model_spec& x) { x.layers[0].bias.edit()(1) = exact(-1) - exact(1, 1 << 30); }));
+    BOOST_TEST(changed([](model_spec& x) { x.inputs.edit()(1, 5) = 1; }));
+    BOOST_TEST(changed([](model_spec& x) { x.targets.edit()(0, 0) = exact(-1); }));
     BOOST_TEST(changed([](model_spec& x) { x.red = reduction::sum; }));
     BOOST_TEST(changed([](model_spec& x) { x.loss_kind = {"mse", {}}; }));
     BOOST_TEST(changed([](model_spec& x) { x.layers[0].activation = {"leaky_relu", {exact(1, 4)}}; }));

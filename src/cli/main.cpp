@@ -611,8 +611,8 @@ int verify(int argc, char** argv) {
     for (Eigen::Index i = 0; i < n; ++i) {
         p.stage("sample " + std::to_string(i) + " of " + std::to_string(n));
         try {
-            const auto proof = backprop_by_induction(net, matrix<exact>(model.inputs.col(i)),
-                                                     matrix<exact>(model.targets.col(i)), ell);
+            const auto proof = backprop_by_induction(net, matrix<exact>(model.inputs.rational().col(i)),
+                                                     matrix<exact>(model.targets.rational().col(i)), ell);
             for (const auto& s : proof.steps)
                 rows.push_back({s.eq.id, s.layer, i, holds_exactly(s.eq), s.function, ""});
             sdW.push_back(proof.dW);
@@ -625,7 +625,7 @@ int verify(int argc, char** argv) {
     if (static_cast<Eigen::Index>(sdW.size()) == n) {
         try {
             // backprop's expensive postcondition compares it with AD of the batch cost.
-            const auto g = backprop(net, model.inputs, model.targets, ell, model.red);
+            const auto g = backprop(net, model.inputs.rational(), model.targets.rational(), ell, model.red);
             bool ok = true;
             for (const auto& eq : batch_gradient_eq_mean_of_sample_gradients(g, sdW, sdb, model.red, ell))
                 ok = ok && holds_exactly(eq);

@@ -690,8 +690,9 @@ struct dyadic_engine {
     }
 
     /// Appends a layer to d; false unless its activation has dyadic pieces and W and b convert.
-    template <class T>
-    static bool add_layer(dyadic_network& d, const matrix<T>& W, const matrix<T>& b, const activation<T>& f) {
+    /// W and b: matrix<T> (an mlp's) or exact_tensor (a layer_view's, T = exact).
+    template <class T, class M>
+    static bool add_layer(dyadic_network& d, const M& W, const M& b, const activation<T>& f) {
         dyadic_network::layer_data x;
         auto pieces = dyadic_pieces<T>(f);
         if (!pieces) return false;
@@ -700,7 +701,14 @@ struct dyadic_engine {
             x.W = D::from_double(W);
             x.b = D::from_double(b);
         } else {
-            auto w = D::from_exact(W), c = D::from_exact(b);
+            std::optional<D> w, c;
+            if constexpr (std::is_same_v<M, exact_tensor>) {
+                w = D::from_tensor(W);
+                c = D::from_tensor(b);
+            } else {
+                w = D::from_exact(W);
+                c = D::from_exact(b);
+            }
             if (!w || !c) return false;
             x.W = std::move(*w);
             x.b = std::move(*c);
@@ -842,6 +850,33 @@ std::optional<dyadic_matrix> dyadic_matrix::from_exact(const matrix<exact>& M) {
         }
     }
     return d;
+}
+
+std::optional<dyadic_matrix> dyadic_matrix::from_tensor(const exact_tensor& t) {
+    const matrix<double>* M = t.doubles();
+    if (!M) return from_exact(t.rational());
+    // from_exact's size rule on the doubles' rationals: v = m·2^e with m odd has a numerator of
+    // ⌈(bits(m) + max(e, 0))/64⌉ limbs and the denominator 2^max(−e, 0) of ⌊max(−e, 0)/64⌋ + 1.
+    long e = LONG_MAX, top = LONG_MIN;
+    double own = 0;
+    for (Eigen::Index k = 0; k < M->size(); ++k) {
+        const double v = (*M)(k);
+        if (v == 0) {
+            own += 2;  // 0/1: no numerator limb, one denominator limb
+            continue;
+        }
+        int e2 = 0;
+        const auto m = static_cast<limb>(std::ldexp(std::frexp(std::fabs(v), &e2), 53));
+        const int tz = std::countr_zero(m);
+        const long lo = e2 - 53 + tz, bits = std::bit_width(m) - tz;
+        own += 1.0 + static_cast<double>((bits + std::max(lo, 0L) + 63) / 64) +
+               static_cast<double>(std::max(-lo, 0L) / 64 + 1);
+        e = std::min(e, lo);
+        top = std::max(top, lo + bits);
+    }
+    const double w = top == LONG_MIN ? 0.0 : static_cast<double>((top - e + 63) / 64);
+    if (static_cast<double>(M->size()) * w > 16.0 * own + 1048576.0) return std::nullopt;
+    return from_double(*M);
 }
 
 exact dyadic_matrix::operator()(Eigen::Index i, Eigen::Index j) const {
@@ -1042,12 +1077,12 @@ std::optional<dyadic_network> dyadic_network::from(const std::vector<layer_view>
 
 // C1.dyadic the rule of the exact fast path, in one place.
 std::optional<dyadic_problem> dyadic_problem::prepare(const std::vector<dyadic_network::layer_view>& layers,
-                                                      const matrix<exact>& X, const matrix<exact>& Y,
+                                                      const exact_tensor& X, const exact_tensor& Y,
                                                       const loss_function<exact>& ell) {
     if (linear_gradient_factor(ell) < 1) return std::nullopt;
-    auto x = dyadic_matrix::from_exact(X);
+    auto x = dyadic_matrix::from_tensor(X);
     if (!x) return std::nullopt;
-    auto y = dyadic_matrix::from_exact(Y);
+    auto y = dyadic_matrix::from_tensor(Y);
     if (!y) return std::nullopt;
     auto net = dyadic_network::from(layers);
     if (!net) return std::nullopt;
@@ -1165,9 +1200,17 @@ std::optional<gradient_result<exact>> dyadic_backprop(const mlp<exact>& net, con
     MATBP_REQUIRE("C1", X.rows() == net.width(0) && X.cols() >= 1);
     MATBP_REQUIRE("C1", Y.rows() == net.width(net.depth()) && Y.cols() == X.cols());
     MATBP_REQUIRE("C1", threads >= 1);
+    // The rule reads tensors: the network's matrices wrapped (copied) once.
+    std::vector<exact_tensor> tensors;
+    tensors.reserve(2 * net.layers.size());
+    for (const auto& L : net.layers) {
+        tensors.emplace_back(L.W);
+        tensors.emplace_back(L.b);
+    }
     std::vector<dyadic_network::layer_view> layers;
-    for (const auto& L : net.layers) layers.push_back({L.W, L.b, L.f});
-    auto p = dyadic_problem::prepare(layers, X, Y, ell);
+    for (std::size_t l = 0; l < net.layers.size(); ++l)
+        layers.push_back({tensors[2 * l], tensors[2 * l + 1], net.layers[l].f});
+    auto p = dyadic_problem::prepare(layers, exact_tensor(X), exact_tensor(Y), ell);
     if (!p) return std::nullopt;
     return p->net.gradients(p->X, p->Y, ell, red, threads, observe).to_exact();
 }

@@ -32,6 +32,7 @@
 //   // nullopt: not of the kind above (use backprop<exact>); g.to_exact() gives the rationals
 
 #include "matbp/backprop.hpp"
+#include "matbp/exact_tensor.hpp"
 #include "matbp/network.hpp"
 
 #include <cstdint>
@@ -55,6 +56,9 @@ public:
     /// most 16 times the entries' own size plus 2²⁰ limbs (one huge entry among many small ones
     /// is better served by rationals).
     static std::optional<dyadic_matrix> from_exact(const matrix<exact>& M);
+    /// from_exact(t.rational()), read from the doubles when t holds doubles (no rational is made;
+    /// the same size rule decides).
+    static std::optional<dyadic_matrix> from_tensor(const exact_tensor& t);
 
     Eigen::Index rows() const noexcept { return rows_; }
     Eigen::Index cols() const noexcept { return cols_; }
@@ -156,8 +160,8 @@ class dyadic_network {
 public:
     /// A layer as from() reads it, by reference: Wˡ, bˡ and fˡ (no copy of a network is made).
     struct layer_view {
-        const matrix<exact>& W;
-        const matrix<exact>& b;
+        const exact_tensor& W;
+        const exact_tensor& b;
         const activation<exact>& f;
     };
     /// As from(mlp<exact>), the layers given by reference. Requires: they chain as in a
@@ -204,7 +208,7 @@ struct dyadic_problem {
     dyadic_network net;
     dyadic_matrix X, Y;
     static std::optional<dyadic_problem> prepare(const std::vector<dyadic_network::layer_view>& layers,
-                                                 const matrix<exact>& X, const matrix<exact>& Y,
+                                                 const exact_tensor& X, const exact_tensor& Y,
                                                  const loss_function<exact>& ell);
 };
 

@@ -129,6 +129,37 @@ std::string_view lexeme(const token_ref& r) { return r.token.lexeme(r.text); }
 const value& located(const value& v) { return v; }
 value located(const token_ref& r) { return json::number_value(r.text, r.token); }
 
+/// One tensor's entries as read: doubles while every entry is a double (a JSON number, an IEEE
+/// tensor's element, or a string whose exact value a double holds), rationals from the first
+/// entry that is not; either way the values read, exactly. Zeros are held as +0 (a −0 in the
+/// text is the rational 0, and the double path must not see a sign the model does not have).
+class tensor_builder {
+public:
+    tensor_builder(Index rows, Index cols) : d_(matrix<double>::Zero(rows, cols)) {}
+    void set(Index i, Index j, double x) {
+        if (rational_)
+            q_(i, j) = to_exact(x);
+        else
+            d_(i, j) = x == 0 ? 0.0 : x;
+    }
+    void set(Index i, Index j, exact x) {
+        if (!rational_) {
+            const double d = to_double(x);
+            if (std::isfinite(d) && to_exact(d) == x) return set(i, j, d);
+            q_ = d_.unaryExpr([](double v) { return to_exact(v); });
+            d_.resize(0, 0);
+            rational_ = true;
+        }
+        q_(i, j) = std::move(x);
+    }
+    exact_tensor done() && { return rational_ ? exact_tensor(std::move(q_)) : exact_tensor::of_doubles(std::move(d_)); }
+
+private:
+    matrix<double> d_;
+    matrix<exact> q_;
+    bool rational_ = false;
+};
+
 class reader {
 public:
     /// `text`: the JSON text the documents given to model() and gradients() were parsed from,
@@ -186,14 +217,14 @@ public:
         return m;
     }
 
-    std::vector<std::pair<matrix<exact>, matrix<exact>>> gradients(const value& doc, const model_spec& shapes) {
+    reported_gradients gradients(const value& doc, const model_spec& shapes) {
         expect(doc, kind::object, "", "a JSON object with \"layers\"");
         const value& layers = required(doc, "", "layers");
         expect(layers, kind::array, "layers", "an array of layers");
         if (layers.size() != shapes.layers.size())
             fail("layers", layers,
                  count(layers.size(), "entry") + ", but the model has " + count(shapes.layers.size(), "layer"));
-        std::vector<std::pair<matrix<exact>, matrix<exact>>> out;
+        reported_gradients out;
         const std::vector<value>& layer_values = elements(layers);
         for (std::size_t l = 0; l < layer_values.size(); ++l) {
             const value& L = layer_values[l];
@@ -208,9 +239,9 @@ public:
             if (rows_given != static_cast<std::size_t>(r))
                 fail(wp, W, rows_text(tW, rows_given) + ", but the model's " + wp + " has " + count(r, "row"));
             const std::string why = "the model's " + wp + " has " + count(c, "column");
-            matrix<exact> gW = tW ? tensor_rows(*tW, W, wp, c, why, false) : read_rows(elements(W), wp, c, why, false);
-            matrix<exact> gb = column(required(L, p, "bias"), member_path(p, "bias"), r,
-                                      "the model's " + member_path(p, "bias") + " has " + count(r, "value"));
+            exact_tensor gW = tW ? tensor_rows(*tW, W, wp, c, why, false) : read_rows(elements(W), wp, c, why, false);
+            exact_tensor gb = column(required(L, p, "bias"), member_path(p, "bias"), r,
+                                     "the model's " + member_path(p, "bias") + " has " + count(r, "value"));
             out.emplace_back(std::move(gW), std::move(gb));
         }
         return out;
@@ -300,6 +331,23 @@ private:
             }
         }
         out = number(v, where);
+    }
+
+    /// number_into(b(i, j), v, where) for a tensor being built: the same fast path, the double kept
+    /// as a double.
+    template <class V, class Where>
+    void number_into(tensor_builder& b, Index i, Index j, const V& v, const Where& where) const {
+        const std::string_view text = lexeme(v);
+        if (kind_of(v) == kind::number && text.size() <= lim_.number.max_chars) {
+            double d = 0;
+            const char* end = text.data() + text.size();
+            const auto [ptr, ec] = std::from_chars(text.data(), end, d);
+            if (ec == std::errc() && ptr == end && std::isfinite(d) && within_limits(dyadic_parts(d))) {
+                b.set(i, j, d);
+                return;
+            }
+        }
+        b.set(i, j, number(v, where));
     }
 
     /// A finite double as ±m·2^e with m odd (m = 0 for ±0): the canonical p/q is m·2^e / 1 when
@@ -410,6 +458,15 @@ private:
         else
             number_into(out, token_ref{text_, array.numbers[j]}, where);
     }
+    /// Element k of an array (compact or not) into b(i, j), as number_into.
+    template <class Where>
+    void element_into(tensor_builder& b, Index i, Index j, const value& array, std::size_t k,
+                      const Where& where) const {
+        if (array.numbers.empty())
+            number_into(b, i, j, array.items[k], where);
+        else
+            number_into(b, i, j, token_ref{text_, array.numbers[k]}, where);
+    }
 
     const std::vector<value>& rows(const value& v, const std::string& path, const std::string& what) const {
         expect(v, kind::array, path, what);
@@ -420,8 +477,8 @@ private:
     /// Row i becomes row i of the result, or column i when samples_as_columns. Shapes are checked
     /// before the matrix is allocated, so its size is bounded by the values the text holds
     /// (a million empty rows against a wide first layer must not allocate rows × width).
-    matrix<exact> read_rows(const std::vector<value>& rs, const std::string& path, Index cols, const std::string& why,
-                            bool samples_as_columns) const {
+    exact_tensor read_rows(const std::vector<value>& rs, const std::string& path, Index cols, const std::string& why,
+                           bool samples_as_columns) const {
         const auto n = static_cast<Index>(rs.size());
         for (Index i = 0; i < n; ++i) {
             const value& row = rs[i];
@@ -431,33 +488,32 @@ private:
             if (static_cast<Index>(row.size()) != cols)
                 fail(element_path(path, i), row, count(row.size(), "value") + ", but " + why);
         }
-        matrix<exact> M = samples_as_columns ? matrix<exact>(cols, n) : matrix<exact>(n, cols);
+        tensor_builder M = samples_as_columns ? tensor_builder(cols, n) : tensor_builder(n, cols);
         for (Index i = 0; i < n; ++i)
             for (Index j = 0; j < cols; ++j) {
-                element_into(samples_as_columns ? M(j, i) : M(i, j), rs[i], static_cast<std::size_t>(j),
-                             [&] { return element_path(element_path(path, i), j); });
+                element_into(M, samples_as_columns ? j : i, samples_as_columns ? i : j, rs[i],
+                             static_cast<std::size_t>(j), [&] { return element_path(element_path(path, i), j); });
             }
-        return M;
+        return std::move(M).done();
     }
 
     /// A JSON array of exactly `n` numbers as an n × 1 matrix.
-    matrix<exact> column(const value& v, const std::string& path, Index n, const std::string& why) const {
+    exact_tensor column(const value& v, const std::string& path, Index n, const std::string& why) const {
+        tensor_builder b(n, 1);
         if (const auto* t = tensor_ref(v, path)) {
             if (t->shape.size() != 1 || t->shape[0] != static_cast<std::uint64_t>(n))
                 fail(path, v, "tensor " + json::quote(t->name) + " has shape " + shape_text(*t) + ", but " + why);
-            matrix<exact> b(n, 1);
             for (Index i = 0; i < n; ++i) {
                 auto where = [&] { return element_path(path, i); };
-                b(i, 0) = element(*t, static_cast<std::size_t>(i), v, where);
+                b.set(i, 0, element(*t, static_cast<std::size_t>(i), v, where));
             }
-            return b;
+            return std::move(b).done();
         }
         expect(v, kind::array, path, "an array of " + count(n, "number"));
         if (static_cast<Index>(v.size()) != n) fail(path, v, count(v.size(), "value") + ", but " + why);
-        matrix<exact> b(n, 1);
         for (Index i = 0; i < n; ++i)
-            element_into(b(i, 0), v, static_cast<std::size_t>(i), [&] { return element_path(path, i); });
-        return b;
+            element_into(b, i, 0, v, static_cast<std::size_t>(i), [&] { return element_path(path, i); });
+        return std::move(b).done();
     }
 
     /// The tensor a value {"tensor": name} refers to, or nullptr for any other value. Such a
@@ -476,11 +532,14 @@ private:
         return t;
     }
 
-    /// Element i of t, exactly, within the number limits; errors located at where().
+    /// Element i of t (a finite double, its value exact), within the number limits; errors located
+    /// at where().
     template <class Where>
-    exact element(const safetensors::tensor& t, std::size_t i, const value& v, const Where& where) const {
+    double element(const safetensors::tensor& t, std::size_t i, const value& v, const Where& where) const {
         try {
-            return account(tensors_->value(t, i), v, where);
+            const double d = tensors_->number(t, i);
+            if (!within_limits(dyadic_parts(d))) account(to_exact(d), v, where);
+            return d;
         } catch (const input_error& e) {
             if (!e.path().starts_with("tensors")) throw;
             fail(where(), v, e.reason());
@@ -511,20 +570,20 @@ private:
     }
 
     /// read_rows for a tensor of shape [rows, cols] (rows checked by the caller).
-    matrix<exact> tensor_rows(const safetensors::tensor& t, const value& v, const std::string& path, Index cols,
-                              const std::string& why, bool samples_as_columns) const {
+    exact_tensor tensor_rows(const safetensors::tensor& t, const value& v, const std::string& path, Index cols,
+                             const std::string& why, bool samples_as_columns) const {
         const auto [r, c] = rank2(t, v, path);
         if (static_cast<Index>(c) != cols)
             fail(path, v, "tensor " + json::quote(t.name) + " has shape " + shape_text(t) + ", but " + why);
         const auto n = static_cast<Index>(r);
-        matrix<exact> M = samples_as_columns ? matrix<exact>(cols, n) : matrix<exact>(n, cols);
+        tensor_builder M = samples_as_columns ? tensor_builder(cols, n) : tensor_builder(n, cols);
         for (Index i = 0; i < n; ++i)
             for (Index j = 0; j < cols; ++j) {
                 auto where = [&] { return element_path(element_path(path, i), j); };
-                exact q = element(t, static_cast<std::size_t>(i * cols + j), v, where);
-                (samples_as_columns ? M(j, i) : M(i, j)) = std::move(q);
+                const double d = element(t, static_cast<std::size_t>(i * cols + j), v, where);
+                M.set(samples_as_columns ? j : i, samples_as_columns ? i : j, d);
             }
-        return M;
+        return std::move(M).done();
     }
 
     void count_parameters(std::size_t more, const std::string& path, const value& /*where*/) {
@@ -755,9 +814,7 @@ value metadata_document(const safetensors::file& f, const model_limits& limits, 
 
 }  // namespace
 
-std::vector<std::pair<matrix<exact>, matrix<exact>>> read_gradients(std::string_view json_text,
-                                                                    const model_spec& shapes,
-                                                                    const model_limits& limits) {
+reported_gradients read_gradients(std::string_view json_text, const model_spec& shapes, const model_limits& limits) {
     return reader(limits, json_text).gradients(json::parse(json_text, limits.syntax, json::numbers::compact), shapes);
 }
 
@@ -767,8 +824,7 @@ model_spec read_model_bytes(std::string bytes, const model_limits& limits) {
     return reader(limits, {}, &f).model(metadata_document(f, limits, "model"));
 }
 
-std::vector<std::pair<matrix<exact>, matrix<exact>>> read_gradients_bytes(std::string bytes, const model_spec& shapes,
-                                                                          const model_limits& limits) {
+reported_gradients read_gradients_bytes(std::string bytes, const model_spec& shapes, const model_limits& limits) {
     if (!safetensors::sniff(bytes)) return read_gradients(bytes, shapes, limits);
     const safetensors::file f = safetensors::parse(std::move(bytes));
     if (f.meta("matbp"))
@@ -792,9 +848,7 @@ model_spec read_model_file(const std::string& path, const model_limits& limits) 
     }
 }
 
-std::vector<std::pair<matrix<exact>, matrix<exact>>> read_gradients_file(const std::string& path,
-                                                                         const model_spec& shapes,
-                                                                         const model_limits& limits) {
+reported_gradients read_gradients_file(const std::string& path, const model_spec& shapes, const model_limits& limits) {
     std::string bytes = read_file(path, limits.syntax.max_bytes);
     try {
         return read_gradients_bytes(std::move(bytes), shapes, limits);
@@ -822,7 +876,7 @@ std::string write_model(const model_spec& m) {
     for (std::size_t l = 0; l < m.layers.size(); ++l) {
         const auto& L = m.layers[l];
         s += "    {\n      \"weights\": " + exact_rows(L.weights, false, "      ") + ",\n";
-        s += "      \"bias\": " + exact_array(L.bias.col(0)) + ",\n";
+        s += "      \"bias\": " + exact_array(L.bias.rational().col(0)) + ",\n";
         s += "      \"activation\": " + member_text(activation_registry(), L.activation.name, L.activation.params) +
              "\n";
         s += l + 1 < m.layers.size() ? "    },\n" : "    }\n";

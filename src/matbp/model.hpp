@@ -43,6 +43,7 @@
 //   matbp::read_model(matbp::write_model(m)) == m   // canonical text, exact strings only
 
 #include "matbp/convert.hpp"
+#include "matbp/exact_tensor.hpp"
 #include "matbp/json.hpp"
 #include "matbp/network.hpp"
 #include "matbp/registry.hpp"
@@ -95,19 +96,21 @@ activation_spec to_spec(const activation<exact>& f);
 loss_spec to_spec(const loss_function<exact>& l);
 
 struct layer_spec {
-    matrix<exact> weights;  ///< Wˡ, m_l × m_{l−1}
-    matrix<exact> bias;     ///< bˡ, m_l × 1
+    exact_tensor weights;  ///< Wˡ, m_l × m_{l−1}
+    exact_tensor bias;     ///< bˡ, m_l × 1
     activation_spec activation;
     friend bool operator==(const layer_spec&, const layer_spec&);
 };
 
-/// A model as read: scalar-independent, every number exact.
+/// A model as read: scalar-independent, every number exact. Each tensor is held as the doubles
+/// it was read as when every entry is a double (JSON numbers, IEEE tensors), else as rationals
+/// (exact_tensor.hpp); either way its value is exact.
 struct model_spec {
     std::vector<layer_spec> layers;
     loss_spec loss_kind;
     reduction red = reduction::mean;
-    matrix<exact> inputs;   ///< X, m₀ × n: samples as columns (the JSON's n × m₀, transposed)
-    matrix<exact> targets;  ///< Y, m_k × n
+    exact_tensor inputs;   ///< X, m₀ × n: samples as columns (the JSON's n × m₀, transposed)
+    exact_tensor targets;  ///< Y, m_k × n
     friend bool operator==(const model_spec&, const model_spec&);
 };
 
@@ -137,22 +140,23 @@ model_spec read_model_file(const std::string& path, const model_limits& limits =
 /// values, which pass the entry's check (D9, D10).
 std::string write_model(const model_spec& m);
 
+/// Per layer l = 1 … k, (∂C/∂Wˡ, ∂C/∂bˡ) as another implementation reported them, each held as
+/// the doubles it was read as when every entry is one (exact_tensor.hpp).
+using reported_gradients = std::vector<std::pair<exact_tensor, exact_tensor>>;
+
 /// Gradients written by another implementation: {"layers": [{"weights": [[…]], "bias": […]}, …]}
 /// with one entry per layer of `shapes`, numbers as in a model (JSON numbers are doubles taken
 /// exactly; strings are exact). Other top-level keys ("format", "loss", "cost", "kinks", "arith",
 /// …) are ignored; unknown keys inside a layer entry are errors. Every shape is checked against
 /// `shapes`; errors name the JSON path. Result: per layer l = 1 … k, (∂C/∂Wˡ, ∂C/∂bˡ) shaped
 /// as Wˡ (m_l × m_{l−1}) and bˡ (m_l × 1).
-std::vector<std::pair<matrix<exact>, matrix<exact>>> read_gradients(std::string_view json_text,
-                                                                    const model_spec& shapes,
-                                                                    const model_limits& limits = {});
+reported_gradients read_gradients(std::string_view json_text, const model_spec& shapes,
+                                  const model_limits& limits = {});
 /// The content of a gradients file: a safetensors file, with a gradients document in
 /// __metadata__.matbp (tensor references as in read_model_bytes) or, without one, the tensors
 /// layers.<l>.weights [m_l, m_{l−1}] and layers.<l>.bias [m_l] for l = 0 … k−1; or else JSON.
-std::vector<std::pair<matrix<exact>, matrix<exact>>> read_gradients_bytes(std::string bytes, const model_spec& shapes,
-                                                                          const model_limits& limits = {});
-std::vector<std::pair<matrix<exact>, matrix<exact>>> read_gradients_file(const std::string& path,
-                                                                         const model_spec& shapes,
-                                                                         const model_limits& limits = {});
+reported_gradients read_gradients_bytes(std::string bytes, const model_spec& shapes, const model_limits& limits = {});
+reported_gradients read_gradients_file(const std::string& path, const model_spec& shapes,
+                                       const model_limits& limits = {});
 
 }  // namespace matbp

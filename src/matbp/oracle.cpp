@@ -15,78 +15,6 @@
 
 namespace matbp {
 
-// ---- exact_tensor -------------------------------------------------------------------------
-
-struct exact_tensor::state {
-    Eigen::Index rows = 0, cols = 0;
-    std::optional<dyadic_matrix> dyadic;  ///< the values are scale·*dyadic when set
-    exact scale = 1;
-    mutable std::once_flag made;
-    mutable matrix<exact> rational;  ///< the values (made from the dyadic form on first use)
-};
-
-exact_tensor::exact_tensor(matrix<exact> M) {
-    auto s = std::make_shared<state>();
-    s->rows = M.rows();
-    s->cols = M.cols();
-    s->rational = std::move(M);
-    std::call_once(s->made, [] {});  // nothing left to make
-    s_ = std::move(s);
-}
-
-exact_tensor::exact_tensor(dyadic_matrix D, exact scale) {
-    MATBP_REQUIRE("C1", scale > 0);
-    auto s = std::make_shared<state>();
-    s->rows = D.rows();
-    s->cols = D.cols();
-    s->dyadic = std::move(D);
-    s->scale = std::move(scale);
-    s_ = std::move(s);
-}
-
-Eigen::Index exact_tensor::rows() const noexcept { return s_ ? s_->rows : 0; }
-Eigen::Index exact_tensor::cols() const noexcept { return s_ ? s_->cols : 0; }
-
-const dyadic_matrix* exact_tensor::dyadic() const noexcept { return s_ && s_->dyadic ? &*s_->dyadic : nullptr; }
-
-const exact& exact_tensor::scale() const noexcept {
-    static const exact one = 1;
-    return s_ ? s_->scale : one;
-}
-
-exact exact_tensor::operator()(Eigen::Index i, Eigen::Index j) const {
-    MATBP_REQUIRE("C1", 0 <= i && i < rows() && 0 <= j && j < cols());
-    if (const dyadic_matrix* d = dyadic()) {
-        exact q = (*d)(i, j);
-        if (s_->scale != 1) q *= s_->scale;
-        return q;
-    }
-    return s_->rational(i, j);
-}
-
-exact exact_tensor::operator()(Eigen::Index k) const {
-    MATBP_REQUIRE("C1", 0 <= k && k < size());
-    return (*this)(k % rows(), k / rows());
-}
-
-const matrix<exact>& exact_tensor::rational() const {
-    static const matrix<exact> none;
-    if (!s_) return none;
-    std::call_once(s_->made, [this] {
-        s_->rational = s_->dyadic->to_exact();
-        if (s_->scale != 1) s_->rational *= s_->scale;
-    });
-    return s_->rational;
-}
-
-bool operator==(const exact_tensor& a, const exact_tensor& b) {
-    if (a.s_ == b.s_) return true;  // one tensor
-    if (a.rows() != b.rows() || a.cols() != b.cols()) return false;
-    // Canonical dyadic forms with one scale are equal iff their values are.
-    if (a.dyadic() && b.dyadic() && a.scale() == b.scale()) return *a.dyadic() == *b.dyadic();
-    return a.rational() == b.rational();
-}
-
 // ---- arithmetic -----------------------------------------------------------------------------
 
 std::string arith_spec::str() const {
@@ -514,6 +442,15 @@ void trace_kinks(gradient_reference& ref, const mlp<T>& net, const matrix<T>& X,
         }
 }
 
+/// A model's tensor over T: for T = double the doubles themselves when it holds doubles (what
+/// from_exact<double> gives: a double is its own nearest), else from_exact<T> of its rationals.
+template <scalar T>
+matrix<T> tensor_over(const exact_tensor& t) {
+    if constexpr (std::same_as<T, double>)
+        if (const matrix<double>* d = t.doubles()) return *d;
+    return from_exact<T>(t.rational());
+}
+
 unsigned fast_path_threads(const resource_limits& limits) {
     return limits.threads ? limits.threads : std::max(1u, std::thread::hardware_concurrency());
 }
@@ -559,7 +496,7 @@ bool compute_dyadic(const model_spec& model, const resource_limits& limits, grad
     } else {
         // Kinks are rare: their dependence and enclosures are traced over the rationals.
         const mlp<exact> net = build_network<exact>(model);
-        trace_kinks(ref, net, model.inputs, model.targets, ell, model);
+        trace_kinks(ref, net, model.inputs.rational(), model.targets.rational(), ell, model);
     }
     return true;
 }
@@ -575,7 +512,7 @@ gradient_reference compute(const model_spec& model, const arith_spec& arith, con
     const mlp<T> net = build_network<T>(model);
     const limits_check check(model, limits);
     const layer_observer<T> observe = limits_observer<T>(check);
-    const matrix<T> X = from_exact<T>(model.inputs), Y = from_exact<T>(model.targets);
+    const matrix<T> X = tensor_over<T>(model.inputs), Y = tensor_over<T>(model.targets);
     const loss_function<T> ell = loss_over<T>(model.loss_kind);
     ref.engine = exact_field<T>                          ? "rational"
                  : arith.k == arith_spec::kind::interval ? "interval"
@@ -606,7 +543,7 @@ mlp<T> build_network(const model_spec& model) {
     mlp<T> net;
     for (std::size_t l = 0; l < model.layers.size(); ++l) {
         const auto& L = model.layers[l];
-        net.layers.push_back({from_exact<T>(L.weights), from_exact<T>(L.bias), build_activation<T>(L.activation, l)});
+        net.layers.push_back({tensor_over<T>(L.weights), tensor_over<T>(L.bias), build_activation<T>(L.activation, l)});
     }
     return net;
 }
@@ -1069,8 +1006,7 @@ std::string kink_convention_of(std::size_t inside, std::size_t zero, std::size_t
     return "mixed";
 }
 
-check_report check_gradients(const gradient_reference& ref,
-                             const std::vector<std::pair<matrix<exact>, matrix<exact>>>& reported,
+check_report check_gradients(const gradient_reference& ref, const reported_gradients& reported,
                              const check_options& options) {
     MATBP_REQUIRE("C1", reported.size() == ref.weights.size());
     check_report r;
@@ -1116,7 +1052,7 @@ void admit_near_kinks(gradient_reference& ref, const model_spec& model, const st
     MATBP_REQUIRE("T3", ref.arith.k == arith_spec::kind::exact && ref.weights.size() == model.layers.size());
     const mlp<exact> net = build_network<exact>(model);
     const loss_function<exact> ell = build_loss<exact>(model);
-    const auto fwd = forward_batch(net, model.inputs);
+    const auto fwd = forward_batch(net, model.inputs.rational());
     const Eigen::Index k = net.depth(), n = model.inputs.cols();
     near_units mask;
     mask.act.resize(static_cast<std::size_t>(k + 1));

@@ -37,6 +37,7 @@
 
 #include "matbp/dyadic.hpp"
 #include "matbp/error.hpp"
+#include "matbp/exact_tensor.hpp"
 #include "matbp/model.hpp"
 #include "matbp/network.hpp"
 #include "matbp/scalar.hpp"
@@ -79,39 +80,9 @@ loss_function<T> build_loss(const model_spec& model);
 /// exact where the model allows, else interval:256.
 arith_spec default_arith(const model_spec& model);
 
-/// The exact values of one tensor of a reference: rationals, or scale·D for a dyadic matrix D
-/// (the exact fast path's result, dyadic.hpp) whose rationals are made only when asked for
-/// (rational(): once, then kept; thread-safe). Immutable, and copies share the values, so lo and
-/// hi of a point reference are one tensor. It reads as a matrix<exact> does: t(i, j) and t(k)
-/// (column-major) by value, rows(), cols(), size(), and a const matrix<exact>& (rational()).
-/// The oracle's writer and check read the dyadic form directly (dyadic(), scale()).
-class exact_tensor {
-public:
-    exact_tensor() = default;  ///< 0 × 0
-    explicit exact_tensor(matrix<exact> M);
-    /// scale·D. Requires: scale > 0.
-    exact_tensor(dyadic_matrix D, exact scale);
-    Eigen::Index rows() const noexcept;
-    Eigen::Index cols() const noexcept;
-    Eigen::Index size() const noexcept { return rows() * cols(); }
-    /// Entry (i, j) in lowest terms. Requires: 0 ≤ i < rows(), 0 ≤ j < cols().
-    exact operator()(Eigen::Index i, Eigen::Index j) const;
-    /// Entry k = i + j·rows(). Requires: 0 ≤ k < size().
-    exact operator()(Eigen::Index k) const;
-    /// D of the dyadic form, or nullptr when the values are held as rationals.
-    const dyadic_matrix* dyadic() const noexcept;
-    /// The dyadic form's scale (1 when held as rationals).
-    const exact& scale() const noexcept;
-    /// Every value as a rational in lowest terms.
-    const matrix<exact>& rational() const;
-    operator const matrix<exact>&() const { return rational(); }
-    /// Value equality, whatever the forms.
-    friend bool operator==(const exact_tensor& a, const exact_tensor& b);
-
-private:
-    struct state;
-    std::shared_ptr<const state> s_;
-};
+/// A reference's tensors are exact_tensor (exact_tensor.hpp): rationals, or scale·D for the
+/// exact fast path's dyadic matrices, whose rationals are made only when asked for; the oracle's
+/// writer and check read the dyadic form directly (dyadic(), scale()).
 
 /// An enclosure of a tensor: lo ≤ true ≤ hi entrywise (lo = hi when exact). For real and double
 /// arithmetic lo = hi is the computed approximation, not an enclosure.
@@ -285,8 +256,7 @@ std::vector<kink_entry_ref> kink_entries(const gradient_reference& ref);
 /// A kink entry (tensor_range::kink_dependent) of a reference with an enclosure fails iff it lies
 /// outside its Clarke enclosure (C3) — with strict_kinks: away from D11's value — by more than
 /// its bound (check_options::entry_bound); ordinary entries are judged by the normwise rule.
-check_report check_gradients(const gradient_reference& ref,
-                             const std::vector<std::pair<matrix<exact>, matrix<exact>>>& reported,
+check_report check_gradients(const gradient_reference& ref, const reported_gradients& reported,
                              const check_options& options);
 
 // ---- JSON (oracle_json.cpp, through json_writer.hpp) ----------------------------------------

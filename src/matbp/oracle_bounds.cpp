@@ -43,8 +43,7 @@ tensor_bounds rounding_bounds(const model_spec& model, const precision_model& pm
     return out;
 }
 
-check_report check_by_bound(gradient_reference& ref, const model_spec& model,
-                            const std::vector<std::pair<matrix<exact>, matrix<exact>>>& reported,
+check_report check_by_bound(gradient_reference& ref, const model_spec& model, const reported_gradients& reported,
                             const precision_model& pm, check_options options) {
     MATBP_REQUIRE("D17", well_formed_precision(pm));
     std::string note;

@@ -51,8 +51,7 @@ tensor_bounds rounding_bounds(const model_spec& model, const precision_model& pm
 /// softmax_cross_entropy (T2 does not cover it), the reference is not certified (real, double),
 /// or a unit is near a kink and the reference is not exact (no extended enclosure). ref's
 /// enclosures are extended in place. Requires: as check_gradients, well_formed_precision(pm).
-check_report check_by_bound(gradient_reference& ref, const model_spec& model,
-                            const std::vector<std::pair<matrix<exact>, matrix<exact>>>& reported,
+check_report check_by_bound(gradient_reference& ref, const model_spec& model, const reported_gradients& reported,
                             const precision_model& pm, check_options options);
 
 }  // namespace matbp

@@ -137,6 +137,10 @@ const std::string* file::meta(std::string_view key) const {
 }
 
 exact file::value(const tensor& t, std::size_t i, const std::string& where) const {
+    return to_exact(number(t, i, where));
+}
+
+double file::number(const tensor& t, std::size_t i, const std::string& where) const {
     MATBP_REQUIRE("safetensors", i < t.elements());
     auto path = [&] { return where.empty() ? tensor_path(t.name) + "[" + std::to_string(i) + "]" : where; };
     const char* p = bytes.data() + data_start + t.begin;
@@ -159,7 +163,7 @@ exact file::value(const tensor& t, std::size_t i, const std::string& where) cons
     if (!std::isfinite(d))
         refuse(path(), "element " + std::to_string(i) + " of tensor " + json::quote(t.name) + " is " +
                            (std::isnan(d) ? "NaN" : "infinite") + "; every value must be finite");
-    return to_exact(d);
+    return d;
 }
 
 bool sniff(std::string_view bytes) { return bytes.size() >= 9 && bytes[7] == '\0' && bytes[8] == '{'; }

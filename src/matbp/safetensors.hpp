@@ -69,6 +69,9 @@ struct file {
     /// Element i (row-major) of t, exactly. Requires: i < t.elements(). Throws input_error (path
     /// `where`) for a NaN or an infinity, or for a dtype other than F64, F32, F16, BF16.
     exact value(const tensor& t, std::size_t i, const std::string& where = "") const;
+    /// The same element as the double it is (value() is its exact value). Same requirements and
+    /// errors.
+    double number(const tensor& t, std::size_t i, const std::string& where = "") const;
 };
 
 /// Whether `bytes` look like a safetensors file: a length below 2⁵⁶ (its eighth byte is 0), then

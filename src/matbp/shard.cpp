@@ -186,8 +186,8 @@ partial_reference compute_partial(const model_spec& model, Eigen::Index begin, E
     range.layers = model.layers;
     range.loss_kind = model.loss_kind;
     range.red = reduction::sum;
-    range.inputs = model.inputs.middleCols(begin, end - begin);
-    range.targets = model.targets.middleCols(begin, end - begin);
+    range.inputs = model.inputs.middle_cols(begin, end - begin);
+    range.targets = model.targets.middle_cols(begin, end - begin);
     partial_reference p;
     p.sums = compute_gradients(range, arith_spec{arith_spec::kind::exact, 0}, limits);
     // C4 (ii): the range's local sample j is sample begin + j of the batch.

@@ -37,32 +37,34 @@ std::string index_path(const std::string& path, py::ssize_t i) { return path + "
 
 /// A 2-D float64 buffer as an exact matrix, rows × cols as stored; transposed: cols × rows
 /// (a batch n × m becomes m × n, samples as columns). Non-finite entries are input_error at `path`.
-matrix<exact> matrix_of(const f64_array& a, const std::string& path, bool transposed) {
+/// A float64 array as the exact values of its doubles, held as doubles (exact_tensor.hpp; a −0
+/// is the rational 0 and held as +0, as the model reader holds it).
+exact_tensor matrix_of(const f64_array& a, const std::string& path, bool transposed) {
     if (a.ndim() != 2) throw input_error(path, 0, 0, "expected a 2-D array, got " + std::to_string(a.ndim()) + "-D");
     const auto r = a.shape(0), c = a.shape(1);
     if (r < 1 || c < 1)
         throw input_error(
             path, 0, 0, "expected a non-empty array, got shape (" + std::to_string(r) + ", " + std::to_string(c) + ")");
     auto v = a.unchecked<2>();
-    matrix<exact> M(transposed ? c : r, transposed ? r : c);
+    matrix<double> M(transposed ? c : r, transposed ? r : c);
     for (py::ssize_t i = 0; i < r; ++i)
         for (py::ssize_t j = 0; j < c; ++j) {
             const double d = v(i, j);
             if (!std::isfinite(d)) throw input_error(index_path(index_path(path, i), j), 0, 0, "not a finite number");
-            (transposed ? M(j, i) : M(i, j)) = to_exact(d);
+            (transposed ? M(j, i) : M(i, j)) = d == 0 ? 0.0 : d;
         }
-    return M;
+    return exact_tensor::of_doubles(std::move(M));
 }
 
-matrix<exact> vector_of(const f64_array& a, const std::string& path) {
+exact_tensor vector_of(const f64_array& a, const std::string& path) {
     if (a.ndim() != 1) throw input_error(path, 0, 0, "expected a 1-D array, got " + std::to_string(a.ndim()) + "-D");
     auto v = a.unchecked<1>();
-    matrix<exact> M(a.shape(0), 1);
+    matrix<double> M(a.shape(0), 1);
     for (py::ssize_t i = 0; i < a.shape(0); ++i) {
         if (!std::isfinite(v(i))) throw input_error(index_path(path, i), 0, 0, "not a finite number");
-        M(i, 0) = to_exact(v(i));
+        M(i, 0) = v(i) == 0 ? 0.0 : v(i);
     }
-    return M;
+    return exact_tensor::of_doubles(std::move(M));
 }
 
 /// One parameter value: a Python float (the double, exactly), int, or exact text ("p/q").
@@ -278,13 +280,13 @@ check_report check(const gradient_reference& ref, const model_spec& spec, const 
     opt.max_rel = max_rel;
     opt.max_ulps = max_ulps;
     opt.strict_kinks = strict_kinks;
-    std::vector<std::pair<matrix<exact>, matrix<exact>>> g;
+    reported_gradients g;
     std::vector<bool> judged;
     std::vector<std::string> tensor_names;
     for (std::size_t l = 0; l < reported.size(); ++l) {
         const auto pair = reported[l].cast<py::tuple>();
         const auto nm = names[l].cast<py::tuple>();
-        std::pair<matrix<exact>, matrix<exact>> p{ref.weights[l].lo, ref.bias[l].lo};
+        std::pair<exact_tensor, exact_tensor> p{ref.weights[l].lo, ref.bias[l].lo};  // unjudged: the reference
         for (int which = 0; which < 2; ++which) {
             const bool given = !pair[which].is_none();
             judged.push_back(given);
@@ -292,8 +294,8 @@ check_report check(const gradient_reference& ref, const model_spec& spec, const 
             if (!given) continue;
             const std::string path = tensor_names.back();
             const auto& want = which == 0 ? ref.weights[l].lo : ref.bias[l].lo;
-            matrix<exact> M = which == 0 ? matrix_of(pair[0].cast<f64_array>(), path, false)
-                                         : vector_of(pair[1].cast<f64_array>(), path);
+            exact_tensor M = which == 0 ? matrix_of(pair[0].cast<f64_array>(), path, false)
+                                        : vector_of(pair[1].cast<f64_array>(), path);
             if (M.rows() != want.rows() || M.cols() != want.cols())
                 throw input_error(path, 0, 0,
                                   "shape " + std::to_string(M.rows()) + "×" + std::to_string(M.cols()) + ", expected " +

@@ -483,8 +483,8 @@ resource_limits bench_limits() {
     return r;
 }
 
-std::vector<std::pair<matrix<exact>, matrix<exact>>> as_reported(const gradient_result<double>& g) {
-    std::vector<std::pair<matrix<exact>, matrix<exact>>> out;
+reported_gradients as_reported(const gradient_result<double>& g) {
+    reported_gradients out;
     auto ex = [](const matrix<double>& M) {
         matrix<exact> E(M.rows(), M.cols());
         for (Eigen::Index j = 0; j < M.cols(); ++j)
@@ -537,7 +537,10 @@ measurement measure(const workload& w, const std::string& arith, const options& 
             const mlp<exact> net = exact_network(d.spec);
             time_into(
                 m,
-                [&] { g_sink = g_sink + static_cast<double>(backprop(net, d.spec.inputs, d.spec.targets).dW.size()); },
+                [&] {
+                    g_sink = g_sink + static_cast<double>(
+                                          backprop(net, d.spec.inputs.rational(), d.spec.targets.rational()).dW.size());
+                },
                 o);
         } else if (arith == "exact-dyadic") {
             const workload_data d = make_data(w, true);
@@ -573,7 +576,7 @@ measurement measure(const workload& w, const std::string& arith, const options& 
                 return;
             }
             const auto g = fast->gradients(d.X, d.Y, squared_error_loss{}, reduction::mean, threads).to_exact();
-            const auto a = backprop(exact_network(d.spec), d.spec.inputs, d.spec.targets);
+            const auto a = backprop(exact_network(d.spec), d.spec.inputs.rational(), d.spec.targets.rational());
             bool same = g.cost == a.cost;
             for (std::size_t l = 1; l < a.dW.size(); ++l) same = same && g.dW[l] == a.dW[l] && g.db[l] == a.db[l];
             m.extra["fast_equals_alg"] = same ? "yes" : "NO";
@@ -586,11 +589,11 @@ measurement measure(const workload& w, const std::string& arith, const options& 
             time_into(
                 m,
                 [&] {
-                    r = testing::kronecker_chain_gradients(net, d.spec.inputs, d.spec.targets, squared_error_loss{},
-                                                           reduction::mean);
+                    r = testing::kronecker_chain_gradients(net, d.spec.inputs.rational(), d.spec.targets.rational(),
+                                                           squared_error_loss{}, reduction::mean);
                 },
                 o);
-            const auto g = backprop(net, d.spec.inputs, d.spec.targets);
+            const auto g = backprop(net, d.spec.inputs.rational(), d.spec.targets.rational());
             bool same = g.cost == r.cost;
             for (std::size_t l = 1; l < g.dW.size(); ++l) same = same && g.dW[l] == r.dW[l] && g.db[l] == r.db[l];
             m.extra["kron_equals_alg"] = same ? "yes" : "NO";
