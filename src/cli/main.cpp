@@ -502,6 +502,7 @@ int check(int argc, char** argv) {
     const auto arith = arith_of(o, model);
     check_options opt;
     opt.strict_kinks = o.has("--strict-kinks");
+    opt.threads = limits_of(o).threads;
     // The checked precision, by its D17 name (precision_models(), the one table); ULPs are
     // counted in float64 for float64 and in float32 for the narrower ones (all float32 values).
     const std::string prec = o.get("--precision").value_or("float64");
