@@ -809,6 +809,7 @@ BOOST_AUTO_TEST_CASE(bound_matrix_doubles_eq_rationals) {
     expect_violation("T3", [] { bound_matrix(matrix<double>(matrix<double>::Constant(1, 1, INFINITY))); });
     expect_violation("T3", [] { bound_matrix(matrix<double>(matrix<double>::Constant(1, 1, NAN))); });
     expect_violation("T3", [&] { (void)d(2); });
+    expect_violation("T3", [&] { (void)d(0, 1); });
 }
 
 BOOST_AUTO_TEST_CASE(to_json_gradients_valid_beyond_double_range) {

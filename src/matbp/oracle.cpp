@@ -711,6 +711,11 @@ bound_matrix::bound_matrix(matrix<double> M) {
     d_ = std::move(M);
 }
 
+exact bound_matrix::operator()(Eigen::Index i, Eigen::Index j) const {
+    MATBP_REQUIRE("T3", 0 <= i && i < rows() && 0 <= j && j < cols());
+    return (*this)(i + j * rows());
+}
+
 exact bound_matrix::operator()(Eigen::Index k) const {
     MATBP_REQUIRE("T3", k >= 0 && k < size());
     return d_ ? to_exact((*d_)(k)) : q_(k);

@@ -192,7 +192,7 @@ public:
     Eigen::Index cols() const noexcept { return d_ ? d_->cols() : q_.cols(); }
     Eigen::Index size() const noexcept { return rows() * cols(); }
     /// Entry (i, j) exactly. Requires: 0 ≤ i < rows(), 0 ≤ j < cols().
-    exact operator()(Eigen::Index i, Eigen::Index j) const { return (*this)(i + j * rows()); }
+    exact operator()(Eigen::Index i, Eigen::Index j) const;
     /// Entry k = i + j·rows() (column-major) exactly. Requires: 0 ≤ k < size().
     exact operator()(Eigen::Index k) const;
     /// The doubles, or nullptr when held as rationals.
