@@ -54,6 +54,13 @@
 //   dyadic_reference_checks_as_its_rationals check_gradients against the reference kept dyadic ==
 //                                            against its rationals, every field (normwise and bound
 //                                            verdicts, float64/float32, max_ulps, exact errors)
+//                                            and bounds as rationals or doubles (exactly at the
+//                                            distance, an ulp either side), on 1 and 2 threads
+//   T3_dyadic_check_at_bound_and_one_ulp_beyond  the fixed-width route with double bounds: an
+//                                            entry exactly at its bound passes, one ulp of the bound
+//                                            less fails; the report as the rationals', any thread count
+//   bound_matrix_doubles_eq_rationals        a bound held as doubles reads and compares as its
+//                                            rationals; a negative or non-finite double violates T3
 //   dyadic_fast_path_exact_over_wide_range   a 2^±1000 spread (4001-bit potentials): still exact
 //   to_json_gradients_valid_beyond_double_range   a weight 2^1100: under values float64 the values
 //                                            beyond the double range are their exact strings, counted in
@@ -81,12 +88,14 @@
 #include "matbp/oracle_bounds.hpp"
 #include "matbp/version.hpp"
 
+#include "support/expect.hpp"
 #include "support/generators.hpp"
 #include "support/reference.hpp"
 
 #include <boost/test/unit_test.hpp>
 #include <rapidcheck/boost_test.h>
 
+#include <bit>
 #include <cmath>
 #include <map>
 #include <tuple>
@@ -589,12 +598,40 @@ RC_BOOST_PROP(dyadic_reference_writes_as_its_rationals, ()) {
     }
 }
 
+namespace {
+/// Every field of two check reports equal (exact ones by ==), and their JSON and text.
+void assert_same_check(const check_report& a, const check_report& b) {
+    RC_ASSERT(to_json(a) == to_json(b));
+    RC_ASSERT(to_text(a) == to_text(b));
+    RC_ASSERT(a.tensors.size() == b.tensors.size());
+    for (std::size_t i = 0; i < a.tensors.size(); ++i) {
+        const tensor_check &x = a.tensors[i], &y = b.tensors[i];
+        RC_ASSERT(x.worst_abs_error_exact == y.worst_abs_error_exact);
+        RC_ASSERT(x.max_abs_error_exact == y.max_abs_error_exact);
+        RC_ASSERT(x.normwise_squared == y.normwise_squared);
+        RC_ASSERT((x.use_distance == y.use_distance && x.use_bound == y.use_bound));
+        RC_ASSERT((x.worst_row == y.worst_row && x.worst_col == y.worst_col && x.use_row == y.use_row &&
+                   x.use_col == y.use_col && x.worst_ulps == y.worst_ulps && x.use_ulps == y.use_ulps &&
+                   x.beyond_bound == y.beyond_bound && x.pass == y.pass && x.relative == y.relative));
+        RC_ASSERT((std::bit_cast<std::uint64_t>(x.worst_abs_error) == std::bit_cast<std::uint64_t>(y.worst_abs_error) &&
+                   std::bit_cast<std::uint64_t>(x.max_abs_error) == std::bit_cast<std::uint64_t>(y.max_abs_error) &&
+                   std::bit_cast<std::uint64_t>(x.normwise_rel) == std::bit_cast<std::uint64_t>(y.normwise_rel) &&
+                   std::bit_cast<std::uint64_t>(x.bound_use) == std::bit_cast<std::uint64_t>(y.bound_use)));
+    }
+    RC_ASSERT(a.pass == b.pass);
+}
+}  // namespace
+
 RC_BOOST_PROP(dyadic_reference_checks_as_its_rationals, ()) {
     // check_gradients against the fast path's reference, kept dyadic (no rational per entry),
     // reports exactly what it reports against the same values held as rationals: every field,
-    // exact errors included, under the normwise rule and the bound verdict (T3, random bounds,
-    // some 0), float64 and float32 ULPs, with and without max_ulps; reported values the
-    // correctly rounded ones, neighbours, far off, zero, or (rarely) not doubles at all.
+    // exact errors included, under the normwise rule and the bound verdict (T3: random bounds,
+    // some 0, as rationals (check_dyadic_tensor's GMP route) or as doubles (the fixed-width route,
+    // check_fixed_tensor), the doubles including the entry's own distance — exactly at the bound
+    // when that is a double — and the doubles either side of it, one ulp beyond), float64 and
+    // float32 ULPs, with and without max_ulps; reported values the correctly rounded ones,
+    // neighbours, far off, zero, beyond the double range, or (rarely) not doubles at all; and the
+    // same report on 1 and 2 threads (the entries split into ranges, merged in order).
     const model_spec model = gen_dyadic_model(*rc::gen::element(30, 600, 1000));
     const auto ref = compute_gradients(model, parse_arith("exact"));
     RC_ASSERT(ref.engine == "dyadic");
@@ -625,29 +662,50 @@ RC_BOOST_PROP(dyadic_reference_checks_as_its_rationals, ()) {
     check_options opt;
     opt.format = *rc::gen::element(float_format::float64, float_format::float32);
     if (*rc::gen::arbitrary<bool>()) opt.max_ulps = *rc::gen::inRange<std::uint64_t>(0, 4);
-    if (*rc::gen::arbitrary<bool>())
-        for (std::size_t l = 0; l < ref.weights.size(); ++l)
-            for (const auto* t : {&ref.weights[l], &ref.bias[l]})
-                opt.bounds.push_back(matrix<exact>(t->lo.rows(), t->lo.cols()).unaryExpr([](const exact&) {
+    const int bounds = *rc::gen::element(0, 1, 2);  // none, rationals, doubles
+    for (std::size_t l = 0; bounds != 0 && l < ref.weights.size(); ++l)
+        for (const bool bias : {false, true}) {
+            const matrix<exact>& r = (bias ? ref.bias[l] : ref.weights[l]).lo.rational();
+            const matrix<exact>& g = bias ? got[l].second : got[l].first;
+            if (bounds == 1) {
+                opt.bounds.push_back(matrix<exact>(matrix<exact>(r.rows(), r.cols()).unaryExpr([](const exact&) {
                     return *rc::gen::element(0, 1, 2) == 0
                                ? exact(0)
                                : exact(*rc::gen::inRange(1, 100), *rc::gen::inRange(1, 1 << 20));
-                }));
+                })));
+                continue;
+            }
+            matrix<double> B(r.rows(), r.cols());
+            for (Eigen::Index k = 0; k < r.size(); ++k) {
+                const double dist = to_double(exact(bmp::abs(exact(g(k) - r(k)))));
+                const double at = std::isfinite(dist) ? dist : std::numeric_limits<double>::max();
+                switch (*rc::gen::inRange(0, 5)) {
+                    case 0:
+                        B(k) = 0;
+                        break;
+                    case 1:
+                        B(k) = std::ldexp(*rc::gen::inRange(1, 100), -*rc::gen::inRange(0, 60));
+                        break;
+                    case 2:
+                        B(k) = at;  // exactly |g − r| when that is a double
+                        break;
+                    case 3:
+                        B(k) = at == 0 ? 0.0 : std::nextafter(at, 0.0);  // one ulp short
+                        break;
+                    default:
+                        B(k) = std::nextafter(at, INFINITY) <= std::numeric_limits<double>::max()
+                                   ? std::nextafter(at, INFINITY)
+                                   : at;
+                }
+            }
+            opt.bounds.emplace_back(std::move(B));
+        }
+    opt.threads = 1;
     const check_report a = check_gradients(ref, got, opt), b = check_gradients(rat, got, opt);
-    RC_ASSERT(to_json(a) == to_json(b));
-    RC_ASSERT(to_text(a) == to_text(b));
-    RC_ASSERT(a.tensors.size() == b.tensors.size());
-    for (std::size_t i = 0; i < a.tensors.size(); ++i) {
-        const tensor_check &x = a.tensors[i], &y = b.tensors[i];
-        RC_ASSERT(x.worst_abs_error_exact == y.worst_abs_error_exact);
-        RC_ASSERT(x.max_abs_error_exact == y.max_abs_error_exact);
-        RC_ASSERT(x.normwise_squared == y.normwise_squared);
-        RC_ASSERT((x.use_distance == y.use_distance && x.use_bound == y.use_bound));
-        RC_ASSERT((x.worst_row == y.worst_row && x.worst_col == y.worst_col && x.use_row == y.use_row &&
-                   x.use_col == y.use_col && x.worst_ulps == y.worst_ulps && x.use_ulps == y.use_ulps &&
-                   x.beyond_bound == y.beyond_bound && x.pass == y.pass && x.relative == y.relative));
-    }
-    RC_TAG(opt.bounds.empty() ? "normwise" : "bound", a.pass);
+    assert_same_check(a, b);
+    opt.threads = 2;
+    assert_same_check(check_gradients(ref, got, opt), a);
+    RC_TAG(bounds == 0 ? "normwise" : bounds == 1 ? "bound, rationals" : "bound, doubles", a.pass);
 }
 
 RC_BOOST_PROP(exact_tensor_dyadic_form_eq_rational_form, ()) {
@@ -699,6 +757,60 @@ model_spec linear(const matrix<exact>& W, const matrix<exact>& x) {
 }
 exact pow2(unsigned e) { return exact(bmp::mpz_int(1) << e); }
 }  // namespace
+
+BOOST_AUTO_TEST_CASE(T3_dyadic_check_at_bound_and_one_ulp_beyond) {
+    // One identity layer W = (1 2 3 4), x = (1 1 1 1)ᵀ, target 0, mse: ∇W = 2·10·xᵀ, a dyadic
+    // reference. Reported: the reference with entry (0, 2) moved by 2⁻¹⁰ (a double). Bounds as
+    // doubles: 2⁻¹⁰ there (exactly the distance: passes) or the double below it (fails), 0 elsewhere.
+    matrix<exact> W(1, 4), x(4, 1);
+    W << 1, 2, 3, 4;
+    x << 1, 1, 1, 1;
+    model_spec m = linear(W, x);
+    m.loss_kind = {"mse", {}};
+    const auto ref = compute_gradients(m, parse_arith("exact"));
+    BOOST_TEST_REQUIRE(ref.engine == "dyadic");
+    const auto rat = as_rationals(ref);
+    const double delta = std::ldexp(1.0, -10);
+    std::vector<std::pair<matrix<exact>, matrix<exact>>> got{{ref.weights[0].lo.rational(), ref.bias[0].lo.rational()}};
+    got[0].first(0, 2) += to_exact(delta);
+    for (const double b : {delta, std::nextafter(delta, 0.0)}) {
+        const bool at = b == delta;
+        for (const unsigned threads : {1u, 2u, 3u}) {
+            check_options opt;
+            opt.threads = threads;
+            matrix<double> B = matrix<double>::Zero(1, 4);
+            B(0, 2) = b;
+            opt.bounds = {bound_matrix(B), bound_matrix(matrix<double>(matrix<double>::Zero(1, 1)))};
+            const check_report r = check_gradients(ref, got, opt);
+            const tensor_check& t = r.tensors[0];
+            BOOST_TEST(t.beyond_bound == (at ? 0u : 1u));
+            BOOST_TEST(t.pass == at);
+            BOOST_TEST((t.use_row == 0 && t.use_col == 2));
+            BOOST_TEST((t.use_distance == to_exact(delta) && t.use_bound == to_exact(b)));
+            BOOST_TEST((at ? t.bound_use == 1.0 : t.bound_use > 1.0));
+            BOOST_TEST((t.worst_abs_error_exact == to_exact(delta) && t.max_abs_error_exact == to_exact(delta)));
+            const check_report q = check_gradients(rat, got, opt);
+            BOOST_TEST(to_json(q) == to_json(r));
+            BOOST_TEST((q.tensors[0].normwise_squared == t.normwise_squared));
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(bound_matrix_doubles_eq_rationals) {
+    matrix<double> D(2, 1);
+    D << 0.1, 0.0;
+    const bound_matrix d(D), q(matrix<exact>(D.unaryExpr([](double v) { return to_exact(v); })));
+    BOOST_TEST((d.doubles() != nullptr && q.doubles() == nullptr));
+    BOOST_TEST((d.rows() == 2 && d.cols() == 1 && d.size() == 2));
+    BOOST_TEST((d(0, 0) == to_exact(0.1) && d(1) == 0));
+    BOOST_TEST((d == q && q == d));
+    BOOST_TEST(!(d == bound_matrix(matrix<exact>(matrix<exact>::Zero(2, 1)))));
+    expect_violation("T3", [] { bound_matrix(matrix<double>(matrix<double>::Constant(1, 1, -1.0))); });
+    expect_violation("T3", [] { bound_matrix(matrix<double>(matrix<double>::Constant(1, 1, INFINITY))); });
+    expect_violation("T3", [] { bound_matrix(matrix<double>(matrix<double>::Constant(1, 1, NAN))); });
+    expect_violation("T3", [&] { (void)d(2); });
+    expect_violation("T3", [&] { (void)d(0, 1); });
+}
 
 BOOST_AUTO_TEST_CASE(to_json_gradients_valid_beyond_double_range) {
     matrix<exact> W(1, 2), x(2, 1);
@@ -1086,7 +1198,7 @@ RC_BOOST_PROP(T3_verdict_passes_within_bound_fails_beyond, ()) {
     const std::size_t l = *rc::gen::inRange<std::size_t>(0, got.size());
     const bool bias = *rc::gen::arbitrary<bool>();
     const tensor_range& t = bias ? a.ref.bias[l] : a.ref.weights[l];
-    const matrix<exact>& B = bias ? a.B.bias[l] : a.B.weights[l];
+    const bound_matrix& B = bias ? a.B.bias[l] : a.B.weights[l];
     const Eigen::Index i = *rc::gen::inRange<Eigen::Index>(0, t.lo.rows());
     const Eigen::Index j = *rc::gen::inRange<Eigen::Index>(0, t.lo.cols());
     const bool up = *rc::gen::arbitrary<bool>();

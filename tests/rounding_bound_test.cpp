@@ -538,7 +538,7 @@ RC_BOOST_PROP(T3_emulated_near_kinks_within_extended_enclosure, ()) {
             for (std::size_t q = 0; q < ref.weights.size(); ++q)
                 for (const bool bias : {false, true}) {
                     const tensor_range& T = bias ? ref.bias[q] : ref.weights[q];
-                    const matrix<exact>& Bq = bias ? B.bias[q] : B.weights[q];
+                    const bound_matrix& Bq = bias ? B.bias[q] : B.weights[q];
                     const auto& H = bias ? hat.db[q + 1] : hat.dW[q + 1];
                     const matrix<exact>& lo = T.has_enclosure() ? T.clarke_lo : T.lo.rational();
                     const matrix<exact>& hi = T.has_enclosure() ? T.clarke_hi : T.hi.rational();
@@ -1170,6 +1170,23 @@ BOOST_AUTO_TEST_CASE(L12_preconditions) {
     expect_violation("D17", [&] {
         rounding_bounds_fast(net, matrix<exact>::Ones(3, 1), matrix<exact>::Ones(2, 1), sq, reduction::mean, bad);
     });
+    // The layers given by reference: the same shape conditions (none; a bias of the wrong height;
+    // a second layer that does not chain), and the same result as the network's.
+    const matrix<exact> W1 = matrix<exact>::Ones(2, 3), b1 = matrix<exact>::Zero(2, 1), b3 = matrix<exact>::Zero(3, 1);
+    const activation<exact> id = identity_fn{};
+    using views = std::vector<dyadic_network::layer_view>;
+    const matrix<exact> X = matrix<exact>::Ones(3, 1), Y = matrix<exact>::Ones(2, 1);
+    expect_violation("T2", [&] { rounding_bounds_fast(views{}, X, Y, sq, reduction::mean, pm); });
+    expect_violation("T2", [&] { rounding_bounds_fast(views{{W1, b3, id}}, X, Y, sq, reduction::mean, pm); });
+    expect_violation("T2", [&] {
+        rounding_bounds_fast(views{{W1, b1, id}, {W1, b1, id}}, X, Y, sq, reduction::mean, pm);
+    });
+    expect_violation("D17", [&] { rounding_bounds_fast(views{{W1, b1, id}}, X, Y, sq, reduction::mean, bad); });
+    const auto by_views = rounding_bounds_fast(views{{W1, b1, id}}, X, Y, sq, reduction::mean, pm);
+    const auto by_net = rounding_bounds_fast(net, X, Y, sq, reduction::mean, pm);
+    BOOST_TEST_REQUIRE((by_views && by_net));
+    BOOST_TEST(((by_views->dW[1].array() == by_net->dW[1].array()).all() &&
+                (by_views->db[1].array() == by_net->db[1].array()).all()));
     // rounding_bounds(model, pm): D17 before either evaluation is chosen.
     model_spec m;
     m.layers.push_back({matrix<exact>::Ones(2, 3), matrix<exact>::Zero(2, 1), {"relu", {}}});

@@ -74,9 +74,9 @@ const char* usage =
     "  --time-limit S      seconds for the computation, checked per layer (default 3600; 0 none)\n" \
     "  --max-parameters N  parameters in the model (default 50000000)\n"                            \
     "  --max-file-bytes N  size of a file read (default 67108864 = 64 MiB)\n"                       \
-    "  --threads N         threads of the exact fast path and of --arith double's OpenBLAS\n"       \
-    "                      products, 1 to 256 (default: every core); the exact result is the\n"     \
-    "                      same for every N\n"
+    "  --threads N         threads of the exact fast path, of check's comparison and of --arith\n"  \
+    "                      double's OpenBLAS products, 1 to 256 (default: every core); the\n"       \
+    "                      exact result and the check's report are the same for every N\n"
 
 const char* catalog_help =
     "usage: matbp catalog\n"
@@ -502,6 +502,7 @@ int check(int argc, char** argv) {
     const auto arith = arith_of(o, model);
     check_options opt;
     opt.strict_kinks = o.has("--strict-kinks");
+    opt.threads = limits_of(o).threads;
     // The checked precision, by its D17 name (precision_models(), the one table); ULPs are
     // counted in float64 for float64 and in float32 for the narrower ones (all float32 values).
     const std::string prec = o.get("--precision").value_or("float64");

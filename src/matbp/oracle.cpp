@@ -8,6 +8,7 @@
 #include <bit>
 #include <chrono>
 #include <cmath>
+#include <exception>
 #include <limits>
 #include <mutex>
 #include <stdexcept>
@@ -642,6 +643,29 @@ std::uint64_t ulp_distance_to_range(const exact& g, const exact& lo, const exact
 
 // ---- the check ----------------------------------------------------------------------------
 
+bound_matrix::bound_matrix(matrix<double> M) {
+    MATBP_REQUIRE("T3", M.allFinite() && (M.array() >= 0).all());
+    d_ = std::move(M);
+}
+
+exact bound_matrix::operator()(Eigen::Index i, Eigen::Index j) const {
+    MATBP_REQUIRE("T3", 0 <= i && i < rows() && 0 <= j && j < cols());
+    return (*this)(i + j * rows());
+}
+
+exact bound_matrix::operator()(Eigen::Index k) const {
+    MATBP_REQUIRE("T3", k >= 0 && k < size());
+    return d_ ? to_exact((*d_)(k)) : q_(k);
+}
+
+bool operator==(const bound_matrix& a, const bound_matrix& b) {
+    if (a.rows() != b.rows() || a.cols() != b.cols()) return false;
+    if (a.d_ && b.d_) return (a.d_->array() == b.d_->array()).all();
+    for (Eigen::Index k = 0; k < a.size(); ++k)
+        if (a(k) != b(k)) return false;
+    return true;
+}
+
 namespace {
 
 /// √q rounded to double (within an ulp or two): q scaled by 4^−e into [1/4, 4) first, so that
@@ -790,6 +814,345 @@ double rounded_reported(const exact& g, float_format f) {
     return round_nearest(g, f);
 }
 
+// ---- the check on a dyadic reference with fixed-width integers ----------------------------
+//
+// The same report as check_dyadic_tensor (and so as check_tensor's rationals), without GMP's
+// allocation per entry: every entry's u = |g − r|·d·2^−E (E one exponent for the whole tensor)
+// is an integer of at most W limbs, formed by mpn calls on stack buffers; Σu² and ΣR² are exact
+// integers in fixed-width accumulators. The entries are split into ranges (one per thread) whose
+// partial results are merged in order: sums added, maxima taken with the earlier range winning
+// ties, so the report is the same for every split.
+
+using limb = mp_limb_t;
+constexpr std::size_t max_limbs = 64;  ///< the widest u this route takes (else check_dyadic_tensor)
+
+/// The significant length of {x, n}.
+std::size_t trimmed(const limb* x, std::size_t n) {
+    while (n > 0 && x[n - 1] == 0) --n;
+    return n;
+}
+
+/// out = {x, n}·2^s, zero below; returns its length (≤ n + s/64 + 1 limbs written).
+std::size_t shifted(limb* out, const limb* x, std::size_t n, long s) {
+    const auto q = static_cast<std::size_t>(s / 64);
+    const auto r = static_cast<unsigned>(s % 64);
+    std::fill_n(out, q, limb{0});
+    if (n == 0) return 0;
+    if (r == 0) {
+        std::copy_n(x, n, out + q);
+        out[q + n] = 0;
+    } else {
+        out[q + n] = mpn_lshift(out + q, x, static_cast<mp_size_t>(n), r);
+    }
+    return trimmed(out, q + n + 1);
+}
+
+/// sign(x·2^ex − y·2^ey) for integers x, y ≥ 0 of nx, ny limbs (at most 2·max_limbs + 4).
+int compare_scaled(const limb* x, std::size_t nx, long ex, const limb* y, std::size_t ny, long ey) {
+    nx = trimmed(x, nx);
+    ny = trimmed(y, ny);
+    if (nx == 0 || ny == 0) return (nx != 0) - (ny != 0);
+    const long lx = static_cast<long>(64 * nx) - std::countl_zero(x[nx - 1]) + ex;
+    const long ly = static_cast<long>(64 * ny) - std::countl_zero(y[ny - 1]) + ey;
+    if (lx != ly) return lx < ly ? -1 : 1;
+    // The same top bit: the one with the larger exponent shifted to the other's (same length).
+    limb tmp[2 * max_limbs + 8];
+    if (ex >= ey) {
+        const std::size_t n = shifted(tmp, x, nx, ex - ey);
+        return n != ny ? (n < ny ? -1 : 1) : mpn_cmp(tmp, y, static_cast<mp_size_t>(ny));
+    }
+    const std::size_t n = shifted(tmp, y, ny, ey - ex);
+    return n != nx ? (nx < n ? -1 : 1) : mpn_cmp(x, tmp, static_cast<mp_size_t>(nx));
+}
+
+/// A reported value g = sign·G·2^eg with G < 2⁶⁴: its numerator one limb, its denominator 2^−eg.
+struct small_dyadic {
+    int sign = 0;
+    limb G = 0;
+    long eg = 0;
+};
+
+std::optional<small_dyadic> small_of(const exact& g) {
+    const mpq_srcptr q = g.backend().data();
+    const mpz_srcptr num = mpq_numref(q), den = mpq_denref(q);
+    if (mpz_size(num) > 1) return std::nullopt;
+    const auto s = static_cast<long>(mpz_scan1(den, 0));
+    if (static_cast<long>(mpz_sizeinbase(den, 2)) != s + 1) return std::nullopt;  // not a power of two
+    return small_dyadic{mpz_sgn(num), mpz_getlimbn(num, 0), -s};
+}
+
+/// g rounded to the format, as rounded_reported(g): read off G and eg when g is a double (G of at
+/// most 53 significant bits, no bit below 2^−1074, below 2^1024).
+double rounded_small(const small_dyadic& g, const exact& gq, float_format f) {
+    if (g.sign == 0) return 0.0;
+    const int tz = std::countr_zero(g.G), top = std::bit_width(g.G);
+    if (top - tz <= 53 && g.eg + tz >= -1074 && g.eg + top <= 1024) {
+        const double d = std::ldexp(static_cast<double>(g.G), static_cast<int>(g.eg)) * g.sign;
+        return f == float_format::float64 ? d : static_cast<double>(static_cast<float>(d));
+    }
+    return rounded_reported(gq, f);
+}
+
+/// A bound b = mb·2^eb ≥ 0 (a double, exactly).
+struct double_bound {
+    std::uint64_t mb = 0;
+    long eb = 0;
+    double value = 0;
+};
+
+double_bound split(double b) {
+    if (b == 0) return {0, 0, 0.0};
+    int e = 0;
+    const double m = std::frexp(b, &e);
+    return {static_cast<std::uint64_t>(std::ldexp(m, 53)), static_cast<long>(e) - 53, b};
+}
+
+/// T3 more_used for distances u/d (u at one shared exponent, the d cancels) and double bounds:
+/// u1·b2 against u2·b1, ties to the larger distance.
+bool more_used(const limb* u1, const double_bound& b1, const limb* u2, const double_bound& b2, std::size_t W) {
+    const std::size_t n1 = trimmed(u1, W), n2 = trimmed(u2, W);
+    if (n1 == 0) return false;
+    if (n2 == 0) return true;
+    const int by_distance = mpn_cmp(u1, u2, static_cast<mp_size_t>(W));
+    if (b2.mb == 0) return b1.mb == 0 && by_distance > 0;
+    if (b1.mb == 0) return true;
+    limb l[max_limbs + 2], r[max_limbs + 2];
+    l[n1] = mpn_mul_1(l, u1, static_cast<mp_size_t>(n1), b2.mb);
+    r[n2] = mpn_mul_1(r, u2, static_cast<mp_size_t>(n2), b1.mb);
+    const int c = compare_scaled(l, n1 + 1, b2.eb, r, n2 + 1, b1.eb);
+    return c > 0 || (c == 0 && by_distance > 0);
+}
+
+/// One range's figures (entries [begin, end) in column-major order).
+struct range_figures {
+    std::vector<limb> err2, ref2;  ///< Σu² (2W + 1 limbs), ΣR² (2w + 1 limbs)
+    std::vector<limb> largest;     ///< max u (W limbs)
+    std::vector<limb> worst, use;  ///< u of the worst entry and of the bound-use entry (W limbs)
+    std::uint64_t worst_ulps = 0, use_ulps = 0;
+    std::size_t worst_k = 0, use_k = 0, beyond = 0;
+    bool any = false;  ///< the range has an entry (worst and use are set)
+    double_bound use_bound;
+};
+
+struct fixed_tensor {
+    const dyadic_matrix& D;
+    const dyadic_entries& E;
+    const matrix<exact>& got;
+    const matrix<double>* bound;
+    const check_options& opt;
+    long er, e;        ///< the reference's exponent, and E (u's)
+    std::size_t w, W;  ///< limbs of R and of u
+    std::uint64_t d;
+
+    range_figures run(std::size_t begin, std::size_t end) const {
+        range_figures f;
+        f.err2.assign(2 * W + 1, 0);
+        f.ref2.assign(2 * w + 1, 0);
+        f.largest.assign(W, 0);
+        f.worst.assign(W, 0);
+        f.use.assign(W, 0);
+        const bool single = opt.format == float_format::float32;
+        limb a[max_limbs + 2], b[max_limbs + 2], u[max_limbs + 2], sq[2 * max_limbs + 4];
+        for (std::size_t k = begin; k < end; ++k) {
+            const exact& gq = got(static_cast<Eigen::Index>(k));
+            const small_dyadic g = *small_of(gq);
+            const int sr = D.sign(k);
+            const limb* R = D.magnitude(k);
+            const std::size_t nr = sr == 0 ? 0 : trimmed(R, w);
+            // ΣR²
+            if (nr != 0) {
+                mpn_sqr(sq, R, static_cast<mp_size_t>(nr));
+                mpn_add(f.ref2.data(), f.ref2.data(), static_cast<mp_size_t>(f.ref2.size()), sq,
+                        static_cast<mp_size_t>(2 * nr));
+            }
+            // u = |sign_g·G·d·2^(eg − E) − sign_r·R·2^(er − E)|
+            std::size_t na = 0, nb = shifted(b, R, nr, er - e);
+            if (g.sign != 0) {
+                const unsigned __int128 p = static_cast<unsigned __int128>(g.G) * d;
+                const limb gd[2] = {static_cast<limb>(p), static_cast<limb>(p >> 64)};
+                na = shifted(a, gd, trimmed(gd, 2), g.eg - e);
+            }
+            std::fill_n(u, W, limb{0});
+            std::size_t nu = 0;
+            if (na == 0 || nb == 0) {
+                std::copy_n(na ? a : b, na ? na : nb, u);
+                nu = na ? na : nb;
+            } else if (g.sign != sr) {
+                const bool a_longer = na >= nb;
+                const limb* x = a_longer ? a : b;
+                const limb* y = a_longer ? b : a;
+                const std::size_t nx = a_longer ? na : nb, ny = a_longer ? nb : na;
+                u[nx] = mpn_add(u, x, static_cast<mp_size_t>(nx), y, static_cast<mp_size_t>(ny));
+                nu = trimmed(u, nx + 1);
+            } else {
+                const int c = na != nb ? (na < nb ? -1 : 1) : mpn_cmp(a, b, static_cast<mp_size_t>(na));
+                if (c > 0) mpn_sub(u, a, static_cast<mp_size_t>(na), b, static_cast<mp_size_t>(nb));
+                if (c < 0) mpn_sub(u, b, static_cast<mp_size_t>(nb), a, static_cast<mp_size_t>(na));
+                nu = trimmed(u, std::max(na, nb));
+            }
+            if (nu != 0) {
+                mpn_sqr(sq, u, static_cast<mp_size_t>(nu));
+                mpn_add(f.err2.data(), f.err2.data(), static_cast<mp_size_t>(f.err2.size()), sq,
+                        static_cast<mp_size_t>(2 * nu));
+            }
+            if (mpn_cmp(u, f.largest.data(), static_cast<mp_size_t>(W)) > 0) std::copy_n(u, W, f.largest.begin());
+            const double x = rounded_small(g, gq, opt.format);
+            if (bound) {
+                // T3: |g − r| = u·2^E/d against b = mb·2^eb: beyond iff u·2^E > mb·d·2^eb.
+                const double_bound bk = split((*bound)(static_cast<Eigen::Index>(k)));
+                const unsigned __int128 p = static_cast<unsigned __int128>(bk.mb) * d;
+                const limb c[2] = {static_cast<limb>(p), static_cast<limb>(p >> 64)};
+                const auto range_ulps = [&] {
+                    const double lo = E.rounded(k, -1, single), hi = E.rounded(k, 1, single);
+                    return lo <= x && x <= hi ? std::uint64_t{0}
+                           : x < lo           ? distance(x, lo, opt.format)
+                                              : distance(x, hi, opt.format);
+                };
+                std::optional<std::uint64_t> ulps;
+                if (opt.max_ulps) ulps = range_ulps();
+                const bool beyond =
+                    compare_scaled(u, nu, e, c, 2, bk.eb) > 0 || (opt.max_ulps && *ulps > *opt.max_ulps);
+                f.beyond += beyond;
+                if (!f.any || more_used(u, bk, f.use.data(), f.use_bound, W)) {
+                    std::copy_n(u, W, f.use.begin());
+                    f.use_bound = bk;
+                    f.use_k = k;
+                    f.use_ulps = ulps ? *ulps : range_ulps();
+                }
+            }
+            const std::uint64_t ulps = distance(x, E.rounded(k, 0, single), opt.format);
+            if (!f.any || ulps > f.worst_ulps ||
+                (ulps == f.worst_ulps && mpn_cmp(u, f.worst.data(), static_cast<mp_size_t>(W)) > 0)) {
+                f.worst_ulps = ulps;
+                std::copy_n(u, W, f.worst.begin());
+                f.worst_k = k;
+            }
+            f.any = true;
+        }
+        return f;
+    }
+
+    /// into += next, next's entries after into's: the result is run(into's begin, next's end).
+    void merge(range_figures& into, const range_figures& next) const {
+        if (!next.any) return;
+        if (!into.any) {
+            into = next;
+            return;
+        }
+        mpn_add_n(into.err2.data(), into.err2.data(), next.err2.data(), static_cast<mp_size_t>(into.err2.size()));
+        mpn_add_n(into.ref2.data(), into.ref2.data(), next.ref2.data(), static_cast<mp_size_t>(into.ref2.size()));
+        if (mpn_cmp(next.largest.data(), into.largest.data(), static_cast<mp_size_t>(W)) > 0)
+            into.largest = next.largest;
+        if (next.worst_ulps > into.worst_ulps ||
+            (next.worst_ulps == into.worst_ulps &&
+             mpn_cmp(next.worst.data(), into.worst.data(), static_cast<mp_size_t>(W)) > 0)) {
+            into.worst = next.worst;
+            into.worst_ulps = next.worst_ulps;
+            into.worst_k = next.worst_k;
+        }
+        if (bound && more_used(next.use.data(), next.use_bound, into.use.data(), into.use_bound, W)) {
+            into.use = next.use;
+            into.use_bound = next.use_bound;
+            into.use_k = next.use_k;
+            into.use_ulps = next.use_ulps;
+        }
+        into.beyond += next.beyond;
+    }
+};
+
+/// The integer {x, n}·2^e as a scaled_integer.
+scaled_integer scaled_of(const std::vector<limb>& x, long e) {
+    scaled_integer s;
+    const std::size_t n = trimmed(x.data(), x.size());
+    if (n != 0) {
+        std::copy_n(x.data(), n, mpz_limbs_write(s.m.backend().data(), static_cast<mp_size_t>(n)));
+        mpz_limbs_finish(s.m.backend().data(), static_cast<mp_size_t>(n));
+    }
+    s.e = e;
+    return s;
+}
+
+/// check_dyadic_tensor's report by fixed-width integers, when every reported value is
+/// sign·G·2^eg with G < 2⁶⁴, the bounds (if any) are doubles and u fits in max_limbs limbs;
+/// nullopt otherwise (check_dyadic_tensor then decides). Requires: as check_dyadic_tensor, and
+/// the reference is a dyadic point without kink entries with dyadic_entries applying.
+std::optional<tensor_check> check_fixed_tensor(std::size_t index, const std::string& name, const dyadic_matrix& D,
+                                               const dyadic_entries& E, const matrix<exact>& got,
+                                               const check_options& opt) {
+    const matrix<double>* bound = nullptr;
+    if (!opt.bounds.empty()) {
+        bound = opt.bounds.at(index).doubles();
+        if (!bound) return std::nullopt;
+        MATBP_REQUIRE("T3", bound->rows() == got.rows() && bound->cols() == got.cols());
+    }
+    const long er = D.exponent();
+    const std::uint64_t d = E.divisor();
+    // E = the least exponent of any term; W = limbs of the widest term, plus a bit for a sum.
+    long e = er, top_g = std::numeric_limits<long>::min();
+    for (Eigen::Index k = 0; k < got.size(); ++k) {
+        const auto g = small_of(got(k));
+        if (!g) return std::nullopt;
+        if (g->sign == 0) continue;
+        e = std::min(e, g->eg);
+        top_g = std::max(top_g, g->eg);
+    }
+    const long bits = std::max(static_cast<long>(64 * D.width()) + (er - e),
+                               top_g == std::numeric_limits<long>::min() ? 0L : 128 + (top_g - e)) +
+                      1;
+    const auto W = static_cast<std::size_t>((bits + 63) / 64);
+    if (W > max_limbs) return std::nullopt;
+    const fixed_tensor ft{D, E, got, bound, opt, er, e, D.width(), W, d};
+    const auto size = static_cast<std::size_t>(got.size());
+    const std::size_t threads = std::min<std::size_t>(
+        std::max<std::size_t>(size, 1), opt.threads ? opt.threads : std::max(1u, std::thread::hardware_concurrency()));
+    std::vector<range_figures> parts(threads);
+    {
+        std::vector<std::thread> pool;
+        std::vector<std::exception_ptr> errors(threads);
+        const auto work = [&](std::size_t p) {
+            try {
+                parts[p] = ft.run(size * p / threads, size * (p + 1) / threads);
+            } catch (...) {
+                errors[p] = std::current_exception();
+            }
+        };
+        for (std::size_t p = 1; p < threads; ++p) pool.emplace_back(work, p);
+        work(0);
+        for (auto& th : pool) th.join();
+        for (const auto& x : errors)
+            if (x) std::rethrow_exception(x);
+    }
+    range_figures all = std::move(parts[0]);
+    for (std::size_t p = 1; p < threads; ++p) ft.merge(all, parts[p]);
+    tensor_check t;
+    t.name = name;
+    if (all.any) {
+        const auto rows = static_cast<std::size_t>(got.rows());
+        t.worst_ulps = all.worst_ulps;
+        t.worst_row = static_cast<Eigen::Index>(all.worst_k % rows);
+        t.worst_col = static_cast<Eigen::Index>(all.worst_k / rows);
+        t.worst_abs_error_exact = exact_of(scaled_of(all.worst, e), d);
+        t.max_abs_error_exact = exact_of(scaled_of(all.largest, e), d);
+        if (bound) {
+            t.use_row = static_cast<Eigen::Index>(all.use_k % rows);
+            t.use_col = static_cast<Eigen::Index>(all.use_k / rows);
+            t.use_distance = exact_of(scaled_of(all.use, e), d);
+            t.use_bound = to_exact(all.use_bound.value);
+            t.use_ulps = all.use_ulps;
+            t.beyond_bound = all.beyond;
+        }
+    }
+    t.worst_abs_error = to_double(t.worst_abs_error_exact);
+    t.max_abs_error = to_double(t.max_abs_error_exact);
+    const scaled_integer err2 = scaled_of(all.err2, 2 * e), ref2 = scaled_of(all.ref2, 2 * er);
+    t.relative = ref2.m != 0;
+    t.normwise_squared = t.relative ? exact(exact_of(err2) / exact_of(ref2))
+                                    : exact(exact_of(err2) / exact(bmp::mpz_int(d) * bmp::mpz_int(d)));
+    t.normwise_rel = sqrt_to_double(t.normwise_squared);
+    decide(t, opt, bound != nullptr);
+    return t;
+}
+
 /// check_tensor for a reference held as a dyadic point (t.lo is t.hi = scale·D, dyadic_entries
 /// applying) with no kink-dependent entry, and reported values that are all dyadic: the same
 /// report, with every entry's error g − r = (G·d·2^eg − R·2^er)/d (r = R·2^er/d, g = G·2^eg)
@@ -803,9 +1166,10 @@ std::optional<tensor_check> check_dyadic_tensor(std::size_t index, const std::st
     if (!E) return std::nullopt;
     for (const bool k : ref.kink_dependent)
         if (k) return std::nullopt;
+    if (auto fixed = check_fixed_tensor(index, name, *D, *E, got, opt)) return fixed;
     for (Eigen::Index t = 0; t < got.size(); ++t)
         if (!is_dyadic(got(t))) return std::nullopt;
-    const matrix<exact>* bound = opt.bounds.empty() ? nullptr : &opt.bounds.at(index);
+    const bound_matrix* bound = opt.bounds.empty() ? nullptr : &opt.bounds.at(index);
     if (bound) MATBP_REQUIRE("T3", bound->rows() == got.rows() && bound->cols() == got.cols());
     const bool single = opt.format == float_format::float32;
     const std::uint64_t d = E->divisor();
@@ -833,7 +1197,7 @@ std::optional<tensor_check> check_dyadic_tensor(std::size_t index, const std::st
             const double x = rounded_reported(got(i, j), opt.format);
             if (bound) {
                 // T3: distance |g − r| = u/d against the entry's bound b: u/d > b ⇔ u·b_den > b_num·d.
-                const exact& b = (*bound)(i, j);
+                const exact b = (*bound)(i, j);
                 const mpq_srcptr bq = b.backend().data();
                 mpz_mul(a.backend().data(), u.m.backend().data(), mpq_denref(bq));
                 mpz_mul_ui(tmp.backend().data(), mpq_numref(bq), d);
@@ -899,7 +1263,7 @@ tensor_check check_tensor(std::size_t index, const std::string& name, const tens
     exact err2 = 0, ref2 = 0, ref_all2 = 0;
     bool first = true;
     const bool enclosure = ref.has_enclosure();
-    const matrix<exact>* bound = opt.bounds.empty() ? nullptr : &opt.bounds.at(index);
+    const bound_matrix* bound = opt.bounds.empty() ? nullptr : &opt.bounds.at(index);
     if (bound) MATBP_REQUIRE("T3", bound->rows() == got.rows() && bound->cols() == got.cols());
     std::vector<kink_entry> kinks;
     bool first_use = true;
@@ -919,7 +1283,7 @@ tensor_check check_tensor(std::size_t index, const std::string& name, const tens
                 const exact& alo = enclosure && !strict ? ref.clarke_lo(i, j) : lo;
                 const exact& ahi = enclosure && !strict ? ref.clarke_hi(i, j) : hi;
                 const exact d = distance_to(g, alo, ahi);
-                const exact& b = (*bound)(i, j);
+                const exact b = (*bound)(i, j);
                 const std::uint64_t ulps = ulp_distance_to_range(g, alo, ahi, opt.format);
                 const bool beyond = d > b || (opt.max_ulps && ulps > *opt.max_ulps);
                 t.beyond_bound += beyond;

@@ -149,6 +149,33 @@ bool exact_fast_path_applies(const model_spec& model);
 
 enum class float_format { float64, float32 };
 
+/// T3 one tensor's bounds as the verdict reads them: held as doubles where they were computed as
+/// doubles (L12's float64 evaluation, rounding_bound_fast.hpp), else as rationals (MPFI's); each
+/// entry means its exact value either way (a double is m·2^e), so the verdict does not depend on
+/// the form. It reads as a matrix: b(i, j) (by value, exact), rows(), cols().
+class bound_matrix {
+public:
+    bound_matrix() = default;                            ///< 0 × 0, rationals
+    bound_matrix(matrix<exact> M) : q_(std::move(M)) {}  // NOLINT: a matrix of rationals is one
+    /// Requires: every entry finite and ≥ 0 (T3).
+    explicit bound_matrix(matrix<double> M);
+    Eigen::Index rows() const noexcept { return d_ ? d_->rows() : q_.rows(); }
+    Eigen::Index cols() const noexcept { return d_ ? d_->cols() : q_.cols(); }
+    Eigen::Index size() const noexcept { return rows() * cols(); }
+    /// Entry (i, j) exactly. Requires: 0 ≤ i < rows(), 0 ≤ j < cols().
+    exact operator()(Eigen::Index i, Eigen::Index j) const;
+    /// Entry k = i + j·rows() (column-major) exactly. Requires: 0 ≤ k < size().
+    exact operator()(Eigen::Index k) const;
+    /// The doubles, or nullptr when held as rationals.
+    const matrix<double>* doubles() const noexcept { return d_ ? &*d_ : nullptr; }
+    /// Value equality, whatever the forms.
+    friend bool operator==(const bound_matrix& a, const bound_matrix& b);
+
+private:
+    std::optional<matrix<double>> d_;
+    matrix<exact> q_;
+};
+
 struct check_options {
     float_format format = float_format::float64;
     std::optional<double> max_rel;          ///< default 1e-10 (float64) or 1e-4 (float32)
@@ -167,7 +194,10 @@ struct check_options {
     /// one, else [lo, hi]; a kink entry with strict_kinks: [lo, hi]) is at most its bound (and
     /// max_ulps when given). max_rel and entry_bound are then not used; the normwise error is
     /// reported, not deciding. check_by_bound (oracle_bounds.hpp) fills it from T2/T3.
-    std::vector<matrix<exact>> bounds;
+    std::vector<bound_matrix> bounds;
+    /// Most threads the check of one tensor uses (its entries split into ranges whose exact
+    /// partial results are merged in order); 0: every core. The report is the same for every count.
+    unsigned threads = 0;
     double max_rel_or_default() const { return max_rel ? *max_rel : format == float_format::float64 ? 1e-10 : 1e-4; }
 };
 

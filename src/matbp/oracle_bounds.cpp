@@ -2,6 +2,7 @@
 #include "matbp/oracle_bounds.hpp"
 
 #include "matbp/contract.hpp"
+#include "matbp/registry.hpp"
 #include "matbp/rounding_bound_fast.hpp"
 
 namespace matbp {
@@ -10,26 +11,29 @@ tensor_bounds rounding_bounds(const model_spec& model, const precision_model& pm
     MATBP_REQUIRE("D17", well_formed_precision(pm));
     rounding_bound_result r;
     if (model_is_exact(model)) {
-        const mlp<exact> net = build_network<exact>(model);
         const loss_function<exact> ell = build_loss<exact>(model);
-        // L12: the float64 evaluation where it applies and nothing overflows; else MPFI's.
+        // L12: the float64 evaluation where it applies and nothing overflows, reading the model's
+        // matrices in place; its doubles are kept as doubles (bound_matrix). Else MPFI's.
         if (how == bound_evaluation::automatic) {
-            if (auto fast = rounding_bounds_fast(net, model.inputs, model.targets, ell, model.red, pm)) {
-                // The doubles as rationals, exactly (GMP's mpq_set_d does not round).
-                const auto rational = [](const matrix<double>& M) {
-                    matrix<exact> E(M.rows(), M.cols());
-                    for (Eigen::Index i = 0; i < M.size(); ++i) mpq_set_d(E(i).backend().data(), M(i));
-                    return E;
-                };
+            std::vector<activation<exact>> f;
+            for (const auto& L : model.layers)
+                if (auto a = make_activation<exact>(L.activation.name, L.activation.params)) f.push_back(std::move(*a));
+            std::vector<dyadic_network::layer_view> layers;
+            for (std::size_t l = 0; l < f.size(); ++l)
+                layers.push_back({model.layers[l].weights, model.layers[l].bias, f[l]});
+            std::optional<fast_bound_result> fast;
+            if (f.size() == model.layers.size())
+                fast = rounding_bounds_fast(layers, model.inputs, model.targets, ell, model.red, pm);
+            if (fast) {
                 tensor_bounds out{pm, {}, {}, std::move(fast->near_kinks)};
                 for (std::size_t l = 1; l < fast->dW.size(); ++l) {
-                    out.weights.push_back(rational(fast->dW[l]));
-                    out.bias.push_back(rational(fast->db[l]));
+                    out.weights.emplace_back(std::move(fast->dW[l]));
+                    out.bias.emplace_back(std::move(fast->db[l]));
                 }
                 return out;
             }
         }
-        r = rounding_bounds(net, model.inputs, model.targets, ell, model.red, pm);
+        r = rounding_bounds(build_network<exact>(model), model.inputs, model.targets, ell, model.red, pm);
     } else {
         precision_guard guard(256);
         r = rounding_bounds(build_network<interval>(model), from_exact<interval>(model.inputs),

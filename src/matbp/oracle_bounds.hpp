@@ -16,7 +16,7 @@
 // Usage (tests/rounding_bound_test.cpp, case T2_oracle_rounding_bounds_eq_library):
 //   auto model = matbp::read_model_file("model.json");
 //   auto B = matbp::rounding_bounds(model, *matbp::precision_by_name("float32"));
-//   B.weights[0];       // B(dW¹), exact; B.near_kinks empty ⇔ the bound is claimed
+//   B.weights[0](0, 0); // B(dW¹)'s first entry, exact; B.near_kinks empty ⇔ the bound is claimed
 
 #include "matbp/model.hpp"
 #include "matbp/oracle.hpp"
@@ -28,8 +28,8 @@ namespace matbp {
 
 struct tensor_bounds {
     precision_model precision;
-    std::vector<matrix<exact>> weights, bias;  ///< index l − 1 for layer l
-    std::vector<kink> near_kinks;              ///< T2 is not claimed when nonempty
+    std::vector<bound_matrix> weights, bias;  ///< index l − 1 for layer l: doubles by L12, else rationals
+    std::vector<kink> near_kinks;             ///< T2 is not claimed when nonempty
 };
 
 /// How rounding_bounds evaluates T2: `automatic` takes the float64 evaluation of L12

@@ -104,7 +104,11 @@ scalar_enclosure enclose_one(const exact& x) {
     // below 2^1024 and the lowest at or above 2^−1074.
     if (dyadic && nb - nz <= 53 && nb - 1 - dz <= 1023 && nz - dz >= -1074) {
         // mpz_get_d truncates, exactly here (≤ 53 significant bits, below 2^1024 after scaling by
-        // 2^−nz); ldexp is exact since the result is a double.
+        // 2^−nz); ldexp is exact since the result is a double. One limb: read off it, no allocation.
+        if (mpz_size(n) == 1) {
+            const double v = std::ldexp(static_cast<double>(mpz_getlimbn(n, 0) >> nz), static_cast<int>(nz - dz));
+            return {mpz_sgn(n) < 0 ? -v : v, 0.0, static_cast<int>(nb - nz)};
+        }
         bmp::mpz_int m;
         mpz_tdiv_q_2exp(m.backend().data(), n, static_cast<mp_bitcnt_t>(nz));
         const double v = std::ldexp(mpz_get_d(m.backend().data()), static_cast<int>(nz - dz));
@@ -317,13 +321,40 @@ midrad product_enclosure(const midrad& A, bool transpose_a, const midrad& B, boo
     return r;
 }
 
-bool fast_bound_applies(const mlp<exact>& net, const loss_function<exact>& ell) {
+namespace {
+
+/// The layers of net by reference.
+std::vector<dyadic_network::layer_view> views_of(const mlp<exact>& net) {
+    std::vector<dyadic_network::layer_view> v;
+    for (const auto& L : net.layers) v.push_back({L.W, L.b, L.f});
+    return v;
+}
+
+/// D12's shape conditions on layers given by reference (as well_formed(mlp) checks them; the
+/// activations here have no coefficients to check: the native ones are piecewise linear).
+bool well_formed(const std::vector<dyadic_network::layer_view>& layers) {
+    if (layers.empty()) return false;
+    for (std::size_t l = 0; l < layers.size(); ++l) {
+        const auto& L = layers[l];
+        if (L.W.rows() < 1 || L.W.cols() < 1 || L.b.rows() != L.W.rows() || L.b.cols() != 1) return false;
+        if (l > 0 && L.W.cols() != layers[l - 1].W.rows()) return false;
+    }
+    return true;
+}
+
+}  // namespace
+
+bool fast_bound_applies(const std::vector<dyadic_network::layer_view>& layers, const loss_function<exact>& ell) {
     if (!native_loss(ell)) return false;
-    for (const auto& L : net.layers)
+    for (const auto& L : layers)
         if (!(std::holds_alternative<identity_fn>(L.f) || std::holds_alternative<relu_fn>(L.f) ||
               std::holds_alternative<leaky_relu_fn<exact>>(L.f) || std::holds_alternative<hardtanh_fn<exact>>(L.f)))
             return false;
     return true;
+}
+
+bool fast_bound_applies(const mlp<exact>& net, const loss_function<exact>& ell) {
+    return fast_bound_applies(views_of(net), ell);
 }
 
 // ---- L12 (vi): T2 from midpoint-radius enclosures ----------------------------------------------
@@ -331,11 +362,21 @@ bool fast_bound_applies(const mlp<exact>& net, const loss_function<exact>& ell) 
 std::optional<fast_bound_result> rounding_bounds_fast(const mlp<exact>& net, const matrix<exact>& X,
                                                       const matrix<exact>& Y, const loss_function<exact>& ell,
                                                       reduction red, const precision_model& pm) {
-    MATBP_REQUIRE("D17", well_formed_precision(pm));
     MATBP_REQUIRE("T2", well_formed(net));
-    MATBP_REQUIRE("T2", X.rows() == net.width(0) && X.cols() >= 1);
-    MATBP_REQUIRE("T2", Y.rows() == net.width(net.depth()) && Y.cols() == X.cols());
-    if (!fast_bound_applies(net, ell)) return std::nullopt;
+    return rounding_bounds_fast(views_of(net), X, Y, ell, red, pm);
+}
+
+std::optional<fast_bound_result> rounding_bounds_fast(const std::vector<dyadic_network::layer_view>& layers,
+                                                      const matrix<exact>& X, const matrix<exact>& Y,
+                                                      const loss_function<exact>& ell, reduction red,
+                                                      const precision_model& pm) {
+    MATBP_REQUIRE("D17", well_formed_precision(pm));
+    MATBP_REQUIRE("T2", well_formed(layers));
+    const auto width = [&](Eigen::Index l) { return l == 0 ? layers.front().W.cols() : layers[l - 1].W.rows(); };
+    const auto k = static_cast<Eigen::Index>(layers.size()), n = X.cols();
+    MATBP_REQUIRE("T2", X.rows() == width(0) && X.cols() >= 1);
+    MATBP_REQUIRE("T2", Y.rows() == width(k) && Y.cols() == X.cols());
+    if (!fast_bound_applies(layers, ell)) return std::nullopt;
     const unsigned p = storage_bits(pm);
     if (p > 1000) return std::nullopt;
     precision_guard guard(std::max(128u, precision_guard::current_bits()));
@@ -344,7 +385,6 @@ std::optional<fast_bound_result> rounding_bounds_fast(const mlp<exact>& net, con
     // report should not vary). Twelve 1024-wide products take about 0.2 s on one core.
     const blas_thread_scope one_thread(1);
     const double u = std::ldexp(1.0, -static_cast<int>(p));
-    const Eigen::Index k = net.depth(), n = X.cols();
     try {
         // The factors of D17/L10 from the MPFI definitions, rounded up.
         const auto phi = [&](Eigen::Index M) { return upper_double(product_sum_factor(pm, M)); };
@@ -355,9 +395,9 @@ std::optional<fast_bound_result> rounding_bounds_fast(const mlp<exact>& net, con
         std::vector<pl_activation> act(k + 1);
         std::vector<stored> W(k + 1), b(k + 1);
         for (Eigen::Index l = 1; l <= k; ++l) {
-            act[l] = *piecewise_of(net.layers[l - 1].f, pm, u);
-            W[l] = enclose_stored(net.layers[l - 1].W, p, u);
-            b[l] = enclose_stored(net.layers[l - 1].b, p, u);
+            act[l] = *piecewise_of(layers[l - 1].f, pm, u);
+            W[l] = enclose_stored(layers[l - 1].W, p, u);
+            b[l] = enclose_stored(layers[l - 1].b, p, u);
         }
         // T2 (i): the data rounded once (D17 (1)); A⁰ = X enclosed.
         std::vector<midrad> A(k + 1), Z(k + 1), D(k + 1);

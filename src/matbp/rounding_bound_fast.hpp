@@ -33,6 +33,7 @@
 //                                        matbp::reduction::mean, pm);
 //   if (B) B->dW[1];    // ≥ the MPFI bound's formula, entrywise; nullopt: use rounding_bounds
 
+#include "matbp/dyadic.hpp"
 #include "matbp/network.hpp"
 #include "matbp/rounding_bound.hpp"
 
@@ -79,6 +80,8 @@ struct fast_bound_result {
 /// L12 whether rounding_bounds_fast evaluates this network and loss natively (every activation
 /// identity, relu, leaky_relu or hardtanh; the loss squared_error, mse, huber or l1).
 bool fast_bound_applies(const mlp<exact>& net, const loss_function<exact>& ell);
+/// The same for layers given by reference.
+bool fast_bound_applies(const std::vector<dyadic_network::layer_view>& layers, const loss_function<exact>& ell);
 
 /// L12 (vi) T2's bounds (and T3.near's at the units near a kink) evaluated in float64 with BLAS:
 /// every entry ≥ the right side of T2 (so ≥ rounding_bounds' value up to that evaluation's own
@@ -90,5 +93,12 @@ bool fast_bound_applies(const mlp<exact>& net, const loss_function<exact>& ell);
 std::optional<fast_bound_result> rounding_bounds_fast(const mlp<exact>& net, const matrix<exact>& X,
                                                       const matrix<exact>& Y, const loss_function<exact>& ell,
                                                       reduction red, const precision_model& pm);
+/// The same, the layers given by reference (as dyadic_network::layer_view: no copy of a network is
+/// made; oracle_bounds.cpp reads a model's matrices in place). Requires: as above, the layers'
+/// shapes as a well_formed network's (T2).
+std::optional<fast_bound_result> rounding_bounds_fast(const std::vector<dyadic_network::layer_view>& layers,
+                                                      const matrix<exact>& X, const matrix<exact>& Y,
+                                                      const loss_function<exact>& ell, reduction red,
+                                                      const precision_model& pm);
 
 }  // namespace matbp

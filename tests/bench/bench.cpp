@@ -902,7 +902,7 @@ void tightness_stats(tightness_row& t, const gradient_reference& ref, const tens
     for (std::size_t l = 0; l < ref.weights.size(); ++l)
         for (int which = 0; which < 2; ++which) {
             const matrix<exact>& g = which == 0 ? ref.weights[l].lo : ref.bias[l].lo;
-            const matrix<exact>& b = which == 0 ? B.weights[l] : B.bias[l];
+            const bound_matrix& bm = which == 0 ? B.weights[l] : B.bias[l];
             const std::string name = "layers." + std::to_string(l) + (which == 0 ? ".weights" : ".bias");
             const auto* tt = f.find(name);
             if (!tt || tt->elements() != static_cast<std::size_t>(g.size()))
@@ -910,18 +910,17 @@ void tightness_stats(tightness_row& t, const gradient_reference& ref, const tens
             for (Eigen::Index i = 0; i < g.rows(); ++i)
                 for (Eigen::Index j = 0; j < g.cols(); ++j) {
                     const exact gh = f.value(*tt, static_cast<std::size_t>(i * g.cols() + j));
-                    const exact err = abs(gh - g(i, j)), ag = abs(g(i, j));
+                    const exact err = abs(gh - g(i, j)), ag = abs(g(i, j)), bij = bm(i, j);
                     ++t.entries;
-                    if (err > b(i, j)) ++t.outside;
-                    ratios.push_back(b(i, j) == 0 ? (err == 0 ? 0.0 : INFINITY)
-                                                  : exact(err / b(i, j)).convert_to<double>());
+                    if (err > bij) ++t.outside;
+                    ratios.push_back(bij == 0 ? (err == 0 ? 0.0 : INFINITY) : exact(err / bij).convert_to<double>());
                     if (ag == 0) {
                         ++t.zero_g;
                         continue;
                     }
                     const exact moved = rel * ag;
-                    if (b(i, j) < moved) ++t.b_below;
-                    if (b(i, j) + err < moved) ++t.caught;
+                    if (bij < moved) ++t.b_below;
+                    if (bij + err < moved) ++t.caught;
                 }
         }
     if (!ratios.empty()) {
@@ -1251,8 +1250,8 @@ int main(int argc, char** argv) {
                         double lo = INFINITY, hi = 0;
                         for (std::size_t l = 0; l < M.weights.size(); ++l)
                             for (int which = 0; which < 2; ++which) {
-                                const matrix<exact>& bm = which == 0 ? M.weights[l] : M.bias[l];
-                                const matrix<exact>& bf = which == 0 ? B.weights[l] : B.bias[l];
+                                const bound_matrix& bm = which == 0 ? M.weights[l] : M.bias[l];
+                                const bound_matrix& bf = which == 0 ? B.weights[l] : B.bias[l];
                                 for (Eigen::Index i = 0; i < bm.size(); ++i)
                                     if (bm(i) > 0) {
                                         const double r = exact(bf(i) / bm(i)).convert_to<double>();

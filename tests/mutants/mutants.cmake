@@ -687,6 +687,20 @@ matbp_mutant(oracle_5 src/matbp/oracle.cpp
   FROM [==[distance(x, E->rounded(k, 0, single), opt.format)]==]
   TO   [==[distance(x, E->rounded(k, -1, single), opt.format)]==])
 
+matbp_mutant(oracle_6 src/matbp/oracle.cpp
+  BUG    "on a dyadic reference with double bounds (the fixed-width route) T3 fails an entry exactly at its bound"
+  TEST   oracle_test
+  KILLER T3_dyadic_check_at_bound_and_one_ulp_beyond dyadic_reference_checks_as_its_rationals
+  FROM [==[compare_scaled(u, nu, e, c, 2, bk.eb) > 0 ||]==]
+  TO   [==[compare_scaled(u, nu, e, c, 2, bk.eb) >= 0 ||]==])
+
+matbp_mutant(oracle_7 src/matbp/oracle.cpp
+  BUG    "the fixed-width route's merge drops a later range's sum of squared errors (the report depends on the thread count)"
+  TEST   oracle_test
+  KILLER T3_dyadic_check_at_bound_and_one_ulp_beyond dyadic_reference_checks_as_its_rationals
+  FROM [==[        mpn_add_n(into.err2.data(), into.err2.data(), next.err2.data(), static_cast<mp_size_t>(into.err2.size()));]==]
+  TO   [==[        (void)0;]==])
+
 matbp_mutant(oracle_json_1 src/matbp/oracle_json.cpp
   BUG    "a kink's layer written 1-based in a document whose layers are 0-based"
   TEST   oracle_test
