@@ -53,7 +53,8 @@
 //                                            and identically for 1, 2 and 3 threads
 //   dyadic_reference_checks_as_its_rationals check_gradients against the reference kept dyadic ==
 //                                            against its rationals, every field (normwise and bound
-//                                            verdicts, float64/float32, max_ulps, exact errors)
+//                                            verdicts, float64/float32, max_ulps, exact errors); the
+//                                            reported values held as doubles == as rationals
 //                                            and bounds as rationals or doubles (exactly at the
 //                                            distance, an ulp either side), on 1 and 2 threads
 //   T3_dyadic_check_at_bound_and_one_ulp_beyond  the fixed-width route with double bounds: an
@@ -703,6 +704,20 @@ RC_BOOST_PROP(dyadic_reference_checks_as_its_rationals, ()) {
     opt.threads = 1;
     const check_report a = check_gradients(ref, got, opt), b = check_gradients(rat, got, opt);
     assert_same_check(a, b);
+    // The reported values held as doubles (as a reader holds a tensor of doubles) where every
+    // entry of a tensor is one: the same report as from their rationals.
+    const auto as_doubles = [](const exact_tensor& t) {
+        const matrix<exact>& Q = t.rational();
+        matrix<double> D(Q.rows(), Q.cols());
+        for (Eigen::Index k = 0; k < Q.size(); ++k) {
+            D(k) = to_double(Q(k));
+            if (!std::isfinite(D(k)) || to_exact(D(k)) != Q(k)) return t;  // not all doubles: as it is
+        }
+        return exact_tensor::of_doubles(D);
+    };
+    reported_gradients held;
+    for (const auto& [w, b] : got) held.push_back({as_doubles(w), as_doubles(b)});
+    assert_same_check(check_gradients(ref, held, opt), a);
     opt.threads = 2;
     assert_same_check(check_gradients(ref, got, opt), a);
     RC_TAG(bounds == 0 ? "normwise" : bounds == 1 ? "bound, rationals" : "bound, doubles", a.pass);
@@ -771,8 +786,8 @@ BOOST_AUTO_TEST_CASE(T3_dyadic_check_at_bound_and_one_ulp_beyond) {
     BOOST_TEST_REQUIRE(ref.engine == "dyadic");
     const auto rat = as_rationals(ref);
     const double delta = std::ldexp(1.0, -10);
-    std::vector<std::pair<matrix<exact>, matrix<exact>>> got{{ref.weights[0].lo.rational(), ref.bias[0].lo.rational()}};
-    got[0].first(0, 2) += to_exact(delta);
+    reported_gradients got{{ref.weights[0].lo.rational(), ref.bias[0].lo.rational()}};
+    got[0].first.edit()(0, 2) += to_exact(delta);
     for (const double b : {delta, std::nextafter(delta, 0.0)}) {
         const bool at = b == delta;
         for (const unsigned threads : {1u, 2u, 3u}) {

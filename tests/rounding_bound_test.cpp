@@ -40,6 +40,8 @@
 //                                               near units ⊇ MPFI's; native activations, every loss
 //        L12_emulated_evaluations_within_fast_bound   float and double emulations, four orders,
 //                                               and backprop<double> within the fast bound
+//        L12_fast_bound_reads_doubles_as_their_rationals   (v) tensors held as doubles give the same
+//                                               bound, bit for bit, as their values held as rationals
 //        L12_product_upper_bound_ge_exact_product      (ii), including underflowing products
 //        L12_product_enclosure_contains_exact_product  (iv), (v)
 //        L12_overflow_falls_back_to_mpfi        weights 1e300: nullopt, the model's bound is MPFI's
@@ -983,6 +985,42 @@ RC_BOOST_PROP(L12_emulated_evaluations_within_fast_bound, ()) {
                              convert_loss<double>(c.ell), c.red);
     RC_ASSERT(within(gd.dW, g.dW, W64, "dW backprop<double>"));
     RC_ASSERT(within(gd.db, g.db, b64, "db backprop<double>"));
+}
+
+RC_BOOST_PROP(L12_fast_bound_reads_doubles_as_their_rationals, ()) {
+    // L12 (v) on tensors held as doubles (a model read from JSON numbers or IEEE tensors,
+    // exact_tensor.hpp): the same bound, bit for bit, as from the same values held as rationals.
+    // The case's parameters and data rounded to doubles (the data of every float64 model).
+    const auto c = gen_native_case();
+    const auto round = [](const matrix<exact>& M) {
+        return matrix<double>(M.unaryExpr([](const exact& q) { return to_double(q); }));
+    };
+    std::vector<exact_tensor> as_doubles, as_rationals;
+    for (const auto& L : c.net.layers)
+        for (const auto* M : {&L.W, &L.b}) {
+            const matrix<double> D = round(*M);
+            as_doubles.push_back(exact_tensor::of_doubles(D));
+            as_rationals.emplace_back(matrix<exact>(D.unaryExpr([](double x) { return to_exact(x); })));
+        }
+    std::vector<dyadic_network::layer_view> vd, vr;
+    for (std::size_t l = 0; l < c.net.layers.size(); ++l) {
+        vd.push_back({as_doubles[2 * l], as_doubles[2 * l + 1], c.net.layers[l].f});
+        vr.push_back({as_rationals[2 * l], as_rationals[2 * l + 1], c.net.layers[l].f});
+    }
+    const matrix<double> X = round(c.X), Y = round(c.Y);
+    const exact_tensor Xd = exact_tensor::of_doubles(X), Yd = exact_tensor::of_doubles(Y);
+    const exact_tensor Xr(matrix<exact>(X.unaryExpr([](double x) { return to_exact(x); })));
+    const exact_tensor Yr(matrix<exact>(Y.unaryExpr([](double x) { return to_exact(x); })));
+    for (const char* name : {"float64", "float32", "bfloat16"}) {
+        const auto pm = *precision_by_name(name);
+        const auto D = rounding_bounds_fast(vd, Xd, Yd, c.ell, c.red, pm);
+        const auto R = rounding_bounds_fast(vr, Xr, Yr, c.ell, c.red, pm);
+        RC_ASSERT(D.has_value() == R.has_value());
+        if (!D) continue;
+        RC_ASSERT(same_kinks(D->near_kinks, R->near_kinks));
+        for (std::size_t l = 1; l < D->dW.size(); ++l)
+            RC_ASSERT(((D->dW[l].array() == R->dW[l].array()).all() && (D->db[l].array() == R->db[l].array()).all()));
+    }
 }
 
 RC_BOOST_PROP(L12_product_upper_bound_ge_exact_product, ()) {

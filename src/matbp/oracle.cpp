@@ -881,16 +881,45 @@ std::optional<small_dyadic> small_of(const exact& g) {
     return small_dyadic{mpz_sgn(num), mpz_getlimbn(num, 0), -s};
 }
 
+/// small_of(to_exact(x)) read off the double x: the same G and eg (the rational's lowest terms:
+/// an integer has eg = 0 and needs G < 2⁶⁴, else G is odd).
+std::optional<small_dyadic> small_of(double x) {
+    if (x == 0) return small_dyadic{};
+    int e2 = 0;
+    auto m = static_cast<limb>(std::ldexp(std::frexp(std::fabs(x), &e2), 53));
+    long e = e2 - 53;
+    const int tz = std::countr_zero(m);
+    m >>= tz;
+    e += tz;
+    if (e >= 0) {
+        if (std::bit_width(m) + e > 64) return std::nullopt;  // an integer of more than one limb
+        m <<= e;
+        e = 0;
+    }
+    return small_dyadic{x < 0 ? -1 : 1, m, e};
+}
+
+/// The reported values of one tensor as check_fixed_tensor reads them: off the doubles when the
+/// tensor holds doubles (no rational is made), else off its rationals.
+struct reported_values {
+    const exact_tensor& t;
+    const matrix<double>* doubles = t.doubles();
+    std::optional<small_dyadic> small(Eigen::Index k) const {
+        return doubles ? small_of((*doubles)(k)) : small_of(t.rational()(k));
+    }
+    const exact& rational(Eigen::Index k) const { return t.rational()(k); }
+};
+
 /// g rounded to the format, as rounded_reported(g): read off G and eg when g is a double (G of at
 /// most 53 significant bits, no bit below 2^−1074, below 2^1024).
-double rounded_small(const small_dyadic& g, const exact& gq, float_format f) {
+double rounded_small(const small_dyadic& g, const reported_values& got, Eigen::Index k, float_format f) {
     if (g.sign == 0) return 0.0;
     const int tz = std::countr_zero(g.G), top = std::bit_width(g.G);
     if (top - tz <= 53 && g.eg + tz >= -1074 && g.eg + top <= 1024) {
         const double d = std::ldexp(static_cast<double>(g.G), static_cast<int>(g.eg)) * g.sign;
         return f == float_format::float64 ? d : static_cast<double>(static_cast<float>(d));
     }
-    return rounded_reported(gq, f);
+    return rounded_reported(got.rational(k), f);  // not a double, so not held as one
 }
 
 /// A bound b = mb·2^eb ≥ 0 (a double, exactly).
@@ -937,7 +966,7 @@ struct range_figures {
 struct fixed_tensor {
     const dyadic_matrix& D;
     const dyadic_entries& E;
-    const matrix<exact>& got;
+    const reported_values& got;
     const matrix<double>* bound;
     const check_options& opt;
     long er, e;        ///< the reference's exponent, and E (u's)
@@ -954,8 +983,7 @@ struct fixed_tensor {
         const bool single = opt.format == float_format::float32;
         limb a[max_limbs + 2], b[max_limbs + 2], u[max_limbs + 2], sq[2 * max_limbs + 4];
         for (std::size_t k = begin; k < end; ++k) {
-            const exact& gq = got(static_cast<Eigen::Index>(k));
-            const small_dyadic g = *small_of(gq);
+            const small_dyadic g = *got.small(static_cast<Eigen::Index>(k));
             const int sr = D.sign(k);
             const limb* R = D.magnitude(k);
             const std::size_t nr = sr == 0 ? 0 : trimmed(R, w);
@@ -996,7 +1024,7 @@ struct fixed_tensor {
                         static_cast<mp_size_t>(2 * nu));
             }
             if (mpn_cmp(u, f.largest.data(), static_cast<mp_size_t>(W)) > 0) std::copy_n(u, W, f.largest.begin());
-            const double x = rounded_small(g, gq, opt.format);
+            const double x = rounded_small(g, got, static_cast<Eigen::Index>(k), opt.format);
             if (bound) {
                 // T3: |g − r| = u·2^E/d against b = mb·2^eb: beyond iff u·2^E > mb·d·2^eb.
                 const double_bound bk = split((*bound)(static_cast<Eigen::Index>(k)));
@@ -1077,20 +1105,21 @@ scaled_integer scaled_of(const std::vector<limb>& x, long e) {
 /// nullopt otherwise (check_dyadic_tensor then decides). Requires: as check_dyadic_tensor, and
 /// the reference is a dyadic point without kink entries with dyadic_entries applying.
 std::optional<tensor_check> check_fixed_tensor(std::size_t index, const std::string& name, const dyadic_matrix& D,
-                                               const dyadic_entries& E, const matrix<exact>& got,
+                                               const dyadic_entries& E, const exact_tensor& reported,
                                                const check_options& opt) {
+    const reported_values got{reported};
     const matrix<double>* bound = nullptr;
     if (!opt.bounds.empty()) {
         bound = opt.bounds.at(index).doubles();
         if (!bound) return std::nullopt;
-        MATBP_REQUIRE("T3", bound->rows() == got.rows() && bound->cols() == got.cols());
+        MATBP_REQUIRE("T3", bound->rows() == reported.rows() && bound->cols() == reported.cols());
     }
     const long er = D.exponent();
     const std::uint64_t d = E.divisor();
     // E = the least exponent of any term; W = limbs of the widest term, plus a bit for a sum.
     long e = er, top_g = std::numeric_limits<long>::min();
-    for (Eigen::Index k = 0; k < got.size(); ++k) {
-        const auto g = small_of(got(k));
+    for (Eigen::Index k = 0; k < reported.size(); ++k) {
+        const auto g = got.small(k);
         if (!g) return std::nullopt;
         if (g->sign == 0) continue;
         e = std::min(e, g->eg);
@@ -1102,7 +1131,7 @@ std::optional<tensor_check> check_fixed_tensor(std::size_t index, const std::str
     const auto W = static_cast<std::size_t>((bits + 63) / 64);
     if (W > max_limbs) return std::nullopt;
     const fixed_tensor ft{D, E, got, bound, opt, er, e, D.width(), W, d};
-    const auto size = static_cast<std::size_t>(got.size());
+    const auto size = static_cast<std::size_t>(reported.size());
     const std::size_t threads = std::min<std::size_t>(
         std::max<std::size_t>(size, 1), opt.threads ? opt.threads : std::max(1u, std::thread::hardware_concurrency()));
     std::vector<range_figures> parts(threads);
@@ -1127,7 +1156,7 @@ std::optional<tensor_check> check_fixed_tensor(std::size_t index, const std::str
     tensor_check t;
     t.name = name;
     if (all.any) {
-        const auto rows = static_cast<std::size_t>(got.rows());
+        const auto rows = static_cast<std::size_t>(reported.rows());
         t.worst_ulps = all.worst_ulps;
         t.worst_row = static_cast<Eigen::Index>(all.worst_k % rows);
         t.worst_col = static_cast<Eigen::Index>(all.worst_k / rows);
@@ -1159,14 +1188,15 @@ std::optional<tensor_check> check_fixed_tensor(std::size_t index, const std::str
 /// computed on integers, and the sums of squares kept as integers times powers of two (the d²
 /// cancels in the normwise ratio). nullopt when it does not apply: then the rationals are read.
 std::optional<tensor_check> check_dyadic_tensor(std::size_t index, const std::string& name, const tensor_range& ref,
-                                                const matrix<exact>& got, const check_options& opt) {
+                                                const exact_tensor& reported, const check_options& opt) {
     const dyadic_matrix* D = ref.lo.dyadic();
     if (!D || !(ref.lo == ref.hi) || ref.has_enclosure()) return std::nullopt;
     const auto E = dyadic_entries::of(*D, ref.lo.scale());
     if (!E) return std::nullopt;
     for (const bool k : ref.kink_dependent)
         if (k) return std::nullopt;
-    if (auto fixed = check_fixed_tensor(index, name, *D, *E, got, opt)) return fixed;
+    if (auto fixed = check_fixed_tensor(index, name, *D, *E, reported, opt)) return fixed;
+    const matrix<exact>& got = reported;  // the rationals, from here on
     for (Eigen::Index t = 0; t < got.size(); ++t)
         if (!is_dyadic(got(t))) return std::nullopt;
     const bound_matrix* bound = opt.bounds.empty() ? nullptr : &opt.bounds.at(index);
@@ -1255,9 +1285,10 @@ std::optional<tensor_check> check_dyadic_tensor(std::size_t index, const std::st
     return t;
 }
 
-tensor_check check_tensor(std::size_t index, const std::string& name, const tensor_range& ref, const matrix<exact>& got,
-                          const check_options& opt) {
-    if (auto fast = check_dyadic_tensor(index, name, ref, got, opt)) return std::move(*fast);
+tensor_check check_tensor(std::size_t index, const std::string& name, const tensor_range& ref,
+                          const exact_tensor& reported, const check_options& opt) {
+    if (auto fast = check_dyadic_tensor(index, name, ref, reported, opt)) return std::move(*fast);
+    const matrix<exact>& got = reported;
     tensor_check t;
     t.name = name;
     exact err2 = 0, ref2 = 0, ref_all2 = 0;

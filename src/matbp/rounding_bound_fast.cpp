@@ -124,6 +124,26 @@ struct stored {
     midrad v;
     matrix<double> e;
 };
+/// The same for a tensor: held as doubles, each its own enclosure (radius 0) with its significant
+/// bits read off the double (what enclose_one finds for its rational); else by its rationals.
+stored enclose_stored(const matrix<exact>& X, unsigned p, double u);
+stored enclose_stored(const exact_tensor& X, unsigned p, double u) {
+    const matrix<double>* D = X.doubles();
+    if (!D) return enclose_stored(X.rational(), p, u);
+    stored s{{*D, matrix<double>::Zero(D->rows(), D->cols())}, matrix<double>(D->rows(), D->cols())};
+    for (Eigen::Index i = 0; i < D->size(); ++i) {
+        const double x = (*D)(i);
+        int bits = 0;
+        if (x != 0) {
+            int e2 = 0;
+            const auto m = static_cast<std::uint64_t>(std::ldexp(std::frexp(std::fabs(x), &e2), 53));
+            bits = std::bit_width(m) - std::countr_zero(m);
+        }
+        s.e(i) = bits <= static_cast<int>(p) ? 0.0 : mul_up(u, add_up(std::abs(x), 0.0));  // as for its rational
+    }
+    return s;
+}
+
 stored enclose_stored(const matrix<exact>& X, unsigned p, double u) {
     stored s{{matrix<double>(X.rows(), X.cols()), matrix<double>(X.rows(), X.cols())},
              matrix<double>(X.rows(), X.cols())};
@@ -323,12 +343,24 @@ midrad product_enclosure(const midrad& A, bool transpose_a, const midrad& B, boo
 
 namespace {
 
-/// The layers of net by reference.
-std::vector<dyadic_network::layer_view> views_of(const mlp<exact>& net) {
-    std::vector<dyadic_network::layer_view> v;
-    for (const auto& L : net.layers) v.push_back({L.W, L.b, L.f});
-    return v;
-}
+/// The layers of net as views of tensors this object owns (a layer_view refers to exact_tensors:
+/// the network's matrices are wrapped once, not bound as temporaries that would not outlive the
+/// view).
+struct network_views {
+    std::vector<exact_tensor> tensors;
+    std::vector<dyadic_network::layer_view> views;
+    explicit network_views(const mlp<exact>& net) {
+        tensors.reserve(2 * net.layers.size());
+        for (const auto& L : net.layers) {
+            tensors.emplace_back(L.W);
+            tensors.emplace_back(L.b);
+        }
+        for (std::size_t l = 0; l < net.layers.size(); ++l)
+            views.push_back({tensors[2 * l], tensors[2 * l + 1], net.layers[l].f});
+    }
+    network_views(const network_views&) = delete;
+    network_views& operator=(const network_views&) = delete;
+};
 
 /// D12's shape conditions on layers given by reference (as well_formed(mlp) checks them; the
 /// activations here have no coefficients to check: the native ones are piecewise linear).
@@ -354,7 +386,12 @@ bool fast_bound_applies(const std::vector<dyadic_network::layer_view>& layers, c
 }
 
 bool fast_bound_applies(const mlp<exact>& net, const loss_function<exact>& ell) {
-    return fast_bound_applies(views_of(net), ell);
+    if (!native_loss(ell)) return false;
+    for (const auto& L : net.layers)
+        if (!(std::holds_alternative<identity_fn>(L.f) || std::holds_alternative<relu_fn>(L.f) ||
+              std::holds_alternative<leaky_relu_fn<exact>>(L.f) || std::holds_alternative<hardtanh_fn<exact>>(L.f)))
+            return false;
+    return true;
 }
 
 // ---- L12 (vi): T2 from midpoint-radius enclosures ----------------------------------------------
@@ -363,11 +400,12 @@ std::optional<fast_bound_result> rounding_bounds_fast(const mlp<exact>& net, con
                                                       const matrix<exact>& Y, const loss_function<exact>& ell,
                                                       reduction red, const precision_model& pm) {
     MATBP_REQUIRE("T2", well_formed(net));
-    return rounding_bounds_fast(views_of(net), X, Y, ell, red, pm);
+    const network_views v(net);
+    return rounding_bounds_fast(v.views, exact_tensor(X), exact_tensor(Y), ell, red, pm);
 }
 
 std::optional<fast_bound_result> rounding_bounds_fast(const std::vector<dyadic_network::layer_view>& layers,
-                                                      const matrix<exact>& X, const matrix<exact>& Y,
+                                                      const exact_tensor& X, const exact_tensor& Y,
                                                       const loss_function<exact>& ell, reduction red,
                                                       const precision_model& pm) {
     MATBP_REQUIRE("D17", well_formed_precision(pm));

@@ -97,7 +97,7 @@ std::optional<fast_bound_result> rounding_bounds_fast(const mlp<exact>& net, con
 /// made; oracle_bounds.cpp reads a model's matrices in place). Requires: as above, the layers'
 /// shapes as a well_formed network's (T2).
 std::optional<fast_bound_result> rounding_bounds_fast(const std::vector<dyadic_network::layer_view>& layers,
-                                                      const matrix<exact>& X, const matrix<exact>& Y,
+                                                      const exact_tensor& X, const exact_tensor& Y,
                                                       const loss_function<exact>& ell, reduction red,
                                                       const precision_model& pm);
 
