@@ -159,7 +159,7 @@ std::string slurp(const std::string& path) {
     return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-using grads_t = std::vector<std::pair<matbp::matrix<matbp::exact>, matbp::matrix<matbp::exact>>>;
+using grads_t = matbp::reported_gradients;
 using grads_double = std::vector<std::pair<matbp::matrix<double>, matbp::matrix<double>>>;
 
 /// The gradients as matbp grad writes them (oracle_json.cpp's write_tensor: rows one per line,
@@ -288,8 +288,8 @@ int main(int argc, char** argv) {
         const grads_t g = matbp::read_gradients_file(grad_file, m, lim);
         grads_double gd;
         for (const auto& [W, b] : g)
-            gd.emplace_back(W.unaryExpr([](const matbp::exact& q) { return static_cast<double>(q); }),
-                            b.unaryExpr([](const matbp::exact& q) { return static_cast<double>(q); }));
+            gd.emplace_back(W.rational().unaryExpr([](const matbp::exact& q) { return static_cast<double>(q); }),
+                            b.rational().unaryExpr([](const matbp::exact& q) { return static_cast<double>(q); }));
         const auto [wd, out_double] = writing(gd);
         row("write gradients, doubles (writer::number)", wd, out_double);
         const auto [we, out_exact] = writing(g);
