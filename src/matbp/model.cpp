@@ -308,57 +308,49 @@ private:
         return q;
     }
 
-    /// number(v, where), written into `out` (whose old value is overwritten). The fast path for a
-    /// JSON number whose double std::from_chars finds (correctly rounded, as strtod_l: both give the
-    /// nearest double) and whose exact value is provably within the limits, computed from the
-    /// double's m·2^e without building p and q: the same value and the same bit budget as
-    /// number(); anything else (an overflow, an underflow std::from_chars reports, a value near a
-    /// limit, a string) takes number() itself. model_test's fast_number_path_eq_slow_path checks
+    /// The fast path of number(): a JSON number whose double std::from_chars finds (correctly
+    /// rounded, as strtod_l: both give the nearest double) and whose exact value is provably
+    /// within the limits (its bits then added to the budget, as number() adds them); nullopt for
+    /// anything else (an overflow, an underflow std::from_chars reports, a value near a limit, a
+    /// string), which number() itself decides. model_test's fast_number_path_eq_slow_path checks
     /// the two agree.
+    template <class V>
+    std::optional<double> fast_double(const V& v) const {
+        const std::string_view text = lexeme(v);
+        if (kind_of(v) != kind::number || text.size() > lim_.number.max_chars) return std::nullopt;
+        double d = 0;
+        const char* end = text.data() + text.size();
+        const auto [ptr, ec] = std::from_chars(text.data(), end, d);
+        if (ec == std::errc() && ptr == end && std::isfinite(d) && within_limits(dyadic_parts(d))) return d;
+        return std::nullopt;
+    }
+
+    /// number(v, where), written into `out` (whose old value is overwritten), by fast_double
+    /// where it applies.
     template <class V, class Where>
     void number_into(exact& out, const V& v, const Where& where) const {
-        const std::string_view text = lexeme(v);
-        if (kind_of(v) == kind::number && text.size() <= lim_.number.max_chars) {
-            double d = 0;
-            const char* end = text.data() + text.size();
-            const auto [ptr, ec] = std::from_chars(text.data(), end, d);
-            if (ec == std::errc() && ptr == end && std::isfinite(d)) {
-                const dyadic_parts x(d);
-                if (within_limits(x)) {
-                    x.write(out);
-                    return;
-                }
-            }
-        }
-        out = number(v, where);
+        if (const auto d = fast_double(v))
+            out = to_exact(*d);
+        else
+            out = number(v, where);
     }
 
-    /// number_into(b(i, j), v, where) for a tensor being built: the same fast path, the double kept
-    /// as a double.
+    /// The same into b(i, j) for a tensor being built, the double kept as a double.
     template <class V, class Where>
     void number_into(tensor_builder& b, Index i, Index j, const V& v, const Where& where) const {
-        const std::string_view text = lexeme(v);
-        if (kind_of(v) == kind::number && text.size() <= lim_.number.max_chars) {
-            double d = 0;
-            const char* end = text.data() + text.size();
-            const auto [ptr, ec] = std::from_chars(text.data(), end, d);
-            if (ec == std::errc() && ptr == end && std::isfinite(d) && within_limits(dyadic_parts(d))) {
-                b.set(i, j, d);
-                return;
-            }
-        }
-        b.set(i, j, number(v, where));
+        if (const auto d = fast_double(v))
+            b.set(i, j, *d);
+        else
+            b.set(i, j, number(v, where));
     }
 
-    /// A finite double as ±m·2^e with m odd (m = 0 for ±0): the canonical p/q is m·2^e / 1 when
-    /// e ≥ 0, else m / 2^−e.
+    /// A finite double's magnitude as m·2^e with m odd (m = 0 for ±0): the canonical p/q is
+    /// ±m·2^e / 1 when e ≥ 0, else ±m / 2^−e (the sizes the limits count).
     struct dyadic_parts {
-        bool negative = false;
         std::uint64_t m = 0;
         long e = 0;
         explicit dyadic_parts(double d) {
             const auto bits = std::bit_cast<std::uint64_t>(d);
-            negative = (bits >> 63) != 0;
             const auto biased = static_cast<long>((bits >> 52) & 0x7FF);
             const std::uint64_t fraction = bits & ((std::uint64_t{1} << 52) - 1);
             m = biased == 0 ? fraction : fraction | (std::uint64_t{1} << 52);  // subnormal: no hidden bit
@@ -376,34 +368,6 @@ private:
             return static_cast<std::size_t>(std::bit_width(m)) + (e > 0 ? static_cast<std::size_t>(e) : 0);
         }
         std::size_t den_bits() const { return e < 0 ? static_cast<std::size_t>(-e) + 1 : 1; }
-        /// q = the value, canonical, as to_exact(d) (mpq_set_d) makes it; GMP's limb interface
-        /// (mpz_limbs_write) sets the words directly. Without 64-bit limbs: mpq_set_d.
-        void write(exact& q) const {
-            mpq_ptr r = q.backend().data();
-            if constexpr (GMP_NUMB_BITS == 64 && GMP_NAIL_BITS == 0) {
-                if (m == 0) {
-                    mpq_set_ui(r, 0, 1);
-                    return;
-                }
-                mpz_ptr num = mpq_numref(r), den = mpq_denref(r);
-                mpz_limbs_write(num, 1)[0] = static_cast<mp_limb_t>(m);
-                mpz_limbs_finish(num, negative ? -1 : 1);
-                if (e >= 0) {
-                    if (e > 0) mpz_mul_2exp(num, num, static_cast<mp_bitcnt_t>(e));
-                    mpz_set_ui(den, 1);
-                    return;
-                }
-                const auto k = static_cast<std::size_t>(-e);
-                const std::size_t n = k / 64 + 1;
-                mp_limb_t* w = mpz_limbs_write(den, static_cast<mp_size_t>(n));
-                std::fill(w, w + n - 1, mp_limb_t{0});
-                w[n - 1] = mp_limb_t{1} << (k % 64);
-                mpz_limbs_finish(den, static_cast<mp_size_t>(n));
-            } else {
-                mpq_set_d(r, negative ? -ldexp_parts() : ldexp_parts());
-            }
-        }
-        double ldexp_parts() const { return std::ldexp(static_cast<double>(m), static_cast<int>(e)); }
     };
 
     /// True, and x's bits beyond 128 added to the budget, when account(to_exact(x)) would accept

@@ -388,7 +388,7 @@ struct workload {
 };
 
 struct workload_data {
-    model_spec spec;   ///< every number exact (only when asked for)
+    model_spec spec;   ///< every number exact (only when asked for; ReLU nets: held as doubles)
     mlp<double> dnet;  ///< the same network in double (the doubles the spec holds exactly)
     matrix<double> X, Y;
 };
@@ -423,12 +423,8 @@ workload_data make_data(const workload& w, bool need_spec) {
         d.X = uniform(w.widths[0], w.batch, 1.0);
         d.Y = uniform(w.widths[k], w.batch, 1.0);
         if (need_spec) {
-            auto ex = [](const matrix<double>& M) {
-                matrix<exact> E(M.rows(), M.cols());
-                for (Eigen::Index j = 0; j < M.cols(); ++j)
-                    for (Eigen::Index i = 0; i < M.rows(); ++i) E(i, j) = to_exact(M(i, j));
-                return E;
-            };
+            // Held as the doubles, as a model read from a file holds them (exact_tensor.hpp).
+            auto ex = [](const matrix<double>& M) { return exact_tensor::of_doubles(M); };
             for (std::size_t l = 1; l <= k; ++l)
                 d.spec.layers.push_back({ex(d.dnet.layers[l - 1].W), ex(d.dnet.layers[l - 1].b),
                                          activation_named(l < k ? "relu" : "identity")});
