@@ -142,15 +142,22 @@ std::size_t bits_bound(const block& b) {
     return mb + static_cast<std::size_t>(b.e < 0 ? -b.e : b.e);
 }
 
-/// dst[0, wd) = src[0, ws) · 2^s. Requires: the result fits in wd limbs.
-void shift_left(const limb* src, std::size_t ws, unsigned long s, limb* dst, std::size_t wd) {
-    std::fill(dst, dst + wd, limb{0});
-    const std::size_t q = s / 64;
-    const unsigned r = s % 64;
-    for (std::size_t i = 0; i < ws && i + q < wd; ++i) {
-        dst[i + q] |= src[i] << r;
-        if (r && i + q + 1 < wd) dst[i + q + 1] |= src[i] >> (64 - r);
+/// A finite nonzero double's magnitude as odd·2^e (odd < 2⁵³), read off its IEEE fields.
+struct odd_parts_t {
+    limb odd;
+    long e;
+};
+inline odd_parts_t odd_parts(double v) {
+    const auto bits = std::bit_cast<std::uint64_t>(v);
+    const auto field = static_cast<long>((bits >> 52) & 0x7ff);
+    limb m = bits & ((std::uint64_t{1} << 52) - 1);
+    long e = -1074;  // subnormal: m·2⁻¹⁰⁷⁴
+    if (field != 0) {
+        m |= std::uint64_t{1} << 52;
+        e = field - 1075;
     }
+    const int tz = std::countr_zero(m);
+    return {m >> tz, e + tz};
 }
 
 /// p[0, w) ← p · 2^−s, in place. Requires: the low s bits are 0.
@@ -245,6 +252,90 @@ struct dyadic_engine {
             d.mag_.resize(n * used);
             d.width_ = used;
         }
+    }
+
+    /// What one pass over finite doubles learns: each nonzero entry is odd·2^e (odd_parts), and
+    /// the canonical form (C1.dyadic (iii)) has the exponent `low` = min e and holds bits up to
+    /// `top` = max(e + bits(odd)).
+    struct double_scan {
+        long low = LONG_MAX, top = LONG_MIN;
+        /// The limbs of each entry in the shared-width form.
+        std::size_t width() const { return top == LONG_MIN ? 0 : static_cast<std::size_t>(top - low + 63) / 64; }
+    };
+
+    static double_scan scan_doubles(const matrix<double>& M) {
+        double_scan s;
+        const double* v = M.data();
+        for (Eigen::Index k = 0; k < M.size(); ++k) {
+            if (v[k] == 0) continue;
+            const auto [odd, e] = odd_parts(v[k]);
+            s.low = std::min(s.low, e);
+            s.top = std::max(s.top, e + static_cast<long>(std::bit_width(odd)));
+        }
+        return s;
+    }
+
+    /// from_exact's size rule for doubles: the shared-width form (n·width limbs) at most 16 times
+    /// the entries' own rationals plus 2²⁰ limbs. Each entry's own size is at least 2 limbs, so
+    /// a width ≤ 32 always passes and only a wider form (doubles spread over more than 1984
+    /// binades) needs the sizes added up.
+    static bool size_rule_pays(const matrix<double>& M, const double_scan& s) {
+        const std::size_t w = s.width();
+        if (w <= 32) return true;
+        double own = 0;
+        for (Eigen::Index k = 0; k < M.size(); ++k) {
+            const double v = M(k);
+            if (v == 0) {
+                own += 2;  // 0/1: no numerator limb, one denominator limb
+                continue;
+            }
+            const auto [odd, e] = odd_parts(v);
+            // The rational odd·2^e: a numerator of ⌈(bits + max(e, 0))/64⌉ limbs, the
+            // denominator 2^max(−e, 0) of ⌊max(−e, 0)/64⌋ + 1.
+            own += 1.0 + static_cast<double>((static_cast<long>(std::bit_width(odd)) + std::max(e, 0L) + 63) / 64) +
+                   static_cast<double>(std::max(-e, 0L) / 64 + 1);
+        }
+        return static_cast<double>(M.size()) * static_cast<double>(w) <= 16.0 * own + 1048576.0;
+    }
+
+    /// M (or Mᵀ) from its scan, written in canonical form directly: the exponent is the smallest
+    /// e (an entry with an odd magnitude, so no trailing zero is shared) and the width the
+    /// fewest limbs holding top − low bits (C1.dyadic (iii), as canonicalize would leave it).
+    static D from_doubles(const matrix<double>& M, const double_scan& s, bool transposed) {
+        const std::size_t w = s.width();
+        D d = transposed ? zeros(M.cols(), M.rows(), w) : zeros(M.rows(), M.cols(), w);
+        d.e_ = w == 0 ? 0 : s.low;
+        for (Eigen::Index j = 0; j < M.cols(); ++j)
+            for (Eigen::Index i = 0; i < M.rows(); ++i) {
+                const double v = M(i, j);
+                if (v == 0) continue;
+                const auto t = static_cast<std::size_t>(transposed ? j + i * M.cols() : i + j * M.rows());
+                const auto [odd, e] = odd_parts(v);
+                d.sign_[t] = v < 0 ? -1 : 1;
+                const auto shift = static_cast<std::size_t>(e - s.low);
+                const std::size_t q = shift / 64;
+                const unsigned r = shift % 64;
+                limb* dst = d.mag_.data() + (t * w);
+                dst[q] = odd << r;
+                if (r != 0 && q + 1 < w) dst[q + 1] = odd >> (64 - r);  // the bits shifted past limb q
+            }
+        return d;
+    }
+
+    /// from_tensor's rule (the size rule of from_exact) on t: its dyadic form when `plain`, its
+    /// transpose's when `transposed` (an empty matrix for the one not asked for); nullopt when
+    /// the rule refuses.
+    static std::optional<std::pair<D, D>> tensor_form(const exact_tensor& t, bool plain, bool transposed) {
+        const matrix<double>* M = t.doubles();
+        if (!M) {
+            auto d = D::from_exact(t.rational());
+            if (!d) return std::nullopt;
+            D dt = transposed ? transpose(*d) : D{};
+            return std::pair{plain ? std::move(*d) : D{}, std::move(dt)};
+        }
+        const double_scan s = scan_doubles(*M);
+        if (!size_rule_pays(*M, s)) return std::nullopt;
+        return std::pair{plain ? from_doubles(*M, s, false) : D{}, transposed ? from_doubles(*M, s, true) : D{}};
     }
 
     static D from_block(const block& b) {
@@ -690,30 +781,36 @@ struct dyadic_engine {
     }
 
     /// Appends a layer to d; false unless its activation has dyadic pieces and W and b convert.
-    /// W and b: matrix<T> (an mlp's) or exact_tensor (a layer_view's, T = exact).
+    /// W and b: matrix<T> (an mlp's) or exact_tensor (a layer_view's, T = exact). The first
+    /// layer keeps only (W¹)ᵀ: the backward pass never multiplies by (W¹)ᵀΔ¹ (layer_data).
     template <class T, class M>
     static bool add_layer(dyadic_network& d, const M& W, const M& b, const activation<T>& f) {
         dyadic_network::layer_data x;
         auto pieces = dyadic_pieces<T>(f);
         if (!pieces) return false;
         x.pieces = std::move(*pieces);
+        const bool plain = !d.layers_.empty();
         if constexpr (std::is_same_v<T, double>) {
-            x.W = D::from_double(W);
+            MATBP_REQUIRE("C1", W.allFinite());
+            const double_scan s = scan_doubles(W);
+            if (plain) x.W = from_doubles(W, s, false);
+            x.Wt = from_doubles(W, s, true);  // converted transposed: no copy of W to transpose
             x.b = D::from_double(b);
+        } else if constexpr (std::is_same_v<M, exact_tensor>) {
+            auto w = tensor_form(W, plain, true);
+            if (!w) return false;
+            auto c = tensor_form(b, true, false);
+            if (!c) return false;
+            x.W = std::move(w->first);
+            x.Wt = std::move(w->second);
+            x.b = std::move(c->first);
         } else {
-            std::optional<D> w, c;
-            if constexpr (std::is_same_v<M, exact_tensor>) {
-                w = D::from_tensor(W);
-                c = D::from_tensor(b);
-            } else {
-                w = D::from_exact(W);
-                c = D::from_exact(b);
-            }
+            auto w = D::from_exact(W), c = D::from_exact(b);
             if (!w || !c) return false;
-            x.W = std::move(*w);
+            x.Wt = transpose(*w);
+            if (plain) x.W = std::move(*w);
             x.b = std::move(*c);
         }
-        x.Wt = transpose(x.W);
         d.layers_.push_back(std::move(x));
         return true;
     }
@@ -757,35 +854,7 @@ bool is_dyadic(const exact& q) {
 
 dyadic_matrix dyadic_matrix::from_double(const matrix<double>& M) {
     for (Eigen::Index t = 0; t < M.size(); ++t) MATBP_REQUIRE("C1", std::isfinite(M(t)));
-    // M(t) = mant·2^ex with an integer mantissa below 2⁵³.
-    const auto n = static_cast<std::size_t>(M.size());
-    std::vector<limb> mant(n);
-    std::vector<long> ex(n);
-    long emin = LONG_MAX;
-    for (std::size_t t = 0; t < n; ++t) {
-        const double v = M(static_cast<Eigen::Index>(t));
-        if (v == 0) continue;
-        int e2 = 0;
-        const double f = std::frexp(std::fabs(v), &e2);  // f ∈ [½, 1)
-        mant[t] = static_cast<limb>(std::ldexp(f, 53));  // exact: f has at most 53 significant bits
-        ex[t] = e2 - 53;
-        emin = std::min(emin, ex[t]);
-    }
-    std::size_t w = 0;
-    for (std::size_t t = 0; t < n; ++t)
-        if (mant[t])
-            w = std::max(
-                w,
-                (static_cast<std::size_t>(std::bit_width(mant[t])) + static_cast<std::size_t>(ex[t] - emin) + 63) / 64);
-    dyadic_matrix d = dyadic_engine::zeros(M.rows(), M.cols(), w);
-    d.e_ = emin == LONG_MAX ? 0 : emin;
-    for (std::size_t t = 0; t < n; ++t) {
-        if (!mant[t]) continue;
-        d.sign_[t] = M(static_cast<Eigen::Index>(t)) < 0 ? -1 : 1;
-        shift_left(&mant[t], 1, static_cast<unsigned long>(ex[t] - emin), d.mag_.data() + (t * w), w);
-    }
-    dyadic_engine::canonicalize(d);
-    return d;
+    return dyadic_engine::from_doubles(M, dyadic_engine::scan_doubles(M), false);
 }
 
 std::optional<dyadic_matrix> dyadic_matrix::from_exact(const matrix<exact>& M) {
@@ -853,30 +922,9 @@ std::optional<dyadic_matrix> dyadic_matrix::from_exact(const matrix<exact>& M) {
 }
 
 std::optional<dyadic_matrix> dyadic_matrix::from_tensor(const exact_tensor& t) {
-    const matrix<double>* M = t.doubles();
-    if (!M) return from_exact(t.rational());
-    // from_exact's size rule on the doubles' rationals: v = m·2^e with m odd has a numerator of
-    // ⌈(bits(m) + max(e, 0))/64⌉ limbs and the denominator 2^max(−e, 0) of ⌊max(−e, 0)/64⌋ + 1.
-    long e = LONG_MAX, top = LONG_MIN;
-    double own = 0;
-    for (Eigen::Index k = 0; k < M->size(); ++k) {
-        const double v = (*M)(k);
-        if (v == 0) {
-            own += 2;  // 0/1: no numerator limb, one denominator limb
-            continue;
-        }
-        int e2 = 0;
-        const auto m = static_cast<limb>(std::ldexp(std::frexp(std::fabs(v), &e2), 53));
-        const int tz = std::countr_zero(m);
-        const long lo = e2 - 53 + tz, bits = std::bit_width(m) - tz;
-        own += 1.0 + static_cast<double>((bits + std::max(lo, 0L) + 63) / 64) +
-               static_cast<double>(std::max(-lo, 0L) / 64 + 1);
-        e = std::min(e, lo);
-        top = std::max(top, lo + bits);
-    }
-    const double w = top == LONG_MIN ? 0.0 : static_cast<double>((top - e + 63) / 64);
-    if (static_cast<double>(M->size()) * w > 16.0 * own + 1048576.0) return std::nullopt;
-    return from_double(*M);
+    auto d = dyadic_engine::tensor_form(t, true, false);
+    if (!d) return std::nullopt;
+    return std::move(d->first);
 }
 
 exact dyadic_matrix::operator()(Eigen::Index i, Eigen::Index j) const {
@@ -1093,7 +1141,7 @@ std::optional<dyadic_problem> dyadic_problem::prepare(const std::vector<dyadic_n
 
 Eigen::Index dyadic_network::width(Eigen::Index l) const {
     MATBP_REQUIRE("C1", 0 <= l && l <= depth());
-    return l == 0 ? layers_.front().W.cols() : layers_[static_cast<std::size_t>(l - 1)].W.rows();
+    return l == 0 ? layers_.front().Wt.rows() : layers_[static_cast<std::size_t>(l - 1)].Wt.cols();
 }
 
 dyadic_gradients dyadic_network::gradients(const matrix<double>& X, const matrix<double>& Y,

@@ -191,7 +191,7 @@ public:
 private:
     friend struct dyadic_engine;
     struct layer_data {
-        dyadic_matrix W, Wt;  ///< Wˡ and (Wˡ)ᵀ
+        dyadic_matrix W, Wt;  ///< Wˡ and (Wˡ)ᵀ; W¹ is left empty (0 × 0): no product reads it
         dyadic_matrix b;
         piecewise_linear<exact> pieces;  ///< fˡ, every number dyadic
     };

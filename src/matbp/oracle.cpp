@@ -130,6 +130,12 @@ tensor_range range_of(matrix<T> M) {
     if constexpr (exact_field<T>) {
         const exact_tensor v(std::move(M));
         return {v, v, {}, {}, {}, {}};
+    } else if constexpr (std::same_as<T, double>) {
+        // Held as the doubles (exact_tensor's doubles form): their values, no rational per entry.
+        if (!M.allFinite())
+            throw resource_error(resource::precision, "", "a result overflowed the range of double arithmetic");
+        const exact_tensor v = exact_tensor::of_doubles(std::move(M));
+        return {v, v, {}, {}, {}, {}};
     } else {
         matrix<exact> lo(M.rows(), M.cols()), hi(M.rows(), M.cols());
         for (Eigen::Index j = 0; j < M.cols(); ++j)

@@ -184,6 +184,24 @@ matbp_mutant(dyadic_14 src/matbp/dyadic.cpp
   FROM [==[if (r && q + 1 < w) x |= m[q + 1] << (64 - r);]==]
   TO   [==[(void)r;]==])
 
+matbp_mutant(dyadic_15 src/matbp/dyadic.cpp
+  BUG    "from_double drops the bits a shift carries past an entry's first limb"
+  KILLER dyadic_matrix_from_double_eq_to_exact
+  FROM [==[if (r != 0 && q + 1 < w) dst[q + 1] = odd >> (64 - r);]==]
+  TO   [==[(void)r;]==])
+
+matbp_mutant(dyadic_16 src/matbp/dyadic.cpp
+  BUG    "(Wˡ)ᵀ converted from doubles in W's own order, not transposed"
+  KILLER C1_dyadic_from_double_net_eq_from_exact_net
+  FROM [==[const auto t = static_cast<std::size_t>(transposed ? j + i * M.cols() : i + j * M.rows());]==]
+  TO   [==[const auto t = static_cast<std::size_t>(i + j * M.rows());]==])
+
+matbp_mutant(dyadic_17 src/matbp/dyadic.cpp
+  BUG    "the size rule's shortcut one limb too generous: a 33-limb form of doubles never refused"
+  KILLER dyadic_matrix_from_tensor_keeps_the_size_rule
+  FROM [==[if (w <= 32) return true;]==]
+  TO   [==[if (w <= 33) return true;]==])
+
 # ---- src/matbp/contract.hpp, contract.cpp (the contract levels; tests/contract_test.cpp) --------
 # contract.hpp's checks are macros: a mutant of one changes exactly the translation units that
 # expand it, all of which are recompiled.
