@@ -176,6 +176,12 @@ void shift_right(limb* p, std::size_t w, unsigned long s) {
 /// width) the result is wrong but no memory outside acc is written.
 template <int A, int B>
 inline void multiply_add(limb* acc, const limb* x, std::size_t a, const limb* y, std::size_t b, std::size_t w) {
+    if constexpr (B != 0 && A > B) {
+        // x·y = y·x: the shorter factor outside, so one carry chain runs per limb of it (a
+        // 4-limb Δ times a 1-limb input: one chain, not four).
+        multiply_add<B, A>(acc, y, b, x, a, w);
+        return;
+    }
     const std::size_t na = A ? A : a, nb = B ? B : b;
     for (std::size_t i = 0; i < na; ++i) {
         const limb xi = x[i];
