@@ -2,6 +2,7 @@
 
 #include "matbp/blas.hpp"
 #include "matbp/contract.hpp"
+#include "matbp/convert.hpp"
 
 #include <gmp.h>
 
@@ -142,24 +143,6 @@ std::size_t bits_bound(const block& b) {
     return mb + static_cast<std::size_t>(b.e < 0 ? -b.e : b.e);
 }
 
-/// A finite nonzero double's magnitude as odd·2^e (odd < 2⁵³), read off its IEEE fields.
-struct odd_parts_t {
-    limb odd;
-    long e;
-};
-inline odd_parts_t odd_parts(double v) {
-    const auto bits = std::bit_cast<std::uint64_t>(v);
-    const auto field = static_cast<long>((bits >> 52) & 0x7ff);
-    limb m = bits & ((std::uint64_t{1} << 52) - 1);
-    long e = -1074;  // subnormal: m·2⁻¹⁰⁷⁴
-    if (field != 0) {
-        m |= std::uint64_t{1} << 52;
-        e = field - 1075;
-    }
-    const int tz = std::countr_zero(m);
-    return {m >> tz, e + tz};
-}
-
 /// p[0, w) ← p · 2^−s, in place. Requires: the low s bits are 0.
 void shift_right(limb* p, std::size_t w, unsigned long s) {
     const std::size_t q = s / 64;
@@ -260,7 +243,7 @@ struct dyadic_engine {
         }
     }
 
-    /// What one pass over finite doubles learns: each nonzero entry is odd·2^e (odd_parts), and
+    /// What one pass over finite doubles learns: each nonzero entry is ±odd·2^e (split_double, convert.hpp), and
     /// the canonical form (C1.dyadic (iii)) has the exponent `low` = min e and holds bits up to
     /// `top` = max(e + bits(odd)).
     struct double_scan {
@@ -274,9 +257,9 @@ struct dyadic_engine {
         const double* v = M.data();
         for (Eigen::Index k = 0; k < M.size(); ++k) {
             if (v[k] == 0) continue;
-            const auto [odd, e] = odd_parts(v[k]);
-            s.low = std::min(s.low, e);
-            s.top = std::max(s.top, e + static_cast<long>(std::bit_width(odd)));
+            const double_parts p = split_double(v[k]);
+            s.low = std::min(s.low, long{p.exp2});
+            s.top = std::max(s.top, p.exp2 + static_cast<long>(std::bit_width(p.odd)));
         }
         return s;
     }
@@ -295,10 +278,11 @@ struct dyadic_engine {
                 own += 2;  // 0/1: no numerator limb, one denominator limb
                 continue;
             }
-            const auto [odd, e] = odd_parts(v);
+            const double_parts p = split_double(v);
+            const long e = p.exp2;
             // The rational odd·2^e: a numerator of ⌈(bits + max(e, 0))/64⌉ limbs, the
             // denominator 2^max(−e, 0) of ⌊max(−e, 0)/64⌋ + 1.
-            own += 1.0 + static_cast<double>((static_cast<long>(std::bit_width(odd)) + std::max(e, 0L) + 63) / 64) +
+            own += 1.0 + static_cast<double>((static_cast<long>(std::bit_width(p.odd)) + std::max(e, 0L) + 63) / 64) +
                    static_cast<double>(std::max(-e, 0L) / 64 + 1);
         }
         return static_cast<double>(M.size()) * static_cast<double>(w) <= 16.0 * own + 1048576.0;
@@ -316,14 +300,14 @@ struct dyadic_engine {
                 const double v = M(i, j);
                 if (v == 0) continue;
                 const auto t = static_cast<std::size_t>(transposed ? j + i * M.cols() : i + j * M.rows());
-                const auto [odd, e] = odd_parts(v);
-                d.sign_[t] = v < 0 ? -1 : 1;
-                const auto shift = static_cast<std::size_t>(e - s.low);
+                const double_parts p = split_double(v);
+                d.sign_[t] = p.negative ? -1 : 1;
+                const auto shift = static_cast<std::size_t>(p.exp2 - s.low);
                 const std::size_t q = shift / 64;
                 const unsigned r = shift % 64;
                 limb* dst = d.mag_.data() + (t * w);
-                dst[q] = odd << r;
-                if (r != 0 && q + 1 < w) dst[q + 1] = odd >> (64 - r);  // the bits shifted past limb q
+                dst[q] = p.odd << r;
+                if (r != 0 && q + 1 < w) dst[q + 1] = p.odd >> (64 - r);  // the bits shifted past limb q
             }
         return d;
     }
