@@ -26,6 +26,9 @@
 //   model_fingerprint_identifies_the_content equal for a copy; different when one weight, one input,
 //                                            one target, the reduction, the loss or an activation
 //                                            parameter changes
+//   model_fingerprint_of_doubles_eq_of_their_rationals   a model held as doubles (±0, subnormals,
+//                                            the largest double, byte-boundary powers of two, random
+//                                            exponents) has its rationals' fingerprint; one ulp changes it
 //   sha256_known_answers                     FIPS 180-2 appendix B's three messages ("abc", the
 //                                            448-bit one, a million "a") and the empty string
 //   usage_example_of_shard_hpp
@@ -42,7 +45,10 @@
 #include <rapidcheck/boost_test.h>
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <numeric>
+#include <random>
 
 using namespace matbp;
 using namespace matbp::testing;
@@ -317,6 +323,67 @@ BOOST_AUTO_TEST_CASE(model_fingerprint_identifies_the_content) {
     BOOST_TEST(changed([](model_spec& x) { x.red = reduction::sum; }));
     BOOST_TEST(changed([](model_spec& x) { x.loss_kind = {"mse", {}}; }));
     BOOST_TEST(changed([](model_spec& x) { x.layers[0].activation = {"leaky_relu", {exact(1, 4)}}; }));
+}
+
+BOOST_AUTO_TEST_CASE(model_fingerprint_of_doubles_eq_of_their_rationals) {
+    // A model held as doubles (as read from a file) hashes the bytes of each double's rational
+    // without making it; the fingerprint must be the rationals' own, or a part computed from a
+    // file would not combine with one computed from the same model built of rationals. Edge
+    // doubles: ±0, the smallest subnormal, the largest double, powers of two on either side of a
+    // byte boundary, integers with trailing zero bits, random doubles over the whole exponent range.
+    std::mt19937_64 rng(20261201);
+    const std::vector<double> edge = {0.0,
+                                      -0.0,
+                                      std::numeric_limits<double>::denorm_min(),
+                                      -std::numeric_limits<double>::denorm_min(),
+                                      std::numeric_limits<double>::max(),
+                                      -std::numeric_limits<double>::max(),
+                                      std::numeric_limits<double>::min(),
+                                      1.0,
+                                      -0.5,
+                                      128.0,
+                                      256.0,
+                                      0x1p-8,
+                                      0x1p-9,
+                                      12345678.0,
+                                      -3.0 * 0x1p-1074,
+                                      0x1.fffffffffffffp+52};
+    auto tensor = [&](Eigen::Index r, Eigen::Index c) {
+        matrix<double> M(r, c);
+        for (Eigen::Index k = 0; k < M.size(); ++k) {
+            if (k < static_cast<Eigen::Index>(edge.size())) {
+                M(k) = edge[static_cast<std::size_t>(k)];
+                continue;
+            }
+            const double m = std::uniform_real_distribution<double>(-1, 1)(rng);
+            M(k) = std::ldexp(m, std::uniform_int_distribution<int>(-1074, 1023)(rng));
+            if (!std::isfinite(M(k))) M(k) = 1;
+        }
+        return exact_tensor::of_doubles(M);
+    };
+    model_spec d;
+    d.layers.push_back({tensor(4, 8), tensor(4, 1), {"relu", {}}});
+    d.layers.push_back({tensor(3, 4), tensor(3, 1), {"identity", {}}});
+    d.inputs = tensor(8, 5);
+    d.targets = tensor(3, 5);
+    d.loss_kind = {"mse", {}};
+    d.red = reduction::mean;
+    model_spec q = d;  // the same values as rationals: edit() makes the tensor hold its rationals
+    for (auto& L : q.layers) {
+        (void)L.weights.edit();
+        (void)L.bias.edit();
+    }
+    (void)q.inputs.edit();
+    (void)q.targets.edit();
+    BOOST_REQUIRE(d.inputs.doubles() != nullptr);
+    BOOST_REQUIRE(q.inputs.doubles() == nullptr);
+    BOOST_TEST(model_fingerprint(d) == model_fingerprint(q));
+    // And it still tells doubles apart: one entry one ulp away changes it.
+    model_spec moved = d;
+    matrix<double> X = *d.inputs.doubles();
+    X(20) = std::nextafter(X(20), 2.0);
+    moved.inputs = exact_tensor::of_doubles(X);
+    BOOST_TEST(model_fingerprint(moved) != model_fingerprint(d));
 }
 
 BOOST_AUTO_TEST_CASE(sha256_known_answers) {

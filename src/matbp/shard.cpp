@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
@@ -126,6 +127,42 @@ public:
         count(static_cast<std::uint64_t>(M.rows()));
         count(static_cast<std::uint64_t>(M.cols()));
         for (Eigen::Index t = 0; t < M.size(); ++t) value(M(t));  // column-major
+    }
+    /// The same bytes as values(t.rational()), read off the doubles when t holds doubles (no
+    /// rational made: a model read from a file keeps its 8 bytes an entry).
+    void values(const exact_tensor& t) {
+        const matrix<double>* D = t.doubles();
+        if (!D) {
+            values(t.rational());
+            return;
+        }
+        count(static_cast<std::uint64_t>(D->rows()));
+        count(static_cast<std::uint64_t>(D->cols()));
+        for (Eigen::Index k = 0; k < D->size(); ++k) value((*D)(k));
+    }
+    /// value(to_exact(d)), from d = ±odd·2^e (split_double): numerator odd·2^max(e, 0),
+    /// denominator 2^max(−e, 0), each as its big-endian bytes.
+    void value(double d) {
+        const double_parts p = split_double(d);
+        const unsigned char sign = p.odd == 0 ? 1 : p.negative ? 0 : 2;
+        h_.update(&sign, 1);
+        if (p.odd == 0) {  // 0/1
+            count(0);
+            power_of_two_times(1, 0);
+            return;
+        }
+        power_of_two_times(p.odd, p.exp2 > 0 ? p.exp2 : 0);
+        power_of_two_times(1, p.exp2 < 0 ? -p.exp2 : 0);
+    }
+    /// integer(m·2^k) for 0 < m < 2⁵³: m·2^(k mod 8) in at most 8 bytes, then ⌊k/8⌋ zero bytes.
+    void power_of_two_times(std::uint64_t m, int k) {
+        const std::uint64_t top = m << (k % 8);  // < 2⁶¹
+        const auto n = static_cast<std::size_t>((std::bit_width(top) + 7) / 8);
+        const auto zeros = static_cast<std::size_t>(k / 8);
+        count(n + zeros);
+        buf_.assign(n + zeros, 0);
+        for (std::size_t i = 0; i < n; ++i) buf_[i] = static_cast<unsigned char>(top >> (8 * (n - 1 - i)));
+        h_.update(buf_.data(), buf_.size());
     }
     void params(const std::vector<exact>& v) {
         count(v.size());

@@ -918,6 +918,18 @@ matbp_mutant(shard_10 src/matbp/shard.cpp
   FROM [==[p.sums.engine = exact_fast_path_applies(model) ? "dyadic" : "rational";]==]
   TO   [==[p.sums.engine = p.range_engine;]==])
 
+matbp_mutant(shard_11 src/matbp/shard.cpp
+  BUG    "a double's fingerprint bytes drop the bits below a byte boundary of its exponent"
+  KILLER model_fingerprint_of_doubles_eq_of_their_rationals
+  FROM [==[const std::uint64_t top = m << (k % 8);  // < 2⁶¹]==]
+  TO   [==[const std::uint64_t top = m;]==])
+
+matbp_mutant(shard_12 src/matbp/shard.cpp
+  BUG    "a double's fingerprint reads −0 as negative: the sign byte of its rational 0 differs"
+  KILLER model_fingerprint_of_doubles_eq_of_their_rationals
+  FROM [==[const unsigned char sign = p.odd == 0 ? 1 : p.negative ? 0 : 2;]==]
+  TO   [==[const unsigned char sign = p.negative ? 0 : p.odd == 0 ? 1 : 2;]==])
+
 matbp_mutant(cli_main_4 src/cli/main.cpp
   BUG    "--samples accepts B one past the last sample"
   TEST   matbp_cli
