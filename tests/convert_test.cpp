@@ -5,6 +5,14 @@
 //                                     round trip to_double(to_exact(d)) == d for random bit patterns,
 //                                     subnormals, ±0, DBL_MAX
 //   to_exact_rejects_nan_and_inf      typed conversion_error
+//   split_double_eq_to_exact          ±odd·2^exp2 rebuilt as a rational == to_exact(d) (GMP's
+//                                     mpq_set_d, an independent source), odd odd or (0, exp2 0),
+//                                     the sign bit kept: random bit patterns
+//   split_double_eq_to_exact_at_the_edges   the same for ±0, ±the smallest and largest subnormal,
+//                                     ±the smallest normal, ±1, ±DBL_MAX, every power of two
+//                                     2^−1074…2^1023; parts written by hand for 2^−1074, −DBL_MAX,
+//                                     −0, 0.75
+//   split_double_requires_finite      ±Inf, NaN: contract_violation "IEEE754"
 //   to_double_rounds_to_nearest_even  for random rationals: |q − d| ≤ |q − d⁻| and ≤ |q − d⁺|
 //                                     (the neighbouring doubles), ties resolved to even mantissa
 //   to_double_ties_and_range          hand-built ties, overflow to ±Inf, underflow to 0/subnormal
@@ -15,6 +23,8 @@
 //   usage_example_of_convert_hpp
 #define BOOST_TEST_MODULE convert
 #include "matbp/convert.hpp"
+
+#include "support/expect.hpp"
 
 #include <boost/test/unit_test.hpp>
 #include <rapidcheck/boost_test.h>
@@ -70,6 +80,48 @@ BOOST_AUTO_TEST_CASE(to_exact_rejects_nan_and_inf) {
     BOOST_TEST(throws_conversion([] { to_exact(std::numeric_limits<double>::quiet_NaN()); }));
     BOOST_TEST(throws_conversion([] { to_exact(std::numeric_limits<double>::infinity()); }));
     BOOST_TEST(throws_conversion([] { to_exact(-std::numeric_limits<double>::infinity()); }));
+}
+
+namespace {
+/// split_double(d) as a rational, and whether its parts are canonical (odd odd, or 0 with exp2 0).
+bool split_double_matches(double d) {
+    const double_parts p = split_double(d);
+    const bool canonical = p.odd == 0 ? p.exp2 == 0 : (p.odd & 1) == 1;
+    const bmp::mpz_int m(p.odd), one(1);
+    exact q = p.exp2 >= 0 ? exact(m << p.exp2) : exact(m, one << -p.exp2);
+    if (p.negative) q = -q;
+    return canonical && p.negative == std::signbit(d) && q == to_exact(d);
+}
+}  // namespace
+
+RC_BOOST_PROP(split_double_eq_to_exact, (std::uint64_t bits)) {
+    const double d = std::bit_cast<double>(bits);
+    RC_PRE(std::isfinite(d));
+    RC_ASSERT(split_double_matches(d));
+}
+
+BOOST_AUTO_TEST_CASE(split_double_eq_to_exact_at_the_edges) {
+    using lim = std::numeric_limits<double>;
+    const double largest_subnormal = std::nextafter(lim::min(), 0.0);
+    for (const double d : {0.0, lim::denorm_min(), largest_subnormal, lim::min(), 1.0, 0.75, 3.0, lim::max(),
+                           std::nextafter(1.0, 2.0), 0.1}) {
+        BOOST_TEST(split_double_matches(d), d);
+        BOOST_TEST(split_double_matches(-d), -d);
+    }
+    for (int e = -1074; e <= 1023; ++e) BOOST_TEST(split_double_matches(std::ldexp(1.0, e)), "2^" << e);
+    // Values written by hand: 2^−1074 = 1·2^−1074; DBL_MAX = (2^53 − 1)·2^971; 0.75 = 3·2^−2.
+    const double_parts tiny = split_double(lim::denorm_min()), top = split_double(-lim::max());
+    BOOST_TEST((!tiny.negative && tiny.odd == 1 && tiny.exp2 == -1074));
+    BOOST_TEST((top.negative && top.odd == (std::uint64_t{1} << 53) - 1 && top.exp2 == 971));
+    const double_parts z = split_double(-0.0), q = split_double(0.75);
+    BOOST_TEST((z.negative && z.odd == 0 && z.exp2 == 0));
+    BOOST_TEST((!q.negative && q.odd == 3 && q.exp2 == -2));
+}
+
+BOOST_AUTO_TEST_CASE(split_double_requires_finite) {
+    using lim = std::numeric_limits<double>;
+    for (const double d : {lim::infinity(), -lim::infinity(), lim::quiet_NaN(), -lim::quiet_NaN()})
+        matbp::testing::expect_violation("IEEE754", [d] { (void)split_double(d); });
 }
 
 RC_BOOST_PROP(to_double_rounds_to_nearest_even, (std::int64_t p, std::int64_t q0, int shift)) {

@@ -9,18 +9,25 @@
 //                             round-to-nearest-even); beyond the double range: ±Inf, as IEEE.
 //   to_float(q)               the same for binary32.
 //   to_string(q)              "p/q" in lowest terms, or "p" when q is an integer.
+//   split_double(d)           a finite double's exact value as ±odd·2^exp2 (odd odd, or 0 for ±0),
+//                             read off its IEEE 754 binary64 bits: to_exact(d)'s lowest terms
+//                             without a rational, for code that reads doubles entry by entry.
 //
 // Errors are matbp::conversion_error (a std::domain_error) whose message says what was wrong
-// and, for parse_exact, at which character.
+// and, for parse_exact, at which character; split_double's precondition (d finite) is a
+// contract_violation "IEEE754" (the binary64 format's own fact that a finite value is ±m·2^e).
 //
 // Usage (tests/convert_test.cpp, case usage_example_of_convert_hpp):
 //   matbp::exact q = matbp::parse_exact("0.1");   // exactly 1/10
 //   double d = matbp::to_double(q);                 // 0.1 as C++ spells it
 //   matbp::exact e = matbp::to_exact(d);            // 3602879701896397/36028797018963968
 
+#include "matbp/contract.hpp"
 #include "matbp/scalar.hpp"
 
+#include <bit>
 #include <cstddef>
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -41,6 +48,31 @@ struct parse_limits {
 /// Exact rational value of a finite double.
 /// Precondition (checked, conversion_error): d is finite.
 exact to_exact(double d);
+
+/// A finite double's exact value (−1)^negative · odd · 2^exp2 in lowest terms: odd is odd
+/// (odd < 2⁵³, −1074 ≤ exp2 ≤ 971), or odd = 0 and exp2 = 0 for ±0; negative is the sign bit.
+/// As a rational it is to_exact(d) (tests/convert_test.cpp: split_double_eq_to_exact).
+struct double_parts {
+    bool negative = false;
+    std::uint64_t odd = 0;
+    int exp2 = 0;
+};
+
+/// d's double_parts, read off its binary64 bits (inline and branch-light: callers run it once per
+/// entry of tensors of millions of doubles). Precondition (checked, contract_violation
+/// "IEEE754"): d is finite.
+inline double_parts split_double(double d) {
+    const auto bits = std::bit_cast<std::uint64_t>(d);
+    const auto biased = static_cast<int>((bits >> 52) & 0x7FF);
+    MATBP_REQUIRE("IEEE754", biased != 0x7FF);
+    const std::uint64_t fraction = bits & ((std::uint64_t{1} << 52) - 1);
+    // A normal number has the hidden bit and exponent biased − 1075; a subnormal (biased = 0)
+    // neither, and the exponent of the smallest normal, 1 − 1075 = −1074.
+    const std::uint64_t m = biased == 0 ? fraction : fraction | (std::uint64_t{1} << 52);
+    if (m == 0) return {(bits >> 63) != 0, 0, 0};
+    const int tz = std::countr_zero(m);
+    return {(bits >> 63) != 0, m >> tz, (biased == 0 ? 1 : biased) - 1075 + tz};
+}
 
 /// Exact value of a number written as text (grammar in the header comment and spec/).
 /// Throws conversion_error naming the offending character position.

@@ -2,6 +2,7 @@
 
 #include "matbp/blas.hpp"
 #include "matbp/contract.hpp"
+#include "matbp/convert.hpp"
 
 #include <gmp.h>
 
@@ -757,18 +758,16 @@ bool is_dyadic(const exact& q) {
 
 dyadic_matrix dyadic_matrix::from_double(const matrix<double>& M) {
     for (Eigen::Index t = 0; t < M.size(); ++t) MATBP_REQUIRE("C1", std::isfinite(M(t)));
-    // M(t) = mant·2^ex with an integer mantissa below 2⁵³.
+    // M(t) = ±mant·2^ex with mant odd (below 2⁵³), or 0 (split_double).
     const auto n = static_cast<std::size_t>(M.size());
     std::vector<limb> mant(n);
     std::vector<long> ex(n);
     long emin = LONG_MAX;
     for (std::size_t t = 0; t < n; ++t) {
-        const double v = M(static_cast<Eigen::Index>(t));
-        if (v == 0) continue;
-        int e2 = 0;
-        const double f = std::frexp(std::fabs(v), &e2);  // f ∈ [½, 1)
-        mant[t] = static_cast<limb>(std::ldexp(f, 53));  // exact: f has at most 53 significant bits
-        ex[t] = e2 - 53;
+        const double_parts p = split_double(M(static_cast<Eigen::Index>(t)));
+        if (p.odd == 0) continue;
+        mant[t] = p.odd;
+        ex[t] = p.exp2;
         emin = std::min(emin, ex[t]);
     }
     std::size_t w = 0;
@@ -860,15 +859,12 @@ std::optional<dyadic_matrix> dyadic_matrix::from_tensor(const exact_tensor& t) {
     long e = LONG_MAX, top = LONG_MIN;
     double own = 0;
     for (Eigen::Index k = 0; k < M->size(); ++k) {
-        const double v = (*M)(k);
-        if (v == 0) {
+        const double_parts p = split_double((*M)(k));
+        if (p.odd == 0) {
             own += 2;  // 0/1: no numerator limb, one denominator limb
             continue;
         }
-        int e2 = 0;
-        const auto m = static_cast<limb>(std::ldexp(std::frexp(std::fabs(v), &e2), 53));
-        const int tz = std::countr_zero(m);
-        const long lo = e2 - 53 + tz, bits = std::bit_width(m) - tz;
+        const long lo = p.exp2, bits = std::bit_width(p.odd);
         own += 1.0 + static_cast<double>((bits + std::max(lo, 0L) + 63) / 64) +
                static_cast<double>(std::max(-lo, 0L) / 64 + 1);
         e = std::min(e, lo);

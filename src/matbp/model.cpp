@@ -1,5 +1,6 @@
 #include "matbp/model.hpp"
 
+#include "matbp/convert.hpp"
 #include "matbp/safetensors.hpp"
 
 #include <fcntl.h>
@@ -344,24 +345,15 @@ private:
             b.set(i, j, number(v, where));
     }
 
-    /// A finite double's magnitude as m·2^e with m odd (m = 0 for ±0): the canonical p/q is
-    /// ±m·2^e / 1 when e ≥ 0, else ±m / 2^−e (the sizes the limits count).
+    /// A finite double's magnitude as m·2^e with m odd (m = 0 for ±0; split_double): the canonical
+    /// p/q is ±m·2^e / 1 when e ≥ 0, else ±m / 2^−e (the sizes the limits count).
     struct dyadic_parts {
         std::uint64_t m = 0;
         long e = 0;
         explicit dyadic_parts(double d) {
-            const auto bits = std::bit_cast<std::uint64_t>(d);
-            const auto biased = static_cast<long>((bits >> 52) & 0x7FF);
-            const std::uint64_t fraction = bits & ((std::uint64_t{1} << 52) - 1);
-            m = biased == 0 ? fraction : fraction | (std::uint64_t{1} << 52);  // subnormal: no hidden bit
-            e = (biased == 0 ? 1 : biased) - 1075;
-            if (m == 0) {
-                e = 0;  // ±0 = 0/1
-                return;
-            }
-            const int tz = std::countr_zero(m);
-            m >>= tz;
-            e += tz;
+            const double_parts p = split_double(d);
+            m = p.odd;
+            e = p.exp2;
         }
         std::size_t num_bits() const {  // mpz_sizeinbase(p, 2): 1 for 0
             if (m == 0) return 1;

@@ -884,19 +884,16 @@ std::optional<small_dyadic> small_of(const exact& g) {
 /// small_of(to_exact(x)) read off the double x: the same G and eg (the rational's lowest terms:
 /// an integer has eg = 0 and needs G < 2⁶⁴, else G is odd).
 std::optional<small_dyadic> small_of(double x) {
-    if (x == 0) return small_dyadic{};
-    int e2 = 0;
-    auto m = static_cast<limb>(std::ldexp(std::frexp(std::fabs(x), &e2), 53));
-    long e = e2 - 53;
-    const int tz = std::countr_zero(m);
-    m >>= tz;
-    e += tz;
+    const double_parts p = split_double(x);
+    if (p.odd == 0) return small_dyadic{};
+    limb m = p.odd;
+    long e = p.exp2;
     if (e >= 0) {
         if (std::bit_width(m) + e > 64) return std::nullopt;  // an integer of more than one limb
         m <<= e;
         e = 0;
     }
-    return small_dyadic{x < 0 ? -1 : 1, m, e};
+    return small_dyadic{p.negative ? -1 : 1, m, e};
 }
 
 /// The reported values of one tensor as check_fixed_tensor reads them: off the doubles when the
@@ -922,7 +919,7 @@ double rounded_small(const small_dyadic& g, const reported_values& got, Eigen::I
     return rounded_reported(got.rational(k), f);  // not a double, so not held as one
 }
 
-/// A bound b = mb·2^eb ≥ 0 (a double, exactly).
+/// A bound b = mb·2^eb ≥ 0 (a double, exactly; mb odd or 0).
 struct double_bound {
     std::uint64_t mb = 0;
     long eb = 0;
@@ -930,10 +927,8 @@ struct double_bound {
 };
 
 double_bound split(double b) {
-    if (b == 0) return {0, 0, 0.0};
-    int e = 0;
-    const double m = std::frexp(b, &e);
-    return {static_cast<std::uint64_t>(std::ldexp(m, 53)), static_cast<long>(e) - 53, b};
+    const double_parts p = split_double(b);
+    return {p.odd, p.exp2, b};
 }
 
 /// T3 more_used for distances u/d (u at one shared exponent, the d cancels) and double bounds:

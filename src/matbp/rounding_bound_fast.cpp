@@ -133,12 +133,7 @@ stored enclose_stored(const exact_tensor& X, unsigned p, double u) {
     stored s{{*D, matrix<double>::Zero(D->rows(), D->cols())}, matrix<double>(D->rows(), D->cols())};
     for (Eigen::Index i = 0; i < D->size(); ++i) {
         const double x = (*D)(i);
-        int bits = 0;
-        if (x != 0) {
-            int e2 = 0;
-            const auto m = static_cast<std::uint64_t>(std::ldexp(std::frexp(std::fabs(x), &e2), 53));
-            bits = std::bit_width(m) - std::countr_zero(m);
-        }
+        const int bits = std::bit_width(split_double(x).odd);  // significant bits: 0 for ±0
         s.e(i) = bits <= static_cast<int>(p) ? 0.0 : mul_up(u, add_up(std::abs(x), 0.0));  // as for its rational
     }
     return s;

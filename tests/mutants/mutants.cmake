@@ -275,7 +275,7 @@ matbp_mutant(blas_2 src/matbp/blas.cpp
   FROM [==[    if (changed_) set_blas_threads(saved_);]==]
   TO   [==[    (void)saved_;]==])
 
-# ---- src/matbp/convert.cpp (number parsers and rounding; tests/convert_test.cpp) ---------------
+# ---- src/matbp/convert.cpp, convert.hpp (number parsers, rounding, split_double; tests/convert_test.cpp)
 
 matbp_mutant(convert_1 src/matbp/convert.cpp
   BUG    "ties rounded away from zero instead of to even"
@@ -312,6 +312,13 @@ matbp_mutant(convert_6 src/matbp/convert.cpp
   KILLER to_exact_edge_values
   FROM [==[mpq_set_d(q.backend().data(), d);]==]
   TO   [==[mpq_set_d(q.backend().data(), static_cast<float>(d));]==])
+
+matbp_mutant(convert_7 src/matbp/convert.hpp
+  BUG    "split_double's subnormal exponent off by one (−1075 for −1074: the biased 0 read as 0, not 1)"
+  TEST   convert_test
+  KILLER split_double_eq_to_exact_at_the_edges split_double_eq_to_exact
+  FROM [==[return {(bits >> 63) != 0, m >> tz, (biased == 0 ? 1 : biased) - 1075 + tz};]==]
+  TO   [==[return {(bits >> 63) != 0, m >> tz, (biased == 0 ? 0 : biased) - 1075 + tz};]==])
 
 # ---- src/cli/errors.hpp (exceptions → exit codes; tests/cli_errors_test.cpp) -------------------
 
