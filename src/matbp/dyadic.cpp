@@ -783,7 +783,8 @@ dyadic_matrix dyadic_matrix::from_double(const matrix<double>& M) {
         d.sign_[t] = M(static_cast<Eigen::Index>(t)) < 0 ? -1 : 1;
         shift_left(&mant[t], 1, static_cast<unsigned long>(ex[t] - emin), d.mag_.data() + (t * w), w);
     }
-    dyadic_engine::canonicalize(d);
+    // C1.dyadic (iii) by construction: the least exponent of odd mantissas is the largest that
+    // keeps every magnitude an integer, and w the fewest limbs (dyadic_matrix_canonical_eq_is_value_eq).
     return d;
 }
 
