@@ -776,23 +776,35 @@ model_spec linear(const matrix<exact>& W, const matrix<exact>& x) {
     return m;
 }
 exact pow2(unsigned e) { return exact(bmp::mpz_int(1) << e); }
+
+/// One identity layer W = (1 2 3 4), x = (1 1 1 1)ᵀ, target 0, mse: ∇W = 2·10·xᵀ, a dyadic
+/// reference (ref) and the same as rationals (rat); reported: the reference with entry (0, 2)
+/// moved by delta.
+struct one_entry_off {
+    gradient_reference ref, rat;
+    reported_gradients got;
+    explicit one_entry_off(double delta) {
+        matrix<exact> W(1, 4), x(4, 1);
+        W << 1, 2, 3, 4;
+        x << 1, 1, 1, 1;
+        model_spec m = linear(W, x);
+        m.loss_kind = {"mse", {}};
+        ref = compute_gradients(m, parse_arith("exact"));
+        BOOST_TEST_REQUIRE(ref.engine == "dyadic");
+        rat = as_rationals(ref);
+        got = {{ref.weights[0].lo.rational(), ref.bias[0].lo.rational()}};
+        got[0].first.edit()(0, 2) += to_exact(delta);
+    }
+};
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(T3_dyadic_check_at_bound_and_one_ulp_beyond) {
-    // One identity layer W = (1 2 3 4), x = (1 1 1 1)ᵀ, target 0, mse: ∇W = 2·10·xᵀ, a dyadic
-    // reference. Reported: the reference with entry (0, 2) moved by 2⁻¹⁰ (a double). Bounds as
-    // doubles: 2⁻¹⁰ there (exactly the distance: passes) or the double below it (fails), 0 elsewhere.
-    matrix<exact> W(1, 4), x(4, 1);
-    W << 1, 2, 3, 4;
-    x << 1, 1, 1, 1;
-    model_spec m = linear(W, x);
-    m.loss_kind = {"mse", {}};
-    const auto ref = compute_gradients(m, parse_arith("exact"));
-    BOOST_TEST_REQUIRE(ref.engine == "dyadic");
-    const auto rat = as_rationals(ref);
+    // one_entry_off(2⁻¹⁰) (a double). Bounds as doubles: 2⁻¹⁰ there (exactly the distance:
+    // passes) or the double below it (fails), 0 elsewhere.
     const double delta = std::ldexp(1.0, -10);
-    reported_gradients got{{ref.weights[0].lo.rational(), ref.bias[0].lo.rational()}};
-    got[0].first.edit()(0, 2) += to_exact(delta);
+    const one_entry_off o(delta);
+    const gradient_reference &ref = o.ref, &rat = o.rat;
+    const reported_gradients& got = o.got;
     for (const double b : {delta, std::nextafter(delta, 0.0)}) {
         const bool at = b == delta;
         for (const unsigned threads : {1u, 2u, 3u}) {
@@ -817,20 +829,13 @@ BOOST_AUTO_TEST_CASE(T3_dyadic_check_at_bound_and_one_ulp_beyond) {
 }
 
 BOOST_AUTO_TEST_CASE(T3_bound_as_doubles_same_report_as_rationals) {
-    // A reported entry 2^−10 off its reference, the bounds (one entry 2^−11, so that entry is
-    // beyond it) held as doubles and the same values held as rationals: the same report, on the
-    // dyadic reference (the fixed-width route reads the doubles, the rationals take
-    // check_dyadic_tensor) and on its rationals (check_tensor).
-    matrix<exact> W(1, 4), x(4, 1);
-    W << 1, 2, 3, 4;
-    x << 1, 1, 1, 1;
-    model_spec m = linear(W, x);
-    m.loss_kind = {"mse", {}};
-    const auto ref = compute_gradients(m, parse_arith("exact"));
-    BOOST_TEST_REQUIRE(ref.engine == "dyadic");
-    const auto rat = as_rationals(ref);
-    reported_gradients got{{ref.weights[0].lo.rational(), ref.bias[0].lo.rational()}};
-    got[0].first.edit()(0, 2) += to_exact(std::ldexp(1.0, -10));
+    // one_entry_off(2⁻¹⁰), the bounds (one entry 2⁻¹¹, so that entry is beyond it) held as
+    // doubles and the same values held as rationals: the same report, on the dyadic reference (the
+    // fixed-width route reads the doubles, the rationals take check_dyadic_tensor) and on its
+    // rationals (check_tensor).
+    const one_entry_off o(std::ldexp(1.0, -10));
+    const gradient_reference &ref = o.ref, &rat = o.rat;
+    const reported_gradients& got = o.got;
     matrix<double> D(1, 4);
     D << 0.1, 0.0, std::ldexp(1.0, -11), std::numeric_limits<double>::denorm_min();
     const matrix<double> zero = matrix<double>::Zero(1, 1);
