@@ -11,7 +11,8 @@
 //                                             (padding), and so for the network and dyadic_backprop
 //   dyadic_matrix_canonical_eq_is_value_eq    values built along different routes compare ==, a
 //                                             changed value compares !=; the form is canonical (some
-//                                             magnitude odd, some top limb nonzero)
+//                                             magnitude odd, some top limb nonzero), from_double's by
+//                                             construction and a product's whose sums all end in 0
 //   dyadic_entries_eq_rational_route          scale·D's entries (1–3 limbs, ties, 2^±1200, scale 1/d)
 //                                             read off the dyadic form: text, binary64/binary32
 //                                             roundings in every direction, beyond-range == the
@@ -263,6 +264,15 @@ RC_BOOST_PROP(dyadic_matrix_canonical_eq_is_value_eq, ()) {
     matrix<double> M2 = M;
     M2(0) = M(0) == 1.0 ? 2.0 : 1.0;
     RC_ASSERT(!(dyadic_matrix::from_double(M2) == D));
+    // A product whose sums all end in a zero bit (1·1 + 1·1 = 2, 3·1 + 1·1 = 4, times 2^k) is
+    // brought to the canonical form too: == from_exact of its values.
+    const int k = *rc::gen::inRange(-60, 60);
+    matrix<double> P(2, 2), Q = matrix<double>::Ones(2, 1);
+    P << 1, 1, 3, 1;
+    const dyadic_matrix C =
+        dyadic_product(dyadic_matrix::from_double(std::ldexp(1.0, k) * P), dyadic_matrix::from_double(Q));
+    RC_ASSERT(*dyadic_matrix::from_exact(C.to_exact()) == C);
+    RC_ASSERT(C.exponent() == k + 1);
 }
 
 namespace {

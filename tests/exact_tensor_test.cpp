@@ -12,11 +12,14 @@
 //                                             edit() changes rows() and cols()
 //   (the dyadic form: oracle_test's exact_tensor_dyadic_form_eq_rational_form)
 //   exact_tensor_preconditions                non-finite doubles; an entry or a column range outside
+//                                             the shape; a dyadic form's scale ≤ 0: each raises
+//                                             contract_violation "exact_tensor"
 //   usage_example_of_exact_tensor_hpp
 #define BOOST_TEST_MODULE exact_tensor
 #include "matbp/exact_tensor.hpp"
 
 #include "matbp/convert.hpp"
+#include "matbp/dyadic.hpp"
 #include "matbp/equation.hpp"
 #include "support/expect.hpp"
 #include "support/generators.hpp"
@@ -111,14 +114,17 @@ BOOST_AUTO_TEST_CASE(exact_tensor_preconditions) {
     for (const double bad : {std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::infinity()}) {
         matrix<double> M = matrix<double>::Zero(2, 1);
         M(1) = bad;
-        expect_violation("C1", [&] { (void)exact_tensor::of_doubles(M); });
+        expect_violation("exact_tensor", [&] { (void)exact_tensor::of_doubles(M); });
     }
     const exact_tensor t = exact_tensor::of_doubles(matrix<double>::Ones(2, 3));
-    expect_violation("C1", [&] { (void)t(2, 0); });
-    expect_violation("C1", [&] { (void)t(0, -1); });
-    expect_violation("C1", [&] { (void)t(6); });
-    expect_violation("C1", [&] { (void)t.middle_cols(2, 2); });
-    expect_violation("C1", [&] { (void)t.middle_cols(-1, 1); });
+    expect_violation("exact_tensor", [&] { (void)t(2, 0); });
+    expect_violation("exact_tensor", [&] { (void)t(0, -1); });
+    expect_violation("exact_tensor", [&] { (void)t(6); });
+    expect_violation("exact_tensor", [&] { (void)t.middle_cols(2, 2); });
+    expect_violation("exact_tensor", [&] { (void)t.middle_cols(-1, 1); });
+    const dyadic_matrix D = dyadic_matrix::from_double(matrix<double>::Ones(1, 1));
+    expect_violation("exact_tensor", [&] { (void)exact_tensor(D, exact(0)); });
+    expect_violation("exact_tensor", [&] { (void)exact_tensor(D, exact(-1, 2)); });
 }
 
 BOOST_AUTO_TEST_CASE(usage_example_of_exact_tensor_hpp) {

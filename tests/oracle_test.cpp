@@ -60,8 +60,13 @@
 //   T3_dyadic_check_at_bound_and_one_ulp_beyond  the fixed-width route with double bounds: an
 //                                            entry exactly at its bound passes, one ulp of the bound
 //                                            less fails; the report as the rationals', any thread count
-//   bound_matrix_doubles_eq_rationals        a bound held as doubles reads and compares as its
-//                                            rationals; a negative or non-finite double violates T3
+//   T3_bound_as_doubles_same_report_as_rationals   bounds held as doubles (exact_tensor::of_doubles)
+//                                            and the same values held as rationals: the same report
+//                                            (to_json) on a dyadic and on a rational reference, an
+//                                            entry beyond its bound; a negative entry (−1, the
+//                                            negative double nearest 0) in a bound held as doubles,
+//                                            rationals or scale·D violates T3 (check_gradients); a
+//                                            non-finite double is not held (exact_tensor)
 //   dyadic_fast_path_exact_over_wide_range   a 2^±1000 spread (4001-bit potentials): still exact
 //   to_json_gradients_valid_beyond_double_range   a weight 2^1100: under values float64 the values
 //                                            beyond the double range are their exact strings, counted in
@@ -699,7 +704,7 @@ RC_BOOST_PROP(dyadic_reference_checks_as_its_rationals, ()) {
                                    : at;
                 }
             }
-            opt.bounds.emplace_back(std::move(B));
+            opt.bounds.push_back(exact_tensor::of_doubles(std::move(B)));
         }
     opt.threads = 1;
     const check_report a = check_gradients(ref, got, opt), b = check_gradients(rat, got, opt);
@@ -771,23 +776,35 @@ model_spec linear(const matrix<exact>& W, const matrix<exact>& x) {
     return m;
 }
 exact pow2(unsigned e) { return exact(bmp::mpz_int(1) << e); }
+
+/// One identity layer W = (1 2 3 4), x = (1 1 1 1)ᵀ, target 0, mse: ∇W = 2·10·xᵀ, a dyadic
+/// reference (ref) and the same as rationals (rat); reported: the reference with entry (0, 2)
+/// moved by delta.
+struct one_entry_off {
+    gradient_reference ref, rat;
+    reported_gradients got;
+    explicit one_entry_off(double delta) {
+        matrix<exact> W(1, 4), x(4, 1);
+        W << 1, 2, 3, 4;
+        x << 1, 1, 1, 1;
+        model_spec m = linear(W, x);
+        m.loss_kind = {"mse", {}};
+        ref = compute_gradients(m, parse_arith("exact"));
+        BOOST_TEST_REQUIRE(ref.engine == "dyadic");
+        rat = as_rationals(ref);
+        got = {{ref.weights[0].lo.rational(), ref.bias[0].lo.rational()}};
+        got[0].first.edit()(0, 2) += to_exact(delta);
+    }
+};
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(T3_dyadic_check_at_bound_and_one_ulp_beyond) {
-    // One identity layer W = (1 2 3 4), x = (1 1 1 1)ᵀ, target 0, mse: ∇W = 2·10·xᵀ, a dyadic
-    // reference. Reported: the reference with entry (0, 2) moved by 2⁻¹⁰ (a double). Bounds as
-    // doubles: 2⁻¹⁰ there (exactly the distance: passes) or the double below it (fails), 0 elsewhere.
-    matrix<exact> W(1, 4), x(4, 1);
-    W << 1, 2, 3, 4;
-    x << 1, 1, 1, 1;
-    model_spec m = linear(W, x);
-    m.loss_kind = {"mse", {}};
-    const auto ref = compute_gradients(m, parse_arith("exact"));
-    BOOST_TEST_REQUIRE(ref.engine == "dyadic");
-    const auto rat = as_rationals(ref);
+    // one_entry_off(2⁻¹⁰) (a double). Bounds as doubles: 2⁻¹⁰ there (exactly the distance:
+    // passes) or the double below it (fails), 0 elsewhere.
     const double delta = std::ldexp(1.0, -10);
-    reported_gradients got{{ref.weights[0].lo.rational(), ref.bias[0].lo.rational()}};
-    got[0].first.edit()(0, 2) += to_exact(delta);
+    const one_entry_off o(delta);
+    const gradient_reference &ref = o.ref, &rat = o.rat;
+    const reported_gradients& got = o.got;
     for (const double b : {delta, std::nextafter(delta, 0.0)}) {
         const bool at = b == delta;
         for (const unsigned threads : {1u, 2u, 3u}) {
@@ -795,7 +812,7 @@ BOOST_AUTO_TEST_CASE(T3_dyadic_check_at_bound_and_one_ulp_beyond) {
             opt.threads = threads;
             matrix<double> B = matrix<double>::Zero(1, 4);
             B(0, 2) = b;
-            opt.bounds = {bound_matrix(B), bound_matrix(matrix<double>(matrix<double>::Zero(1, 1)))};
+            opt.bounds = {exact_tensor::of_doubles(B), exact_tensor::of_doubles(matrix<double>::Zero(1, 1))};
             const check_report r = check_gradients(ref, got, opt);
             const tensor_check& t = r.tensors[0];
             BOOST_TEST(t.beyond_bound == (at ? 0u : 1u));
@@ -811,20 +828,53 @@ BOOST_AUTO_TEST_CASE(T3_dyadic_check_at_bound_and_one_ulp_beyond) {
     }
 }
 
-BOOST_AUTO_TEST_CASE(bound_matrix_doubles_eq_rationals) {
-    matrix<double> D(2, 1);
-    D << 0.1, 0.0;
-    const bound_matrix d(D), q(matrix<exact>(D.unaryExpr([](double v) { return to_exact(v); })));
-    BOOST_TEST((d.doubles() != nullptr && q.doubles() == nullptr));
-    BOOST_TEST((d.rows() == 2 && d.cols() == 1 && d.size() == 2));
-    BOOST_TEST((d(0, 0) == to_exact(0.1) && d(1) == 0));
-    BOOST_TEST((d == q && q == d));
-    BOOST_TEST(!(d == bound_matrix(matrix<exact>(matrix<exact>::Zero(2, 1)))));
-    expect_violation("T3", [] { bound_matrix(matrix<double>(matrix<double>::Constant(1, 1, -1.0))); });
-    expect_violation("T3", [] { bound_matrix(matrix<double>(matrix<double>::Constant(1, 1, INFINITY))); });
-    expect_violation("T3", [] { bound_matrix(matrix<double>(matrix<double>::Constant(1, 1, NAN))); });
-    expect_violation("T3", [&] { (void)d(2); });
-    expect_violation("T3", [&] { (void)d(0, 1); });
+BOOST_AUTO_TEST_CASE(T3_bound_as_doubles_same_report_as_rationals) {
+    // one_entry_off(2⁻¹⁰), the bounds (one entry 2⁻¹¹, so that entry is beyond it) held as
+    // doubles and the same values held as rationals: the same report, on the dyadic reference (the
+    // fixed-width route reads the doubles, the rationals take check_dyadic_tensor) and on its
+    // rationals (check_tensor).
+    const one_entry_off o(std::ldexp(1.0, -10));
+    const gradient_reference &ref = o.ref, &rat = o.rat;
+    const reported_gradients& got = o.got;
+    matrix<double> D(1, 4);
+    D << 0.1, 0.0, std::ldexp(1.0, -11), std::numeric_limits<double>::denorm_min();
+    const matrix<double> zero = matrix<double>::Zero(1, 1);
+    const auto as_rationals_of = [](const matrix<double>& M) {
+        return exact_tensor(matrix<exact>(M.unaryExpr([](double v) { return to_exact(v); })));
+    };
+    check_options d, q;
+    d.bounds = {exact_tensor::of_doubles(D), exact_tensor::of_doubles(zero)};
+    q.bounds = {as_rationals_of(D), as_rationals_of(zero)};
+    BOOST_TEST((d.bounds[0].doubles() != nullptr && q.bounds[0].doubles() == nullptr && d.bounds[0] == q.bounds[0]));
+    for (const gradient_reference* r : {&ref, &rat}) {
+        const check_report a = check_gradients(*r, got, d), b = check_gradients(*r, got, q);
+        BOOST_TEST(to_json(a) == to_json(b));
+        BOOST_TEST((a.verdict == "bound" && a.tensors[0].beyond_bound == 1u && !a.pass));
+        BOOST_TEST((a.tensors[0].use_col == 2 && a.tensors[0].use_bound == to_exact(std::ldexp(1.0, -11))));
+    }
+    // T3's requirement, checked by check_gradients in every form: each bound's entries ≥ 0 (−1 and
+    // the negative double nearest 0, in the weights' and in the bias's bound). Finite is the form's
+    // own: a non-finite double is not held (exact_tensor's precondition), a rational is finite.
+    for (const double neg : {-1.0, -std::numeric_limits<double>::denorm_min()})
+        for (const bool in_bias : {false, true}) {
+            matrix<double> N = in_bias ? zero : D;
+            N(0) = neg;
+            const auto other = in_bias ? D : zero;
+            for (const auto& [b, o] : {std::pair{exact_tensor::of_doubles(N), exact_tensor::of_doubles(other)},
+                                       std::pair{as_rationals_of(N), as_rationals_of(other)},
+                                       std::pair{exact_tensor(dyadic_matrix::from_double(N), exact(1, 3)),
+                                                 exact_tensor::of_doubles(other)}}) {
+                check_options bad;
+                bad.bounds = in_bias ? std::vector<exact_tensor>{o, b} : std::vector<exact_tensor>{b, o};
+                for (const gradient_reference* r : {&ref, &rat})
+                    expect_violation("T3", [&] { (void)check_gradients(*r, got, bad); });
+            }
+        }
+    for (const double inf_or_nan : {INFINITY, -INFINITY, NAN}) {
+        matrix<double> N = D;
+        N(1) = inf_or_nan;
+        expect_violation("exact_tensor", [&] { (void)exact_tensor::of_doubles(N); });
+    }
 }
 
 BOOST_AUTO_TEST_CASE(to_json_gradients_valid_beyond_double_range) {
@@ -1213,7 +1263,7 @@ RC_BOOST_PROP(T3_verdict_passes_within_bound_fails_beyond, ()) {
     const std::size_t l = *rc::gen::inRange<std::size_t>(0, got.size());
     const bool bias = *rc::gen::arbitrary<bool>();
     const tensor_range& t = bias ? a.ref.bias[l] : a.ref.weights[l];
-    const bound_matrix& B = bias ? a.B.bias[l] : a.B.weights[l];
+    const exact_tensor& B = bias ? a.B.bias[l] : a.B.weights[l];
     const Eigen::Index i = *rc::gen::inRange<Eigen::Index>(0, t.lo.rows());
     const Eigen::Index j = *rc::gen::inRange<Eigen::Index>(0, t.lo.cols());
     const bool up = *rc::gen::arbitrary<bool>();

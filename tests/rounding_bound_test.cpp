@@ -540,7 +540,7 @@ RC_BOOST_PROP(T3_emulated_near_kinks_within_extended_enclosure, ()) {
             for (std::size_t q = 0; q < ref.weights.size(); ++q)
                 for (const bool bias : {false, true}) {
                     const tensor_range& T = bias ? ref.bias[q] : ref.weights[q];
-                    const bound_matrix& Bq = bias ? B.bias[q] : B.weights[q];
+                    const exact_tensor& Bq = bias ? B.bias[q] : B.weights[q];
                     const auto& H = bias ? hat.db[q + 1] : hat.dW[q + 1];
                     const matrix<exact>& lo = T.has_enclosure() ? T.clarke_lo : T.lo.rational();
                     const matrix<exact>& hi = T.has_enclosure() ? T.clarke_hi : T.hi.rational();

@@ -27,7 +27,7 @@ exact_tensor::exact_tensor(matrix<exact> M) {
 }
 
 exact_tensor::exact_tensor(dyadic_matrix D, exact scale) {
-    MATBP_REQUIRE("C1", scale > 0);
+    MATBP_REQUIRE("exact_tensor", scale > 0);
     auto s = std::make_shared<state>();
     s->dyadic = std::move(D);
     s->scale = std::move(scale);
@@ -35,7 +35,7 @@ exact_tensor::exact_tensor(dyadic_matrix D, exact scale) {
 }
 
 exact_tensor exact_tensor::of_doubles(matrix<double> M) {
-    MATBP_REQUIRE("C1", M.allFinite());
+    MATBP_REQUIRE("exact_tensor", M.allFinite());
     auto s = std::make_shared<state>();
     s->doubles = std::move(M);
     exact_tensor t;
@@ -61,7 +61,7 @@ const exact& exact_tensor::scale() const noexcept {
 }
 
 const exact exact_tensor::operator()(Eigen::Index i, Eigen::Index j) const {
-    MATBP_REQUIRE("C1", 0 <= i && i < rows() && 0 <= j && j < cols());
+    MATBP_REQUIRE("exact_tensor", 0 <= i && i < rows() && 0 <= j && j < cols());
     if (const matrix<double>* d = doubles()) return to_exact((*d)(i, j));
     if (const dyadic_matrix* d = dyadic()) {
         exact q = (*d)(i, j);
@@ -72,7 +72,7 @@ const exact exact_tensor::operator()(Eigen::Index i, Eigen::Index j) const {
 }
 
 const exact exact_tensor::operator()(Eigen::Index k) const {
-    MATBP_REQUIRE("C1", 0 <= k && k < size());
+    MATBP_REQUIRE("exact_tensor", 0 <= k && k < size());
     return (*this)(k % rows(), k / rows());
 }
 
@@ -91,7 +91,7 @@ const matrix<exact>& exact_tensor::rational() const {
 }
 
 exact_tensor exact_tensor::middle_cols(Eigen::Index start, Eigen::Index n) const {
-    MATBP_REQUIRE("C1", 0 <= start && 0 <= n && start + n <= cols());
+    MATBP_REQUIRE("exact_tensor", 0 <= start && 0 <= n && start + n <= cols());
     if (const matrix<double>* d = doubles()) return of_doubles(d->middleCols(start, n));
     return exact_tensor(matrix<exact>(rational().middleCols(start, n)));
 }

@@ -12,6 +12,8 @@
 // (thread-safe); copies share the values, so a copy costs a pointer. Code that can work on a form
 // directly asks for it (doubles(), dyadic()); everything else reads the tensor as it reads a
 // matrix<exact>: t(i, j) and t(k) by value, rows(), cols(), size(), and const matrix<exact>&.
+// A violated precondition raises contract_violation "exact_tensor": the type's own invariants (a
+// representation, like the formats' "RFC8259" and "safetensors", not a statement of spec/).
 //
 // Usage (tests/exact_tensor_test.cpp, case usage_example_of_exact_tensor_hpp):
 //   matbp::exact_tensor t = matbp::exact_tensor::of_doubles(D);   // D a matrix<double>, finite

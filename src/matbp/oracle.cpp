@@ -649,29 +649,6 @@ std::uint64_t ulp_distance_to_range(const exact& g, const exact& lo, const exact
 
 // ---- the check ----------------------------------------------------------------------------
 
-bound_matrix::bound_matrix(matrix<double> M) {
-    MATBP_REQUIRE("T3", M.allFinite() && (M.array() >= 0).all());
-    d_ = std::move(M);
-}
-
-exact bound_matrix::operator()(Eigen::Index i, Eigen::Index j) const {
-    MATBP_REQUIRE("T3", 0 <= i && i < rows() && 0 <= j && j < cols());
-    return (*this)(i + j * rows());
-}
-
-exact bound_matrix::operator()(Eigen::Index k) const {
-    MATBP_REQUIRE("T3", k >= 0 && k < size());
-    return d_ ? to_exact((*d_)(k)) : q_(k);
-}
-
-bool operator==(const bound_matrix& a, const bound_matrix& b) {
-    if (a.rows() != b.rows() || a.cols() != b.cols()) return false;
-    if (a.d_ && b.d_) return (a.d_->array() == b.d_->array()).all();
-    for (Eigen::Index k = 0; k < a.size(); ++k)
-        if (a(k) != b(k)) return false;
-    return true;
-}
-
 namespace {
 
 /// √q rounded to double (within an ulp or two): q scaled by 4^−e into [1/4, 4) first, so that
@@ -1200,7 +1177,7 @@ std::optional<tensor_check> check_dyadic_tensor(std::size_t index, const std::st
     const matrix<exact>& got = reported;  // the rationals, from here on
     for (Eigen::Index t = 0; t < got.size(); ++t)
         if (!is_dyadic(got(t))) return std::nullopt;
-    const bound_matrix* bound = opt.bounds.empty() ? nullptr : &opt.bounds.at(index);
+    const exact_tensor* bound = opt.bounds.empty() ? nullptr : &opt.bounds.at(index);
     if (bound) MATBP_REQUIRE("T3", bound->rows() == got.rows() && bound->cols() == got.cols());
     const bool single = opt.format == float_format::float32;
     const std::uint64_t d = E->divisor();
@@ -1295,7 +1272,7 @@ tensor_check check_tensor(std::size_t index, const std::string& name, const tens
     exact err2 = 0, ref2 = 0, ref_all2 = 0;
     bool first = true;
     const bool enclosure = ref.has_enclosure();
-    const bound_matrix* bound = opt.bounds.empty() ? nullptr : &opt.bounds.at(index);
+    const exact_tensor* bound = opt.bounds.empty() ? nullptr : &opt.bounds.at(index);
     if (bound) MATBP_REQUIRE("T3", bound->rows() == got.rows() && bound->cols() == got.cols());
     std::vector<kink_entry> kinks;
     bool first_use = true;
@@ -1392,6 +1369,21 @@ tensor_check check_tensor(std::size_t index, const std::string& name, const tens
     return t;
 }
 
+/// T3's requirement on a bound: every entry ≥ 0 (finite it is, as every exact_tensor's value),
+/// read off the form it is held in: no rational is made for doubles or a dyadic form.
+bool nonnegative(const exact_tensor& b) {
+    if (const matrix<double>* d = b.doubles()) return (d->array() >= 0).all();
+    if (const dyadic_matrix* d = b.dyadic()) {  // scale > 0: the signs are D's
+        for (std::size_t t = 0; t < static_cast<std::size_t>(d->rows() * d->cols()); ++t)
+            if (d->sign(t) < 0) return false;
+        return true;
+    }
+    const matrix<exact>& q = b.rational();
+    for (Eigen::Index k = 0; k < q.size(); ++k)
+        if (q(k) < 0) return false;
+    return true;
+}
+
 }  // namespace
 
 std::string kink_convention_of(std::size_t inside, std::size_t zero, std::size_t one, std::size_t neither) {
@@ -1407,6 +1399,7 @@ check_report check_gradients(const gradient_reference& ref, const reported_gradi
     MATBP_REQUIRE("C1", reported.size() == ref.weights.size());
     check_report r;
     MATBP_REQUIRE("T3", options.bounds.empty() || options.bounds.size() == 2 * reported.size());
+    for (const exact_tensor& b : options.bounds) MATBP_REQUIRE("T3", nonnegative(b));
     r.max_rel = options.max_rel_or_default();
     // T3 (ii): with bounds, each entry passes iff it lies in [K.lo − B, K.hi + B] (check_tensor).
     if (!options.bounds.empty()) r.verdict = "bound";

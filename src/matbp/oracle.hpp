@@ -149,33 +149,6 @@ bool exact_fast_path_applies(const model_spec& model);
 
 enum class float_format { float64, float32 };
 
-/// T3 one tensor's bounds as the verdict reads them: held as doubles where they were computed as
-/// doubles (L12's float64 evaluation, rounding_bound_fast.hpp), else as rationals (MPFI's); each
-/// entry means its exact value either way (a double is m·2^e), so the verdict does not depend on
-/// the form. It reads as a matrix: b(i, j) (by value, exact), rows(), cols().
-class bound_matrix {
-public:
-    bound_matrix() = default;                            ///< 0 × 0, rationals
-    bound_matrix(matrix<exact> M) : q_(std::move(M)) {}  // NOLINT: a matrix of rationals is one
-    /// Requires: every entry finite and ≥ 0 (T3).
-    explicit bound_matrix(matrix<double> M);
-    Eigen::Index rows() const noexcept { return d_ ? d_->rows() : q_.rows(); }
-    Eigen::Index cols() const noexcept { return d_ ? d_->cols() : q_.cols(); }
-    Eigen::Index size() const noexcept { return rows() * cols(); }
-    /// Entry (i, j) exactly. Requires: 0 ≤ i < rows(), 0 ≤ j < cols().
-    exact operator()(Eigen::Index i, Eigen::Index j) const;
-    /// Entry k = i + j·rows() (column-major) exactly. Requires: 0 ≤ k < size().
-    exact operator()(Eigen::Index k) const;
-    /// The doubles, or nullptr when held as rationals.
-    const matrix<double>* doubles() const noexcept { return d_ ? &*d_ : nullptr; }
-    /// Value equality, whatever the forms.
-    friend bool operator==(const bound_matrix& a, const bound_matrix& b);
-
-private:
-    std::optional<matrix<double>> d_;
-    matrix<exact> q_;
-};
-
 struct check_options {
     float_format format = float_format::float64;
     std::optional<double> max_rel;          ///< default 1e-10 (float64) or 1e-4 (float32)
@@ -188,13 +161,17 @@ struct check_options {
     /// default: |distance|·‖ref‖⁻¹ ≤ max_rel for one entry alone (the normwise rule applied to a
     /// single wrong entry), and ULPs ≤ max_ulps when given. A rigorous rounding bound plugs in here.
     std::function<std::optional<exact>(std::size_t, Eigen::Index, Eigen::Index)> entry_bound;
-    /// T3 the verdict by bound: when nonempty, one matrix per tensor in check_report::tensors'
-    /// order (weights then bias of each layer, as tensor_bounds), and an entry passes iff its
+    /// T3 the verdict by bound: when nonempty, one tensor per tensor in check_report::tensors'
+    /// order (weights then bias of each layer, as tensor_bounds), every entry ≥ 0 (checked by
+    /// check_gradients, T3; finite, as every exact_tensor's value), held as doubles where they
+    /// were computed as doubles (L12's float64 evaluation), else as rationals (MPFI's): each entry
+    /// means its exact value, so the verdict does not depend on the form (the check reads doubles
+    /// off the doubles, without a rational per entry). An entry passes iff its
     /// distance from its admissible enclosure (tensor_range::clarke_lo/hi when the reference has
     /// one, else [lo, hi]; a kink entry with strict_kinks: [lo, hi]) is at most its bound (and
     /// max_ulps when given). max_rel and entry_bound are then not used; the normwise error is
     /// reported, not deciding. check_by_bound (oracle_bounds.hpp) fills it from T2/T3.
-    std::vector<bound_matrix> bounds;
+    std::vector<exact_tensor> bounds;
     /// Most threads the check of one tensor uses (its entries split into ranges whose exact
     /// partial results are merged in order); 0: every core. The report is the same for every count.
     unsigned threads = 0;
@@ -286,6 +263,8 @@ std::vector<kink_entry_ref> kink_entries(const gradient_reference& ref);
 /// A kink entry (tensor_range::kink_dependent) of a reference with an enclosure fails iff it lies
 /// outside its Clarke enclosure (C3) — with strict_kinks: away from D11's value — by more than
 /// its bound (check_options::entry_bound); ordinary entries are judged by the normwise rule.
+/// With check_options::bounds, also requires (T3): one bound per tensor, each of its tensor's
+/// shape, every entry ≥ 0.
 check_report check_gradients(const gradient_reference& ref, const reported_gradients& reported,
                              const check_options& options);
 

@@ -13,7 +13,7 @@ tensor_bounds rounding_bounds(const model_spec& model, const precision_model& pm
     if (model_is_exact(model)) {
         const loss_function<exact> ell = build_loss<exact>(model);
         // L12: the float64 evaluation where it applies and nothing overflows, reading the model's
-        // matrices in place; its doubles are kept as doubles (bound_matrix). Else MPFI's.
+        // matrices in place; its doubles are kept as doubles (exact_tensor::of_doubles). Else MPFI's.
         if (how == bound_evaluation::automatic) {
             std::vector<activation<exact>> f;
             for (const auto& L : model.layers)
@@ -27,8 +27,8 @@ tensor_bounds rounding_bounds(const model_spec& model, const precision_model& pm
             if (fast) {
                 tensor_bounds out{pm, {}, {}, std::move(fast->near_kinks)};
                 for (std::size_t l = 1; l < fast->dW.size(); ++l) {
-                    out.weights.emplace_back(std::move(fast->dW[l]));
-                    out.bias.emplace_back(std::move(fast->db[l]));
+                    out.weights.push_back(exact_tensor::of_doubles(std::move(fast->dW[l])));
+                    out.bias.push_back(exact_tensor::of_doubles(std::move(fast->db[l])));
                 }
                 return out;
             }

@@ -28,7 +28,7 @@ namespace matbp {
 
 struct tensor_bounds {
     precision_model precision;
-    std::vector<bound_matrix> weights, bias;  ///< index l − 1 for layer l: doubles by L12, else rationals
+    std::vector<exact_tensor> weights, bias;  ///< index l − 1 for layer l: doubles by L12, else rationals
     std::vector<kink> near_kinks;             ///< T2 is not claimed when nonempty
 };
 

@@ -898,7 +898,7 @@ void tightness_stats(tightness_row& t, const gradient_reference& ref, const tens
     for (std::size_t l = 0; l < ref.weights.size(); ++l)
         for (int which = 0; which < 2; ++which) {
             const matrix<exact>& g = which == 0 ? ref.weights[l].lo : ref.bias[l].lo;
-            const bound_matrix& bm = which == 0 ? B.weights[l] : B.bias[l];
+            const exact_tensor& bm = which == 0 ? B.weights[l] : B.bias[l];
             const std::string name = "layers." + std::to_string(l) + (which == 0 ? ".weights" : ".bias");
             const auto* tt = f.find(name);
             if (!tt || tt->elements() != static_cast<std::size_t>(g.size()))
@@ -1246,8 +1246,8 @@ int main(int argc, char** argv) {
                         double lo = INFINITY, hi = 0;
                         for (std::size_t l = 0; l < M.weights.size(); ++l)
                             for (int which = 0; which < 2; ++which) {
-                                const bound_matrix& bm = which == 0 ? M.weights[l] : M.bias[l];
-                                const bound_matrix& bf = which == 0 ? B.weights[l] : B.bias[l];
+                                const exact_tensor& bm = which == 0 ? M.weights[l] : M.bias[l];
+                                const exact_tensor& bf = which == 0 ? B.weights[l] : B.bias[l];
                                 for (Eigen::Index i = 0; i < bm.size(); ++i)
                                     if (bm(i) > 0) {
                                         const double r = exact(bf(i) / bm(i)).convert_to<double>();

@@ -790,6 +790,13 @@ matbp_mutant(verdict_3 src/matbp/rounding_bound.cpp
   FROM [==[            D[l](r.near_kinks[q].unit, r.near_kinks[q].sample) = slope_hull(L.f);]==]
   TO   [==[            (void)0;]==])
 
+matbp_mutant(verdict_4 src/matbp/oracle.cpp
+  BUG    "T3's requirement not checked on a bound held as doubles: a negative entry accepted"
+  TEST   oracle_test
+  KILLER T3_bound_as_doubles_same_report_as_rationals
+  FROM [==[if (const matrix<double>* d = b.doubles()) return (d->array() >= 0).all();]==]
+  TO   [==[if (const matrix<double>* d = b.doubles()) return d->size() >= 0;]==])
+
 # ---- src/matbp/rounding_bound_fast.cpp (L12, judged by tests/rounding_bound_test.cpp) --------
 
 matbp_mutant(fast_bound_1 src/matbp/rounding_bound_fast.cpp
