@@ -243,9 +243,9 @@ struct dyadic_engine {
         }
     }
 
-    /// What one pass over finite doubles learns: each nonzero entry is ±odd·2^e (split_double, convert.hpp), and
-    /// the canonical form (C1.dyadic (iii)) has the exponent `low` = min e and holds bits up to
-    /// `top` = max(e + bits(odd)).
+    /// What one pass over finite doubles learns: each nonzero entry is ±odd·2^e (split_double,
+    /// convert.hpp), and the canonical form (C1.dyadic (iii)) has the exponent `low` = min e and
+    /// holds bits up to `top` = max(e + bits(odd)).
     struct double_scan {
         long low = LONG_MAX, top = LONG_MIN;
         /// The limbs of each entry in the shared-width form.
@@ -266,8 +266,8 @@ struct dyadic_engine {
 
     /// from_exact's size rule for doubles: the shared-width form (n·width limbs) at most 16 times
     /// the entries' own rationals plus 2²⁰ limbs. Each entry's own size is at least 2 limbs, so
-    /// a width ≤ 32 always passes and only a wider form (doubles spread over more than 1984
-    /// binades) needs the sizes added up.
+    /// n·width ≤ 32n ≤ 16·own whenever width ≤ 32: only a wider form (top − low > 2048 bits,
+    /// e.g. subnormals beside doubles near the largest) needs the sizes added up.
     static bool size_rule_pays(const matrix<double>& M, const double_scan& s) {
         const std::size_t w = s.width();
         if (w <= 32) return true;
