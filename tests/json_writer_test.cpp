@@ -18,6 +18,10 @@
 //                                       any length come back exactly
 //   is_valid_utf8_matches_the_reader    RapidCheck: is_valid_utf8(s) iff json::parse accepts "s"
 //                                       (printable ASCII and byte mutations)
+//   streamed_document_eq_str            RapidCheck: the same calls streamed to a sink in pieces of 1–299
+//                                       bytes give str()'s bytes (nested containers, escapes, doubles)
+//   streamed_document_flushes_before_it_completes   a 1000-element array reaches the sink before it
+//                                       closes; str() on a streaming writer: contract_violation "RFC8259"
 //   version_is_cmake_project_version    version() == the PROJECT_VERSION CMake passes this test
 //   usage_example_of_json_writer_hpp
 #define BOOST_TEST_MODULE json_writer
@@ -34,7 +38,9 @@
 #include <cstdint>
 #include <cstdlib>
 #include <limits>
+#include <sstream>
 #include <string>
+#include <vector>
 
 using namespace matbp;
 
@@ -177,6 +183,47 @@ BOOST_AUTO_TEST_CASE(refuses_misplaced_tokens) {
     BOOST_TEST(!violates([] { (void)json::writer().integer(1).str(); }));         // the control
 }
 
+RC_BOOST_PROP(streamed_document_eq_str, ()) {
+    // The same calls on a writer kept in memory and on one streaming to a sink in pieces of
+    // `piece` bytes (1 byte: a piece after every value) give the same bytes.
+    const auto piece = static_cast<std::size_t>(*rc::gen::inRange(1, 300));
+    const auto rows = *rc::gen::inRange(0, 40);
+    const auto items = *rc::gen::container<std::vector<double>>(
+        rc::gen::map(rc::gen::arbitrary<double>(), [](double d) { return std::isfinite(d) ? d : 0.5; }));
+    auto emit = [&](json::writer& w) {
+        w.begin_object().key("format").string("x\"y\n").key("rows").begin_array(json::layout::block);
+        for (int r = 0; r < rows; ++r) {
+            w.begin_array();
+            for (const double d : items) w.number(d);
+            w.integer(r).end_array();
+        }
+        w.end_array().key("nested").begin_object(json::layout::line).key("a").null().end_object().end_object();
+    };
+    json::writer kept;
+    emit(kept);
+    std::ostringstream sink;
+    json::writer streamed(sink, piece);
+    emit(streamed);
+    RC_ASSERT(streamed.complete());
+    RC_ASSERT(sink.str() == kept.str());
+}
+
+BOOST_AUTO_TEST_CASE(streamed_document_flushes_before_it_completes) {
+    // A document larger than the piece reaches the sink while it is being written (its size is
+    // not held here), and str() is refused on a streaming writer (the sink has the document).
+    std::ostringstream sink;
+    json::writer w(sink, 64);
+    w.begin_array();
+    for (int k = 0; k < 1000; ++k) w.integer(k);
+    BOOST_TEST(sink.str().size() >= 4826u);  // all but fewer than 64 of the 4889 bytes so far
+    BOOST_TEST(!w.complete());
+    w.end_array();
+    BOOST_TEST(w.complete());
+    BOOST_TEST(sink.str().size() == 4891u);  // "[0, 1, …, 999]\n"
+    BOOST_TEST(sink.str().back() == '\n');
+    BOOST_TEST(violates([&] { (void)w.str(); }));
+}
+
 RC_BOOST_PROP(strings_round_trip_with_escapes_anywhere, ()) {
     // Runs of plain bytes between bytes to escape, of every length (the writer appends each run
     // at once): the reader gets the same string back.
@@ -215,4 +262,8 @@ BOOST_AUTO_TEST_CASE(usage_example_of_json_writer_hpp) {
     matbp::json::writer w;
     w.begin_object().key("cost").number(0.5).key("kinks").begin_array().integer(3).end_array().end_object();
     BOOST_TEST(w.str() == "{\n \"cost\": 0.5,\n \"kinks\": [3]\n}\n");
+    std::ostringstream out;
+    matbp::json::writer s(out);
+    s.begin_object().key("cost").number(0.5).key("kinks").begin_array().integer(3).end_array().end_object();
+    BOOST_TEST(out.str() == w.str());
 }

@@ -47,6 +47,8 @@
 //                                            in dyadic form
 //   exact_tensor_dyadic_form_eq_rational_form   scale·D (scale 1/k) and its rationals: == entry by
 //                                            entry, as matrices and by ==; a change is !=
+//   write_json_streams_to_json               RapidCheck: the streamed document (matbp grad's) == to_json,
+//                                            dyadic and rational references, exact and float64 values
 //   dyadic_reference_writes_as_its_rationals the fast path's reference kept dyadic is written byte
 //                                            for byte as the same values held as rationals (exact
 //                                            and float64 values, beyond the double range, kinks),
@@ -104,6 +106,7 @@
 #include <bit>
 #include <cmath>
 #include <map>
+#include <sstream>
 #include <tuple>
 
 using namespace matbp;
@@ -573,6 +576,24 @@ model_spec gen_dyadic_model(int s) {
     return model;
 }
 }  // namespace
+
+RC_BOOST_PROP(write_json_streams_to_json, ()) {
+    // matbp grad streams its document (write_json); it must be to_json's bytes, for a reference
+    // kept dyadic and for the same values as rationals, with kinks and enclosures when there are
+    // any, values exact and float64.
+    const model_spec model = gen_dyadic_model(*rc::gen::element(30, 600));
+    resource_limits lim;
+    lim.threads = 1;
+    const auto ref = compute_gradients(model, parse_arith("exact"), lim);
+    const auto rat = as_rationals(ref);
+    for (const auto* r : {&ref, &rat})
+        for (const auto values : {json_options::value_format::exact, json_options::value_format::float64}) {
+            std::ostringstream streamed;
+            write_json(streamed, *r, {values});
+            RC_ASSERT(streamed.str() == to_json(*r, {values}));
+        }
+    RC_TAG(ref.kinks.empty() ? "no kinks" : "kinks");
+}
 
 RC_BOOST_PROP(dyadic_reference_writes_as_its_rationals, ()) {
     // The exact fast path's reference, kept dyadic, is written byte for byte as the same values

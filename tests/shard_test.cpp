@@ -4,7 +4,8 @@
 //   C4_combined_shards_eq_unsharded          small-integer nets full of exact kinks (ReLU, leaky ReLU,
 //                                            hardtanh, identity; squared_error, mse, l1 with its loss
 //                                            kinks; mean and sum), n ≤ 5: EVERY split of the samples
-//                                            into ranges, each part written by to_json and read back
+//                                            into ranges, each part written by to_json (and by
+//                                            write_json, streamed: the same bytes) and read back
 //                                            by read_partial, combined in reverse order, == the
 //                                            unsharded compute_gradients field by field (values,
 //                                            flags, enclosures, one, kinks, engine) and to_json of
@@ -49,6 +50,8 @@
 #include <limits>
 #include <numeric>
 #include <random>
+#include <sstream>
+#include <stdexcept>
 
 using namespace matbp;
 using namespace matbp::testing;
@@ -85,7 +88,12 @@ std::string difference(const gradient_reference& a, const gradient_reference& b)
 std::vector<partial_reference> parts_of(const model_spec& m, const std::vector<Eigen::Index>& cuts) {
     std::vector<partial_reference> parts;
     for (std::size_t i = cuts.size() - 1; i-- > 0;) {
-        partial_reference p = read_partial(to_json(compute_partial(m, cuts[i], cuts[i + 1])));
+        const partial_reference computed = compute_partial(m, cuts[i], cuts[i + 1]);
+        const std::string text = to_json(computed);
+        std::ostringstream streamed;  // matbp grad --partial streams the document: the same bytes
+        write_json(streamed, computed);
+        if (streamed.str() != text) throw std::logic_error("write_json of a part differs from its to_json");
+        partial_reference p = read_partial(text);
         p.source = "part" + std::to_string(i) + ".json";
         parts.push_back(std::move(p));
     }

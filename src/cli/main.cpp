@@ -370,7 +370,7 @@ int print_reference(const gradient_reference& ref, const std::string& values, co
     json_options jo;
     if (values == "double") jo.values = json_options::value_format::float64;
     if (format == "json") {
-        std::cout << to_json(ref, jo);
+        write_json(std::cout, ref, jo);  // streamed: the document is never held whole
         return cli::success;
     }
     std::size_t beyond = 0;
@@ -452,7 +452,7 @@ int grad(int argc, char** argv) {
                 throw input_error(e.path(), e.line(), e.column(), e.reason());
             }
         });
-        std::cout << to_json(part);
+        write_json(std::cout, part);
         return cli::success;
     }
     const std::string values = values_of(o);

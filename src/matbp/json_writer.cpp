@@ -137,7 +137,20 @@ void writer::before_value() {
 }
 
 void writer::after_value() {
-    if (open_.empty()) complete_ = true;
+    if (open_.empty()) {
+        complete_ = true;
+        if (sink_) {
+            out_ += '\n';
+            flush();
+        }
+    } else if (sink_ && out_.size() >= piece_) {
+        flush();
+    }
+}
+
+void writer::flush() {
+    sink_->write(out_.data(), static_cast<std::streamsize>(out_.size()));
+    out_.clear();
 }
 
 writer& writer::begin_object(layout l) {
@@ -250,7 +263,7 @@ writer& writer::null() {
 }
 
 std::string writer::str() const {
-    MATBP_REQUIRE("RFC8259", complete_);
+    MATBP_REQUIRE("RFC8259", complete_ && !sink_);
     return out_ + "\n";
 }
 

@@ -15,13 +15,15 @@
 // line, indented one space per level; layout::line keeps it, and everything inside it, on one
 // line ("[1, 2]", "{\"a\": 1}").
 //
-// Usage (tests/json_test.cpp, case usage_example_of_json_writer_hpp):
+// Usage (tests/json_writer_test.cpp, case usage_example_of_json_writer_hpp):
 //   matbp::json::writer w;
 //   w.begin_object().key("cost").number(0.5).key("kinks").begin_array().integer(3).end_array().end_object();
 //   w.str()   // "{\n \"cost\": 0.5,\n \"kinks\": [3]\n}\n"
+//   matbp::json::writer s(out);   // out a std::ostream: the same bytes, written to it as they are made
 
 #include <concepts>
 #include <cstdint>
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -33,6 +35,13 @@ enum class layout { block, line };
 
 class writer {
 public:
+    /// The document is kept and read with str().
+    writer() = default;
+    /// The document goes to `sink` as it is written: a piece whenever about `piece` bytes are
+    /// pending, the rest (with the final newline) when the top-level value completes, so a
+    /// document of any size holds about `piece` bytes here; the bytes are those str() would give.
+    /// A failing sink is the caller's to notice (its stream state), as with any ostream.
+    explicit writer(std::ostream& sink, std::size_t piece = std::size_t{1} << 16) : sink_(&sink), piece_(piece) {}
     /// Requires (every value, containers included): inside an object, right after key(); not
     /// after the document is complete.
     writer& begin_object(layout l = layout::block);
@@ -58,7 +67,7 @@ public:
     writer& null();
     /// True once one complete top-level value has been written.
     bool complete() const noexcept { return complete_; }
-    /// The document, ending in a newline. Requires: complete().
+    /// The document, ending in a newline. Requires: complete(), and no sink (the sink has it).
     std::string str() const;
 
 private:
@@ -73,9 +82,12 @@ private:
     void before_value();
     void after_value();
     void newline_indent(std::size_t depth);
+    void flush();
     std::vector<frame> open_;
     std::string out_;
     bool complete_ = false;
+    std::ostream* sink_ = nullptr;
+    std::size_t piece_ = 0;
 };
 
 /// True iff `s` is well-formed UTF-8 (no overlong forms, surrogates or code points beyond U+10FFFF).

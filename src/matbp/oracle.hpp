@@ -44,6 +44,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <iosfwd>
 #include <memory>
 #include <optional>
 #include <string>
@@ -312,6 +313,10 @@ struct json_options {
 
 /// The matbp-gradients/1 document of a reference.
 std::string to_json(const gradient_reference& ref, const json_options& options = {});
+/// The same bytes, written to `out` as they are made (json_writer.hpp's sink): the document is
+/// never held whole (W's exact gradients are 325 MB of text). An exception while writing (out of
+/// memory) leaves `out` with a prefix of the document.
+void write_json(std::ostream& out, const gradient_reference& ref, const json_options& options = {});
 /// The matbp-check/1 document of a check.
 std::string to_json(const check_report& report, const json_options& options = {});
 /// One value [lo, hi] of a reference (lo = hi: a point) as JSON text, as to_json writes it;

@@ -221,9 +221,10 @@ std::string tensor_to_json(const tensor_range& t, bool as_vector, const json_opt
     return fragment(w);
 }
 
-std::string to_json(const gradient_reference& ref, const json_options& options) {
+namespace {
+
+void write_reference(json::writer& w, const gradient_reference& ref, const json_options& options) {
     const bool dbl = options.values == value_format::float64;
-    json::writer w;
     w.begin_object()
         .key("format")
         .string("matbp-gradients/1")
@@ -283,7 +284,19 @@ std::string to_json(const gradient_reference& ref, const json_options& options) 
     }
     w.end_array();
     w.end_object();
+}
+
+}  // namespace
+
+std::string to_json(const gradient_reference& ref, const json_options& options) {
+    json::writer w;
+    write_reference(w, ref, options);
     return w.str();
+}
+
+void write_json(std::ostream& out, const gradient_reference& ref, const json_options& options) {
+    json::writer w(out);
+    write_reference(w, ref, options);
 }
 
 std::string to_json(const check_report& r, const json_options&) {

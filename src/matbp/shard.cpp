@@ -433,9 +433,10 @@ std::int64_t index(Eigen::Index i) { return static_cast<std::int64_t>(i); }
 
 }  // namespace
 
-std::string to_json(const partial_reference& p) {
+namespace {
+
+void write_partial(json::writer& w, const partial_reference& p) {
     const gradient_reference& s = p.sums;
-    json::writer w;
     w.begin_object()
         .key("format")
         .string("matbp-partial/1")
@@ -498,7 +499,19 @@ std::string to_json(const partial_reference& p) {
             .end_object();
     w.end_array();
     w.end_object();
+}
+
+}  // namespace
+
+std::string to_json(const partial_reference& p) {
+    json::writer w;
+    write_partial(w, p);
     return w.str();
+}
+
+void write_json(std::ostream& out, const partial_reference& p) {
+    json::writer w(out);
+    write_partial(w, p);
 }
 
 namespace {

@@ -88,6 +88,8 @@ gradient_reference combine_partials(const std::vector<partial_reference>& parts)
 
 /// The matbp-partial/1 document of a part.
 std::string to_json(const partial_reference& part);
+/// The same bytes, written to `out` as they are made (as write_json of a reference, oracle.hpp).
+void write_json(std::ostream& out, const partial_reference& part);
 
 /// Limits of read_partial.
 struct partial_limits {

@@ -630,6 +630,20 @@ matbp_mutant(json_writer_4 src/matbp/json_writer.cpp
   FROM [==[const bool fewer = integer_form && significant_digits(sci, se) < significant_digits(plain, pe);]==]
   TO   [==[const bool fewer = false && integer_form && significant_digits(sci, se) < significant_digits(plain, pe);]==])
 
+matbp_mutant(json_writer_5 src/matbp/json_writer.cpp
+  BUG    "a streamed piece is written but not cleared: the sink gets it again with the next"
+  KILLER streamed_document_eq_str
+  FROM [==[    sink_->write(out_.data(), static_cast<std::streamsize>(out_.size()));
+    out_.clear();]==]
+  TO   [==[    sink_->write(out_.data(), static_cast<std::streamsize>(out_.size()));]==])
+
+matbp_mutant(json_writer_6 src/matbp/json_writer.cpp
+  BUG    "a streamed document ends without its final newline"
+  KILLER streamed_document_eq_str streamed_document_flushes_before_it_completes usage_example_of_json_writer_hpp
+  FROM [==[            out_ += '\n';
+            flush();]==]
+  TO   [==[            flush();]==])
+
 # ---- src/matbp/model.hpp, model.cpp (the matbp/1 reader; tests/model_test.cpp) -----------------
 
 matbp_mutant(model_1 src/matbp/model.cpp
