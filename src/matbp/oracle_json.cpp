@@ -208,6 +208,10 @@ void detail::write_kinks(json::writer& w, const std::vector<kink>& kinks) {
     w.end_array();
 }
 
+void detail::write_exact_tensor(json::writer& w, const tensor_range& t, bool as_vector) {
+    write_tensor(w, t, as_vector, false, value_format::exact, nullptr);
+}
+
 std::string value_to_json(const exact& lo, const exact& hi, const json_options& options, std::size_t* out_of_range) {
     json::writer w;
     write_range(w, lo, hi, options.values, out_of_range);

@@ -5,6 +5,7 @@
 
 #include "matbp/json_writer.hpp"
 #include "matbp/network.hpp"
+#include "matbp/oracle.hpp"
 
 #include <vector>
 
@@ -13,5 +14,11 @@ namespace matbp::detail {
 /// Units (D11's kinks, T3's near-kink units) as a block array of {"layer", "sample", "unit",
 /// "site"}, indices 0-based (kink::layer is 1-based, so "layer" is layer − 1).
 void write_kinks(json::writer& w, const std::vector<kink>& kinks);
+
+/// A weight matrix (a block array of rows, each on one line) or a bias (`as_vector`: one array
+/// on one line) as matbp-gradients/1 writes it with exact values: "p/q" strings, an entry with
+/// lo < hi as {"lower", "upper"}. A point tensor held in dyadic form is read off that form, with
+/// no rational made (oracle_test's dyadic_reference_writes_as_its_rationals: the same bytes).
+void write_exact_tensor(json::writer& w, const tensor_range& t, bool as_vector);
 
 }  // namespace matbp::detail

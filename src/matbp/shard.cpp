@@ -415,20 +415,6 @@ gradient_reference combine_partials(const std::vector<partial_reference>& parts)
 
 namespace {
 
-void write_exact_tensor(json::writer& w, const matrix<exact>& M, bool as_vector) {
-    w.begin_array(as_vector ? json::layout::line : json::layout::block);
-    for (Eigen::Index i = 0; i < M.rows(); ++i) {
-        if (as_vector) {
-            w.string(to_string(M(i, 0)));
-            continue;
-        }
-        w.begin_array(json::layout::line);
-        for (Eigen::Index j = 0; j < M.cols(); ++j) w.string(to_string(M(i, j)));
-        w.end_array();
-    }
-    w.end_array();
-}
-
 std::int64_t index(Eigen::Index i) { return static_cast<std::int64_t>(i); }
 
 }  // namespace
@@ -471,10 +457,13 @@ void write_partial(json::writer& w, const partial_reference& p) {
         .string(to_string(s.cost_lo));
     w.key("layers").begin_array(json::layout::block);
     for (std::size_t l = 0; l < s.weights.size(); ++l) {
+        // An exact reference is a point (lo = hi; kinks have their enclosures below), and a part
+        // holds one value per entry.
+        MATBP_REQUIRE("C4", s.weights[l].lo == s.weights[l].hi && s.bias[l].lo == s.bias[l].hi);
         w.begin_object().key("weights");
-        write_exact_tensor(w, s.weights[l].lo, false);
+        detail::write_exact_tensor(w, s.weights[l], false);
         w.key("bias");
-        write_exact_tensor(w, s.bias[l].lo, true);
+        detail::write_exact_tensor(w, s.bias[l], true);
         w.end_object();
     }
     w.end_array();
