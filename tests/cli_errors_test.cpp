@@ -7,7 +7,8 @@
 //                                   exact evaluation gets the --arith hint
 //   resources_exit_3_with_hints     every resource names its flag (--time-limit, --max-bits,
 //                                   --max-parameters, --max-file-bytes, --arith); bad_alloc and
-//                                   length_error are out of memory: 3
+//                                   length_error are out of memory: 3; output_error (main's
+//                                   failed std::cout) is "cannot write": 3
 //   bugs_exit_4                     a real contract_violation (MATBP_REQUIRE), a logic_error, an
 //                                   exception of unknown type: 4, asking for a report and naming
 //                                   the statement ID
@@ -67,6 +68,10 @@ BOOST_AUTO_TEST_CASE(resources_exit_3_with_hints) {
     BOOST_TEST(has(m, "out of memory"));
     const auto l = of([] { std::string().reserve(std::string().max_size() + 1); });
     BOOST_TEST(l.code == 3);
+    const auto o = of([] { throw output_error("standard output"); });
+    BOOST_TEST(o.code == 3);
+    BOOST_TEST(o.message.starts_with("cannot write standard output ("), o.message);
+    BOOST_TEST(has(o, "incomplete"));
 }
 
 BOOST_AUTO_TEST_CASE(bugs_exit_4) {

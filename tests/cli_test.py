@@ -40,6 +40,10 @@ Test plan
   conventions_*                --version; --opt=value == --opt value; -- ends options; - reads
                                the model or the gradients from stdin; not both; -x refused
   indices_0_based              verify's JSON layer is the 0-based index of "layers"; grad's kinks too
+  output_full_exit_3_*         standard output on /dev/full (grad JSON and text, verify, demo,
+                               catalog, --help, and a document of more than four 64 KiB pieces
+                               from grad and grad --partial): exit 3, one line "cannot write
+                               standard output" (a failed write never ends in exit 0)
   help_*                       every command has --help, exit 0, and documents exit codes 0-4
   shards_*                     C4: the README's GNU parallel lines run verbatim (with xargs -P 2 when
                                parallel is not installed) on a 256-sample ReLU model with kinks, and
@@ -301,6 +305,30 @@ for cmd in (["--help"], ["grad", "--help"], ["check", "--help"], ["verify", "--h
     rc, out, err = run(*cmd)
     case("help_" + "_".join(c.strip("-") for c in cmd), rc == 0 and "usage" in out and "Exit codes: 0" in out
          and "3 a resource limit" in out and "4 internal error" in out, err)
+
+# ---- output that cannot be written: exit 3, never a success ----
+def to_full(*args):
+    with open("/dev/full", "w") as full:
+        p = subprocess.run([matbp, *args], stdout=full, stderr=subprocess.PIPE, text=True, timeout=300,
+                           stdin=subprocess.DEVNULL)
+    return p.returncode, p.stderr
+
+
+# Small documents fail at main()'s final flush; wide.json's gradients (6561 exact values, more
+# than four of the writer's 64 KiB pieces) fail while the writer streams.
+out_rng = random.Random(3)
+wide = write("wide.json", json.dumps({"format": "matbp/1", "inputs": [[out_rng.uniform(-1, 1) for _ in range(80)]] * 2,
+                                      "targets": [[0.5], [0.25]], "layers": [
+    {"weights": [[out_rng.uniform(-1, 1) for _ in range(80)] for _ in range(80)], "bias": [0.0] * 80, "activation": "relu"},
+    {"weights": [[out_rng.uniform(-1, 1) for _ in range(80)]], "bias": [0.0], "activation": "identity"}]}))
+rc, out, err = run("grad", wide)
+case("output_wide_is_large", rc == 0 and len(out) > 4 * 65536, f"rc={rc} {len(out)} bytes {err}")
+for args in (["grad", exact_model], ["grad", exact_model, "--values", "double", "--format", "text"],
+             ["verify", exact_model], ["demo"], ["catalog"], ["--help"], ["grad", wide],
+             ["grad", wide, "--partial", "--samples", "0:1"]):
+    rc, err = to_full(*args)
+    case("output_full_exit_3_" + "_".join(a.strip("-") for a in args[:1] + args[2:]).replace("/", "_"),
+         rc == 3 and "cannot write standard output" in err and err.count("\n") == 1, f"rc={rc} {err!r}")
 
 # ---- conventions ----
 rc, out, err = run("--version")

@@ -3,10 +3,18 @@
 // exit code and its one-line message (with the flag hints the library leaves to front ends).
 //
 //   0  success, or the check passed             3  a resource limit stopped the run: time, bits,
-//   1  a check failed                              parameters, file size, memory, or the range or
-//   2  bad usage or bad input, or a request        precision of the chosen arithmetic
-//      matbp does not support                   4  internal error: a bug in matbp (a violated
+//   1  a check failed                              parameters, file size, memory, the range or
+//   2  bad usage or bad input, or a request        precision of the chosen arithmetic, or the
+//      matbp does not support                      output could not be written (device full)
+//                                               4  internal error: a bug in matbp (a violated
 //                                                  contract names its statement ID)
+//
+// Output is written as it is made (a gradients document of W is 325 MB), so a run that stops
+// with exit 2–4 may leave a prefix of its document on standard output: use the output only
+// after exit 0 or 1. main() flushes std::cout before it returns and throws output_error when
+// the stream has failed, so a failed write cannot end in exit 0 or 1 (tests/cli_test.py,
+// output_full_exit_3). Not std::ios::exceptions: GCC 12's libstdc++ throws an ios_base::failure
+// of the old ABI, which `catch (const std::ios_base::failure&)` does not catch (GCC PR 66145).
 //
 // Tested by tests/cli_errors_test.cpp (every code, every hint) and tests/cli_test.py (the binary).
 
@@ -25,10 +33,17 @@ enum exit_code : int { success = 0, check_failed = 1, bad_input = 2, resource_li
 #define MATBP_CLI_EXIT_CODES_HELP                                                                \
     "Exit codes: 0 success or pass, 1 a check failed, 2 bad usage or input (or an unsupported\n" \
     "request), 3 a resource limit stopped the run (time, bits, parameters, file size, memory,\n" \
-    "arithmetic range), 4 internal error (a bug in matbp: please report it).\n"
+    "arithmetic range, or the output could not be written), 4 internal error (a bug in matbp:\n" \
+    "please report it). Output is written as it is made: after exit 2, 3 or 4 standard output\n" \
+    "may hold an incomplete document.\n"
 
 /// A command line that cannot be run as written (an unknown option, a missing value, …).
 struct usage_error : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+/// An output stream that failed (its name, "standard output", is what()).
+struct output_error : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
@@ -74,6 +89,10 @@ inline failure failure_of(std::exception_ptr e) noexcept {
             return {resource_limit,
                     "out of memory: the model or its exact numbers are too large for this machine (lower "
                     "--max-file-bytes, --max-parameters or --max-bits, or use --arith interval:256)"};
+        } catch (const output_error& x) {
+            return {resource_limit, "cannot write " + std::string(x.what()) +
+                                        " (the device is full, or the reader closed it); what was written "
+                                        "is incomplete"};
         } catch (const std::length_error& x) {
             return {resource_limit, std::string("out of memory: a size beyond what this machine can hold (") +
                                         x.what() + "; lower --max-file-bytes, --max-parameters or --max-bits)"};

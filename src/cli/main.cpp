@@ -807,43 +807,50 @@ int demo() {
     return all ? 0 : 1;
 }
 
+/// The command `cmd` (argv[1]); its exit code.
+int run(const std::string& cmd, int argc, char** argv) {
+    if (cmd == "-h" || cmd == "--help" || cmd == "help") {
+        std::cout << usage << "\nActivations: " << registry_names(activation_registry())
+                  << "\nLosses: " << registry_names(loss_registry())
+                  << "\n(matbp catalog lists their parameters and defaults.)\n";
+        return cli::success;
+    }
+    if (cmd == "--version") {
+        if (argc > 2) throw usage_error("--version takes no arguments");
+        std::cout << "matbp " << version() << "\n";
+        return cli::success;
+    }
+    if (cmd == "demo") {
+        if (argc > 2) {
+            if (std::string(argv[2]) == "--help" || std::string(argv[2]) == "-h") return std::cout << usage, 0;
+            throw usage_error("demo takes no arguments");
+        }
+        return demo();
+    }
+    if (cmd == "catalog") {
+        if (argc > 2) {
+            if (std::string(argv[2]) == "--help" || std::string(argv[2]) == "-h") return std::cout << catalog_help, 0;
+            throw usage_error("catalog takes no arguments");
+        }
+        return std::cout << registry_json(), 0;
+    }
+    if (cmd == "grad") return grad(argc, argv);
+    if (cmd == "check") return check(argc, argv);
+    if (cmd == "combine") return combine(argc, argv);
+    if (cmd == "verify") return verify(argc, argv);
+    throw usage_error(cmd.empty() ? "no command given\n" + std::string(usage)
+                                  : "unknown command " + json::quote(cmd) + "\n" + usage);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     const std::string cmd = argc > 1 ? argv[1] : "";
     try {
-        if (cmd == "-h" || cmd == "--help" || cmd == "help") {
-            std::cout << usage << "\nActivations: " << registry_names(activation_registry())
-                      << "\nLosses: " << registry_names(loss_registry())
-                      << "\n(matbp catalog lists their parameters and defaults.)\n";
-            return cli::success;
-        }
-        if (cmd == "--version") {
-            if (argc > 2) throw usage_error("--version takes no arguments");
-            std::cout << "matbp " << version() << "\n";
-            return cli::success;
-        }
-        if (cmd == "demo") {
-            if (argc > 2) {
-                if (std::string(argv[2]) == "--help" || std::string(argv[2]) == "-h") return std::cout << usage, 0;
-                throw usage_error("demo takes no arguments");
-            }
-            return demo();
-        }
-        if (cmd == "catalog") {
-            if (argc > 2) {
-                if (std::string(argv[2]) == "--help" || std::string(argv[2]) == "-h")
-                    return std::cout << catalog_help, 0;
-                throw usage_error("catalog takes no arguments");
-            }
-            return std::cout << registry_json(), 0;
-        }
-        if (cmd == "grad") return grad(argc, argv);
-        if (cmd == "check") return check(argc, argv);
-        if (cmd == "combine") return combine(argc, argv);
-        if (cmd == "verify") return verify(argc, argv);
-        throw usage_error(cmd.empty() ? "no command given\n" + std::string(usage)
-                                      : "unknown command " + json::quote(cmd) + "\n" + usage);
+        const int code = run(cmd, argc, argv);
+        // A failed write (device full) must not end in success: every write so far is checked here.
+        if (!(std::cout << std::flush)) throw cli::output_error("standard output");
+        return code;
     } catch (...) {
         const auto f = cli::failure_of(std::current_exception());
         std::cerr << "matbp" << (cmd.empty() ? "" : " " + cmd) << ": " << f.message << "\n";
