@@ -104,13 +104,17 @@ bool maybe_nonzero(const T& x) {
         return x != 0;
 }
 
+/// A result of double arithmetic that is not finite: the arithmetic's range was exceeded.
+[[noreturn]] void double_overflowed() {
+    throw resource_error(resource::precision, "", "a result overflowed the range of double arithmetic");
+}
+
 template <class T>
 std::pair<exact, exact> range_of(const T& x) {
     if constexpr (exact_field<T>)
         return {x, x};
     else if constexpr (std::same_as<T, double>) {
-        if (!std::isfinite(x))
-            throw resource_error(resource::precision, "", "a result overflowed the range of double arithmetic");
+        if (!std::isfinite(x)) double_overflowed();
         return {to_exact(x), to_exact(x)};
     } else if constexpr (std::same_as<T, real>) {
         if (!mpfr_number_p(x.backend().data()))
@@ -132,8 +136,7 @@ tensor_range range_of(matrix<T> M) {
         return {v, v, {}, {}, {}, {}};
     } else if constexpr (std::same_as<T, double>) {
         // Held as the doubles (exact_tensor's doubles form): their values, no rational per entry.
-        if (!M.allFinite())
-            throw resource_error(resource::precision, "", "a result overflowed the range of double arithmetic");
+        if (!M.allFinite()) double_overflowed();
         const exact_tensor v = exact_tensor::of_doubles(std::move(M));
         return {v, v, {}, {}, {}, {}};
     } else {
