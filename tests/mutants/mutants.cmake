@@ -368,6 +368,13 @@ matbp_mutant(cli_errors_4 src/cli/errors.hpp
   FROM [==[            return "raise --max-bits, or use --arith interval:256";]==]
   TO   [==[            return "raise --time-limit, or use --arith interval:256";]==])
 
+matbp_mutant(cli_errors_5 src/cli/errors.hpp
+  BUG    "a failed output stream is reported as an internal error (exit 4)"
+  TEST   cli_errors_test
+  KILLER resources_exit_3_with_hints
+  FROM [==[            return {resource_limit, "cannot write " + std::string(x.what()) +]==]
+  TO   [==[            return {internal_error, "cannot write " + std::string(x.what()) +]==])
+
 # ---- src/matbp/kron.hpp (D1–D5, L1–L4; tests/kron_test.cpp) ------------------------------------
 
 matbp_mutant(kron_1 src/matbp/kron.hpp
@@ -746,7 +753,7 @@ matbp_mutant(oracle_json_2 src/matbp/oracle_json.cpp
   TEST   oracle_test
   KILLER to_json_gradients_valid_beyond_double_range dyadic_reference_writes_as_its_rationals
   FROM [==[        if (out_of_range) ++*out_of_range;]==]
-  TO   [==[        if (!out_of_range) ++*out_of_range;]==])
+  TO   [==[        if (out_of_range) *out_of_range += 0;]==])
 
 matbp_mutant(oracle_json_3 src/matbp/oracle_json.cpp
   BUG    "an interval's lower end rounded up (inward) when written as a double"
@@ -865,6 +872,13 @@ matbp_mutant(cli_main_3 src/cli/main.cpp
   KILLER threads_same_result
   FROM [==[if (n < lo || n > hi) throw usage_error]==]
   TO   [==[if (n <= lo || n > hi) throw usage_error]==])
+
+matbp_mutant(cli_main_5 src/cli/main.cpp
+  BUG    "standard output is not checked before exit: a write to a full disk ends in success"
+  TEST   matbp_cli
+  KILLER output_full_exit_3_grad
+  FROM [==[if (!(std::cout << std::flush)) throw cli::output_error("standard output");]==]
+  TO   [==[std::cout << std::flush;]==])
 
 # ---- src/matbp/equation.hpp (same_matrix: every step's comparison; tests/kron_test.cpp) ---------
 
