@@ -40,10 +40,16 @@ Test plan
   conventions_*                --version; --opt=value == --opt value; -- ends options; - reads
                                the model or the gradients from stdin; not both; -x refused
   indices_0_based              verify's JSON layer is the 0-based index of "layers"; grad's kinks too
+  output_wide_*                a document of more than four of the writer's 64 KiB pieces (grad,
+                               grad --partial, combine of two such parts) is strict JSON of the
+                               model's shapes, and combine's bytes are grad's
   output_full_exit_3_*         standard output on /dev/full (grad JSON and text, verify, demo,
-                               catalog, --help, and a document of more than four 64 KiB pieces
-                               from grad and grad --partial): exit 3, one line "cannot write
-                               standard output" (a failed write never ends in exit 0)
+                               catalog, --help, check passing and failing, and the streamed
+                               grad, grad --partial and combine of wide.json): exit 3, one line
+                               "cannot write standard output" (a failed write never ends in
+                               exit 0 or 1)
+  output_closed_pipe_exit_3    the reader closes the pipe, SIGPIPE ignored: exit 3
+  (every case name is used once: a second case of a name fails)
   help_*                       every command has --help, exit 0, and documents exit codes 0-4
   shards_*                     C4: the README's GNU parallel lines run verbatim (with xargs -P 2 when
                                parallel is not installed) on a 256-sample ReLU model with kinks, and
@@ -83,8 +89,14 @@ def strict(text):
     return json.loads(text, parse_constant=refuse)
 
 
+case_names = set()
+
+
 def case(name, ok, detail=""):
     global passed, failed
+    if name in case_names:  # a mutant's killer must name one case (tests/mutants/mutants.py)
+        ok, detail = False, "a second case of this name"
+    case_names.add(name)
     if ok:
         passed += 1
     else:
@@ -321,14 +333,44 @@ wide = write("wide.json", json.dumps({"format": "matbp/1", "inputs": [[out_rng.u
                                       "targets": [[0.5], [0.25]], "layers": [
     {"weights": [[out_rng.uniform(-1, 1) for _ in range(80)] for _ in range(80)], "bias": [0.0] * 80, "activation": "relu"},
     {"weights": [[out_rng.uniform(-1, 1) for _ in range(80)]], "bias": [0.0], "activation": "identity"}]}))
+# A streamed document of many pieces is whole and right: strict JSON of the model's shapes, and the
+# same bytes as combine (itself streamed) of two streamed parts, each also many pieces long.
 rc, out, err = run("grad", wide)
-case("output_wide_is_large", rc == 0 and len(out) > 4 * 65536, f"rc={rc} {len(out)} bytes {err}")
-for args in (["grad", exact_model], ["grad", exact_model, "--values", "double", "--format", "text"],
-             ["verify", exact_model], ["demo"], ["catalog"], ["--help"], ["grad", wide],
-             ["grad", wide, "--partial", "--samples", "0:1"]):
+try:
+    wide_doc = strict(out)
+    shapes = [(len(t["weights"]), len(t["weights"][0]), len(t["bias"])) for t in wide_doc["layers"]]
+except (ValueError, KeyError, IndexError, TypeError) as e:
+    shapes = repr(e)
+case("output_wide_streamed_whole", rc == 0 and len(out) > 4 * 65536 and shapes == [(80, 80, 80), (1, 80, 1)],
+     f"rc={rc} {len(out)} bytes {shapes} {err}")
+wide_parts = []
+for samples in ("0:1", "1:2"):
+    rc_p, part, err_p = run("grad", wide, "--partial", "--samples", samples)
+    wide_parts.append(write(f"wide_part_{samples[0]}.json", part))
+    case(f"output_wide_partial_{samples[0]}_streamed_whole", rc_p == 0 and len(part) > 4 * 65536
+         and strict(part).get("format") == "matbp-partial/1", f"rc={rc_p} {len(part)} bytes {err_p}")
+rc_c, combined, err_c = run("combine", *wide_parts)
+case("output_wide_combine_eq_grad", rc_c == 0 and combined == out, err_c)
+bad_grads = bad  # check_fails_perturbed's gradients: exit 1 when its report can be written
+named_args = {"grad": ["grad", exact_model], "grad_text": ["grad", exact_model, "--values", "double", "--format", "text"],
+              "verify": ["verify", exact_model], "demo": ["demo"], "catalog": ["catalog"], "help": ["--help"],
+              "check_pass": ["check", exact_model, "--gradients", grads],
+              "check_fail": ["check", exact_model, "--gradients", bad_grads],
+              "grad_wide": ["grad", wide], "grad_partial_wide": ["grad", wide, "--partial", "--samples", "0:1"],
+              "combine_wide": ["combine", *wide_parts]}
+for name, args in named_args.items():
     rc, err = to_full(*args)
-    case("output_full_exit_3_" + "_".join(a.strip("-") for a in args[:1] + args[2:]).replace("/", "_"),
-         rc == 3 and "cannot write standard output" in err and err.count("\n") == 1, f"rc={rc} {err!r}")
+    case("output_full_exit_3_" + name, rc == 3 and "cannot write standard output" in err and err.count("\n") == 1,
+         f"rc={rc} {err!r}")
+# A reader that closes the pipe: with SIGPIPE ignored (restore_signals=False keeps this Python's
+# SIG_IGN) the write fails with EPIPE, and that too is exit 3; with SIGPIPE's default the process
+# ends by the signal, as any Unix filter does.
+p = subprocess.Popen([matbp, "grad", wide], stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                     restore_signals=False)
+p.stdout.close()
+err = p.stderr.read().decode()
+p.wait(timeout=300)
+case("output_closed_pipe_exit_3", p.returncode == 3 and "cannot write standard output" in err, f"rc={p.returncode} {err!r}")
 
 # ---- conventions ----
 rc, out, err = run("--version")

@@ -72,7 +72,8 @@
 //   dyadic_fast_path_exact_over_wide_range   a 2^±1000 spread (4001-bit potentials): still exact
 //   to_json_gradients_valid_beyond_double_range   a weight 2^1100: under values float64 the values
 //                                            beyond the double range are their exact strings, counted in
-//                                            out_of_double_range, the others numbers that read back as
+//                                            out_of_double_range (and by tensor_to_json's and
+//                                            value_to_json's counters), the others numbers that read back as
 //                                            the correctly rounded double; interval bounds alike; under
 //                                            exact every value a string; kinks 0-based; matbp_version.
 //                                            Every document is read by the strict json::parse.
@@ -911,6 +912,12 @@ BOOST_AUTO_TEST_CASE(to_json_gradients_valid_beyond_double_range) {
     BOOST_TEST(doc.find("matbp_version")->text == std::string(version()));
     BOOST_TEST(doc.find("values")->text == "double");
     BOOST_TEST(doc.find("out_of_double_range")->text == "4");
+    // The counters of the text output's pieces count on their own: ∇W's two entries, then the cost.
+    std::size_t beyond = 0;
+    tensor_to_json(ref.weights[0], false, dbl, &beyond);
+    BOOST_TEST(beyond == 2u);
+    value_to_json(ref.cost_lo, ref.cost_hi, dbl, &beyond);
+    BOOST_TEST(beyond == 3u);
     BOOST_TEST((doc.find("cost")->kind == json::kind::string));
     BOOST_TEST(doc.find("cost")->text == to_string(ref.cost_lo));
     const auto& w = doc.find("layers")->items.at(0).find("weights")->items.at(0).items;

@@ -18,7 +18,9 @@
 //                                            another model, mixed reductions, another loss, another
 //                                            sample count, no parts: input_error naming the file
 //   C4_preconditions                         compute_partial with begin ≥ end, begin < 0, end > n:
-//                                            contract C4 fires; a transcendental model: unsupported_error
+//                                            contract C4 fires; a transcendental model: unsupported_error;
+//                                            to_json and write_json of a part whose weights or bias
+//                                            are not points (hi = lo + 1): contract C4 fires
 //   C4_read_partial_rejects_malformed        format, arith, unknown key, a number for an exact value,
 //                                            ragged rows, a kink outside the range or out of order, an
 //                                            enclosure whose bounds do not hold one or the value (a
@@ -265,6 +267,15 @@ BOOST_AUTO_TEST_CASE(C4_preconditions) {
     expect_violation("C4", [&] { compute_partial(m, 3, 2); });
     expect_violation("C4", [&] { compute_partial(m, -1, 2); });
     expect_violation("C4", [&] { compute_partial(m, 0, 7); });
+    // A part holds one value per entry: sums that are not points cannot be written.
+    for (const bool bias : {false, true}) {
+        partial_reference p = compute_partial(m, 0, 2);
+        tensor_range& t = bias ? p.sums.bias[0] : p.sums.weights[0];
+        t.hi = exact_tensor(matrix<exact>(t.lo.rational().array() + exact(1)));
+        expect_violation("C4", [&] { to_json(p); });
+        std::ostringstream out;
+        expect_violation("C4", [&] { write_json(out, p); });
+    }
     model_spec t = m;
     t.layers[0].activation = {"tanh", {}};
     BOOST_CHECK_THROW(compute_partial(t, 0, 6), unsupported_error);

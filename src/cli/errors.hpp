@@ -10,7 +10,7 @@
 //                                                  contract names its statement ID)
 //
 // Output is written as it is made (a gradients document of W is 325 MB), so a run that stops
-// with exit 2–4 may leave a prefix of its document on standard output: use the output only
+// with exit 3 or 4 may leave a prefix of its document on standard output: use the output only
 // after exit 0 or 1. main() flushes std::cout before it returns and throws output_error when
 // the stream has failed, so a failed write cannot end in exit 0 or 1 (tests/cli_test.py,
 // output_full_exit_3). Not std::ios::exceptions: GCC 12's libstdc++ throws an ios_base::failure
@@ -34,7 +34,7 @@ enum exit_code : int { success = 0, check_failed = 1, bad_input = 2, resource_li
     "Exit codes: 0 success or pass, 1 a check failed, 2 bad usage or input (or an unsupported\n" \
     "request), 3 a resource limit stopped the run (time, bits, parameters, file size, memory,\n" \
     "arithmetic range, or the output could not be written), 4 internal error (a bug in matbp:\n" \
-    "please report it). Output is written as it is made: after exit 2, 3 or 4 standard output\n" \
+    "please report it). Output is written as it is made: after exit 3 or 4 standard output\n"    \
     "may hold an incomplete document.\n"
 
 /// A command line that cannot be run as written (an unknown option, a missing value, …).
@@ -91,8 +91,8 @@ inline failure failure_of(std::exception_ptr e) noexcept {
                     "--max-file-bytes, --max-parameters or --max-bits, or use --arith interval:256)"};
         } catch (const output_error& x) {
             return {resource_limit, "cannot write " + std::string(x.what()) +
-                                        " (the device is full, or the reader closed it); what was written "
-                                        "is incomplete"};
+                                        " (a full device, or a closed pipe while SIGPIPE is ignored); what "
+                                        "was written is incomplete"};
         } catch (const std::length_error& x) {
             return {resource_limit, std::string("out of memory: a size beyond what this machine can hold (") +
                                         x.what() + "; lower --max-file-bytes, --max-parameters or --max-bits)"};

@@ -8,7 +8,8 @@
 // Exit codes (cli/errors.hpp, the one place that maps errors to them): 0 success / pass, 1 a check
 // failed, 2 bad usage or input (or unsupported), 3 a resource limit stopped the run, 4 internal error.
 // Options: `--opt value` or `--opt=value`; `--` ends the options; `-` as a file reads standard input.
-// JSON is written by the library (oracle.hpp's to_json, json_writer.hpp), never assembled here.
+// JSON is written by the library (oracle.hpp's to_json and write_json, json_writer.hpp), never
+// assembled here.
 //
 // The parser is our own rather than CLI11: it is some forty lines, the help texts below are prose
 // (what each option does, the limits, the kink convention) that a generated help would reduce to

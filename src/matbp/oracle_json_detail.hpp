@@ -18,7 +18,8 @@ void write_kinks(json::writer& w, const std::vector<kink>& kinks);
 /// A weight matrix (a block array of rows, each on one line) or a bias (`as_vector`: one array
 /// on one line) as matbp-gradients/1 writes it with exact values: "p/q" strings, an entry with
 /// lo < hi as {"lower", "upper"}. A point tensor held in dyadic form is read off that form, with
-/// no rational made (oracle_test's dyadic_reference_writes_as_its_rationals: the same bytes).
+/// no rational made (the bytes are the rationals': oracle_test's
+/// dyadic_reference_writes_as_its_rationals; the memory it saves: tests/bench/IO.md, Streaming).
 void write_exact_tensor(json::writer& w, const tensor_range& t, bool as_vector);
 
 }  // namespace matbp::detail

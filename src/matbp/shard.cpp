@@ -417,12 +417,12 @@ namespace {
 
 std::int64_t index(Eigen::Index i) { return static_cast<std::int64_t>(i); }
 
-}  // namespace
-
-namespace {
-
 void write_partial(json::writer& w, const partial_reference& p) {
     const gradient_reference& s = p.sums;
+    // An exact reference is a point (lo = hi; kinks have their enclosures below), and a part holds
+    // one value per entry. Checked before the first byte, which may already go to a stream.
+    for (std::size_t l = 0; l < s.weights.size(); ++l)
+        MATBP_REQUIRE("C4", s.weights[l].lo == s.weights[l].hi && s.bias[l].lo == s.bias[l].hi);
     w.begin_object()
         .key("format")
         .string("matbp-partial/1")
@@ -457,9 +457,6 @@ void write_partial(json::writer& w, const partial_reference& p) {
         .string(to_string(s.cost_lo));
     w.key("layers").begin_array(json::layout::block);
     for (std::size_t l = 0; l < s.weights.size(); ++l) {
-        // An exact reference is a point (lo = hi; kinks have their enclosures below), and a part
-        // holds one value per entry.
-        MATBP_REQUIRE("C4", s.weights[l].lo == s.weights[l].hi && s.bias[l].lo == s.bias[l].hi);
         w.begin_object().key("weights");
         detail::write_exact_tensor(w, s.weights[l], false);
         w.key("bias");

@@ -86,7 +86,8 @@ partial_reference compute_partial(const model_spec& model, Eigen::Index begin, E
 /// one set of shapes, and their ranges cover 0 … n−1 without overlap or gap.
 gradient_reference combine_partials(const std::vector<partial_reference>& parts);
 
-/// The matbp-partial/1 document of a part.
+/// The matbp-partial/1 document of a part. Requires (contract C4): its sums are points (lo = hi,
+/// as compute_partial and read_partial make them), a part holding one value per entry.
 std::string to_json(const partial_reference& part);
 /// The same bytes, written to `out` as they are made (as write_json of a reference, oracle.hpp).
 void write_json(std::ostream& out, const partial_reference& part);

@@ -965,6 +965,12 @@ matbp_mutant(shard_12 src/matbp/shard.cpp
   FROM [==[const unsigned char sign = p.odd == 0 ? 1 : p.negative ? 0 : 2;]==]
   TO   [==[const unsigned char sign = p.negative ? 0 : p.odd == 0 ? 1 : 2;]==])
 
+matbp_mutant(shard_13 src/matbp/shard.cpp
+  BUG    "a part whose bias is not a point is written, with {lower, upper} objects where one value belongs"
+  KILLER C4_preconditions
+  FROM [==[MATBP_REQUIRE("C4", s.weights[l].lo == s.weights[l].hi && s.bias[l].lo == s.bias[l].hi);]==]
+  TO   [==[MATBP_REQUIRE("C4", s.weights[l].lo == s.weights[l].hi);]==])
+
 matbp_mutant(cli_main_4 src/cli/main.cpp
   BUG    "--samples accepts B one past the last sample"
   TEST   matbp_cli
