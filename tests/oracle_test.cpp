@@ -83,6 +83,12 @@
 //   T3_verdict_passes_within_bound_fails_beyond  the verdict rule: an entry exactly B outside its
 //                                            admissible enclosure (kinks and near kinks) passes, any
 //                                            ε farther fails and is the reported worst entry
+//   T3_near_kinks_keep_the_one_convention    after admit_near_kinks (float32, bfloat16) every tensor's
+//                                            "one" is the other one-sided derivative's gradients
+//                                            (gradients_with_choice) with exact kinks; ..._without_
+//                                            exact_kinks: issue 13's net, "one" is C1's values
+//   T3_admit_near_kinks_preconditions        interval reference, near unit outside the net, exact
+//                                            kinks without C3's enclosure: contract T3
 //   T3_near_kink_false_alarm_fixed           issue 13's potential 2⁻⁶⁰ that float64 rounds to 0:
 //                                            backprop<double> passes (near-kink unit reported), the
 //                                            normwise rule fails it, a value outside the hull fails
@@ -1310,6 +1316,82 @@ RC_BOOST_PROP(T3_verdict_passes_within_bound_fails_beyond, ()) {
         RC_ASSERT((pass ? tc.bound_use <= 1 : tc.bound_use > 1));
         if (!pass) RC_ASSERT((tc.use_row == i && tc.use_col == j && tc.use_bound == B(i, j)));
     }
+}
+
+RC_BOOST_PROP(T3_near_kinks_keep_the_one_convention, ()) {
+    // admit_near_kinks widens the enclosure at the near units but leaves the one convention alone
+    // (it chooses at exact kinks only): "one" stays the gradients with the other one-sided
+    // derivative at every exact activation kink, computed per sample by gradients_with_choice,
+    // and without exact kinks it is C1's values (backprop<mpq_rational>). At bfloat16 most units
+    // of these small-integer nets are near a kink.
+    const kinky_model km = gen_kinky_model();
+    const model_spec m = km.spec();
+    const auto pm = *precision_by_name(*rc::gen::element(std::string("float32"), std::string("bfloat16")));
+    const admissible a = admissible_of(m, pm);
+    RC_PRE(!a.B.near_kinks.empty());
+    const auto g = backprop(km.net, km.X, km.Y, build_loss<exact>(m), km.red);
+    const auto [oW, ob] = gradients_with_choice(
+        km,
+        [](Eigen::Index, Eigen::Index, Eigen::Index, const exact& left, const exact& right, const exact& conv) {
+            return conv == left ? right : left;
+        },
+        [](Eigen::Index, Eigen::Index) { return exact(0); });
+    RC_TAG(a.ref.kinks.empty() ? "no exact kink" : "exact kinks");
+    for (Eigen::Index l = 1; l <= km.net.depth(); ++l)
+        for (const bool bias : {false, true}) {
+            const tensor_range& t = bias ? a.ref.bias[l - 1] : a.ref.weights[l - 1];
+            RC_ASSERT(t.has_enclosure());
+            RC_ASSERT(same_matrix(t.one, a.ref.kinks.empty() ? (bias ? g.db[l] : g.dW[l]) : (bias ? ob[l] : oW[l])));
+        }
+}
+
+BOOST_AUTO_TEST_CASE(T3_near_kinks_keep_the_one_convention_without_exact_kinks) {
+    // The generator's nets always have exact kinks; here none: widths 2-1-1 with z¹ = 2⁻⁶⁰ (issue
+    // 13's unit, near a kink at float64). After admit_near_kinks the one convention is C1's values
+    // (backprop<mpq_rational>), and the near unit's enclosure is wider than a point.
+    model_spec m;
+    matrix<exact> W1(1, 2);
+    W1 << 1, 1;
+    m.layers.push_back({W1, matrix<exact>::Constant(1, 1, -1), {"relu", {}}});
+    m.layers.push_back({matrix<exact>::Constant(1, 1, 2), matrix<exact>::Zero(1, 1), {"identity", {}}});
+    m.inputs = matrix<exact>(2, 1);
+    m.inputs.edit() << 1, exact(1, bmp::mpz_int(1) << 60);
+    m.targets = matrix<exact>::Constant(1, 1, 5);
+    gradient_reference ref = compute_gradients(m, parse_arith("exact"));
+    BOOST_TEST_REQUIRE(ref.kinks.empty());
+    admit_near_kinks(ref, m, {kink{1, 0, 0}});
+    const auto g =
+        backprop(build_network<exact>(m), m.inputs.rational(), m.targets.rational(), build_loss<exact>(m), m.red);
+    for (Eigen::Index l = 1; l <= 2; ++l) {
+        BOOST_TEST(same_matrix(ref.weights[l - 1].one, g.dW[l]));
+        BOOST_TEST(same_matrix(ref.bias[l - 1].one, g.db[l]));
+    }
+    BOOST_TEST(ref.bias[0].clarke_lo(0, 0) < ref.bias[0].clarke_hi(0, 0));
+}
+
+BOOST_AUTO_TEST_CASE(T3_admit_near_kinks_preconditions) {
+    // ref is compute_gradients(model, exact)'s: an interval reference, a near unit outside the
+    // network, and a reference with exact kinks whose C3 enclosure was dropped violate contract T3.
+    model_spec m;  // 1-1-1, x = 0: the ReLU unit is at its kink
+    m.layers.push_back({matrix<exact>::Constant(1, 1, 2), matrix<exact>::Zero(1, 1), {"relu", {}}});
+    m.layers.push_back({matrix<exact>::Constant(1, 1, 3), matrix<exact>::Zero(1, 1), {"identity", {}}});
+    m.inputs = matrix<exact>::Zero(1, 1);
+    m.targets = matrix<exact>::Constant(1, 1, 1);
+    const std::vector<kink> near{kink{1, 0, 0}};
+    gradient_reference ref = compute_gradients(m, parse_arith("exact"));
+    BOOST_TEST_REQUIRE(ref.kinks.size() == 1u);
+    gradient_reference ok = ref;
+    admit_near_kinks(ok, m, near);  // the preconditions hold: no violation
+    BOOST_TEST(ok.weights[0].has_enclosure());
+    gradient_reference iv = compute_gradients(m, parse_arith("interval:64"));
+    expect_violation("T3", [&] { admit_near_kinks(iv, m, near); });
+    for (const kink& outside : {kink{3, 0, 0}, kink{1, 1, 0}, kink{1, 0, 1}}) {
+        gradient_reference r = ref;
+        expect_violation("T3", [&] { admit_near_kinks(r, m, {outside}); });
+    }
+    gradient_reference dropped = ref;
+    dropped.bias[1].clarke_lo = dropped.bias[1].clarke_hi = dropped.bias[1].one = matrix<exact>();
+    expect_violation("T3", [&] { admit_near_kinks(dropped, m, near); });
 }
 
 BOOST_AUTO_TEST_CASE(T3_near_kink_false_alarm_fixed) {

@@ -1456,18 +1456,21 @@ void admit_near_kinks(gradient_reference& ref, const model_spec& model, const st
                                 u.unit < net.width(u.layer));
         (u.site == kink_site::loss ? mask.loss : mask.act[u.layer])(u.unit, u.sample) = true;
     }
-    // T3 (ii): every choice at the exact kinks (C3) and at the near units, and the one convention.
+    // T3 (ii): every choice at the exact kinks (C3) and at the near units.
     const auto clarke =
         kink_enclosure(net, fwd, model.targets, ell, model.loss_kind, model.red, kink_choice::clarke, &mask);
-    const auto one = kink_enclosure(net, fwd, model.targets, ell, model.loss_kind, model.red, kink_choice::one);
     for (Eigen::Index l = 1; l <= k; ++l)
         for (const bool bias : {false, true}) {
             tensor_range& t = bias ? ref.bias[l - 1] : ref.weights[l - 1];
+            // compute's reference: with exact kinks it carries C3's enclosure (trace_kinks).
+            MATBP_REQUIRE("T3", ref.kinks.empty() || t.has_enclosure());
+            const matrix<exact>& lo = t.lo.rational();
+            // The one convention chooses at exact kinks only, so no near unit changes it: it is C3's
+            // (kink_enclosure's one pass, already attached) or, without exact kinks, the values.
+            if (ref.kinks.empty()) t.one = lo;
             const qmatrix& c = bias ? clarke.db[l] : clarke.dW[l];
             t.clarke_lo = c.lo;
             t.clarke_hi = c.hi;
-            t.one = (bias ? one.db[l] : one.dW[l]).lo;
-            const matrix<exact>& lo = t.lo.rational();
             const matrix<exact>& hi = t.hi.rational();
             for (Eigen::Index j = 0; j < lo.cols(); ++j)
                 for (Eigen::Index i = 0; i < lo.rows(); ++i)

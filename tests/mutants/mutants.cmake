@@ -741,6 +741,13 @@ matbp_mutant(oracle_7 src/matbp/oracle.cpp
   FROM [==[        mpn_add_n(into.err2.data(), into.err2.data(), next.err2.data(), static_cast<mp_size_t>(into.err2.size()));]==]
   TO   [==[        (void)0;]==])
 
+matbp_mutant(oracle_8 src/matbp/oracle.cpp
+  BUG    "near kinks replace the one convention's values with the conventional ones, exact kinks too"
+  TEST   oracle_test
+  KILLER T3_near_kinks_keep_the_one_convention
+  FROM [==[            if (ref.kinks.empty()) t.one = lo;]==]
+  TO   [==[            t.one = lo;]==])
+
 matbp_mutant(oracle_json_1 src/matbp/oracle_json.cpp
   BUG    "a kink's layer written 1-based in a document whose layers are 0-based"
   TEST   oracle_test
