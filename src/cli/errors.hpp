@@ -13,7 +13,7 @@
 // with exit 3 or 4 may leave a prefix of its document on standard output: use the output only
 // after exit 0 or 1. main() flushes std::cout before it returns and throws output_error when
 // the stream has failed, so a failed write cannot end in exit 0 or 1 (tests/cli_test.py,
-// output_full_exit_3). Not std::ios::exceptions: GCC 12's libstdc++ throws an ios_base::failure
+// output_full_exit_3_*). Not std::ios::exceptions: GCC 12's libstdc++ throws an ios_base::failure
 // of the old ABI, which `catch (const std::ios_base::failure&)` does not catch (GCC PR 66145).
 //
 // Tested by tests/cli_errors_test.cpp (every code, every hint) and tests/cli_test.py (the binary).
